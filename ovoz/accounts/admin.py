@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from ovoz.accounts import services
+from ovoz.accounts.choices import DeploymentRole
+from ovoz.accounts.models import Grant, User
+
+
+class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Grant
+    extra = 0
+    raw_id_fields = ("working_group",)
+    # Grants change through services so every change is audited.
+    readonly_fields = ("working_group", "role")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
+    list_display = ("username", "email", "role", "is_active", "locked_until")
+    list_filter = ("role", "is_active")
+    readonly_fields = ("role", "is_staff", "is_superuser", "last_login", "date_joined", "locked_until")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser", "locked_until")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    inlines = [GrantInline]
+    actions = ["make_administrator", "make_coordinator", "remove_role", "reset_second_factor", "unlock"]
+
+    def _set_role(self, request: HttpRequest, users: QuerySet[User], role: DeploymentRole) -> None:
+        assert isinstance(request.user, User)
+        for user in users:
+            services.user_set_role(actor=request.user, user=user, role=role)
+        self.message_user(request, _("Roles changed."), messages.SUCCESS)
+
+    @admin.action(description=_("Make administrator"))
+    def make_administrator(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        self._set_role(request, users, DeploymentRole.ADMINISTRATOR)
+
+    @admin.action(description=_("Make coordinator"))
+    def make_coordinator(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        self._set_role(request, users, DeploymentRole.COORDINATOR)
+
+    @admin.action(description=_("Remove deployment role"))
+    def remove_role(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        self._set_role(request, users, DeploymentRole.NONE)
+
+    @admin.action(description=_("Reset second factor (user enrols again at next login)"))
+    def reset_second_factor(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        assert isinstance(request.user, User)
+        for user in users:
+            services.second_factor_reset(actor=request.user, user=user)
+        self.message_user(request, _("Second factors reset."), messages.SUCCESS)
+
+    @admin.action(description=_("Unlock"))
+    def unlock(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        users.update(locked_until=None, failed_login_count=0)
+        self.message_user(request, _("Accounts unlocked."), messages.SUCCESS)

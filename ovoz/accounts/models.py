@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ovoz.accounts.choices import DeploymentRole, GrantRole
+from ovoz.core.models import TimeStampedModel
+
+
+class User(AbstractUser):
+    """A staff account: facilitators, members, case workers, coordinators and administrators.
+
+    Residents never have accounts. Every staff login needs a password and a second factor.
+    """
+
+    role = models.CharField(_("deployment role"), max_length=32, choices=DeploymentRole.choices, blank=True)
+    failed_login_count = models.PositiveIntegerField(_("failed logins in a row"), default=0, editable=False)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == DeploymentRole.ADMINISTRATOR
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == DeploymentRole.COORDINATOR
+
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
+
+class Grant(TimeStampedModel):
+    """A staff user's role in one working group."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="grants"
+    )
+    working_group = models.ForeignKey(
+        "groups.WorkingGroup", verbose_name=_("working group"), on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=GrantRole.choices)
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [models.UniqueConstraint(fields=["user", "working_group"], name="grant_one_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.working_group} · {self.get_role_display()}"

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ovoz.accounts.choices import DeploymentRole, GrantRole
+from ovoz.accounts.errors import AccountError
+from ovoz.accounts.models import Grant, User
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
+from ovoz.groups.models import WorkingGroup
+
+RECOVERY_CODE_COUNT = 10
+RECOVERY_DEVICE_NAME = "recovery codes"
+TOTP_DEVICE_NAME = "authenticator app"
+
+INVALID_CREDENTIALS = _("The username or password is not correct.")
+INVALID_CODE = _("That code is not correct or has expired. Enter the current code from your app, or a recovery code.")
+ACCOUNT_LOCKED = _(
+    "This account is locked for a while after too many failed attempts. Try again later or ask an administrator."
+)
+
+
+# --- Accounts and roles -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    role: DeploymentRole = DeploymentRole.NONE,
+    actor: User | None = None,
+) -> User:
+    """Create a staff account. It must enrol a second factor at its first login."""
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    if role:
+        user_set_role(actor=actor, user=user, role=role)
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, actor: User | None, user: User, role: DeploymentRole) -> User:
+    """Give a user a deployment-wide role; administrators also get the Django admin."""
+    previous = user.role
+    user.role = role
+    user.is_staff = role == DeploymentRole.ADMINISTRATOR
+    user.is_superuser = role == DeploymentRole.ADMINISTRATOR
+    user.save(update_fields=["role", "is_staff", "is_superuser"])
+    if previous != role:
+        audit_record(
+            action=AuditAction.ROLE_CHANGED, actor=actor, target=user, data={"from": previous, "to": str(role)}
+        )
+    return user
+
+
+@transaction.atomic
+def grant_set(*, actor: User | None, user: User, working_group: WorkingGroup, role: GrantRole) -> Grant:
+    """Give a user a role in a working group, or change it."""
+    grant, created = Grant.objects.select_for_update().get_or_create(
+        user=user, working_group=working_group, defaults={"role": role}
+    )
+    if created:
+        audit_record(
+            action=AuditAction.GRANT_ADDED,
+            actor=actor,
+            target=user,
+            data={"working_group": working_group.pk, "role": str(role)},
+        )
+    elif grant.role != role:
+        previous = grant.role
+        grant.role = role
+        grant.save(update_fields=["role", "updated_at"])
+        audit_record(
+            action=AuditAction.ROLE_CHANGED,
+            actor=actor,
+            target=user,
+            data={"working_group": working_group.pk, "from": previous, "to": str(role)},
+        )
+    return grant
+
+
+@transaction.atomic
+def grant_remove(*, actor: User | None, user: User, working_group: WorkingGroup) -> None:
+    """Take away a user's role in a working group."""
+    deleted, _details = Grant.objects.filter(user=user, working_group=working_group).delete()
+    if deleted:
+        audit_record(
+            action=AuditAction.GRANT_REMOVED, actor=actor, target=user, data={"working_group": working_group.pk}
+        )
+
+
+# --- Login with password and second factor ----------------------------------------------------
+
+
+def _register_failure(user: User, *, action: AuditAction) -> None:
+    """Count a failed attempt on this account only; lock it when the limit is reached."""
+    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+    user.refresh_from_db(fields=["failed_login_count", "locked_until"])
+    audit_record(action=action, target=user)
+    if user.failed_login_count >= settings.OVOZ_LOGIN_FAILURES_BEFORE_LOCK:
+        locked_until = timezone.now() + timedelta(seconds=settings.OVOZ_LOGIN_LOCK_SECONDS)
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=locked_until)
+        user.refresh_from_db(fields=["failed_login_count", "locked_until"])
+        audit_record(action=AuditAction.LOGIN_LOCKED, target=user)
+
+
+def login_check_password(*, username: str, password: str) -> User:
+    """First step of a staff login. Returns the user, who must still pass the second factor."""
+    user = User.objects.filter(username=username).first()
+    if user is not None and user.is_locked():
+        audit_record(action=AuditAction.LOGIN_FAILED, target=user, data={"reason": "locked"})
+        raise AccountError(ACCOUNT_LOCKED, code="locked")
+    authenticated = authenticate(None, username=username, password=password)
+    if not isinstance(authenticated, User):
+        if user is not None:
+            _register_failure(user, action=AuditAction.LOGIN_FAILED)
+            if user.is_locked():
+                raise AccountError(ACCOUNT_LOCKED, code="locked")
+        raise AccountError(INVALID_CREDENTIALS, code="invalid_credentials")
+    return authenticated
+
+
+def has_second_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def second_factor_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice:
+    """Check a TOTP code or a one-time recovery code; failures count towards the account lock."""
+    if user.is_locked():
+        raise AccountError(ACCOUNT_LOCKED, code="locked")
+    token = "".join(token.split()).replace("-", "")
+    if token.isdigit():
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+            if device.verify_token(token):
+                return device
+    elif token:
+        for static_device in StaticDevice.objects.filter(user=user, confirmed=True):
+            if static_device.verify_token(token.lower()):
+                audit_record(action=AuditAction.RECOVERY_CODE_USED, actor=user, target=user)
+                return static_device
+    _register_failure(user, action=AuditAction.SECOND_FACTOR_FAILED)
+    if user.is_locked():
+        raise AccountError(ACCOUNT_LOCKED, code="locked")
+    raise AccountError(INVALID_CODE, code="invalid_code")
+
+
+def login_succeeded(*, user: User) -> None:
+    """Record a completed login (password and second factor) and clear the failure count."""
+    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+    audit_record(action=AuditAction.LOGIN, actor=user, target=user)
+
+
+# --- Second factor enrolment ------------------------------------------------------------------
+
+
+def totp_enrolment_start(*, user: User) -> TOTPDevice:
+    """Return the user's pending (unconfirmed) authenticator device, creating it if needed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str]:
+    """Confirm a new authenticator with a code from it; returns fresh recovery codes to show once."""
+    token = "".join(token.split())
+    if device.user_id != user.pk or device.confirmed or not token.isdigit() or not device.verify_token(token):
+        raise AccountError(INVALID_CODE, code="invalid_code")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    # Only one authenticator at a time: an enrolment replaces earlier ones.
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    audit_record(action=AuditAction.SECOND_FACTOR_ENROLLED, actor=user, target=user)
+    return _new_recovery_codes(user)
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    """Replace a user's recovery codes; the old ones stop working."""
+    codes = _new_recovery_codes(user)
+    audit_record(action=AuditAction.RECOVERY_CODES_REGENERATED, actor=user, target=user)
+    return codes
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _index in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User, user: User) -> None:
+    """An administrator removes a user's second factor (lost phone); they enrol again at next login."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit_record(action=AuditAction.SECOND_FACTOR_RESET, actor=actor, target=user)
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str) -> None:
+    """Change a password. Every session of the user ends, this one included."""
+    if not user.check_password(current_password):
+        raise AccountError(_("Your current password is not correct."), code="invalid_password")
+    password_validation.validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user)

@@ -1,0 +1,176 @@
+"""Staff login: password, then second factor (enrolled at the first login), then the workspace.
+
+Until both steps pass, the user is not logged in: the session only remembers, for a few minutes,
+whose password was correct.
+"""
+
+from __future__ import annotations
+
+import time
+from base64 import b32encode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ovoz.accounts import services
+from ovoz.accounts.decorators import staff_required
+from ovoz.accounts.errors import AccountError
+from ovoz.accounts.forms import EnrolForm, PasswordChangeForm, PasswordLoginForm, SecondFactorForm
+from ovoz.accounts.models import User
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
+
+PENDING_USER = "ovoz_pending_user"
+PENDING_SINCE = "ovoz_pending_since"
+PENDING_NEXT = "ovoz_pending_next"
+PENDING_SECONDS = 300
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("staff:home")
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    user_id = request.session.get(PENDING_USER)
+    since = request.session.get(PENDING_SINCE, 0)
+    if not user_id or time.time() - since > PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def _finish_login(request: HttpRequest, user: User, device: object) -> HttpResponseRedirect:
+    next_url = request.session.get(PENDING_NEXT)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
+    otp_login(request, device)
+    services.login_succeeded(user=user)
+    return redirect(_safe_next(request, next_url))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.login_check_password(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+        except AccountError as error:
+            form.add_error(None, str(error.message))
+        else:
+            request.session.cycle_key()
+            request.session[PENDING_USER] = user.pk
+            request.session[PENDING_SINCE] = time.time()
+            request.session[PENDING_NEXT] = request.GET.get("next", "")
+            if services.has_second_factor(user):
+                return redirect("accounts:login_verify")
+            return redirect("accounts:enrol")
+    return render(request, "accounts/login.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_verify_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None or not services.has_second_factor(user):
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.second_factor_verify(user=user, token=form.cleaned_data["code"])
+        except AccountError as error:
+            form.add_error("code", str(error.message))
+            if error.code == "locked":
+                request.session.flush()
+                messages.error(request, str(error.message))
+                return redirect("accounts:login")
+        else:
+            return _finish_login(request, user, device)
+    return render(request, "accounts/login_verify.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None or services.has_second_factor(user):
+        return redirect("accounts:login")
+    device = services.totp_enrolment_start(user=user)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.totp_enrolment_confirm(user=user, device=device, token=form.cleaned_data["code"])
+        except AccountError as error:
+            form.add_error("code", str(error.message))
+        else:
+            _finish_login(request, user, device)
+            # Shown once, in this response only: the codes are never stored readable.
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "just_enrolled": True})
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, omitsize=False)
+    context = {"form": form, "qr_svg": qr_svg, "secret": _base32_secret(device)}
+    return render(request, "accounts/enrol.html", context)
+
+
+def _base32_secret(device: TOTPDevice) -> str:
+    secret = b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@never_cache
+@staff_required(workspace=False)
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    """Make new recovery codes and show them once; they are not stored in readable form."""
+    codes = None
+    if request.method == "POST":
+        assert isinstance(request.user, User)
+        codes = services.recovery_codes_regenerate(user=request.user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@never_cache
+@staff_required(workspace=False)
+@require_http_methods(["GET", "POST"])
+def account_view(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                user=request.user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except AccountError as error:
+            form.add_error("current_password", str(error.message))
+        except ValidationError as error:
+            form.add_error("new_password", error)
+        else:
+            logout(request)
+            messages.success(request, _("Your password was changed. Every session has ended; sign in again."))
+            return redirect("accounts:login")
+    return render(request, "accounts/account.html", {"form": form})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and isinstance(request.user, User):
+        audit_record(action=AuditAction.LOGOUT, actor=request.user, target=request.user)
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ovoz.accounts.permissions import can_administer
+from ovoz.core.models import AuditEntry
+
+
+class OvozAdminSite(admin.AdminSite):
+    """Django admin for administrators only, behind the same password and second-factor login."""
+
+    site_header = _("Ovoz administration")
+    site_title = _("Ovoz administration")
+    index_title = _("Administration")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return can_administer(request.user)
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        next_url = request.GET.get("next") or reverse("admin:index")
+        return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+
+
+class TranslatedJSONForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Edit ``{language: text}`` JSON fields as one text box per interface language.
+
+    Subclasses set ``translated_fields`` to the JSON field names; languages set outside the
+    interface languages (e.g. a local name in Turkmen) are kept as they are.
+    """
+
+    translated_fields: tuple[str, ...] = ()
+    extra_languages: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field_name in self.translated_fields:
+            self.fields.pop(field_name, None)
+            current = getattr(self.instance, field_name, None) or {}
+            for code, language_name in self._languages():
+                self.fields[f"{field_name}__{code}"] = forms.CharField(
+                    label=f"{self._meta.model._meta.get_field(field_name).verbose_name} ({language_name})",
+                    required=code == settings.LANGUAGE_CODE,
+                    initial=current.get(code, ""),
+                    widget=forms.Textarea(attrs={"rows": 2}) if "description" in field_name else forms.TextInput(),
+                )
+
+    def _languages(self) -> list[tuple[str, str]]:
+        return [*settings.LANGUAGES, *((code, code) for code in self.extra_languages)]
+
+    def save(self, commit: bool = True) -> Any:
+        for field_name in self.translated_fields:
+            values = dict(getattr(self.instance, field_name, None) or {})
+            for code, _language_name in self._languages():
+                text = (self.cleaned_data.get(f"{field_name}__{code}") or "").strip()
+                if text:
+                    values[code] = text
+                else:
+                    values.pop(code, None)
+            setattr(self.instance, field_name, values)
+        return super().save(commit=commit)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("at", "action", "actor", "object_type", "object_id")
+    list_filter = ("action",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

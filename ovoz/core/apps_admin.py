@@ -1,0 +1,5 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class OvozAdminConfig(AdminConfig):
+    default_site = "ovoz.core.admin.OvozAdminSite"

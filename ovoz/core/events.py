@@ -1,0 +1,23 @@
+"""The audit vocabulary: every action name written to the audit log lives here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "login.failed"
+    LOGIN_LOCKED = "login.locked"
+    SECOND_FACTOR_FAILED = "second_factor.failed"
+    LOGOUT = "logout"
+    SECOND_FACTOR_ENROLLED = "second_factor.enrolled"
+    RECOVERY_CODES_REGENERATED = "second_factor.recovery_codes_regenerated"
+    RECOVERY_CODE_USED = "second_factor.recovery_code_used"
+    SECOND_FACTOR_RESET = "second_factor.reset"
+    PASSWORD_CHANGED = "password.changed"
+    ROLE_CHANGED = "role.changed"
+    GRANT_ADDED = "grant.added"
+    GRANT_REMOVED = "grant.removed"
+    ACCESS_DENIED = "access.denied"
+    AREAS_IMPORTED = "areas.imported"

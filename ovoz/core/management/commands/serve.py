@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Ovoz with waitress and, with the database task backend, start the embedded task worker. "
+        "The access log carries no client address (waitress keeps none)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("OVOZ_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("OVOZ_PORT", "8000")))
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded task worker.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from ovoz.wsgi import application
+
+        worker: subprocess.Popen[bytes] | None = None
+        if not options["no_worker"] and settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
+            worker = subprocess.Popen([sys.executable, "-m", "ovoz", "db_worker", "--no-reload"])  # noqa: S603
+            self.stdout.write(f"Task worker started (process {worker.pid}).")
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        host, port = options["host"], options["port"]
+        shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
+        self.stdout.write(f"Ovoz is running at http://{shown_host}:{port}/ (staff: http://{shown_host}:{port}/staff/)")
+        self.stdout.flush()
+        try:
+            serve(application, host=host, port=port, threads=options["threads"], ident="ovoz")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

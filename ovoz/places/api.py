@@ -1,0 +1,38 @@
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from ovoz.places.choices import AreaKind
+from ovoz.places.models import Area
+from ovoz.places.selectors import area_list
+
+router = Router(tags=["areas"])
+
+
+class AreaOut(Schema):
+    id: int
+    code: str | None
+    kind: str
+    name: str = Field(description="Name in the requested language (Accept-Language), with fallbacks.")
+    names: dict[str, str]
+    parent: int | None = Field(None, alias="parent_id")
+    latitude: float | None
+    longitude: float | None
+    has_boundary: bool
+
+    @staticmethod
+    def resolve_name(area: Area) -> str:
+        return area.display_name
+
+    @staticmethod
+    def resolve_has_boundary(area: Area) -> bool:
+        return bool(area.boundary_present)
+
+
+@router.get("areas", response=list[AreaOut], summary="List areas")
+@paginate(LimitOffsetPagination)
+def list_areas(
+    request: HttpRequest, kind: AreaKind | None = None, parent: int | None = None, country: str | None = None
+) -> object:
+    """Countries, regions, districts and communities, shallowest first. Boundaries are not included."""
+    return area_list(kind=kind, parent_id=parent, country=country)

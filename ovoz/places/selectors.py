@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+
+from ovoz.places.models import Area
+
+
+def area_list(*, kind: str | None = None, parent_id: int | None = None, country: str | None = None) -> QuerySet[Area]:
+    """Public list of areas (areas are public data), without their boundaries."""
+    areas = (
+        Area.objects.defer("boundary")
+        .annotate(boundary_present=ExpressionWrapper(Q(boundary__isnull=False), output_field=BooleanField()))
+        .order_by("depth", "code", "name")
+    )
+    if kind:
+        areas = areas.filter(kind=kind)
+    if parent_id is not None:
+        areas = areas.filter(parent_id=parent_id)
+    if country:
+        root = Area.objects.filter(code=country.upper(), parent__isnull=True).first()
+        if root is None:
+            return areas.none()
+        areas = areas.filter(path__startswith=f"{root.pk}/")
+    return areas
+
+
+def area_get_by_reference(reference: str) -> Area | None:
+    """Find an area by its code (e.g. "UZ-JI") or its numeric id."""
+    reference = reference.strip()
+    if not reference:
+        return None
+    area = Area.objects.filter(code__iexact=reference).first()
+    if area is None and reference.isdigit():
+        area = Area.objects.filter(pk=int(reference)).first()
+    return area

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from ovoz.api import api
+from ovoz.core.views import public, staff
+
+staff_patterns = (
+    [
+        path("", staff.home_view, name="home"),
+        path("areas/", staff.areas_view, name="areas"),
+        path("areas/<int:area_id>/", staff.areas_view, name="area"),
+        path("themes/", staff.themes_view, name="themes"),
+        path("audit/", staff.audit_view, name="audit"),
+    ],
+    "staff",
+)
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("staff/", include(staff_patterns)),
+    path("staff/", include("ovoz.accounts.urls")),
+    path("staff/admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", public.home_view, name="home"),
+    prefix_default_language=True,
+)
+
+if settings.DEBUG:
+    from django.views.static import serve
+
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
