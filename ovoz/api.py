@@ -37,4 +37,6 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": _("Authentication is required."), "code": "unauthenticated"}, status=401)
+    return api.create_response(
+        request, {"detail": _("Authentication is required."), "code": "unauthenticated"}, status=401
+    )

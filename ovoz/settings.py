@@ -176,6 +176,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+if not IS_PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; files come from the finders
 
 # Background tasks (DESIGN §2): the database backend by default, RQ on Redis when configured.
 REDIS_URL = os.environ.get("OVOZ_REDIS_URL", "")
@@ -212,7 +214,7 @@ if IS_PRODUCTION:
     if os.environ.get("OVOZ_BEHIND_TLS_PROXY", "1") == "1":
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if not host.startswith(".")]
-    if not os.environ.get("OVOZ_SSL_REDIRECT", "1") == "1":
+    if not SECURE_SSL_REDIRECT:
         SILENCED_SYSTEM_CHECKS = ["security.W008"]
 
 # Logging: never personal data. Django's request logger would log paths of failed requests only.

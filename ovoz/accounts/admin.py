@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ovoz.accounts import services
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.models import Grant, User
+from ovoz.accounts.permissions import staff_user
 
 
 class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -40,9 +41,9 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     actions = ["make_administrator", "make_coordinator", "remove_role", "reset_second_factor", "unlock"]
 
     def _set_role(self, request: HttpRequest, users: QuerySet[User], role: DeploymentRole) -> None:
-        assert isinstance(request.user, User)
+        actor = staff_user(request)
         for user in users:
-            services.user_set_role(actor=request.user, user=user, role=role)
+            services.user_set_role(actor=actor, user=user, role=role)
         self.message_user(request, _("Roles changed."), messages.SUCCESS)
 
     @admin.action(description=_("Make administrator"))
@@ -59,9 +60,9 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
 
     @admin.action(description=_("Reset second factor (user enrols again at next login)"))
     def reset_second_factor(self, request: HttpRequest, users: QuerySet[User]) -> None:
-        assert isinstance(request.user, User)
+        actor = staff_user(request)
         for user in users:
-            services.second_factor_reset(actor=request.user, user=user)
+            services.second_factor_reset(actor=actor, user=user)
         self.message_user(request, _("Second factors reset."), messages.SUCCESS)
 
     @admin.action(description=_("Unlock"))

@@ -2,27 +2,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, overload
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ovoz.accounts.models import User
-from ovoz.accounts.permissions import can_use_staff_workspace, is_verified_staff
+from ovoz.accounts.permissions import can_use_staff_workspace, is_verified_staff, staff_user
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+ViewFunction = Callable[..., HttpResponse]
+
+
+@overload
+def staff_required(view: ViewFunction) -> ViewFunction: ...
+
+
+@overload
+def staff_required(
+    *, workspace: bool = True, permission: Callable[[Any], bool] | None = None
+) -> Callable[[ViewFunction], ViewFunction]: ...
 
 
 def staff_required(
-    view: Callable[..., HttpResponse] | None = None,
+    view: ViewFunction | None = None,
     *,
     workspace: bool = True,
     permission: Callable[[Any], bool] | None = None,
-) -> Any:
+) -> ViewFunction | Callable[[ViewFunction], ViewFunction]:
     """Require a login with password and second factor.
 
     With ``workspace`` the user must also hold a role or grant; with ``permission`` that predicate
@@ -30,7 +39,7 @@ def staff_required(
     which is audited.
     """
 
-    def decorate(function: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(function: ViewFunction) -> ViewFunction:
         @wraps(function)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not is_verified_staff(request.user):
@@ -40,8 +49,9 @@ def staff_required(
                 permission is None or permission(request.user)
             )
             if not allowed:
-                assert isinstance(request.user, User)
-                audit_record(action=AuditAction.ACCESS_DENIED, actor=request.user, data={"view": function.__name__})
+                audit_record(
+                    action=AuditAction.ACCESS_DENIED, actor=staff_user(request), data={"view": function.__name__}
+                )
                 return render(request, "staff/forbidden.html", status=403)
             return function(request, *args, **kwargs)
 

@@ -20,8 +20,7 @@ class User(AbstractUser):
     failed_login_count = models.PositiveIntegerField(_("failed logins in a row"), default=0, editable=False)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, editable=False)
 
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
+    class Meta:
         verbose_name = _("staff user")
         verbose_name_plural = _("staff users")
 

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
 from ovoz.accounts.models import User
 
 
@@ -12,9 +15,8 @@ def is_verified_staff(user: Any) -> bool:
 
 def can_use_staff_workspace(user: Any) -> bool:
     """A verified user with a deployment role or at least one working-group grant."""
-    if not is_verified_staff(user):
+    if not is_verified_staff(user) or not isinstance(user, User):
         return False
-    assert isinstance(user, User)
     return bool(user.role) or user.grants.exists()
 
 
@@ -24,3 +26,10 @@ def can_administer(user: Any) -> bool:
 
 def can_read_audit_log(user: Any) -> bool:
     return can_administer(user)
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in staff user of a request that a staff view already admitted."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user

@@ -136,7 +136,7 @@ def login_check_password(*, username: str, password: str) -> User:
 
 
 def has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def second_factor_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice:

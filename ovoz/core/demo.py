@@ -22,7 +22,7 @@ from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 
-DEMO_PASSWORD = "ovoz-demo-password"
+DEMO_PASSWORD = "ovoz-demo-password"  # noqa: S105 (printed on purpose; demo refuses production)
 DEMO_GROUP_SLUG = "jizzakh-demo"
 
 
@@ -93,4 +93,5 @@ def demo_current_code(*, username: str) -> str:
     """The current TOTP code of a demo user, so a trial needs no phone."""
     _refuse_in_production()
     device = TOTPDevice.objects.get(user__username=username, confirmed=True)
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):0{device.digits}d}"
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    return f"{code:0{device.digits}d}"

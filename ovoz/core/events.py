@@ -15,7 +15,7 @@ class AuditAction(StrEnum):
     RECOVERY_CODES_REGENERATED = "second_factor.recovery_codes_regenerated"
     RECOVERY_CODE_USED = "second_factor.recovery_code_used"
     SECOND_FACTOR_RESET = "second_factor.reset"
-    PASSWORD_CHANGED = "password.changed"
+    PASSWORD_CHANGED = "password.changed"  # noqa: S105 (an event name)
     ROLE_CHANGED = "role.changed"
     GRANT_ADDED = "grant.added"
     GRANT_REMOVED = "grant.removed"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any, cast
 
 import shapely
 from django.db.models import Count, Max
@@ -41,10 +42,8 @@ def _build(version: tuple[object, ...]) -> _Index:
     geometries: list[BaseGeometry] = []
     area_ids: list[int] = []
     depths: list[int] = []
-    for area_id, depth, boundary in Area.objects.filter(boundary__isnull=False).values_list(
-        "id", "depth", "boundary"
-    ):
-        geometry = shape(boundary)
+    for area_id, depth, boundary in Area.objects.filter(boundary__isnull=False).values_list("id", "depth", "boundary"):
+        geometry = shape(cast(dict[str, Any], boundary))
         shapely.prepare(geometry)
         geometries.append(geometry)
         area_ids.append(area_id)

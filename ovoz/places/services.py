@@ -52,7 +52,7 @@ def areas_seed() -> SeedResult:
             result=result,
         )
         subdivisions = sorted(
-            (s for s in pycountry.subdivisions.get(country_code=country_code) or [] if s.parent_code is None),
+            (s for s in _subdivisions_of(country_code) if s.parent_code is None),
             key=lambda s: s.code,
         )
         for subdivision in subdivisions:
@@ -108,9 +108,33 @@ def _seed_one(
 
 # Words that only say what kind of unit a name is; dropped before names are compared.
 _KIND_WORDS = {
-    "region", "province", "oblast", "oblys", "oblysy", "district", "rayon", "raion", "tuman", "tumani",
-    "viloyat", "viloyati", "welayat", "welayaty", "nohiya", "nohiyai", "muxofoti",
-    "область", "обл", "район", "р-н", "облысы", "облусу", "ауданы", "району", "вилояти", "ноҳияи",
+    "region",
+    "province",
+    "oblast",
+    "oblys",
+    "oblysy",
+    "district",
+    "rayon",
+    "raion",
+    "tuman",
+    "tumani",
+    "viloyat",
+    "viloyati",
+    "welayat",
+    "welayaty",
+    "nohiya",
+    "nohiyai",
+    "muxofoti",
+    "область",
+    "обл",
+    "район",
+    "р-н",
+    "облысы",
+    "облусу",
+    "ауданы",
+    "району",
+    "вилояти",
+    "ноҳияи",
 }
 # Words that mark a city; kept, as one token, because "Tashkent city" and "Tashkent region" differ.
 _CITY_WORDS = {"city", "г", "город", "sh", "shahri", "shahar", "шаҳри", "шаары", "қаласы", "qalasy"}
@@ -283,17 +307,20 @@ def _polygonal(geometry: Any, index: int) -> MultiPolygon:
         )
     if not merged.is_valid:
         merged = shapely.make_valid(merged)
-        polygons = [part for part in getattr(merged, "geoms", [merged]) if isinstance(part, Polygon | MultiPolygon)]
-        merged = shapely.union_all(polygons) if polygons else Polygon()
+        parts = [part for part in getattr(merged, "geoms", [merged]) if isinstance(part, Polygon | MultiPolygon)]
+        merged = shapely.union_all(parts) if parts else Polygon()
         if merged.is_empty:
             raise BoundaryImportError(
                 _("Feature %(number)s has a geometry that cannot be repaired.") % {"number": index},
                 code="broken_geometry",
             )
     if isinstance(merged, Polygon):
-        merged = MultiPolygon([merged])
-    assert isinstance(merged, MultiPolygon)
-    return merged
+        return MultiPolygon([merged])
+    if isinstance(merged, MultiPolygon):
+        return merged
+    raise BoundaryImportError(
+        _("Feature %(number)s has a geometry that cannot be repaired.") % {"number": index}, code="broken_geometry"
+    )
 
 
 def _check_within_parent(features: Iterable[BoundaryFeature], parent: Area) -> None:
@@ -321,7 +348,8 @@ def _match_existing(features: list[BoundaryFeature], *, parent: Area, kind: Area
         if match is None:
             feature_tokens = {name_tokens(name) for name in feature.names.values()}
             scores = {
-                area.pk: sum(1 for tokens in feature_tokens if tokens in candidate_tokens[area.pk]) for area in candidates
+                area.pk: sum(1 for tokens in feature_tokens if tokens in candidate_tokens[area.pk])
+                for area in candidates
             }
             best = max(scores.values(), default=0)
             if best:
@@ -349,9 +377,7 @@ def _match_existing(features: list[BoundaryFeature], *, parent: Area, kind: Area
 
 
 @transaction.atomic
-def _write_features(
-    features: list[BoundaryFeature], *, parent: Area, kind: AreaKind, actor: Any
-) -> ImportResult:
+def _write_features(features: list[BoundaryFeature], *, parent: Area, kind: AreaKind, actor: Any) -> ImportResult:
     result = ImportResult()
     for feature in features:
         boundary = mapping(shapely.set_precision(feature.geometry, 10**-COORDINATE_DECIMALS))
@@ -376,8 +402,10 @@ def _write_features(
         names = {**feature.names, **area.names}  # names set by hand win over the file's
         if names != area.names:
             area.names, changed = names, True
-        has_point_inside = area.latitude is not None and area.longitude is not None and (
-            feature.geometry.contains(Point(area.longitude, area.latitude))
+        has_point_inside = (
+            area.latitude is not None
+            and area.longitude is not None
+            and (feature.geometry.contains(Point(area.longitude, area.latitude)))
         )
         if not has_point_inside:
             inside = feature.geometry.representative_point()
@@ -394,3 +422,7 @@ def _write_features(
         data={"kind": str(kind), "created": len(result.created), "updated": len(result.updated)},
     )
     return result
+
+
+def _subdivisions_of(country_code: str) -> list[Any]:
+    return list(pycountry.subdivisions.get(country_code=country_code) or [])  # type: ignore[no-untyped-call]

@@ -28,6 +28,7 @@ from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.forms import EnrolForm, PasswordChangeForm, PasswordLoginForm, SecondFactorForm
 from ovoz.accounts.models import User
+from ovoz.accounts.permissions import staff_user
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 
@@ -138,8 +139,7 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     """Make new recovery codes and show them once; they are not stored in readable form."""
     codes = None
     if request.method == "POST":
-        assert isinstance(request.user, User)
-        codes = services.recovery_codes_regenerate(user=request.user)
+        codes = services.recovery_codes_regenerate(user=staff_user(request))
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
@@ -147,12 +147,12 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 @staff_required(workspace=False)
 @require_http_methods(["GET", "POST"])
 def account_view(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
+    user = staff_user(request)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.password_change(
-                user=request.user,
+                user=user,
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
             )

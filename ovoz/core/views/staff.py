@@ -6,8 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from ovoz.accounts.decorators import staff_required
-from ovoz.accounts.models import User
-from ovoz.accounts.permissions import can_read_audit_log
+from ovoz.accounts.permissions import can_read_audit_log, staff_user
 from ovoz.concerns.selectors import theme_list
 from ovoz.core.models import AuditEntry
 from ovoz.places.models import Area
@@ -15,8 +14,7 @@ from ovoz.places.models import Area
 
 @staff_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
-    grants = request.user.grants.select_related("working_group", "working_group__area")
+    grants = staff_user(request).grants.select_related("working_group", "working_group__area")
     return render(request, "staff/home.html", {"grants": grants})
 
 

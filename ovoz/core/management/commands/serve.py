@@ -28,8 +28,8 @@ class Command(BaseCommand):
         from ovoz.wsgi import application
 
         worker: subprocess.Popen[bytes] | None = None
-        if not options["no_worker"] and settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
-            worker = subprocess.Popen([sys.executable, "-m", "ovoz", "db_worker", "--no-reload"])  # noqa: S603
+        if not options["no_worker"] and str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db"):
+            worker = subprocess.Popen([sys.executable, "-m", "ovoz", "db_worker", "--no-reload"])
             self.stdout.write(f"Task worker started (process {worker.pid}).")
 
         def stop(signum: int, frame: object) -> None:

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--name-field", required=True, help="Property holding the English name.")
         for language in NAME_LANGUAGES:
             parser.add_argument(
-                f"--name-field-{language}", dest=f"name_field_{language}", help=f"Property holding the name in {language}."
+                f"--name-field-{language}",
+                dest=f"name_field_{language}",
+                help=f"Property holding the name in {language}.",
             )
         parser.add_argument("--code-field", help="Property holding a stable code (e.g. an ISO or P-code).")
 
