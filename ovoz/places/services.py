@@ -187,6 +187,7 @@ def areas_import_boundaries(
     checked before anything is written: on any problem a ``BoundaryImportError`` says why and
     nothing is imported.
     """
+    kind = AreaKind(kind)
     if "en" not in name_fields:
         raise BoundaryImportError(_("A name field for English is required."), code="name_field_missing")
     if AREA_KIND_DEPTH[kind] <= AREA_KIND_DEPTH[AreaKind(parent.kind)]:
