@@ -1,4 +1,16 @@
 import os
 
+import pytest
+
+pytest_plugins = ["ovoz.core.tests.browser"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """Tests read translations, so the .mo files (not kept in git) must match the .po files."""
+    from ovoz.core.catalogs import compile_all
+
+    compile_all()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware import csrf
 
 # Everything Ovoz serves comes from its own origin (DESIGN §5: no third-party origins).
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -31,3 +32,19 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
+
+
+class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
+    """Django's CSRF protection, made to work with ``Referrer-Policy: no-referrer``.
+
+    Under that policy browsers send ``Origin: null`` with every form POST (Fetch standard,
+    "serializing a request origin"), which Django's origin check refuses. An opaque origin tells
+    nothing either way, so for it the decision rests on the CSRF token, whose cookie is SameSite=Lax
+    and therefore never sent with a cross-site POST. Any real origin is still checked as usual.
+    See docs/adr/0003-referrer-policy-and-csrf.md.
+    """
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        if request.META.get("HTTP_ORIGIN") == "null":
+            return True
+        return bool(super()._origin_verified(request))  # type: ignore[misc]  # private, so not in the stubs

@@ -37,12 +37,40 @@ def _user(kind, group):
 
 # What each kind of user gets at each staff URL: 200, 302 (to login) or 403.
 EXPECTED = {
-    "anonymous": {url: 302 for url in STAFF_URLS},
-    "no role": {"/staff/": 403, "/staff/areas/": 403, "/staff/themes/": 403, "/staff/audit/": 403, "/staff/account/": 200, "/staff/admin/": 302},
-    "member": {"/staff/": 200, "/staff/areas/": 200, "/staff/themes/": 200, "/staff/audit/": 403, "/staff/account/": 200, "/staff/admin/": 302},
-    "facilitator": {"/staff/": 200, "/staff/areas/": 200, "/staff/themes/": 200, "/staff/audit/": 403, "/staff/account/": 200, "/staff/admin/": 302},
-    "coordinator": {"/staff/": 200, "/staff/areas/": 200, "/staff/themes/": 200, "/staff/audit/": 403, "/staff/account/": 200, "/staff/admin/": 302},
-    "administrator": {url: 200 for url in STAFF_URLS},
+    "anonymous": dict.fromkeys(STAFF_URLS, 302),
+    "no role": {
+        "/staff/": 403,
+        "/staff/areas/": 403,
+        "/staff/themes/": 403,
+        "/staff/audit/": 403,
+        "/staff/account/": 200,
+        "/staff/admin/": 302,
+    },
+    "member": {
+        "/staff/": 200,
+        "/staff/areas/": 200,
+        "/staff/themes/": 200,
+        "/staff/audit/": 403,
+        "/staff/account/": 200,
+        "/staff/admin/": 302,
+    },
+    "facilitator": {
+        "/staff/": 200,
+        "/staff/areas/": 200,
+        "/staff/themes/": 200,
+        "/staff/audit/": 403,
+        "/staff/account/": 200,
+        "/staff/admin/": 302,
+    },
+    "coordinator": {
+        "/staff/": 200,
+        "/staff/areas/": 200,
+        "/staff/themes/": 200,
+        "/staff/audit/": 403,
+        "/staff/account/": 200,
+        "/staff/admin/": 302,
+    },
+    "administrator": dict.fromkeys(STAFF_URLS, 200),
 }
 
 

@@ -166,7 +166,11 @@ def test_password_change_ends_every_session(coordinator):
 def test_password_change_refuses_a_wrong_current_password(signed_in_client, coordinator):
     response = signed_in_client.post(
         "/staff/account/",
-        {"current_password": "not it at all", "new_password": "another long pass", "new_password_again": "another long pass"},
+        {
+            "current_password": "not it at all",
+            "new_password": "another long pass",
+            "new_password_again": "another long pass",
+        },
     )
     assert response.status_code == 200
     coordinator.refresh_from_db()

@@ -4,30 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('slug', models.SlugField(max_length=64, unique=True, verbose_name='slug')),
-                ('labels', models.JSONField(default=dict, help_text='Labels by language code.', verbose_name='labels')),
-                ('descriptions', models.JSONField(blank=True, default=dict, help_text='Short descriptions by language code.', verbose_name='descriptions')),
-                ('default_visibility', models.CharField(choices=[('public', 'public after review'), ('restricted', 'restricted'), ('confidential', 'confidential')], default='public', help_text='What a reporter is offered first when choosing this theme.', max_length=16, verbose_name='default visibility')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("slug", models.SlugField(max_length=64, unique=True, verbose_name="slug")),
+                ("labels", models.JSONField(default=dict, help_text="Labels by language code.", verbose_name="labels")),
+                (
+                    "descriptions",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Short descriptions by language code.",
+                        verbose_name="descriptions",
+                    ),
+                ),
+                (
+                    "default_visibility",
+                    models.CharField(
+                        choices=[
+                            ("public", "public after review"),
+                            ("restricted", "restricted"),
+                            ("confidential", "confidential"),
+                        ],
+                        default="public",
+                        help_text="What a reporter is offered first when choosing this theme.",
+                        max_length=16,
+                        verbose_name="default visibility",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'theme',
-                'verbose_name_plural': 'themes',
-                'ordering': ['position', 'slug'],
+                "verbose_name": "theme",
+                "verbose_name_plural": "themes",
+                "ordering": ["position", "slug"],
             },
         ),
     ]

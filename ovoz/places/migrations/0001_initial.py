@@ -5,36 +5,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('kind', models.CharField(choices=[('country', 'country'), ('region', 'region'), ('district', 'district'), ('community', 'community')], max_length=16, verbose_name='kind')),
-                ('code', models.CharField(blank=True, help_text='ISO 3166-2 code where one exists, otherwise a code from the imported file.', max_length=32, null=True, unique=True, verbose_name='code')),
-                ('name', models.CharField(help_text='The name in English.', max_length=200, verbose_name='name')),
-                ('names', models.JSONField(blank=True, default=dict, help_text='Names by language code.', verbose_name='names')),
-                ('latitude', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('longitude', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('boundary', models.JSONField(blank=True, help_text='A GeoJSON geometry.', null=True, verbose_name='boundary')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='places.area', verbose_name='parent')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "country"),
+                            ("region", "region"),
+                            ("district", "district"),
+                            ("community", "community"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 3166-2 code where one exists, otherwise a code from the imported file.",
+                        max_length=32,
+                        null=True,
+                        unique=True,
+                        verbose_name="code",
+                    ),
+                ),
+                ("name", models.CharField(help_text="The name in English.", max_length=200, verbose_name="name")),
+                (
+                    "names",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Names by language code.", verbose_name="names"
+                    ),
+                ),
+                ("latitude", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("longitude", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                (
+                    "boundary",
+                    models.JSONField(blank=True, help_text="A GeoJSON geometry.", null=True, verbose_name="boundary"),
+                ),
+                ("path", models.CharField(db_index=True, default="", editable=False, max_length=255)),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="places.area",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area',
-                'verbose_name_plural': 'areas',
-                'ordering': ['path'],
-                'indexes': [models.Index(fields=['parent', 'kind'], name='places_area_parent__c41fd0_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('latitude__gte', -90), ('latitude__lte', 90)), ('latitude__isnull', True), _connector='OR'), name='area_latitude_range'), models.CheckConstraint(condition=models.Q(models.Q(('longitude__gte', -180), ('longitude__lte', 180)), ('longitude__isnull', True), _connector='OR'), name='area_longitude_range')],
+                "verbose_name": "area",
+                "verbose_name_plural": "areas",
+                "ordering": ["path"],
+                "indexes": [models.Index(fields=["parent", "kind"], name="places_area_parent__c41fd0_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                            ("latitude__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="area_latitude_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                            ("longitude__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="area_longitude_range",
+                    ),
+                ],
             },
         ),
     ]

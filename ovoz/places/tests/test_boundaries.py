@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ovoz.core.models import AuditEntry
+from ovoz.places.choices import AreaKind
 from ovoz.places.errors import BoundaryImportError
 from ovoz.places.lookup import area_at_point
 from ovoz.places.models import Area
@@ -25,7 +26,7 @@ def import_regions(boundaries_dir):
     return areas_import_boundaries(
         data=(boundaries_dir / "uz-regions.geojson").read_bytes(),
         parent=Area.objects.get(code="UZ"),
-        kind="region",
+        kind=AreaKind.REGION,
         name_fields=REGION_FIELDS,
     )
 
@@ -34,7 +35,7 @@ def import_jizzakh_districts(boundaries_dir):
     return areas_import_boundaries(
         data=(boundaries_dir / "uz-jizzakh-districts.geojson").read_bytes(),
         parent=Area.objects.get(code="UZ-JI"),
-        kind="district",
+        kind=AreaKind.DISTRICT,
         name_fields=DISTRICT_FIELDS,
     )
 
@@ -112,7 +113,7 @@ def test_districts_placed_under_the_wrong_region_are_refused(seeded, boundaries_
         areas_import_boundaries(
             data=(boundaries_dir / "uz-jizzakh-districts.geojson").read_bytes(),
             parent=Area.objects.get(code="UZ-XO"),
-            kind="district",
+            kind=AreaKind.DISTRICT,
             name_fields=DISTRICT_FIELDS,
         )
     assert error.value.code == "outside_parent"
@@ -146,7 +147,13 @@ SQUARE = {"type": "Polygon", "coordinates": [[[67.0, 40.0], [67.1, 40.0], [67.1,
         ),
         (
             json.dumps(
-                {"type": "FeatureCollection", "features": [_feature("Good", SQUARE), {"type": "Feature", "properties": {"OTHER": "x"}, "geometry": SQUARE}]}
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        _feature("Good", SQUARE),
+                        {"type": "Feature", "properties": {"OTHER": "x"}, "geometry": SQUARE},
+                    ],
+                }
             ).encode(),
             "name_missing",
         ),
@@ -158,7 +165,12 @@ SQUARE = {"type": "Polygon", "coordinates": [[[67.0, 40.0], [67.1, 40.0], [67.1,
                         _feature("Good", SQUARE),
                         _feature(
                             "Projected",
-                            {"type": "Polygon", "coordinates": [[[7453000, 4400000], [7463000, 4400000], [7463000, 4410000], [7453000, 4400000]]]},
+                            {
+                                "type": "Polygon",
+                                "coordinates": [
+                                    [[7453000, 4400000], [7463000, 4400000], [7463000, 4410000], [7453000, 4400000]]
+                                ],
+                            },
                         ),
                     ],
                 }
@@ -167,12 +179,20 @@ SQUARE = {"type": "Polygon", "coordinates": [[[67.0, 40.0], [67.1, 40.0], [67.1,
         ),
         (
             json.dumps(
-                {"type": "FeatureCollection", "features": [_feature("Good", SQUARE), _feature("Broken", {"type": "Polygon", "coordinates": [[[67, 40]]]})]}
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        _feature("Good", SQUARE),
+                        _feature("Broken", {"type": "Polygon", "coordinates": [[[67, 40]]]}),
+                    ],
+                }
             ).encode(),
             "broken_geometry",
         ),
         (
-            json.dumps({"type": "FeatureCollection", "features": [_feature("Same", SQUARE), _feature("same", SQUARE)]}).encode(),
+            json.dumps(
+                {"type": "FeatureCollection", "features": [_feature("Same", SQUARE), _feature("same", SQUARE)]}
+            ).encode(),
             "duplicate_name",
         ),
     ],
@@ -180,7 +200,9 @@ SQUARE = {"type": "Polygon", "coordinates": [[[67.0, 40.0], [67.1, 40.0], [67.1,
 def test_a_broken_file_imports_nothing_and_says_why(seeded, content, code):
     count_before = Area.objects.count()
     with pytest.raises(BoundaryImportError) as error:
-        areas_import_boundaries(data=content, parent=Area.objects.get(code="UZ-JI"), kind="district", name_fields={"en": "NAME"})
+        areas_import_boundaries(
+            data=content, parent=Area.objects.get(code="UZ-JI"), kind=AreaKind.DISTRICT, name_fields={"en": "NAME"}
+        )
     assert error.value.code == code
     assert error.value.message
     assert Area.objects.count() == count_before
@@ -192,7 +214,7 @@ def test_a_level_not_below_the_parent_is_refused(seeded):
         areas_import_boundaries(
             data=json.dumps({"type": "FeatureCollection", "features": [_feature("A", SQUARE)]}),
             parent=Area.objects.get(code="UZ-JI"),
-            kind="region",
+            kind=AreaKind.REGION,
             name_fields={"en": "NAME"},
         )
     assert error.value.code == "level_mismatch"
@@ -203,9 +225,14 @@ def test_geometry_collections_and_multipolygons_are_accepted(seeded):
     collection = {"type": "GeometryCollection", "geometries": [SQUARE]}
     other = {"type": "Polygon", "coordinates": [[[67.2, 40.0], [67.3, 40.0], [67.3, 40.1], [67.2, 40.0]]]}
     result = areas_import_boundaries(
-        data=json.dumps({"type": "FeatureCollection", "features": [_feature("Multi", multi), _feature("Coll", {**collection, "geometries": [other]})]}),
+        data=json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [_feature("Multi", multi), _feature("Coll", {**collection, "geometries": [other]})],
+            }
+        ),
         parent=Area.objects.get(code="UZ-JI"),
-        kind="district",
+        kind=AreaKind.DISTRICT,
         name_fields={"en": "NAME"},
     )
     assert sorted(area.name for area in result.created) == ["Coll", "Multi"]
@@ -216,8 +243,16 @@ def test_import_command_imports_and_reports(seeded, boundaries_dir, capsys):
     call_command(
         "import_areas",
         str(boundaries_dir / "uz-regions.geojson"),
-        "--parent", "UZ", "--level", "region",
-        "--name-field", "ADM1_EN", "--name-field-ru", "ADM1_RU", "--name-field-uz", "ADM1_UZ",
+        "--parent",
+        "UZ",
+        "--level",
+        "region",
+        "--name-field",
+        "ADM1_EN",
+        "--name-field-ru",
+        "ADM1_RU",
+        "--name-field-uz",
+        "ADM1_UZ",
     )
     assert "0 created, 14 updated" in capsys.readouterr().out
 
@@ -226,15 +261,30 @@ def test_import_command_refuses_a_mismatched_file_saying_why(seeded, boundaries_
     count_before = Area.objects.count()
     with pytest.raises(CommandError, match="Nothing was imported.*ADM2_EN"):
         call_command(
-            "import_areas", str(boundaries_dir / "uz-regions.geojson"),
-            "--parent", "UZ", "--level", "region", "--name-field", "ADM2_EN",
+            "import_areas",
+            str(boundaries_dir / "uz-regions.geojson"),
+            "--parent",
+            "UZ",
+            "--level",
+            "region",
+            "--name-field",
+            "ADM2_EN",
         )
     assert Area.objects.count() == count_before
 
 
 def test_import_command_refuses_an_unknown_parent(seeded, boundaries_dir):
     with pytest.raises(CommandError, match="No area"):
-        call_command("import_areas", str(boundaries_dir / "uz-regions.geojson"), "--parent", "XX-99", "--level", "region", "--name-field", "ADM1_EN")
+        call_command(
+            "import_areas",
+            str(boundaries_dir / "uz-regions.geojson"),
+            "--parent",
+            "XX-99",
+            "--level",
+            "region",
+            "--name-field",
+            "ADM1_EN",
+        )
 
 
 @pytest.mark.parametrize(
