@@ -207,3 +207,30 @@ def test_role_changes_are_audited():
     assert entry.actor == admin
     assert entry.data == {"from": "", "to": "coordinator"}
     assert User.objects.get(pk=user.pk).role == "coordinator"
+
+
+def test_create_staff_command_makes_an_administrator_who_must_enrol(monkeypatch, capsys):
+    import io
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long admin passphrase\n"))
+    call_command("create_staff", "firstadmin", "--role", "administrator", "--password-stdin")
+    user = User.objects.get(username="firstadmin")
+    assert user.is_administrator and user.is_superuser
+    assert user.check_password("a long admin passphrase")
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    client = Client()
+    response = client.post("/staff/login/", {"username": "firstadmin", "password": "a long admin passphrase"})
+    assert response["Location"] == "/staff/login/enrol/"
+
+
+def test_create_staff_command_refuses_a_weak_password(monkeypatch):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("123\n"))
+    with pytest.raises(CommandError):
+        call_command("create_staff", "weak", "--password-stdin")
+    assert not User.objects.filter(username="weak").exists()
