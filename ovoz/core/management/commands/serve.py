@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Serve Ovoz with waitress and, with the database task backend, start the embedded task worker. "
+        "Serve Ovoz with waitress and start a task worker for the configured backend. "
         "The access log carries no client address (waitress keeps none)."
     )
 
@@ -22,14 +22,21 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded task worker.")
 
+    @staticmethod
+    def worker_command() -> list[str]:
+        """The worker for the configured task backend (DESIGN §2)."""
+        if str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_rq"):
+            return ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+        return ["db_worker", "--no-reload"]
+
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
 
         from ovoz.wsgi import application
 
         worker: subprocess.Popen[bytes] | None = None
-        if not options["no_worker"] and str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db"):
-            worker = subprocess.Popen([sys.executable, "-m", "ovoz", "db_worker", "--no-reload"])
+        if not options["no_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "ovoz", *self.worker_command()])
             self.stdout.write(f"Task worker started (process {worker.pid}).")
 
         def stop(signum: int, frame: object) -> None:
