@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
         worker: subprocess.Popen[bytes] | None = None
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "ovoz", *self.worker_command()])
+            worker = subprocess.Popen([sys.executable, "-m", "ovoz", *self.worker_command()])  # noqa: S603 (fixed arguments)
             self.stdout.write(f"Task worker started (process {worker.pid}).")
 
         def stop(signum: int, frame: object) -> None:
