@@ -38,6 +38,10 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     inlines = [GrantInline]
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[admin.options.InlineModelAdmin]]:  # type: ignore[type-arg]
+        return [GrantInline] if obj is not None else []
+
     actions = ["make_administrator", "make_coordinator", "remove_role", "reset_second_factor", "unlock"]
 
     def _set_role(self, request: HttpRequest, users: QuerySet[User], role: DeploymentRole) -> None:

@@ -1,32 +1,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpRequest
 
-from ovoz.accounts.permissions import can_administer
 from ovoz.core.models import AuditEntry
-
-
-class OvozAdminSite(admin.AdminSite):
-    """Django admin for administrators only, behind the same password and second-factor login."""
-
-    site_header = _("Ovoz administration")
-    site_title = _("Ovoz administration")
-    index_title = _("Administration")
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        return can_administer(request.user)
-
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        next_url = request.GET.get("next") or reverse("admin:index")
-        return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
 
 
 class TranslatedJSONForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -18,6 +18,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda number: f"staff{number}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     role = DeploymentRole.COORDINATOR
+    # As accounts.services.user_set_role does: administrators are the Django admin's superusers.
+    is_staff = factory.LazyAttribute(lambda user: user.role == DeploymentRole.ADMINISTRATOR)
+    is_superuser = factory.LazyAttribute(lambda user: user.role == DeploymentRole.ADMINISTRATOR)
     password = factory.django.Password(PASSWORD)
 
     @factory.post_generation

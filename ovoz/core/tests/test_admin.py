@@ -1,0 +1,74 @@
+import re
+
+import pytest
+from django.test import Client
+
+from ovoz.accounts.choices import DeploymentRole
+from ovoz.accounts.models import User
+from ovoz.accounts.tests.conftest import sign_in
+from ovoz.accounts.tests.factories import UserFactory
+from ovoz.concerns.models import Theme
+from ovoz.concerns.services import themes_seed
+from ovoz.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client():
+    client = Client()
+    sign_in(client, UserFactory(username="root", role=DeploymentRole.ADMINISTRATOR))
+    return client
+
+
+def test_administrator_edits_a_theme_label_per_language(admin_client):
+    themes_seed()
+    water = Theme.objects.get(slug="water")
+    form = {
+        "slug": "water",
+        "default_visibility": "public",
+        "position": water.position,
+        "is_active": "on",
+        **{f"labels__{code}": label for code, label in water.labels.items()},
+        **{f"descriptions__{code}": text for code, text in water.descriptions.items()},
+        "labels__ru": "Вода и орошение",
+    }
+    response = admin_client.post(f"/staff/admin/concerns/theme/{water.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    water.refresh_from_db()
+    assert water.labels["ru"] == "Вода и орошение"
+    assert water.labels["en"] == "Water"
+
+
+def test_administrator_adds_a_staff_user_in_the_admin(admin_client):
+    response = admin_client.post(
+        "/staff/admin/accounts/user/add/",
+        {
+            "username": "newfacilitator",
+            "password1": "a good long passphrase",
+            "password2": "a good long passphrase",
+            "usable_password": "true",
+        },
+    )
+
+    assert response.status_code == 302, re.findall(r"errorlist.{0,300}", response.content.decode())
+    assert User.objects.filter(username="newfacilitator").exists()
+
+
+def test_role_change_from_the_admin_is_audited(admin_client):
+    user = UserFactory(username="someone", role=DeploymentRole.NONE)
+    response = admin_client.post(
+        "/staff/admin/accounts/user/", {"action": "make_coordinator", "_selected_action": [user.pk]}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.role == "coordinator"
+    assert AuditEntry.objects.filter(action="role.changed", object_id=str(user.pk)).exists()
+
+
+def test_audit_entries_are_read_only_in_the_admin(admin_client):
+    entry = AuditEntry.objects.first()
+    assert admin_client.get(f"/staff/admin/core/auditentry/{entry.pk}/change/").status_code == 200
+    assert admin_client.get("/staff/admin/core/auditentry/add/").status_code in {403, 404}
+    assert admin_client.post(f"/staff/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
