@@ -144,3 +144,12 @@ def test_redis_url_switches_tasks_to_rq(tmp_path):
         {"OVOZ_VAR_DIR": str(tmp_path)}, "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
     )
     assert default.stdout.strip() == "django_tasks_db.DatabaseBackend"
+
+
+@pytest.mark.django_db
+def test_the_suite_runs_on_the_database_it_was_given():
+    from django.db import connection
+
+    url = os.environ.get("OVOZ_TEST_DATABASE_URL", "")
+    expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    assert connection.vendor == expected
