@@ -162,6 +162,7 @@ LANGUAGE_COOKIE_HTTPONLY = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "ovoz" / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("OVOZ_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

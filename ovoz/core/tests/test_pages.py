@@ -81,3 +81,11 @@ def test_security_headers_on_every_response(client, url):
 def test_pages_reference_no_third_party_origin(client):
     html = client.get("/en/").content.decode() + client.get("/staff/login/").content.decode()
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_the_stylesheet_the_pages_link_is_served(client):
+    html = client.get("/en/").content.decode()
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
+    response = client.get(stylesheet)
+    assert response.status_code == 200
+    assert b"font" in b"".join(response.streaming_content)
