@@ -5,9 +5,19 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ovoz.core.models import AuditEntry
+
+# Not for editing by hand: Django's permission groups are unused (Ovoz has roles and grants), and the
+# second-factor devices hold secrets no administrator should read; an administrator resets a user's
+# second factor with the action on the staff user list instead.
+for model in (Group, TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
 class TranslatedJSONForm(forms.ModelForm):  # type: ignore[type-arg]

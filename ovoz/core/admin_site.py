@@ -21,6 +21,12 @@ class OvozAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return can_administer(request.user)
 
+    def password_change(  # type: ignore[override]  # a redirect, not a template
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # One place to change a password, which ends every session and is audited.
+        return HttpResponseRedirect(reverse("accounts:account"))
+
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         next_url = request.GET.get("next") or reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")

@@ -72,3 +72,16 @@ def test_audit_entries_are_read_only_in_the_admin(admin_client):
     assert admin_client.get("/staff/admin/core/auditentry/add/").status_code in {403, 404}
     assert admin_client.post(f"/staff/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_second_factor_secrets_and_unused_groups_are_not_in_the_admin(admin_client):
+    index = admin_client.get("/staff/admin/").content.decode()
+    assert "/staff/admin/otp_totp/" not in index
+    assert "/staff/admin/otp_static/" not in index
+    assert "/staff/admin/auth/group/" not in index
+    assert admin_client.get("/staff/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def test_admin_password_change_goes_to_the_audited_account_page(admin_client):
+    response = admin_client.get("/staff/admin/password_change/")
+    assert response["Location"] == "/staff/account/"
