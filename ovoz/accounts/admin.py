@@ -9,21 +9,48 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts import services
-from ovoz.accounts.choices import DeploymentRole
+from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.models import Grant, User
 from ovoz.accounts.permissions import staff_user
 
 
 class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The user's grants, for reading; they are added and removed on the grants page (audited)."""
+
     model = Grant
     extra = 0
-    raw_id_fields = ("working_group",)
-    # Grants change through services so every change is audited.
     readonly_fields = ("working_group", "role")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Give staff users a role in a working group. Every change goes through the audited services."""
+
+    list_display = ("user", "working_group", "role", "created_at")
+    list_filter = ("role", "working_group")
+    search_fields = ("user__username", "working_group__name")
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("working_group",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Grant | None = None) -> tuple[str, ...]:
+        return ("user", "working_group") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
+        saved = services.grant_set(
+            actor=staff_user(request), user=obj.user, working_group=obj.working_group, role=GrantRole(obj.role)
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Grant) -> None:
+        services.grant_remove(actor=staff_user(request), user=obj.user, working_group=obj.working_group)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Grant]) -> None:
+        for grant in queryset.select_related("user", "working_group"):
+            self.delete_model(request, grant)
 
 
 @admin.register(User)

@@ -85,3 +85,24 @@ def test_second_factor_secrets_and_unused_groups_are_not_in_the_admin(admin_clie
 def test_admin_password_change_goes_to_the_audited_account_page(admin_client):
     response = admin_client.get("/staff/admin/password_change/")
     assert response["Location"] == "/staff/account/"
+
+
+def test_administrator_grants_and_removes_a_working_group_role_with_an_audit_trail(admin_client):
+    from ovoz.accounts.models import Grant
+    from ovoz.groups.models import WorkingGroup
+    from ovoz.places.models import Area
+
+    country = Area.objects.create(kind="country", code="KG", name="Kyrgyzstan")
+    group = WorkingGroup.objects.create(name="Osh group", slug="osh", area=country)
+    user = UserFactory(username="aigul", role=DeploymentRole.NONE)
+    response = admin_client.post(
+        "/staff/admin/accounts/grant/add/", {"user": user.pk, "working_group": group.pk, "role": "facilitator"}
+    )
+    assert response.status_code == 302
+    grant = Grant.objects.get(user=user, working_group=group)
+    assert grant.role == "facilitator"
+    assert AuditEntry.objects.filter(action="grant.added", object_id=str(user.pk)).exists()
+
+    admin_client.post(f"/staff/admin/accounts/grant/{grant.pk}/delete/", {"post": "yes"})
+    assert not Grant.objects.filter(pk=grant.pk).exists()
+    assert AuditEntry.objects.filter(action="grant.removed", object_id=str(user.pk)).exists()
