@@ -137,6 +137,13 @@ LOGIN_REDIRECT_URL = "staff:home"
 # Per-account protection against password guessing (never keyed by client address).
 OVOZ_LOGIN_FAILURES_BEFORE_LOCK = int(os.environ.get("OVOZ_LOGIN_FAILURES_BEFORE_LOCK", "5"))
 OVOZ_LOGIN_LOCK_SECONDS = int(os.environ.get("OVOZ_LOGIN_LOCK_SECONDS", "900"))
+# Concerns: the country assumed for phone numbers written without +, and how long a receipt works.
+OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
+OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
+# Guessing receipts: at most this many follow attempts per client per 10 minutes (see core.ratelimit).
+OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")
 OTP_TOTP_THROTTLE_FACTOR = 1
 
@@ -221,6 +228,27 @@ if IS_PRODUCTION:
     CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if not host.startswith(".")]
     if not SECURE_SSL_REDIRECT:
         SILENCED_SYSTEM_CHECKS += ["security.W008"]
+
+# E-mail to reporters who gave an address, and to staff. Without OVOZ_SMTP_URL mail is written to
+# files under ./var/mail (never to the console: it carries addresses).
+SMTP_URL = os.environ.get("OVOZ_SMTP_URL", "")
+DEFAULT_FROM_EMAIL = os.environ.get("OVOZ_FROM_EMAIL", "Ovoz <noreply@localhost>")
+if SMTP_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _smtp = urlsplit(SMTP_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or (465 if _smtp.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_USE_TLS = _smtp.scheme == "smtp+tls"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+# The address residents use, for links in messages (e.g. https://ovoz.example.org).
+OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 
 # Logging: never personal data. Django's request logger would log paths of failed requests only.
 LOGGING = {

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from ovoz.api import api
+from ovoz.concerns.views import public as concern_views
 from ovoz.core.views import public, staff
 
 staff_patterns = (
@@ -28,6 +29,11 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", public.home_view, name="home"),
+    path("report/", concern_views.report_view, name="report"),
+    path("follow/", concern_views.follow_view, name="follow"),
+    path("concerns/", concern_views.concern_list_view, name="concerns"),
+    path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
+    path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     prefix_default_language=True,
 )
 

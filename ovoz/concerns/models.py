@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.concerns.choices import Visibility
+from ovoz.concerns.choices import Audience, Channel, CloseReason, EventKind, Status, Visibility
 from ovoz.core.models import TimeStampedModel
 from ovoz.core.translated import pick
+
+MAX_TEXT_LENGTH = 4000
 
 
 class Theme(TimeStampedModel):
@@ -41,3 +44,148 @@ class Theme(TimeStampedModel):
     @property
     def description(self) -> str:
         return pick(self.descriptions)
+
+
+class Concern(TimeStampedModel):
+    """One voiced problem (DESIGN §3). The reporter is known only by the receipt's keyed hash."""
+
+    receipt_hash = models.CharField(max_length=64, unique=True, editable=False)
+    receipt_valid_until = models.DateTimeField(editable=False)
+    # Idempotency: the hash of the client's submission token, and the receipt sealed with that token,
+    # so a repeated submission returns the same receipt without the server being able to read it.
+    submission_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001 (NULLs never collide)
+    sealed_receipt = models.BinaryField(null=True, editable=False)
+
+    text = models.TextField(_("text"), max_length=MAX_TEXT_LENGTH)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    is_language_chosen = models.BooleanField(_("language chosen by the reporter"), default=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    area = models.ForeignKey(
+        "places.Area", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="concerns"
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    themes = models.ManyToManyField(Theme, verbose_name=_("themes"), blank=True, related_name="concerns")
+    visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    close_reason = models.CharField(_("reason for closing"), max_length=32, choices=CloseReason.choices, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    public_text = models.TextField(_("public text"), blank=True, max_length=MAX_TEXT_LENGTH)
+    is_published = models.BooleanField(_("published"), default=False, db_index=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    support_count = models.PositiveIntegerField(_("supports"), default=0)
+    # Contact details for replies: encrypted with the deployment key, found by keyed hash.
+    contact_ciphertext = models.BinaryField(null=True, editable=False)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    contact_email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["is_published", "-published_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def has_contact(self) -> bool:
+        return self.contact_ciphertext is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.RESOLVED, Status.CLOSED)
+
+
+class ConcernEvent(models.Model):
+    """Something that happened to a concern; ``audience`` says who may read it."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    text = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
+
+    class Meta:
+        verbose_name = _("concern event")
+        verbose_name_plural = _("concern events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.concern_id} {self.kind}"
+
+
+class Attachment(TimeStampedModel):
+    """A photo, re-encoded without metadata."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        ConcernEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(upload_to="concerns/%Y/%m/")
+    content_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+
+class Support(models.Model):
+    """A "me too" on a published concern: a keyed hash of a random browser token, nothing else."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="supports")
+    supporter_hash = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["concern", "supporter_hash"], name="support_one_per_supporter")]
+
+    def __str__(self) -> str:
+        return f"support for #{self.concern_id}"
+
+
+class ConcernRollup(models.Model):
+    """Counts per day, area, theme, visibility, channel and status, kept in step by the services.
+
+    A concern with several themes counts once under each, one without a theme under theme 0; a
+    concern without an area counts under area 0 (plain integers, so the unique key has no NULLs on
+    any database). Maps, dashboards and early warning read these rows, never the concerns (DESIGN §7).
+    """
+
+    day = models.DateField()
+    area_key = models.BigIntegerField()
+    theme_key = models.BigIntegerField()
+    visibility = models.CharField(max_length=16, choices=Visibility.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "area_key", "theme_key", "visibility", "channel", "status"],
+                name="rollup_one_row_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["area_key", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} area {self.area_key} theme {self.theme_key}: {self.count}"

@@ -1,11 +1,153 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from ovoz.concerns.models import Theme
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from ovoz.accounts.models import User
+from ovoz.concerns.choices import Audience, Visibility
+from ovoz.concerns.models import Concern, ConcernEvent, Theme
+from ovoz.places.models import Area
 
 
 def theme_list(*, include_inactive: bool = False) -> QuerySet[Theme]:
     """Themes in their display order (themes are public data)."""
     themes = Theme.objects.all()
     return themes if include_inactive else themes.filter(is_active=True)
+
+
+# --- Public ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    area: Area | None = None
+    theme: Theme | None = None
+    status: str = ""
+    since: date | None = None
+
+
+def _within(area: Area) -> Q:
+    """Concerns in an area or anywhere inside it."""
+    inside = Area.objects.filter(Q(pk=area.pk) | Q(path__startswith=f"{area.path}{area.pk}/")).values("pk")
+    return Q(area__in=inside)
+
+
+def public_concern_list(*, filters: PublicFilters | None = None) -> QuerySet[Concern]:
+    """Published concerns, newest first. Only public, published ones: never restricted or confidential."""
+    concerns = (
+        Concern.objects.filter(is_published=True, visibility=Visibility.PUBLIC)
+        .select_related("area")
+        .prefetch_related("themes")
+        .order_by("-published_at", "-id")
+    )
+    if filters is not None:
+        if filters.area is not None:
+            concerns = concerns.filter(_within(filters.area))
+        if filters.theme is not None:
+            concerns = concerns.filter(themes=filters.theme)
+        if filters.status:
+            concerns = concerns.filter(status=filters.status)
+        if filters.since is not None:
+            concerns = concerns.filter(published_at__date__gte=filters.since)
+    return concerns
+
+
+def public_concern_get(*, concern_id: int) -> Concern:
+    concern = public_concern_list().filter(pk=concern_id).first()
+    if concern is None:
+        raise Http404
+    return concern
+
+
+def public_events(concern: Concern) -> QuerySet[ConcernEvent]:
+    return concern.events.filter(audience=Audience.PUBLIC).order_by("at", "id")
+
+
+def reporter_events(concern: Concern) -> QuerySet[ConcernEvent]:
+    """What the reporter reads on the follow page: the public timeline and messages to and from them."""
+    return (
+        concern.events.filter(audience__in=[Audience.PUBLIC, Audience.REPORTER])
+        .prefetch_related("attachments")
+        .order_by("at", "id")
+    )
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+
+def staff_area_scope(user: User) -> Q | None:
+    """Which concerns a staff user may see, as a filter; None means all (deployment-wide roles)."""
+    if user.role:
+        return None
+    scope = Q(pk__in=[])
+    for grant in user.grants.select_related("working_group__area"):
+        scope |= _within(grant.working_group.area)
+    return scope
+
+
+def can_read_confidential_text(user: User) -> bool:
+    """Until the protection issue brings per-concern keys, only administrators open confidential text."""
+    return user.is_administrator
+
+
+@dataclass(frozen=True)
+class StaffFilters:
+    status: str = ""
+    area: Area | None = None
+    theme: Theme | None = None
+    language: str = ""
+    visibility: str = ""
+    channel: str = ""
+    search: str = ""
+
+
+def staff_concern_list(*, user: User, filters: StaffFilters | None = None) -> QuerySet[Concern]:
+    """The inbox: concerns of the user's areas, newest first."""
+    concerns = Concern.objects.select_related("area").prefetch_related("themes").order_by("-created_at", "-id")
+    scope = staff_area_scope(user)
+    if scope is not None:
+        concerns = concerns.filter(scope)
+    if filters is not None:
+        lookups: dict[str, Any] = {
+            key: value
+            for key, value in {
+                "status": filters.status,
+                "language": filters.language,
+                "visibility": filters.visibility,
+                "channel": filters.channel,
+            }.items()
+            if value
+        }
+        concerns = concerns.filter(**lookups)
+        if filters.area is not None:
+            concerns = concerns.filter(_within(filters.area))
+        if filters.theme is not None:
+            concerns = concerns.filter(themes=filters.theme)
+        if filters.search.isdigit():
+            concerns = concerns.filter(pk=int(filters.search))
+    return concerns
+
+
+def staff_status_counts(*, user: User) -> dict[str, int]:
+    concerns = Concern.objects.all()
+    scope = staff_area_scope(user)
+    if scope is not None:
+        concerns = concerns.filter(scope)
+    return {row["status"]: row["total"] for row in concerns.values("status").annotate(total=Count("id"))}
+
+
+def staff_concern_get(*, user: User, concern_id: int) -> Concern:
+    """One concern the user may see; a concern outside their areas is a 404, not a 403."""
+    concern = (
+        staff_concern_list(user=user)
+        .prefetch_related(Prefetch("events", queryset=ConcernEvent.objects.select_related("actor")))
+        .filter(pk=concern_id)
+        .first()
+    )
+    if concern is None:
+        raise Http404
+    return concern

@@ -1,14 +1,49 @@
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from ovoz.concerns.models import Theme
+from ovoz.concerns import tasks
+from ovoz.concerns.choices import (
+    VISIBILITY_STRICTNESS,
+    Audience,
+    Channel,
+    CloseReason,
+    EventKind,
+    Status,
+    Visibility,
+)
+from ovoz.concerns.contacts import Contact, contact_seal
+from ovoz.concerns.errors import ConcernError
+from ovoz.concerns.language import language_detect
+from ovoz.concerns.models import MAX_TEXT_LENGTH, Attachment, Concern, ConcernEvent, ConcernRollup, Support, Theme
+from ovoz.concerns.receipts import receipt_generate, receipt_hash
+from ovoz.core.crypto import keyed_hash, open_with_secret, seal_with_secret
+from ovoz.core.events import AuditAction
+from ovoz.core.images import CleanImage
+from ovoz.core.services import audit_record
+from ovoz.places.lookup import area_id_at_point
+from ovoz.places.models import Area
+
+if TYPE_CHECKING:
+    from ovoz.accounts.models import User
 
 THEMES_FILE = Path(__file__).parent / "data" / "themes.json"
+MAX_ATTACHMENTS = 3
+# About 1 km: two decimals of a degree of latitude are 1.1 km (DESIGN §3: points are kept coarse).
+POINT_DECIMALS = 2
 
 
 @dataclass
@@ -44,3 +79,414 @@ def themes_seed() -> ThemeSeedResult:
             theme.save(update_fields=["labels", "descriptions", "updated_at"])
             result.updated += 1
     return result
+
+
+# --- Rollups (DESIGN §7) -----------------------------------------------------------------------
+
+
+def _rollup_keys(concern: Concern) -> list[tuple[date, int, int, str, str, str]]:
+    day = timezone.localdate(concern.created_at)
+    theme_ids = [theme.pk for theme in concern.themes.all()] or [0]
+    return [
+        (day, concern.area_id or 0, theme_id, concern.visibility, concern.channel, concern.status)
+        for theme_id in theme_ids
+    ]
+
+
+def _rollup_apply(keys: Iterable[tuple[date, int, int, str, str, str]], delta: int) -> None:
+    for day, area_key, theme_key, visibility, channel, status in keys:
+        lookup = {
+            "day": day,
+            "area_key": area_key,
+            "theme_key": theme_key,
+            "visibility": visibility,
+            "channel": channel,
+            "status": status,
+        }
+        if ConcernRollup.objects.filter(**lookup).update(count=F("count") + delta):
+            continue
+        try:
+            with transaction.atomic():
+                ConcernRollup.objects.create(**lookup, count=delta)
+        except IntegrityError:  # another writer created the row in between
+            ConcernRollup.objects.filter(**lookup).update(count=F("count") + delta)
+
+
+class _RollupMove:
+    """Take a concern's counts out before a change and put them back after it."""
+
+    def __init__(self, concern: Concern) -> None:
+        self.concern = concern
+
+    def __enter__(self) -> None:
+        _rollup_apply(_rollup_keys(self.concern), -1)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self.concern.refresh_from_db()
+            _rollup_apply(_rollup_keys(self.concern), +1)
+
+
+# --- Intake ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmittedConcern:
+    concern: Concern
+    receipt: str
+    is_repeat: bool = False
+
+
+def _clean_text(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ConcernError(_("Please describe your concern."), code="text_required", field="text")
+    text = text.strip()
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ConcernError(
+            _("Please keep the description under %(limit)s characters.") % {"limit": MAX_TEXT_LENGTH},
+            code="text_too_long",
+            field="text",
+        )
+    return text
+
+
+def _default_visibility(themes: Sequence[Theme]) -> Visibility:
+    """The strictest default among the chosen themes: violence at home is confidential by default."""
+    defaults = [Visibility(theme.default_visibility) for theme in themes] or [Visibility.PUBLIC]
+    return max(defaults, key=lambda visibility: VISIBILITY_STRICTNESS[visibility])
+
+
+def _coarse(value: float | None) -> float | None:
+    return round(value, POINT_DECIMALS) if value is not None else None
+
+
+@transaction.atomic
+def concern_submit(
+    *,
+    text: str,
+    channel: Channel,
+    language: str = "",
+    area: Area | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    themes: Sequence[Theme] = (),
+    visibility: Visibility | None = None,
+    contact: Contact | None = None,
+    photos: Sequence[CleanImage] = (),
+    submission_token: str = "",
+) -> SubmittedConcern:
+    """Store a new concern and return it with its receipt.
+
+    A repeated submission with the same ``submission_token`` (a double-clicked form, a retried API
+    call with the same idempotency key) returns the first concern and its receipt again.
+    """
+    text = _clean_text(text)
+    submission_hash = keyed_hash(submission_token, purpose="submission") if submission_token else None
+    if submission_hash:
+        existing = Concern.objects.filter(submission_hash=submission_hash).first()
+        if existing is not None and existing.sealed_receipt is not None:
+            receipt = open_with_secret(bytes(existing.sealed_receipt), secret=submission_token.encode()).decode()
+            return SubmittedConcern(existing, receipt, is_repeat=True)
+    if len(photos) > MAX_ATTACHMENTS:
+        raise ConcernError(
+            _("You can attach up to %(count)s photos.") % {"count": MAX_ATTACHMENTS}, code="too_many_photos"
+        )
+    if (latitude is None) != (longitude is None):
+        raise ConcernError(_("A location needs both latitude and longitude."), code="invalid_location")
+    if latitude is not None and longitude is not None:
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ConcernError(_("This location is not on the map."), code="invalid_location")
+        if area is None:
+            area_id = area_id_at_point(latitude=latitude, longitude=longitude)
+            area = Area.objects.filter(pk=area_id).first() if area_id else None
+    known_languages = {code for code, _name in settings.LANGUAGES}
+    is_language_chosen = bool(language) and language in known_languages
+    if language and not is_language_chosen:
+        raise ConcernError(_("This language is not offered here."), code="unknown_language", field="language")
+
+    receipt = receipt_generate()
+    concern = Concern(
+        receipt_hash=receipt_hash(receipt) or "",
+        receipt_valid_until=timezone.now() + timedelta(days=settings.OVOZ_RECEIPT_DAYS),
+        submission_hash=submission_hash,
+        sealed_receipt=seal_with_secret(receipt.encode(), secret=submission_token.encode())
+        if submission_token
+        else None,
+        text=text,
+        language=language if is_language_chosen else language_detect(text),
+        is_language_chosen=is_language_chosen,
+        channel=channel,
+        area=area,
+        latitude=_coarse(latitude),
+        longitude=_coarse(longitude),
+        visibility=visibility or _default_visibility(themes),
+    )
+    if contact is not None and not contact.is_empty:
+        concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
+    try:
+        with transaction.atomic():
+            concern.save()
+    except IntegrityError:
+        # The same submission arrived twice at once: the other request stored it first.
+        if submission_hash:
+            existing = Concern.objects.get(submission_hash=submission_hash)
+            if existing.sealed_receipt is not None:
+                first_receipt = open_with_secret(bytes(existing.sealed_receipt), secret=submission_token.encode())
+                return SubmittedConcern(existing, first_receipt.decode(), is_repeat=True)
+        raise
+    concern.themes.set(themes)
+    created = ConcernEvent.objects.create(concern=concern, kind=EventKind.CREATED, audience=Audience.PUBLIC)
+    _attach(concern, created, photos)
+    _rollup_apply(_rollup_keys(concern), +1)
+    return SubmittedConcern(concern, receipt)
+
+
+def _attach(concern: Concern, event: ConcernEvent, photos: Sequence[CleanImage]) -> None:
+    for photo in photos:
+        name = f"{secrets.token_hex(16)}.{photo.extension}"
+        Attachment.objects.create(
+            concern=concern,
+            event=event,
+            file=ContentFile(photo.content, name=name),
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size=len(photo.content),
+        )
+
+
+# --- The reporter, with the receipt -----------------------------------------------------------
+
+
+def concern_find_by_receipt(receipt: str) -> Concern | None:
+    """The concern a receipt belongs to, or None for an unknown, malformed or expired receipt."""
+    hashed = receipt_hash(receipt)
+    if hashed is None:
+        return None
+    return Concern.objects.filter(receipt_hash=hashed, receipt_valid_until__gt=timezone.now()).first()
+
+
+@transaction.atomic
+def concern_reporter_message(*, concern: Concern, text: str, photos: Sequence[CleanImage] = ()) -> ConcernEvent:
+    """The reporter answers a question or adds information (and photos)."""
+    text = _clean_text(text)
+    if concern.attachments.count() + len(photos) > MAX_ATTACHMENTS * 3:
+        raise ConcernError(_("This concern has as many photos as it can hold."), code="too_many_photos")
+    event = ConcernEvent.objects.create(
+        concern=concern, kind=EventKind.REPORTER_MESSAGE, audience=Audience.REPORTER, text=text
+    )
+    _attach(concern, event, photos)
+    Concern.objects.filter(pk=concern.pk).update(updated_at=timezone.now())
+    return event
+
+
+@transaction.atomic
+def concern_withdraw(*, concern: Concern) -> Concern:
+    """The reporter withdraws the concern: it is closed and unpublished."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if not concern.is_open:
+        raise ConcernError(_("This concern is already closed."), code="already_closed")
+    with _RollupMove(concern):
+        previous = concern.status
+        Concern.objects.filter(pk=concern.pk).update(
+            status=Status.CLOSED, close_reason=CloseReason.WITHDRAWN, is_published=False, updated_at=timezone.now()
+        )
+        ConcernEvent.objects.create(
+            concern=concern,
+            kind=EventKind.STATUS,
+            audience=Audience.PUBLIC,
+            from_status=previous,
+            to_status=Status.CLOSED,
+            text="",
+        )
+    concern.refresh_from_db()
+    return concern
+
+
+def concern_support(*, concern: Concern, supporter_token: str) -> bool:
+    """Add one "me too" from a browser; False if that browser already supported this concern."""
+    if not concern.is_published:
+        raise ConcernError(_("Only published concerns can be supported."), code="not_published")
+    supporter_hash = keyed_hash(f"{concern.pk}:{supporter_token}", purpose="support")
+    try:
+        with transaction.atomic():
+            Support.objects.create(concern=concern, supporter_hash=supporter_hash, day=timezone.localdate())
+            Concern.objects.filter(pk=concern.pk).update(support_count=F("support_count") + 1)
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- Triage by staff ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def concern_triage(
+    *,
+    actor: User,
+    concern: Concern,
+    area: Area | None,
+    themes: Sequence[Theme],
+    visibility: Visibility,
+    language: str,
+) -> Concern:
+    """Set area, themes, visibility and language; counts follow."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    with _RollupMove(concern):
+        concern.area = area
+        concern.visibility = visibility
+        if language and language != concern.language:
+            concern.language = language
+        concern.save(update_fields=["area", "visibility", "language", "updated_at"])
+        concern.themes.set(themes)
+        if visibility != Visibility.PUBLIC and concern.is_published:
+            concern.is_published = False
+            concern.save(update_fields=["is_published", "updated_at"])
+            ConcernEvent.objects.create(
+                concern=concern, kind=EventKind.UNPUBLISHED, audience=Audience.STAFF, actor=actor
+            )
+        ConcernEvent.objects.create(concern=concern, kind=EventKind.TRIAGE, audience=Audience.STAFF, actor=actor)
+    audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern)
+    return concern
+
+
+@transaction.atomic
+def concern_publish(*, actor: User, concern: Concern, public_text: str) -> Concern:
+    """Publish the redacted public text of a public concern."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if concern.visibility != Visibility.PUBLIC:
+        raise ConcernError(_("Only concerns the reporter allowed to be public can be published."), code="not_public")
+    public_text = _clean_text(public_text)
+    concern.public_text = public_text
+    concern.is_published = True
+    concern.published_at = concern.published_at or timezone.now()
+    concern.save(update_fields=["public_text", "is_published", "published_at", "updated_at"])
+    ConcernEvent.objects.create(concern=concern, kind=EventKind.PUBLISHED, audience=Audience.PUBLIC, actor=actor)
+    audit_record(action=AuditAction.CONCERN_PUBLISHED, actor=actor, target=concern)
+    return concern
+
+
+@transaction.atomic
+def concern_unpublish(*, actor: User, concern: Concern) -> Concern:
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if concern.is_published:
+        concern.is_published = False
+        concern.save(update_fields=["is_published", "updated_at"])
+        ConcernEvent.objects.create(concern=concern, kind=EventKind.UNPUBLISHED, audience=Audience.STAFF, actor=actor)
+        audit_record(action=AuditAction.CONCERN_UNPUBLISHED, actor=actor, target=concern)
+    return concern
+
+
+@transaction.atomic
+def concern_change_status(
+    *,
+    actor: User,
+    concern: Concern,
+    status: Status,
+    note: str = "",
+    close_reason: CloseReason | None = None,
+) -> Concern:
+    """Move a concern to another status, with an optional public note; the reporter is told."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if status == Status.CLOSED and not close_reason:
+        raise ConcernError(_("Say why the concern is closed."), code="close_reason_required", field="close_reason")
+    note = note.strip()
+    if len(note) > MAX_TEXT_LENGTH:
+        raise ConcernError(_("The note is too long."), code="note_too_long", field="note")
+    if status == concern.status:
+        if not note:
+            return concern
+        event = ConcernEvent.objects.create(
+            concern=concern, kind=EventKind.NOTE, audience=Audience.PUBLIC, actor=actor, text=note
+        )
+    else:
+        with _RollupMove(concern):
+            previous = concern.status
+            concern.status = status
+            concern.close_reason = close_reason or "" if status == Status.CLOSED else ""
+            concern.save(update_fields=["status", "close_reason", "updated_at"])
+            event = ConcernEvent.objects.create(
+                concern=concern,
+                kind=EventKind.STATUS,
+                audience=Audience.PUBLIC,
+                actor=actor,
+                from_status=previous,
+                to_status=status,
+                text=note,
+            )
+    audit_record(action=AuditAction.CONCERN_STATUS_CHANGED, actor=actor, target=concern, data={"to": str(status)})
+    event_id = event.pk
+    transaction.on_commit(lambda: tasks.notify_reporter.enqueue(event_id=event_id))
+    return concern
+
+
+@transaction.atomic
+def concern_message_reporter(*, actor: User, concern: Concern, text: str, kind: EventKind) -> ConcernEvent:
+    """Ask the reporter a question or reply to them; they read it on the follow page (and by e-mail)."""
+    if kind not in (EventKind.QUESTION, EventKind.REPLY):
+        raise ValueError(kind)
+    text = _clean_text(text)
+    event = ConcernEvent.objects.create(concern=concern, kind=kind, audience=Audience.REPORTER, actor=actor, text=text)
+    audit_record(action=AuditAction.CONCERN_MESSAGED, actor=actor, target=concern)
+    event_id = event.pk
+    transaction.on_commit(lambda: tasks.notify_reporter.enqueue(event_id=event_id))
+    return event
+
+
+@transaction.atomic
+def concern_mark_duplicate(*, actor: User, concern: Concern, original: Concern) -> Concern:
+    """Close a concern as a duplicate: its supports move to the original, and its reporter follows it."""
+    if original.pk == concern.pk:
+        raise ConcernError(_("A concern cannot be a duplicate of itself."), code="self_duplicate")
+    locked = {c.pk: c for c in Concern.objects.select_for_update().filter(pk__in=[concern.pk, original.pk])}
+    concern, original = locked[concern.pk], locked[original.pk]
+    while original.duplicate_of_id is not None:  # point at the concern that stays open
+        original = Concern.objects.get(pk=original.duplicate_of_id)
+    if original.pk == concern.pk:
+        raise ConcernError(_("These concerns are already merged the other way."), code="circular_duplicate")
+    moved = 0
+    for support in Support.objects.filter(concern=concern):
+        try:
+            with transaction.atomic():
+                Support.objects.filter(pk=support.pk).update(concern=original)
+                moved += 1
+        except IntegrityError:  # the same browser supported both
+            support.delete()
+    Concern.objects.filter(pk=original.pk).update(support_count=F("support_count") + moved)
+    with _RollupMove(concern):
+        previous = concern.status
+        concern.status = Status.CLOSED
+        concern.close_reason = CloseReason.DUPLICATE
+        concern.duplicate_of = original
+        concern.is_published = False
+        concern.support_count = 0
+        concern.save(
+            update_fields=["status", "close_reason", "duplicate_of", "is_published", "support_count", "updated_at"]
+        )
+        event = ConcernEvent.objects.create(
+            concern=concern,
+            kind=EventKind.MERGED,
+            audience=Audience.REPORTER,
+            actor=actor,
+            from_status=previous,
+            to_status=Status.CLOSED,
+        )
+    # Concerns already merged into this one now point at the original too.
+    Concern.objects.filter(duplicate_of=concern).update(duplicate_of=original)
+    audit_record(action=AuditAction.CONCERN_MERGED, actor=actor, target=concern, data={"into": original.pk})
+    event_id = event.pk
+    transaction.on_commit(lambda: tasks.notify_reporter.enqueue(event_id=event_id))
+    return concern
+
+
+@transaction.atomic
+def concern_bulk_status(
+    *, actor: User, concerns: Iterable[Concern], status: Status, close_reason: CloseReason | None = None
+) -> int:
+    """Change the status of several concerns at once; returns how many changed."""
+    changed = 0
+    for concern in concerns:
+        if concern.status != status:
+            concern_change_status(actor=actor, concern=concern, status=status, close_reason=close_reason)
+            changed += 1
+    return changed

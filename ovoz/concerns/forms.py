@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from ovoz.concerns.choices import CloseReason, Status, Visibility
+from ovoz.concerns.errors import ConcernError
+from ovoz.concerns.models import MAX_TEXT_LENGTH, Theme
+from ovoz.concerns.services import MAX_ATTACHMENTS
+from ovoz.core.images import CleanImage, ImageRejected, image_clean
+from ovoz.places.choices import AreaKind
+from ovoz.places.models import Area
+
+VISIBILITY_EXPLAINED = {
+    Visibility.PUBLIC: _(
+        "Public after review: a facilitator may publish it without your name, contact or anything that "
+        "identifies you, so others can see and support it."
+    ),
+    Visibility.RESTRICTED: _(
+        "Restricted: only the facilitators for your area read it. It is counted in statistics but never shown."
+    ),
+    Visibility.CONFIDENTIAL: _(
+        "Confidential: for violence and other dangerous matters. Only the people who must act on it can read it."
+    ),
+}
+
+
+def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to three photos, each checked by content and re-encoded without metadata."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data: Any, initial: Any = None) -> list[CleanImage]:
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(files) > MAX_ATTACHMENTS:
+            raise forms.ValidationError(_("You can attach up to %(count)s photos.") % {"count": MAX_ATTACHMENTS})
+        cleaned = []
+        for upload in files:
+            if not isinstance(upload, UploadedFile):
+                continue
+            try:
+                cleaned.append(image_clean(upload.read()))
+            except ImageRejected as error:
+                raise forms.ValidationError(str(error.message)) from error
+        return cleaned
+
+
+def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Regions grouped by country, for a select that works without JavaScript."""
+    regions = Area.objects.filter(kind=AreaKind.REGION).select_related("parent").defer("boundary", "parent__boundary")
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for region in regions:
+        country = region.parent.display_name if region.parent else ""
+        grouped.setdefault(country, []).append((region.pk, region.display_name))
+    return [(country, sorted(options, key=lambda option: option[1])) for country, options in sorted(grouped.items())]
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(
+        label=_("What is the problem?"),
+        help_text=_("Describe what happens, where and since when. Do not write names of people if you can avoid it."),
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_TEXT_LENGTH}),
+    )
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
+    district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=int, empty_value=None)
+    themes = forms.ModelMultipleChoiceField(
+        label=_("What is it about?"),
+        queryset=Theme.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who may see it?"),
+        choices=[(value, VISIBILITY_EXPLAINED[Visibility(value)]) for value, _label in Visibility.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "If you choose nothing: concerns about violence at home stay confidential; others may be "
+            "published after review."
+        ),
+    )
+    language = forms.ChoiceField(label=_("Language of your text"), required=False)
+    phone = forms.CharField(label=_("Phone (optional)"), required=False, max_length=32)
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False, max_length=254)
+    contact_consent = forms.BooleanField(
+        label=_(
+            "I agree that Ovoz keeps this contact, encrypted, only to answer me about this concern. "
+            "It is deleted when the concern is closed and its retention period ends."
+        ),
+        required=False,
+    )
+    photos = PhotosField(label=_("Photos (optional, up to 3)"), required=False)
+    submission_token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "region").choices = [("", _("I'd rather not say")), *region_choices()]
+        region_id = self.data.get("region") if self.is_bound else None
+        districts = (
+            Area.objects.filter(parent_id=int(region_id)).defer("boundary")
+            if region_id and str(region_id).isdigit()
+            else Area.objects.none()
+        )
+        _choices(self, "district").choices = [
+            ("", _("Anywhere in the region")),
+            *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
+        ]
+        self.has_districts = bool(districts)
+        _choices(self, "language").choices = [("", _("Recognise it for me")), *settings.LANGUAGES]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (cleaned.get("phone") or cleaned.get("email")) and not cleaned.get("contact_consent"):
+            self.add_error("contact_consent", _("Please agree, or leave the contact fields empty."))
+        district_id, region_id = cleaned.get("district"), cleaned.get("region")
+        if district_id and not Area.objects.filter(pk=district_id, parent_id=region_id).exists():
+            self.add_error("district", _("Choose a district of the region you chose."))
+        return cleaned
+
+    def chosen_area(self) -> Area | None:
+        area_id = self.cleaned_data.get("district") or self.cleaned_data.get("region")
+        return Area.objects.filter(pk=area_id).first() if area_id else None
+
+    def add_concern_error(self, error: ConcernError) -> None:
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, str(error.message))
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Receipt code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+class ReporterMessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your answer or more information"),
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = PhotosField(label=_("Photos (optional, up to 3)"), required=False)
+
+
+class PublicFilterForm(forms.Form):
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
+    theme = forms.ModelChoiceField(
+        label=_("Theme"), queryset=Theme.objects.filter(is_active=True), required=False, to_field_name="slug"
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "region").choices = [("", _("All regions")), *region_choices()]
+        _choices(self, "status").choices = [("", _("Any status")), *Status.choices]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    close_reason = forms.ChoiceField(
+        label=_("Reason for closing"), choices=[("", "—"), *CloseReason.choices], required=False
+    )
+    note = forms.CharField(
+        label=_("Public note (optional)"),
+        required=False,
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,41 @@
+"""Reaching reporters on the channel they left: e-mail now; SMS and Telegram with the channels issue."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from ovoz.concerns.choices import Audience
+from ovoz.concerns.contacts import contact_open
+from ovoz.concerns.models import ConcernEvent
+
+logger = logging.getLogger(__name__)
+
+
+def reporter_notify(*, event_id: int) -> bool:
+    """Send the reporter an e-mail about one event they may read; True if one was sent.
+
+    The message says what happened and where to follow the concern; it never carries the receipt
+    (the reporter has it) and is written in the concern's language.
+    """
+    event = ConcernEvent.objects.select_related("concern").filter(pk=event_id).first()
+    if event is None or event.audience == Audience.STAFF:
+        return False
+    concern = event.concern
+    if concern.contact_ciphertext is None:
+        return False
+    contact = contact_open(bytes(concern.contact_ciphertext))
+    if not contact.email:
+        return False
+    language = concern.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"event": event, "concern": concern, "follow_url": f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/"}
+        subject = render_to_string("concerns/email/reporter_subject.txt", context).strip()
+        body = render_to_string("concerns/email/reporter_body.txt", context)
+    send_mail(subject, body, None, [contact.email])
+    logger.info("Reporter notified by e-mail for concern event %s", event.pk)
+    return True

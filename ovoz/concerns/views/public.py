@@ -1,0 +1,168 @@
+"""The resident's side: raise a concern, follow it with the receipt, read and support published ones."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ovoz.concerns import selectors, services
+from ovoz.concerns.choices import Channel, Visibility
+from ovoz.concerns.contacts import contact_parse
+from ovoz.concerns.errors import ConcernError
+from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageForm, ReportForm
+from ovoz.concerns.models import Concern
+from ovoz.core.ratelimit import is_limited
+from ovoz.places.models import Area
+
+SUPPORTER_COOKIE = "ovoz_supporter"
+FOLLOW_WINDOW_SECONDS = 600
+
+
+def _fresh_report_form() -> ReportForm:
+    return ReportForm(initial={"submission_token": secrets.token_urlsafe(24)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_view(request: HttpRequest) -> HttpResponse:
+    """Raise a concern. Works without JavaScript: "Show districts" re-renders the form with them."""
+    if request.method == "GET":
+        return render(request, "concerns/report.html", {"form": _fresh_report_form()})
+    form = ReportForm(request.POST, request.FILES)
+    if "show_districts" in request.POST:
+        form.is_valid()  # bind the values so the page shows them again
+        return render(request, "concerns/report.html", {"form": form, "errors_hidden": True})
+    if form.is_valid():
+        try:
+            contact = contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"])
+            visibility = form.cleaned_data["visibility"]
+            submitted = services.concern_submit(
+                text=form.cleaned_data["text"],
+                channel=Channel.WEB,
+                language=form.cleaned_data["language"],
+                area=form.chosen_area(),
+                themes=list(form.cleaned_data["themes"]),
+                visibility=Visibility(visibility) if visibility else None,
+                contact=contact,
+                photos=form.cleaned_data["photos"],
+                submission_token=form.cleaned_data["submission_token"],
+            )
+        except ConcernError as error:
+            form.add_concern_error(error)
+        else:
+            return render(
+                request, "concerns/receipt.html", {"receipt": submitted.receipt, "concern": submitted.concern}
+            )
+    return render(request, "concerns/report.html", {"form": form}, status=400)
+
+
+def _follow_context(
+    concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
+) -> dict[str, object]:
+    return {
+        "concern": concern,
+        "receipt": receipt,
+        "events": selectors.reporter_events(concern),
+        "message_form": message_form or ReporterMessageForm(),
+        "original": concern.duplicate_of,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_view(request: HttpRequest) -> HttpResponse:
+    """Follow a concern with its receipt, which travels only in POST bodies, never in a URL."""
+    form = ReceiptForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid():
+        return render(request, "concerns/follow.html", {"form": form}, status=200 if request.method == "GET" else 400)
+    receipt = form.cleaned_data["receipt"]
+    if is_limited(request, scope="follow", limit=settings.OVOZ_FOLLOW_ATTEMPTS, window_seconds=FOLLOW_WINDOW_SECONDS):
+        form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
+        return render(request, "concerns/follow.html", {"form": form}, status=429)
+    concern = services.concern_find_by_receipt(receipt)
+    if concern is None:
+        # The same answer for a mistyped, unknown or expired receipt.
+        form.add_error("receipt", _("No concern matches this receipt code. Check it and try again."))
+        return render(request, "concerns/follow.html", {"form": form}, status=404)
+    # A merged concern is followed through the one that stays open.
+    followed = concern.duplicate_of or concern
+    action = request.POST.get("action", "view")
+    message_form = None
+    if action == "message":
+        message_form = ReporterMessageForm(request.POST, request.FILES)
+        if message_form.is_valid():
+            try:
+                services.concern_reporter_message(
+                    concern=concern, text=message_form.cleaned_data["text"], photos=message_form.cleaned_data["photos"]
+                )
+            except ConcernError as error:
+                message_form.add_error(None, str(error.message))
+            else:
+                message_form = None
+                context = _follow_context(followed, receipt)
+                context["notice"] = _("Thank you. Your message was added to your concern.")
+                return render(request, "concerns/follow_concern.html", context)
+    elif action == "withdraw" and request.POST.get("confirm") == "yes":
+        try:
+            services.concern_withdraw(concern=concern)
+        except ConcernError as error:
+            context = _follow_context(followed, receipt)
+            context["notice"] = str(error.message)
+            return render(request, "concerns/follow_concern.html", context)
+        concern.refresh_from_db()
+        context = _follow_context(concern, receipt)
+        context["notice"] = _("Your concern was withdrawn. It will not be published or acted on.")
+        return render(request, "concerns/follow_concern.html", context)
+    return render(request, "concerns/follow_concern.html", _follow_context(followed, receipt, message_form))
+
+
+def concern_list_view(request: HttpRequest) -> HttpResponse:
+    form = PublicFilterForm(request.GET or None)
+    filters = selectors.PublicFilters()
+    if form.is_valid():
+        region_id = form.cleaned_data.get("region")
+        filters = selectors.PublicFilters(
+            area=Area.objects.filter(pk=region_id).first() if region_id else None,
+            theme=form.cleaned_data.get("theme"),
+            status=form.cleaned_data.get("status") or "",
+        )
+    page = Paginator(selectors.public_concern_list(filters=filters), 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "concerns/list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def concern_detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
+    concern = selectors.public_concern_get(concern_id=concern_id)
+    has_supported = request.COOKIES.get(f"{SUPPORTER_COOKIE}_{concern.pk}") == "1"
+    return render(
+        request,
+        "concerns/detail.html",
+        {"concern": concern, "events": selectors.public_events(concern), "has_supported": has_supported},
+    )
+
+
+@require_POST
+def concern_support_view(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """One "me too" per browser: a random token in a cookie, stored only as a keyed hash."""
+    concern = selectors.public_concern_get(concern_id=concern_id)
+    token = request.COOKIES.get(SUPPORTER_COOKIE) or secrets.token_urlsafe(24)
+    with contextlib.suppress(ConcernError):  # not published any more: nothing to count
+        services.concern_support(concern=concern, supporter_token=token)
+    response = redirect(f"/{get_language()}/concerns/{concern.pk}/")
+    age = 60 * 60 * 24 * 365 * 2
+    secure = settings.IS_PRODUCTION
+    response.set_cookie(SUPPORTER_COOKIE, token, max_age=age, httponly=True, samesite="Lax", secure=secure)
+    response.set_cookie(
+        f"{SUPPORTER_COOKIE}_{concern.pk}", "1", max_age=age, httponly=True, samesite="Lax", secure=secure
+    )
+    return response

@@ -1,0 +1,59 @@
+"""Uploaded photos: checked by content, size-limited, re-encoded so no metadata survives."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2048
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class ImageRejected(Exception):
+    def __init__(self, message: object) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    content: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def image_clean(data: bytes) -> CleanImage:
+    """Re-encode an uploaded photo as JPEG or PNG without EXIF, GPS or any other metadata."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageRejected(_("A photo can be at most 5 MB."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            probe.verify()
+        if image_format not in ACCEPTED_FORMATS:
+            raise ImageRejected(_("Only JPEG, PNG or WebP photos can be attached."))
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_PIXELS:
+            raise ImageRejected(_("This photo is too large in pixels."))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ImageRejected(_("This file is not a photo Ovoz can read (JPEG, PNG or WebP).")) from error
+    # Apply the camera's rotation before the metadata that carries it is dropped.
+    rotated: Image.Image = ImageOps.exif_transpose(image) or image
+    rotated.thumbnail((MAX_SIDE, MAX_SIDE))
+    has_alpha = rotated.mode in ("RGBA", "LA") or (rotated.mode == "P" and "transparency" in rotated.info)
+    clean = Image.new("RGBA" if has_alpha else "RGB", rotated.size)
+    clean.paste(rotated.convert(clean.mode))
+    output = io.BytesIO()
+    if has_alpha:
+        clean.save(output, format="PNG", optimize=True)
+        return CleanImage(output.getvalue(), "image/png", "png", clean.width, clean.height)
+    clean.save(output, format="JPEG", quality=85, optimize=True)
+    return CleanImage(output.getvalue(), "image/jpeg", "jpg", clean.width, clean.height)
