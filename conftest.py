@@ -8,6 +8,14 @@ pytest_plugins = ["ovoz.core.tests.browser"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters live in the cache; no test may inherit another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogs():
     """Tests read translations, so the .mo files (not kept in git) must match the .po files."""

@@ -435,7 +435,11 @@ def concern_message_reporter(*, actor: User, concern: Concern, text: str, kind: 
 
 @transaction.atomic
 def concern_mark_duplicate(*, actor: User, concern: Concern, original: Concern) -> Concern:
-    """Close a concern as a duplicate: its supports move to the original, and its reporter follows it."""
+    """Close a concern as a duplicate: its supports move to the original, and its reporter follows it.
+
+    Supports are keyed per concern so one browser's supports cannot be linked; a browser that
+    supported both concerns therefore counts twice afterwards (DESIGN §3: "as far as can be told").
+    """
     if original.pk == concern.pk:
         raise ConcernError(_("A concern cannot be a duplicate of itself."), code="self_duplicate")
     locked = {c.pk: c for c in Concern.objects.select_for_update().filter(pk__in=[concern.pk, original.pk])}
@@ -444,14 +448,7 @@ def concern_mark_duplicate(*, actor: User, concern: Concern, original: Concern) 
         original = Concern.objects.get(pk=original.duplicate_of_id)
     if original.pk == concern.pk:
         raise ConcernError(_("These concerns are already merged the other way."), code="circular_duplicate")
-    moved = 0
-    for support in Support.objects.filter(concern=concern):
-        try:
-            with transaction.atomic():
-                Support.objects.filter(pk=support.pk).update(concern=original)
-                moved += 1
-        except IntegrityError:  # the same browser supported both
-            support.delete()
+    moved = Support.objects.filter(concern=concern).update(concern=original)
     Concern.objects.filter(pk=original.pk).update(support_count=F("support_count") + moved)
     with _RollupMove(concern):
         previous = concern.status

@@ -1,0 +1,112 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ovoz.accounts.tests.factories import UserFactory
+from ovoz.concerns import services
+from ovoz.concerns.choices import Channel, EventKind, Status
+from ovoz.concerns.models import Concern, ConcernEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submitted(seeded):
+    return services.concern_submit(text="The school roof leaks onto the children.", channel=Channel.WEB)
+
+
+def test_the_receipt_opens_the_concern_in_any_spelling(client, submitted):
+    spelled = submitted.receipt.replace("-", " ").lower()
+    response = client.post("/en/follow/", {"receipt": spelled})
+    assert response.status_code == 200
+    assert 'data-testid="status">received<' in response.content.decode()
+
+
+def test_the_follow_page_never_puts_the_receipt_in_a_url(client, submitted):
+    html = client.post("/en/follow/", {"receipt": submitted.receipt}).content.decode()
+    assert "?receipt" not in html
+    assert 'method="get"' not in html
+
+
+def test_an_unknown_and_an_expired_receipt_get_the_same_answer(client, submitted):
+    unknown = client.post("/en/follow/", {"receipt": "ZZZZ-ZZZZ-ZZZZ-ZZZ0"})
+    Concern.objects.update(receipt_valid_until=timezone.now() - timedelta(days=1))
+    expired = client.post("/en/follow/", {"receipt": submitted.receipt})
+    assert unknown.status_code == expired.status_code == 404
+
+    def normalised(response, typed):
+        html = response.content.decode().replace(typed, "RECEIPT")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    assert normalised(unknown, "ZZZZ-ZZZZ-ZZZZ-ZZZ0") == normalised(expired, submitted.receipt)
+
+
+def test_guessing_receipts_is_throttled(client, submitted, settings):
+    settings.OVOZ_FOLLOW_ATTEMPTS = 3
+    statuses = [client.post("/en/follow/", {"receipt": f"AAAA-AAAA-AAAA-AAA{n}"}).status_code for n in range(5)]
+    assert statuses[:3] == [404, 404, 404]
+    assert statuses[3:] == [429, 429]
+    assert client.post("/en/follow/", {"receipt": submitted.receipt}).status_code == 429
+
+
+def test_the_reporter_sees_the_public_note_and_a_question_and_answers_it(client, submitted):
+    facilitator = UserFactory(username="facilitator")
+    concern = submitted.concern
+    services.concern_change_status(
+        actor=facilitator, concern=concern, status=Status.ACCEPTED, note="We will raise it at the next meeting."
+    )
+    services.concern_message_reporter(
+        actor=facilitator, concern=concern, text="Which school is it?", kind=EventKind.QUESTION
+    )
+    html = client.post("/en/follow/", {"receipt": submitted.receipt}).content.decode()
+    assert "We will raise it at the next meeting." in html
+    assert "Which school is it?" in html
+    answer = client.post(
+        "/en/follow/", {"receipt": submitted.receipt, "action": "message", "text": "School no. 12 in Zomin"}
+    )
+    assert "Your message was added" in answer.content.decode()
+    message = ConcernEvent.objects.get(kind=EventKind.REPORTER_MESSAGE)
+    assert message.text == "School no. 12 in Zomin" and message.audience == "reporter"
+
+
+def test_staff_only_events_are_not_shown_to_the_reporter(client, submitted):
+    from ovoz.concerns.models import Theme
+
+    facilitator = UserFactory(username="facilitator")
+    services.concern_triage(
+        actor=facilitator,
+        concern=submitted.concern,
+        area=None,
+        themes=[Theme.objects.get(slug="public-services")],
+        visibility="public",
+        language="en",
+    )
+    html = client.post("/en/follow/", {"receipt": submitted.receipt}).content.decode()
+    assert "area, themes or visibility changed" not in html
+
+
+def test_the_reporter_withdraws_the_concern(client, submitted):
+    response = client.post("/en/follow/", {"receipt": submitted.receipt, "action": "withdraw", "confirm": "yes"})
+    assert "withdrawn" in response.content.decode()
+    concern = Concern.objects.get()
+    assert (concern.status, concern.close_reason) == ("closed", "withdrawn")
+
+
+def test_withdrawing_needs_the_confirmation(client, submitted):
+    client.post("/en/follow/", {"receipt": submitted.receipt, "action": "withdraw"})
+    assert Concern.objects.get().status == "received"
+
+
+def test_a_merged_concerns_reporter_follows_the_original(client, seeded):
+    facilitator = UserFactory(username="facilitator")
+    original = services.concern_submit(text="No gas in Zomin since Monday", channel=Channel.WEB)
+    duplicate = services.concern_submit(text="Gas cut in Zomin", channel=Channel.WEB)
+    services.concern_mark_duplicate(actor=facilitator, concern=duplicate.concern, original=original.concern)
+    services.concern_change_status(
+        actor=facilitator, concern=original.concern, status=Status.ACCEPTED, note="Gas company informed."
+    )
+    html = client.post("/en/follow/", {"receipt": duplicate.receipt}).content.decode()
+    assert "Gas company informed." in html
+    assert f"no. {original.concern.pk}" in html
