@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
-from ovoz.concerns.api import router as themes_router
+from ovoz.concerns.api import ApiError, themes_router
+from ovoz.concerns.api import router as concerns_router
 from ovoz.places.api import router as areas_router
+
+
+class UnsupportedContentType(Exception):
+    pass
+
+
+class JsonOnlyParser(Parser):
+    """Request bodies must be JSON and say so."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.content_type != "application/json":
+            raise UnsupportedContentType(request.content_type)
+        return super().parse_body(request)
+
 
 api = NinjaAPI(
     title="Ovoz API",
@@ -16,27 +34,42 @@ api = NinjaAPI(
     description="Raise and follow concerns, and read areas, themes and published concerns.",
     urls_namespace="api",
     docs_url="docs",
+    parser=JsonOnlyParser(),
 )
 api.add_router("", areas_router)
 api.add_router("", themes_router)
+api.add_router("", concerns_router)
+
+
+def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
+    return _error(request, error.status, error.detail, error.code)
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"detail": _("The request is not valid."), "code": "invalid", "errors": error.errors},
-        status=422,
-    )
+    fields = sorted({".".join(str(part) for part in item.get("loc", [])[1:]) for item in error.errors} - {""})
+    detail = _("The request is not valid.")
+    if fields:
+        detail = _("The request is not valid. Check: %(fields)s.") % {"fields": ", ".join(fields)}
+    return _error(request, 422, detail, "invalid", errors=error.errors)
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(error), "code": "http_error"}, status=error.status_code)
+    if isinstance(error.__cause__, UnsupportedContentType):
+        return _error(
+            request, 415, _("Send the request body as JSON (Content-Type: application/json)."), "unsupported_media_type"
+        )
+    if error.status_code == 400 and str(error).startswith("Cannot parse request body"):
+        return _error(request, 400, _("The request body is not valid JSON."), "invalid_json")
+    return _error(request, error.status_code, str(error), "bad_request" if error.status_code == 400 else "http_error")
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": _("Authentication is required."), "code": "unauthenticated"}, status=401
-    )
+    return _error(request, 401, _("Authentication is required."), "unauthenticated")

@@ -142,6 +142,8 @@ OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
 OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
 # Guessing receipts: at most this many follow attempts per client per 10 minutes (see core.ratelimit).
 OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))
+# Flooding: at most this many new concerns per client per 10 minutes, on the web form and the API.
+OVOZ_INTAKE_LIMIT = int(os.environ.get("OVOZ_INTAKE_LIMIT", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")

@@ -41,6 +41,9 @@ def report_view(request: HttpRequest) -> HttpResponse:
     if "show_districts" in request.POST:
         form.is_valid()  # bind the values so the page shows them again
         return render(request, "concerns/report.html", {"form": form, "errors_hidden": True})
+    if form.is_valid() and is_limited(request, scope="intake", limit=settings.OVOZ_INTAKE_LIMIT, window_seconds=600):
+        form.add_error(None, _("Too many concerns from here in a short time. Please wait a few minutes."))
+        return render(request, "concerns/report.html", {"form": form}, status=429)
     if form.is_valid():
         try:
             contact = contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"])
