@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OVOZ := $(BIN)/ovoz
 
-.PHONY: help run test lint typecheck check-migrations catalogs catalogs-update pytest clean
+.PHONY: help run test lint typecheck check-migrations catalogs catalogs-update openapi pytest clean
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ catalogs: $(VENV)/.installed-dev ## Fail when a translation is missing or a cata
 
 catalogs-update: $(VENV)/.installed ## Add new source strings to every catalog under locale/
 	$(OVOZ) catalogs update
+
+openapi: $(VENV)/.installed ## Write the API's OpenAPI document to docs/openapi.json (the tests compare it)
+	$(OVOZ) openapi > docs/openapi.json
 
 pytest: $(VENV)/.installed-dev ## Only the tests
 	$(BIN)/pytest $(PYTEST_ARGS)

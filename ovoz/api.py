@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -33,7 +33,8 @@ api = NinjaAPI(
     version="1",
     description="Raise and follow concerns, and read areas, themes and published concerns.",
     urls_namespace="api",
-    docs_url="docs",
+    # The interactive docs page loads Swagger UI from a CDN; Ovoz serves no third-party code.
+    docs_url=None,
     parser=JsonOnlyParser(),
 )
 api.add_router("", areas_router)
@@ -43,6 +44,11 @@ api.add_router("", concerns_router)
 
 def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown paths under /api/ answer in the API's error format, not with an HTML page."""
+    return JsonResponse({"detail": _("There is no such API endpoint."), "code": "not_found"}, status=404)
 
 
 @api.exception_handler(ApiError)

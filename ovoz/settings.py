@@ -188,6 +188,8 @@ WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; files come from the finders
 
+NINJA_PAGINATION_MAX_LIMIT = 200
+
 # Background tasks (DESIGN §2): the database backend by default, RQ on Redis when configured.
 REDIS_URL = os.environ.get("OVOZ_REDIS_URL", "")
 if REDIS_URL:
@@ -221,6 +223,10 @@ X_FRAME_OPTIONS = "DENY"
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies can only be set by this exact host over https: no sibling subdomain can
+    # plant a session or CSRF cookie ("cookie tossing").
+    SESSION_COOKIE_NAME = "__Host-ovoz_session"
+    CSRF_COOKIE_NAME = "__Host-ovoz_csrf"
     SECURE_SSL_REDIRECT = os.environ.get("OVOZ_SSL_REDIRECT", "1") == "1"
     SECURE_HSTS_SECONDS = int(os.environ.get("OVOZ_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -1,19 +1,20 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
-from ovoz.api import api
+from ovoz.api import api, api_not_found
 from ovoz.concerns.views import public as concern_views
+from ovoz.concerns.views import staff as concern_staff_views
 from ovoz.core.views import public, staff
+from ovoz.places.views import staff as area_staff_views
 
 staff_patterns = (
     [
         path("", staff.home_view, name="home"),
-        path("areas/", staff.areas_view, name="areas"),
-        path("areas/<int:area_id>/", staff.areas_view, name="area"),
-        path("themes/", staff.themes_view, name="themes"),
+        path("areas/", area_staff_views.areas_view, name="areas"),
+        path("areas/<int:area_id>/", area_staff_views.areas_view, name="area"),
+        path("themes/", concern_staff_views.themes_view, name="themes"),
         path("audit/", staff.audit_view, name="audit"),
     ],
     "staff",
@@ -21,6 +22,7 @@ staff_patterns = (
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
     path("staff/", include(staff_patterns)),
     path("staff/", include("ovoz.accounts.urls")),
     path("staff/admin/", admin.site.urls),
@@ -36,8 +38,3 @@ urlpatterns += i18n_patterns(
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     prefix_default_language=True,
 )
-
-if settings.DEBUG:
-    from django.views.static import serve
-
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -5,13 +5,15 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts import services
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.models import Grant, User
 from ovoz.accounts.permissions import staff_user
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
 
 
 class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -98,5 +100,18 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
 
     @admin.action(description=_("Unlock"))
     def unlock(self, request: HttpRequest, users: QuerySet[User]) -> None:
-        users.update(locked_until=None, failed_login_count=0)
+        actor = staff_user(request)
+        for user in users:
+            services.account_unlock(actor=actor, user=user)
         self.message_user(request, _("Accounts unlocked."), messages.SUCCESS)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Staff accounts are deactivated, never deleted: the audit log keeps pointing at them.
+        return False
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            audit_record(action=AuditAction.PASSWORD_SET_BY_ADMINISTRATOR, actor=staff_user(request), target=user)
+        return response

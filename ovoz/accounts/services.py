@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.models import Grant, User
+from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.groups.models import WorkingGroup
@@ -108,7 +110,11 @@ def grant_remove(*, actor: User | None, user: User, working_group: WorkingGroup)
 
 
 def _register_failure(user: User, *, action: AuditAction) -> None:
-    """Count a failed attempt on this account only; lock it when the limit is reached."""
+    """Count a failed attempt on this account only; lock it when the limit is reached.
+
+    Runs with the user's row locked (see ``login_check_password``), so parallel guesses queue up
+    behind each other instead of all passing the check at once.
+    """
     User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
     user.refresh_from_db(fields=["failed_login_count", "locked_until"])
     audit_record(action=action, target=user)
@@ -119,44 +125,78 @@ def _register_failure(user: User, *, action: AuditAction) -> None:
         audit_record(action=AuditAction.LOGIN_LOCKED, target=user)
 
 
+def _unknown_username_locked(username: str) -> bool:
+    """Guesses at a username that does not exist lock the same way, so a lock reveals nothing.
+
+    Counted in the cache under a keyed hash of the name, never stored.
+    """
+    key = f"ovoz:login:unknown:{keyed_hash(username.casefold(), purpose='login-unknown')}"
+    cache.add(key, 0, timeout=settings.OVOZ_LOGIN_LOCK_SECONDS)
+    try:
+        failures = cache.incr(key)
+    except ValueError:
+        failures = 1
+    return failures > settings.OVOZ_LOGIN_FAILURES_BEFORE_LOCK
+
+
 def login_check_password(*, username: str, password: str) -> User:
-    """First step of a staff login. Returns the user, who must still pass the second factor."""
-    user = User.objects.filter(username=username).first()
-    if user is not None and user.is_locked():
-        audit_record(action=AuditAction.LOGIN_FAILED, target=user, data={"reason": "locked"})
-        raise AccountError(ACCOUNT_LOCKED, code="locked")
-    authenticated = authenticate(None, username=username, password=password)
-    if not isinstance(authenticated, User):
-        if user is not None:
-            _register_failure(user, action=AuditAction.LOGIN_FAILED)
-            if user.is_locked():
-                raise AccountError(ACCOUNT_LOCKED, code="locked")
-        raise AccountError(INVALID_CREDENTIALS, code="invalid_credentials")
-    return authenticated
+    """First step of a staff login. Returns the user, who must still pass the second factor.
+
+    An unknown username, a wrong password and a locked account all take the same time (Argon2 runs
+    for each) and, once over the limit, give the same answer.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is not None and user.is_locked():
+            audit_record(action=AuditAction.LOGIN_FAILED, target=user, data={"reason": "locked"})
+            error = AccountError(ACCOUNT_LOCKED, code="locked")
+        else:
+            authenticated = authenticate(None, username=username, password=password)
+            if isinstance(authenticated, User):
+                return authenticated
+            if user is not None:
+                _register_failure(user, action=AuditAction.LOGIN_FAILED)
+                locked = user.is_locked()
+            else:
+                locked = _unknown_username_locked(username)
+            error = AccountError(
+                ACCOUNT_LOCKED if locked else INVALID_CREDENTIALS, code="locked" if locked else "invalid_credentials"
+            )
+    raise error
 
 
 def has_second_factor(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
+def _recovery_code_digest(code: str) -> str:
+    """Recovery codes are kept only as a keyed hash (16 hex digits fit django-otp's token column)."""
+    return keyed_hash(code.strip().lower(), purpose="recovery-code")[:16]
+
+
 def second_factor_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice:
     """Check a TOTP code or a one-time recovery code; failures count towards the account lock."""
-    if user.is_locked():
-        raise AccountError(ACCOUNT_LOCKED, code="locked")
-    token = "".join(token.split()).replace("-", "")
-    if token.isdigit():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-            if device.verify_token(token):
-                return device
-    elif token:
-        for static_device in StaticDevice.objects.filter(user=user, confirmed=True):
-            if static_device.verify_token(token.lower()):
-                audit_record(action=AuditAction.RECOVERY_CODE_USED, actor=user, target=user)
-                return static_device
-    _register_failure(user, action=AuditAction.SECOND_FACTOR_FAILED)
-    if user.is_locked():
-        raise AccountError(ACCOUNT_LOCKED, code="locked")
-    raise AccountError(INVALID_CODE, code="invalid_code")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_locked():
+            error = AccountError(ACCOUNT_LOCKED, code="locked")
+        else:
+            token = "".join(token.split()).replace("-", "")
+            if token.isdigit():
+                for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+                    if device.verify_token(token):
+                        return device
+            elif token:
+                for static_device in StaticDevice.objects.filter(user=user, confirmed=True):
+                    if static_device.verify_token(_recovery_code_digest(token)):
+                        audit_record(action=AuditAction.RECOVERY_CODE_USED, actor=user, target=user)
+                        return static_device
+            _register_failure(user, action=AuditAction.SECOND_FACTOR_FAILED)
+            locked = user.is_locked()
+            error = AccountError(
+                ACCOUNT_LOCKED if locked else INVALID_CODE, code="locked" if locked else "invalid_code"
+            )
+    raise error
 
 
 def login_succeeded(*, user: User) -> None:
@@ -199,11 +239,22 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    """Replace the codes on the user's one recovery device (kept, so a session verified with it stays)."""
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.token_set.all().delete()
     codes = [StaticToken.random_token() for _index in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=_recovery_code_digest(code)) for code in codes])
     return codes
+
+
+@transaction.atomic
+def account_unlock(*, actor: User, user: User) -> None:
+    """An administrator lifts a lock before it runs out."""
+    User.objects.filter(pk=user.pk).update(locked_until=None, failed_login_count=0)
+    audit_record(action=AuditAction.ACCOUNT_UNLOCKED, actor=actor, target=user)
 
 
 @transaction.atomic

@@ -5,10 +5,13 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.accounts.permissions import can_administer
+from ovoz.accounts.permissions import can_administer, is_verified_staff, staff_user
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
 
 
 class OvozAdminSite(admin.AdminSite):
@@ -28,5 +31,9 @@ class OvozAdminSite(admin.AdminSite):
         return HttpResponseRedirect(reverse("accounts:account"))
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if is_verified_staff(request.user):
+            # Signed in with both factors but not an administrator: refuse, and say so in the audit log.
+            audit_record(action=AuditAction.ACCESS_DENIED, actor=staff_user(request), data={"view": "admin"})
+            return render(request, "staff/forbidden.html", status=403)
         next_url = request.GET.get("next") or reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")

@@ -17,6 +17,8 @@ class AuditAction(StrEnum):
     SECOND_FACTOR_RESET = "second_factor.reset"
     PASSWORD_CHANGED = "password.changed"  # noqa: S105 (an event name)
     ROLE_CHANGED = "role.changed"
+    ACCOUNT_UNLOCKED = "account.unlocked"
+    PASSWORD_SET_BY_ADMINISTRATOR = "password.set_by_administrator"  # noqa: S105 (an event name)
     GRANT_ADDED = "grant.added"
     GRANT_REMOVED = "grant.removed"
     ACCESS_DENIED = "access.denied"

@@ -38,13 +38,14 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
     """Django's CSRF protection, made to work with ``Referrer-Policy: no-referrer``.
 
     Under that policy browsers send ``Origin: null`` with every form POST (Fetch standard,
-    "serializing a request origin"), which Django's origin check refuses. An opaque origin tells
-    nothing either way, so for it the decision rests on the CSRF token, whose cookie is SameSite=Lax
-    and therefore never sent with a cross-site POST. Any real origin is still checked as usual.
-    See docs/adr/0003-referrer-policy-and-csrf.md.
+    "serializing a request origin"), which Django's origin check refuses. For an opaque origin the
+    browser's ``Sec-Fetch-Site`` decides: ``same-origin`` passes on to the token check, anything
+    else (another site, a sibling subdomain) is refused. Browsers too old to send Sec-Fetch-Site
+    rest on the token, whose cookie carries the ``__Host-`` prefix in production so no other host
+    can plant it. Any real origin is checked exactly as Django does. See docs/adr/0003.
     """
 
     def _origin_verified(self, request: HttpRequest) -> bool:
         if request.META.get("HTTP_ORIGIN") == "null":
-            return True
+            return bool(request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin")
         return bool(super()._origin_verified(request))  # type: ignore[misc]  # private, so not in the stubs

@@ -38,7 +38,8 @@ class AuditEntry(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # An entry must never change, so its actor cannot be deleted (deactivate accounts instead).
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from ovoz.core.admin import TranslatedJSONForm
 from ovoz.places.models import Area
@@ -22,6 +23,10 @@ class AreaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("kind",)
     search_fields = ("name", "code")
     raw_id_fields = ("parent",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Area | None = None) -> tuple[str, ...]:
+        # Moving an area would leave the stored paths of everything inside it wrong.
+        return ("parent", "kind") if obj is not None else ()
 
     @admin.display(boolean=True, description="boundary")
     def has_boundary(self, area: Area) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.http import Http404
 
 from ovoz.places.models import Area
 
@@ -33,3 +34,29 @@ def area_get_by_reference(reference: str) -> Area | None:
     if area is None and reference.isdigit():
         area = Area.objects.filter(pk=int(reference)).first()
     return area
+
+
+def area_get(*, area_id: int) -> Area:
+    area = Area.objects.defer("boundary").filter(pk=area_id).first()
+    if area is None:
+        raise Http404
+    return area
+
+
+def area_children_with_counts(*, parent: Area | None) -> QuerySet[Area]:
+    """The areas directly inside ``parent`` (countries for None), with how many areas and boundaries each holds."""
+    return (
+        Area.objects.filter(parent=parent)
+        .defer("boundary")
+        .annotate(
+            child_count=Count("children", distinct=True),
+            bounded_children=Count("children", filter=Q(children__boundary__isnull=False), distinct=True),
+        )
+        .order_by("code", "name")
+    )
+
+
+def area_ancestors(area: Area) -> list[Area]:
+    """From the country down to the area's parent."""
+    ids = [int(pk) for pk in area.path.split("/") if pk]
+    return list(Area.objects.defer("boundary").filter(pk__in=ids).order_by("depth"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,8 +197,9 @@ def areas_import_boundaries(
             code="level_mismatch",
         )
     features = _parse_features(data, name_fields=name_fields, code_field=code_field)
-    _check_within_parent(features, parent)
     _match_existing(features, parent=parent, kind=kind)
+    _check_within_parent(features, parent)
+    _check_codes_free(features)
     return _write_features(features, parent=parent, kind=kind, actor=actor)
 
 
@@ -219,6 +220,7 @@ def _parse_features(
 
     features: list[BoundaryFeature] = []
     seen_names: dict[str, int] = {}
+    seen_codes: dict[str, int] = {}
     for index, raw in enumerate(raw_features, start=1):
         if not isinstance(raw, dict) or raw.get("type") != "Feature":
             raise BoundaryImportError(
@@ -245,6 +247,14 @@ def _parse_features(
                     code="code_missing",
                 )
             code = str(code_value).strip()
+        if code is not None and code in seen_codes:
+            raise BoundaryImportError(
+                _("Features %(first)s and %(second)s have the same code %(code)s.")
+                % {"first": seen_codes[code], "second": index, "code": code},
+                code="duplicate_code",
+            )
+        if code is not None:
+            seen_codes[code] = index
         key = names["en"].casefold()
         if key in seen_names:
             raise BoundaryImportError(
@@ -324,8 +334,13 @@ def _polygonal(geometry: Any, index: int) -> MultiPolygon:
     )
 
 
-def _check_within_parent(features: Iterable[BoundaryFeature], parent: Area) -> None:
-    """Refuse a file whose features lie outside the parent's boundary or country."""
+def _check_within_parent(features: list[BoundaryFeature], parent: Area) -> None:
+    """Refuse a file that does not belong under ``parent``.
+
+    With a parent boundary, every feature must lie inside it. Without one, the file must either
+    match existing areas of the parent (at least half of its features) or cover the parent's
+    representative point (a region's file covers the capital; a district file its region's centre).
+    """
     if parent.boundary:
         parent_shape = shape(parent.boundary).buffer(0.05)
         for feature in features:
@@ -335,6 +350,32 @@ def _check_within_parent(features: Iterable[BoundaryFeature], parent: Area) -> N
                     % {"number": feature.index, "name": feature.names["en"], "parent": parent.display_name},
                     code="outside_parent",
                 )
+        return
+    matched = sum(1 for feature in features if feature.match is not None)
+    if matched * 2 >= len(features) or parent.latitude is None or parent.longitude is None:
+        return
+    covered = shapely.union_all([feature.geometry for feature in features]).buffer(0.05)
+    if not covered.contains(Point(parent.longitude, parent.latitude)):
+        raise BoundaryImportError(
+            _(
+                "The areas in this file neither match the areas of %(parent)s nor cover its centre: "
+                "is --parent the right area?"
+            )
+            % {"parent": parent.display_name},
+            code="outside_parent",
+        )
+
+
+def _check_codes_free(features: list[BoundaryFeature]) -> None:
+    """A new area's code must not belong to another area already."""
+    new_codes = {feature.code: feature for feature in features if feature.code and feature.match is None}
+    taken = Area.objects.filter(code__in=list(new_codes)).values_list("code", flat=True).first()
+    if taken:
+        raise BoundaryImportError(
+            _("Feature %(number)s has the code %(code)s, which another area already has.")
+            % {"number": new_codes[taken].index, "code": taken},
+            code="code_taken",
+        )
 
 
 def _match_existing(features: list[BoundaryFeature], *, parent: Area, kind: AreaKind) -> None:

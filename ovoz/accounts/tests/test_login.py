@@ -234,3 +234,61 @@ def test_create_staff_command_refuses_a_weak_password(monkeypatch):
     with pytest.raises(CommandError):
         call_command("create_staff", "weak", "--password-stdin")
     assert not User.objects.filter(username="weak").exists()
+
+
+def test_recovery_codes_are_stored_only_as_keyed_hashes(coordinator):
+    from ovoz.accounts.services import recovery_codes_regenerate
+
+    codes = recovery_codes_regenerate(user=coordinator)
+    stored = set(StaticToken.objects.filter(device__user=coordinator).values_list("token", flat=True))
+    assert len(stored) == 10
+    assert not stored & set(codes)
+
+
+def test_making_new_recovery_codes_keeps_a_session_signed_in_with_one(client, coordinator):
+    from ovoz.accounts.services import recovery_codes_regenerate
+
+    codes = recovery_codes_regenerate(user=coordinator)
+    sign_in(client, coordinator, code=codes[0])
+    response = client.post("/staff/account/recovery-codes/")
+    assert len(re.findall(r"<li><code>([a-z0-9]+)</code></li>", response.content.decode())) == 10
+    assert client.get("/staff/").status_code == 200
+
+
+def test_guessing_at_an_unknown_username_ends_with_the_same_lock_message(client, settings):
+    settings.OVOZ_LOGIN_FAILURES_BEFORE_LOCK = 2
+    UserFactory(username="real")
+    answers = {}
+    for username in ("real", "ghost"):
+        for _attempt in range(3):
+            response = client.post("/staff/login/", {"username": username, "password": "wrong guess here"})
+        answers[username] = re.search(r'role="alert"><p>([^<]+)</p>', response.content.decode()).group(1)
+    assert answers["real"] == answers["ghost"]
+    assert "locked" in answers["ghost"]
+
+
+def test_an_administrator_setting_anothers_password_is_audited_and_accounts_cannot_be_deleted(client):
+    admin = UserFactory(username="root", role=DeploymentRole.ADMINISTRATOR)
+    other = UserFactory(username="other")
+    sign_in(client, admin)
+    response = client.post(
+        f"/staff/admin/accounts/user/{other.pk}/password/",
+        {"password1": "another long passphrase", "password2": "another long passphrase", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(
+        action="password.set_by_administrator", object_id=str(other.pk), actor=admin
+    ).exists()
+    assert client.post(f"/staff/admin/accounts/user/{other.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=other.pk).exists()
+
+
+def test_the_audit_log_keeps_its_actors(coordinator):
+    from django.db.models import ProtectedError
+
+    from ovoz.core.events import AuditAction
+    from ovoz.core.services import audit_record
+
+    audit_record(action=AuditAction.LOGIN, actor=coordinator, target=coordinator)
+    with pytest.raises(ProtectedError):
+        coordinator.delete()

@@ -69,3 +69,24 @@ def test_openapi_schema_describes_areas_and_themes(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/areas" in schema["paths"] and "/api/v1/themes" in schema["paths"]
+
+
+def test_the_committed_openapi_document_matches_the_api():
+    from pathlib import Path
+
+    from ovoz.core.management.commands.openapi import openapi_document
+
+    committed = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
+    assert committed.read_text(encoding="utf-8") == openapi_document(), "run `make openapi` and commit docs/openapi.json"
+
+
+def test_unknown_api_paths_answer_in_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_page_size_is_capped(client, seeded):
+    assert len(client.get("/api/v1/areas?limit=200").json()["items"]) == 59
+    too_many = client.get("/api/v1/areas?limit=100000")
+    assert too_many.status_code == 422 and too_many.json()["code"] == "invalid"

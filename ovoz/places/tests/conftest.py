@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -15,5 +16,8 @@ def seeded(db):
 @pytest.fixture
 def boundaries_dir():
     if not (BOUNDARIES / "uz-regions.geojson").exists():
-        pytest.skip(f"the shared boundary files are not at {BOUNDARIES} (see ../shared/data/README.md)")
+        message = f"the shared boundary files are not at {BOUNDARIES} (see ../shared/data/README.md)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)  # CI always has ../shared: a silent skip there would hide acceptance point 3
+        pytest.skip(message)
     return BOUNDARIES

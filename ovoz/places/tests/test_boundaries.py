@@ -124,7 +124,11 @@ def _feature(name, geometry):
     return {"type": "Feature", "properties": {"NAME": name}, "geometry": geometry}
 
 
-SQUARE = {"type": "Polygon", "coordinates": [[[67.0, 40.0], [67.1, 40.0], [67.1, 40.1], [67.0, 40.1], [67.0, 40.0]]]}
+# Around Jizzakh city, the centre of the UZ-JI region these synthetic files are imported under.
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[67.8, 40.05], [67.9, 40.05], [67.9, 40.15], [67.8, 40.15], [67.8, 40.05]]],
+}
 
 
 @pytest.mark.parametrize(
@@ -223,7 +227,7 @@ def test_a_level_not_below_the_parent_is_refused(seeded):
 def test_geometry_collections_and_multipolygons_are_accepted(seeded):
     multi = {"type": "MultiPolygon", "coordinates": [SQUARE["coordinates"]]}
     collection = {"type": "GeometryCollection", "geometries": [SQUARE]}
-    other = {"type": "Polygon", "coordinates": [[[67.2, 40.0], [67.3, 40.0], [67.3, 40.1], [67.2, 40.0]]]}
+    other = {"type": "Polygon", "coordinates": [[[67.9, 40.05], [68.0, 40.05], [68.0, 40.15], [67.9, 40.05]]]}
     result = areas_import_boundaries(
         data=json.dumps(
             {
@@ -299,3 +303,59 @@ def test_import_command_refuses_an_unknown_parent(seeded, boundaries_dir):
 )
 def test_place_names_are_compared_without_kind_words_and_apostrophe_variants(first, second, same):
     assert (name_tokens(first) == name_tokens(second)) is same
+
+
+def test_a_file_of_another_country_is_refused_when_the_parent_has_no_boundary(seeded, boundaries_dir):
+    count_before = Area.objects.count()
+    with pytest.raises(BoundaryImportError) as error:
+        areas_import_boundaries(
+            data=(boundaries_dir / "uz-regions.geojson").read_bytes(),
+            parent=Area.objects.get(code="KZ"),
+            kind=AreaKind.REGION,
+            name_fields=REGION_FIELDS,
+        )
+    assert error.value.code == "outside_parent"
+    assert Area.objects.count() == count_before
+
+
+def test_districts_of_another_region_are_refused_before_any_boundary_exists(seeded, boundaries_dir):
+    count_before = Area.objects.count()
+    with pytest.raises(BoundaryImportError) as error:
+        areas_import_boundaries(
+            data=(boundaries_dir / "uz-jizzakh-districts.geojson").read_bytes(),
+            parent=Area.objects.get(code="UZ-SA"),
+            kind=AreaKind.DISTRICT,
+            name_fields=DISTRICT_FIELDS,
+        )
+    assert error.value.code == "outside_parent"
+    assert Area.objects.count() == count_before
+
+
+def test_jizzakh_districts_import_under_jizzakh_before_its_boundary_exists(seeded, boundaries_dir):
+    assert len(import_jizzakh_districts(boundaries_dir).created) == 13
+
+
+def test_duplicate_or_taken_codes_are_refused_saying_why(seeded):
+    other = {"type": "Polygon", "coordinates": [[[67.9, 40.05], [68.0, 40.05], [68.0, 40.15], [67.9, 40.05]]]}
+
+    def collection(*codes):
+        return json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"NAME": f"Place {n}", "CODE": code}, "geometry": geometry}
+                    for n, (code, geometry) in enumerate(zip(codes, [SQUARE, other], strict=False))
+                ],
+            }
+        )
+
+    for data, code in [(collection("UZ-JI-01", "UZ-JI-01"), "duplicate_code"), (collection("UZ-SA"), "code_taken")]:
+        with pytest.raises(BoundaryImportError) as error:
+            areas_import_boundaries(
+                data=data,
+                parent=Area.objects.get(code="UZ-JI"),
+                kind=AreaKind.DISTRICT,
+                name_fields={"en": "NAME"},
+                code_field="CODE",
+            )
+        assert error.value.code == code
