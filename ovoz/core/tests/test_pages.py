@@ -89,3 +89,9 @@ def test_the_stylesheet_the_pages_link_is_served(client):
     response = client.get(stylesheet)
     assert response.status_code == 200
     assert b"font" in b"".join(response.streaming_content)
+
+
+def test_the_language_switcher_keeps_the_page(client):
+    html = client.get("/uz/report/").content.decode()
+    for language in ("en", "ru", "tg", "ky", "kk"):
+        assert f'href="/{language}/report/"' in html
