@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.concerns.choices import CloseReason, Status, Visibility
+from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import MAX_TEXT_LENGTH, Theme
 from ovoz.concerns.services import MAX_ATTACHMENTS
@@ -179,4 +179,91 @@ class StatusForm(forms.Form):
         required=False,
         max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class StaffFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
+    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.all(), required=False, to_field_name="slug")
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    visibility = forms.ChoiceField(label=_("Visibility"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    search = forms.CharField(label=_("Number"), required=False, max_length=12)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "status").choices = [("", _("Any status")), *Status.choices]
+        _choices(self, "region").choices = [("", _("All regions")), *region_choices()]
+        _choices(self, "language").choices = [("", _("Any language")), *settings.LANGUAGES]
+        _choices(self, "visibility").choices = [("", _("Any visibility")), *Visibility.choices]
+        _choices(self, "channel").choices = [("", _("Any channel")), *Channel.choices]
+
+
+class TriageForm(forms.Form):
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
+    district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=int, empty_value=None)
+    themes = forms.ModelMultipleChoiceField(
+        label=_("Themes"),
+        queryset=Theme.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
+    language = forms.ChoiceField(label=_("Language of the text"), required=False)
+
+    def __init__(self, *args: Any, region_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "region").choices = [("", _("Not known")), *region_choices()]
+        selected = self.data.get("region") if self.is_bound else region_id
+        districts = (
+            Area.objects.filter(parent_id=int(selected)).defer("boundary")
+            if selected and str(selected).isdigit()
+            else Area.objects.none()
+        )
+        _choices(self, "district").choices = [
+            ("", _("Anywhere in the region")),
+            *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
+        ]
+        _choices(self, "language").choices = [("", _("Not known")), *settings.LANGUAGES]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        district_id, region_id = cleaned.get("district"), cleaned.get("region")
+        if district_id and not Area.objects.filter(pk=district_id, parent_id=region_id).exists():
+            self.add_error("district", _("Choose a district of the region you chose."))
+        return cleaned
+
+    def chosen_area(self) -> Area | None:
+        area_id = self.cleaned_data.get("district") or self.cleaned_data.get("region")
+        return Area.objects.filter(pk=area_id).first() if area_id else None
+
+
+class PublicTextForm(forms.Form):
+    public_text = forms.CharField(
+        label=_("Public text"),
+        help_text=_(
+            "What everyone will read. Remove names, phone numbers, addresses and anything else that identifies people."
+        ),
+        max_length=MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class MessageForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("question", _("Question to the reporter")), ("reply", _("Reply to the reporter"))]
+    )
+    text = forms.CharField(label=_("Message"), max_length=MAX_TEXT_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DuplicateForm(forms.Form):
+    original = forms.IntegerField(label=_("Number of the concern this one repeats"), min_value=1)
+
+
+class BulkStatusForm(forms.Form):
+    concerns = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    close_reason = forms.ChoiceField(
+        label=_("Reason for closing"), choices=[("", "—"), *CloseReason.choices], required=False
     )

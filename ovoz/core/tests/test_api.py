@@ -77,7 +77,9 @@ def test_the_committed_openapi_document_matches_the_api():
     from ovoz.core.management.commands.openapi import openapi_document
 
     committed = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
-    assert committed.read_text(encoding="utf-8") == openapi_document(), "run `make openapi` and commit docs/openapi.json"
+    assert committed.read_text(encoding="utf-8") == openapi_document(), (
+        "run `make openapi` and commit docs/openapi.json"
+    )
 
 
 def test_unknown_api_paths_answer_in_json(client):

@@ -1,0 +1,209 @@
+import pytest
+from django.test import Client
+
+from ovoz.accounts.choices import DeploymentRole, GrantRole
+from ovoz.accounts.services import grant_set
+from ovoz.accounts.tests.conftest import sign_in
+from ovoz.accounts.tests.factories import UserFactory
+from ovoz.concerns import services
+from ovoz.concerns.choices import Channel, Visibility
+from ovoz.concerns.models import Concern, ConcernEvent, ConcernRollup, Theme
+from ovoz.core.models import AuditEntry
+from ovoz.groups.models import WorkingGroup
+from ovoz.places.models import Area
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(seeded):
+    jizzakh, samarkand = Area.objects.get(code="UZ-JI"), Area.objects.get(code="UZ-SA")
+    zomin = Area.objects.create(parent=jizzakh, kind="district", name="Zomin district", names={"en": "Zomin district"})
+    group = WorkingGroup.objects.create(name="Jizzakh", slug="jizzakh", area=jizzakh)
+    other_group = WorkingGroup.objects.create(name="Samarkand", slug="samarkand", area=samarkand)
+    in_zomin = services.concern_submit(
+        text="Mudflow in Zomin, call +998 90 123 45 67", channel=Channel.WEB, area=zomin
+    ).concern
+    in_samarkand = services.concern_submit(
+        text="Bazaar prices in Samarkand", channel=Channel.WEB, area=samarkand
+    ).concern
+    confidential = services.concern_submit(
+        text="My husband hits me", channel=Channel.WEB, area=jizzakh, visibility=Visibility.CONFIDENTIAL
+    ).concern
+    return {
+        "group": group,
+        "other_group": other_group,
+        "in_zomin": in_zomin,
+        "in_samarkand": in_samarkand,
+        "confidential": confidential,
+        "zomin": zomin,
+    }
+
+
+def staff_client(kind, world):
+    client = Client()
+    if kind == "anonymous":
+        return client, None
+    roles = {"administrator": DeploymentRole.ADMINISTRATOR, "coordinator": DeploymentRole.COORDINATOR}
+    user = UserFactory(username=kind.replace(" ", "-"), role=roles.get(kind, DeploymentRole.NONE))
+    if kind in ("facilitator", "member"):
+        grant_set(actor=None, user=user, working_group=world["group"], role=GrantRole(kind))
+    if kind == "member of another group":
+        grant_set(actor=None, user=user, working_group=world["other_group"], role=GrantRole.MEMBER)
+    assert sign_in(client, user)["Location"] == "/staff/"
+    return client, user
+
+
+# Which of the three concerns each kind of user reaches (200) and which are 404 to them.
+MATRIX = {
+    "anonymous": {"in_zomin": 302, "in_samarkand": 302, "confidential": 302},
+    "member of another group": {"in_zomin": 404, "in_samarkand": 200, "confidential": 404},
+    "member": {"in_zomin": 200, "in_samarkand": 404, "confidential": 200},
+    "facilitator": {"in_zomin": 200, "in_samarkand": 404, "confidential": 200},
+    "coordinator": {"in_zomin": 200, "in_samarkand": 200, "confidential": 200},
+    "administrator": {"in_zomin": 200, "in_samarkand": 200, "confidential": 200},
+}
+
+
+@pytest.mark.parametrize("kind", list(MATRIX))
+def test_staff_reach_only_the_concerns_of_their_areas(world, kind):
+    client, _user = staff_client(kind, world)
+    for name, status in MATRIX[kind].items():
+        assert client.get(f"/staff/concerns/{world[name].pk}/").status_code == status, name
+        # Acting on a foreign concern is refused the same way and changes nothing.
+        before = ConcernEvent.objects.count()
+        response = client.post(f"/staff/concerns/{world[name].pk}/", {"action": "status", "status": "accepted"})
+        if status == 404:
+            assert response.status_code == 404
+            assert ConcernEvent.objects.count() == before
+
+
+def test_the_inbox_lists_only_the_users_areas_with_counts(world):
+    client, _user = staff_client("facilitator", world)
+    html = client.get("/staff/concerns/").content.decode()
+    assert "Mudflow in Zomin" in html and "Bazaar prices" not in html
+    assert "received</a>: <strong>2</strong>" in html
+
+
+def test_confidential_text_is_shown_only_to_administrators_and_reading_it_is_audited(world):
+    facilitator, _ = staff_client("facilitator", world)
+    administrator, admin_user = staff_client("administrator", world)
+    url = f"/staff/concerns/{world['confidential'].pk}/"
+    assert "My husband hits me" not in facilitator.get(url).content.decode()
+    assert "My husband hits me" not in facilitator.get("/staff/concerns/").content.decode()
+    assert "My husband hits me" in administrator.get(url).content.decode()
+    assert AuditEntry.objects.filter(action="concern.read_confidential", actor=admin_user).count() == 1
+
+
+def test_the_public_text_starts_redacted_and_publishing_shows_it(world, client):
+    staff, _user = staff_client("facilitator", world)
+    url = f"/staff/concerns/{world['in_zomin'].pk}/"
+    html = staff.get(url).content.decode()
+    assert "Mudflow in Zomin, call ███" in html
+    staff.post(url, {"action": "publish", "public_text": "Mudflow in Zomin blocked the road"})
+    assert "Mudflow in Zomin blocked the road" in client.get("/en/concerns/").content.decode()
+    assert "+998" not in client.get("/en/concerns/").content.decode()
+
+
+def test_triage_sets_area_themes_visibility_and_moves_the_counts(world):
+    staff, _user = staff_client("coordinator", world)
+    concern = world["in_samarkand"]
+    prices = Theme.objects.get(slug="prices")
+    response = staff.post(
+        f"/staff/concerns/{concern.pk}/",
+        {
+            "action": "triage",
+            "region": Area.objects.get(code="UZ-JI").pk,
+            "district": world["zomin"].pk,
+            "themes": [prices.pk],
+            "visibility": "restricted",
+            "language": "en",
+        },
+    )
+    assert response.status_code == 302
+    concern.refresh_from_db()
+    assert concern.area == world["zomin"] and concern.visibility == "restricted"
+    assert list(concern.themes.all()) == [prices]
+    assert (
+        ConcernRollup.objects.get(area_key=world["zomin"].pk, theme_key=prices.pk, visibility="restricted").count == 1
+    )
+    assert ConcernRollup.objects.get(area_key=Area.objects.get(code="UZ-SA").pk, theme_key=0).count == 0
+
+
+def test_status_change_with_a_note_reaches_the_reporter_by_email(
+    world, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    submitted = services.concern_submit(
+        text="Воды нет",
+        channel=Channel.WEB,
+        area=world["zomin"],
+        language="ru",
+        contact=services_contact("me@example.org"),
+    )
+    staff, _user = staff_client("facilitator", world)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            f"/staff/concerns/{submitted.concern.pk}/",
+            {"action": "status", "status": "accepted", "note": "Обсудим на встрече"},
+        )
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["me@example.org"]
+    assert "Обсудим на встрече" in message.body
+    assert submitted.receipt not in message.body
+
+
+def services_contact(email):
+    from ovoz.concerns.contacts import contact_parse
+
+    return contact_parse(email=email)
+
+
+def test_closing_needs_a_reason(world):
+    staff, _user = staff_client("facilitator", world)
+    response = staff.post(f"/staff/concerns/{world['in_zomin'].pk}/", {"action": "status", "status": "closed"})
+    assert response.status_code == 400
+    assert Concern.objects.get(pk=world["in_zomin"].pk).status == "received"
+
+
+def test_a_question_appears_on_the_follow_page(world, client):
+    submitted = services.concern_submit(text="Road broken", channel=Channel.WEB, area=world["zomin"])
+    staff, _user = staff_client("facilitator", world)
+    staff.post(
+        f"/staff/concerns/{submitted.concern.pk}/", {"action": "message", "kind": "question", "text": "Which road?"}
+    )
+    assert "Which road?" in client.post("/en/follow/", {"receipt": submitted.receipt}).content.decode()
+
+
+def test_bulk_status_change_touches_only_concerns_the_user_may_see(world):
+    staff, _user = staff_client("facilitator", world)
+    ids = [world["in_zomin"].pk, world["in_samarkand"].pk]
+    staff.post("/staff/concerns/status/", {"concerns": ids, "status": "accepted"})
+    assert Concern.objects.get(pk=world["in_zomin"].pk).status == "accepted"
+    assert Concern.objects.get(pk=world["in_samarkand"].pk).status == "received"
+
+
+def test_marking_a_duplicate_from_the_detail_page(world):
+    staff, _user = staff_client("coordinator", world)
+    staff.post(
+        f"/staff/concerns/{world['in_samarkand'].pk}/", {"action": "duplicate", "original": world["in_zomin"].pk}
+    )
+    duplicate = Concern.objects.get(pk=world["in_samarkand"].pk)
+    assert (duplicate.status, duplicate.close_reason, duplicate.duplicate_of_id) == (
+        "closed",
+        "duplicate",
+        world["in_zomin"].pk,
+    )
+
+
+def test_the_contact_is_shown_masked(world):
+    from ovoz.concerns.contacts import contact_parse
+
+    submitted = services.concern_submit(
+        text="Gas", channel=Channel.WEB, area=world["zomin"], contact=contact_parse(phone="+998 90 123 45 67")
+    )
+    staff, _user = staff_client("facilitator", world)
+    html = staff.get(f"/staff/concerns/{submitted.concern.pk}/").content.decode()
+    assert "+998 90 *** ** 67" in html
+    assert "123" not in html.split("Contact for replies")[1][:200]
