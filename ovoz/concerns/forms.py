@@ -104,6 +104,9 @@ class ReportForm(forms.Form):
     )
     photos = PhotosField(label=_("Photos (optional, up to 3)"), required=False)
     submission_token = forms.CharField(widget=forms.HiddenInput)
+    # Filled in by report.js when the reporter shares the phone's location; rounded to about 1 km.
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,7 +4,7 @@ import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -174,11 +174,13 @@ def concern_submit(
     contact: Contact | None = None,
     photos: Sequence[CleanImage] = (),
     submission_token: str = "",
+    received_at: datetime | None = None,
 ) -> SubmittedConcern:
     """Store a new concern and return it with its receipt.
 
     A repeated submission with the same ``submission_token`` (a double-clicked form, a retried API
     call with the same idempotency key) returns the first concern and its receipt again.
+    ``received_at`` is when a gateway received the message, if earlier than now.
     """
     text = _clean_text(text)
     submission_hash = keyed_hash(submission_token, purpose="submission") if submission_token else None
@@ -234,8 +236,13 @@ def concern_submit(
                 first_receipt = open_with_secret(bytes(existing.sealed_receipt), secret=submission_token.encode())
                 return SubmittedConcern(existing, first_receipt.decode(), is_repeat=True)
         raise
+    if received_at is not None and received_at < concern.created_at:
+        Concern.objects.filter(pk=concern.pk).update(created_at=received_at)
+        concern.created_at = received_at
     concern.themes.set(themes)
     created = ConcernEvent.objects.create(concern=concern, kind=EventKind.CREATED, audience=Audience.PUBLIC)
+    if received_at is not None:
+        ConcernEvent.objects.filter(pk=created.pk).update(at=concern.created_at)
     _attach(concern, created, photos)
     _rollup_apply(_rollup_keys(concern), +1)
     return SubmittedConcern(concern, receipt)

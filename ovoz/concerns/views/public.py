@@ -53,6 +53,8 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 channel=Channel.WEB,
                 language=form.cleaned_data["language"],
                 area=form.chosen_area(),
+                latitude=form.cleaned_data["latitude"],
+                longitude=form.cleaned_data["longitude"],
                 themes=list(form.cleaned_data["themes"]),
                 visibility=Visibility(visibility) if visibility else None,
                 contact=contact,
