@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from ovoz.api import api, api_not_found
+from ovoz.concerns import open311
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
 from ovoz.core.views import public, staff
@@ -30,6 +31,12 @@ urlpatterns = [
     path("staff/", include("ovoz.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    re_path(r"^open311/v2/discovery\.(?P<fmt>\w+)$", open311.discovery, name="open311_discovery"),
+    re_path(r"^open311/v2/services\.(?P<fmt>\w+)$", open311.service_list, name="open311_services"),
+    re_path(r"^open311/v2/services/(?P<code>[\w-]+)\.(?P<fmt>\w+)$", open311.service_definition),
+    re_path(r"^open311/v2/requests\.(?P<fmt>\w+)$", open311.request_list, name="open311_requests"),
+    re_path(r"^open311/v2/requests/(?P<request_id>\d+)\.(?P<fmt>\w+)$", open311.request_detail),
+    re_path(r"^open311/v2/tokens/(?P<token>[\w-]+)\.(?P<fmt>\w+)$", open311.token_detail),
 ]
 
 urlpatterns += i18n_patterns(

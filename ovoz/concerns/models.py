@@ -189,3 +189,32 @@ class ConcernRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} area {self.area_key} theme {self.theme_key}: {self.count}"
+
+
+class ApiPartner(TimeStampedModel):
+    """A partner system allowed to POST Open311 service requests with an API key.
+
+    Only a keyed hash of the key is kept; the key is shown once, when the partner is created.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("API partner")
+        verbose_name_plural = _("API partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Open311Token(models.Model):
+    """The token an Open311 POST returns, to look up the request's public id once it is published."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(ApiPartner, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"token for #{self.concern_id}"

@@ -28,7 +28,17 @@ from ovoz.concerns.choices import (
 from ovoz.concerns.contacts import Contact, contact_seal
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.language import language_detect
-from ovoz.concerns.models import MAX_TEXT_LENGTH, Attachment, Concern, ConcernEvent, ConcernRollup, Support, Theme
+from ovoz.concerns.models import (
+    MAX_TEXT_LENGTH,
+    ApiPartner,
+    Attachment,
+    Concern,
+    ConcernEvent,
+    ConcernRollup,
+    Open311Token,
+    Support,
+    Theme,
+)
 from ovoz.concerns.receipts import receipt_generate, receipt_hash
 from ovoz.core.crypto import keyed_hash, open_with_secret, seal_with_secret
 from ovoz.core.events import AuditAction
@@ -494,3 +504,36 @@ def concern_bulk_status(
             concern_change_status(actor=actor, concern=concern, status=status, close_reason=close_reason)
             changed += 1
     return changed
+
+
+# --- Open311 partners --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_partner_create(*, actor: User | None, name: str) -> tuple[ApiPartner, str]:
+    """Issue an API key to a partner system; the key is returned once and stored only as a hash."""
+    key = secrets.token_urlsafe(32)
+    partner = ApiPartner.objects.create(name=name, key_hash=keyed_hash(key, purpose="api-key"))
+    audit_record(action=AuditAction.API_PARTNER_CREATED, actor=actor, target=partner)
+    return partner, key
+
+
+def api_partner_authenticate(key: str) -> ApiPartner | None:
+    if not key:
+        return None
+    return ApiPartner.objects.filter(key_hash=keyed_hash(key, purpose="api-key"), is_active=True).first()
+
+
+def open311_token_create(*, concern: Concern, partner: ApiPartner) -> str:
+    token = secrets.token_urlsafe(18)
+    Open311Token.objects.create(token_hash=keyed_hash(token, purpose="open311-token"), concern=concern, partner=partner)
+    return token
+
+
+def open311_token_concern(token: str) -> Concern | None:
+    found = (
+        Open311Token.objects.select_related("concern")
+        .filter(token_hash=keyed_hash(token, purpose="open311-token"))
+        .first()
+    )
+    return found.concern if found else None

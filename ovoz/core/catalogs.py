@@ -67,9 +67,13 @@ def extract() -> Catalog:
         )
         for lineno, function, message, comments in extracted:
             context = None
-            if isinstance(message, tuple) and function in CONTEXT_FUNCTIONS:
-                context = message[0]
-                message = message[1:] if len(message) > 2 else message[1]
+            if isinstance(message, tuple):
+                if function in CONTEXT_FUNCTIONS:
+                    context, message = message[0], message[1:]
+                # Babel yields None for arguments that are not literals (the count of ngettext).
+                message = tuple(part for part in message if part is not None)
+                if len(message) == 1:
+                    message = message[0]
             if not message or (isinstance(message, tuple) and not all(message)):
                 continue
             catalog.add(message, locations=[(location, lineno)], auto_comments=comments, context=context)

@@ -30,3 +30,4 @@ class AuditAction(StrEnum):
     CONCERN_STATUS_CHANGED = "concern.status_changed"
     CONCERN_MESSAGED = "concern.messaged"
     CONCERN_MERGED = "concern.merged"
+    API_PARTNER_CREATED = "api_partner.created"
