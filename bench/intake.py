@@ -69,7 +69,18 @@ def prepare_database() -> None:
 
 def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
         env=environment(),
         cwd=ROOT,
     )
@@ -138,11 +149,21 @@ def main() -> None:
         for name, path in [("bare insert", "/bench/bare-insert"), ("POST /api/v1/concerns", "/api/v1/concerns")]:
             load(options.port, path, min(300, options.requests), options.concurrency)  # warm up
             throughput, latencies = load(options.port, path, options.requests, options.concurrency)
-            rows.append((name, throughput, percentile(latencies, 0.5), percentile(latencies, 0.95), statistics.mean(latencies) * 1000))
+            rows.append(
+                (
+                    name,
+                    throughput,
+                    percentile(latencies, 0.5),
+                    percentile(latencies, 0.95),
+                    statistics.mean(latencies) * 1000,
+                )
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"\nIntake on PostgreSQL, gunicorn {options.workers} workers, {options.concurrency} clients, {options.requests} requests each")
+    print(
+        f"\nIntake on PostgreSQL, gunicorn {options.workers} workers, {options.concurrency} clients, {options.requests} requests each"
+    )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
     print(f"| {'endpoint':<24} | {'req/s':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'mean ms':>7} |")
     print(f"|{'-' * 26}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")

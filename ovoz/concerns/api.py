@@ -87,6 +87,8 @@ class ReceiptOut(Schema):
 
 
 def _themes_from_slugs(slugs: list[str]) -> list[Theme]:
+    if not slugs:
+        return []
     themes = list(Theme.objects.filter(slug__in=slugs, is_active=True))
     unknown = sorted(set(slugs) - {theme.slug for theme in themes})
     if unknown:
@@ -177,7 +179,10 @@ def _follow_out(concern: Concern) -> dict[str, object]:
         "id": followed.pk,
         "status": followed.status,
         "close_reason": followed.close_reason,
-        "updates": [event for event in events if event.kind not in ("question", "reply", "reporter_message")],
+        "updates": [
+            {"at": followed.created_at, "kind": "created", "text": "", "to_status": ""},
+            *(event for event in events if event.kind not in ("question", "reply", "reporter_message")),
+        ],
         "questions": [event for event in events if event.kind in ("question", "reply")],
         "merged_into": concern.duplicate_of_id,
     }

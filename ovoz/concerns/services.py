@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,32 +94,41 @@ def themes_seed() -> ThemeSeedResult:
 # --- Rollups (DESIGN §7) -----------------------------------------------------------------------
 
 
-def _rollup_keys(concern: Concern) -> list[tuple[date, int, int, str, str, str]]:
+RollupKey = tuple[date, int, int, str, str, str]
+
+
+def _rollup_keys(concern: Concern, theme_ids: Iterable[int] | None = None) -> list[RollupKey]:
     day = timezone.localdate(concern.created_at)
-    theme_ids = [theme.pk for theme in concern.themes.all()] or [0]
+    if theme_ids is None:
+        theme_ids = concern.themes.values_list("pk", flat=True)
     return [
         (day, concern.area_id or 0, theme_id, concern.visibility, concern.channel, concern.status)
-        for theme_id in theme_ids
+        for theme_id in (list(theme_ids) or [0])
     ]
 
 
-def _rollup_apply(keys: Iterable[tuple[date, int, int, str, str, str]], delta: int) -> None:
-    for day, area_key, theme_key, visibility, channel, status in keys:
-        lookup = {
-            "day": day,
-            "area_key": area_key,
-            "theme_key": theme_key,
-            "visibility": visibility,
-            "channel": channel,
-            "status": status,
-        }
-        if ConcernRollup.objects.filter(**lookup).update(count=F("count") + delta):
-            continue
-        try:
-            with transaction.atomic():
-                ConcernRollup.objects.create(**lookup, count=delta)
-        except IntegrityError:  # another writer created the row in between
-            ConcernRollup.objects.filter(**lookup).update(count=F("count") + delta)
+def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
+    """Add ``delta`` to each key's count in one statement: an upsert that adds on conflict.
+
+    PostgreSQL and SQLite (3.24+) share this INSERT ... ON CONFLICT ... DO UPDATE syntax; the
+    unique key settles concurrent writers without a read first.
+    """
+    rows = list(keys)
+    if not rows:
+        return
+    table = connection.ops.quote_name(ConcernRollup._meta.db_table)
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+    parameters: list[Any] = []
+    for day, area_key, theme_key, visibility, channel, status in rows:
+        parameters += [day, area_key, theme_key, visibility, channel, status, delta]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, area_key, theme_key, visibility, channel, status, count) "  # noqa: S608
+            f"VALUES {placeholders} "
+            "ON CONFLICT (day, area_key, theme_key, visibility, channel, status) "
+            f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            parameters,
+        )
 
 
 class _RollupMove:
@@ -235,30 +244,29 @@ def concern_submit(
     )
     if contact is not None and not contact.is_empty:
         concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
-    try:
-        with transaction.atomic():
-            concern.save()
-    except IntegrityError:
-        # The same submission arrived twice at once: the other request stored it first.
-        if submission_hash:
+    if submission_hash:
+        try:
+            with transaction.atomic():
+                concern.save()
+        except IntegrityError:
+            # The same submission arrived twice at once: the other request stored it first.
             existing = Concern.objects.get(submission_hash=submission_hash)
-            if existing.sealed_receipt is not None:
-                first_receipt = open_with_secret(bytes(existing.sealed_receipt), secret=submission_token.encode())
-                return SubmittedConcern(existing, first_receipt.decode(), is_repeat=True)
-        raise
+            first_receipt = open_with_secret(bytes(existing.sealed_receipt or b""), secret=submission_token.encode())
+            return SubmittedConcern(existing, first_receipt.decode(), is_repeat=True)
+    else:
+        concern.save()
     if received_at is not None and received_at < concern.created_at:
         Concern.objects.filter(pk=concern.pk).update(created_at=received_at)
         concern.created_at = received_at
-    concern.themes.set(themes)
-    created = ConcernEvent.objects.create(concern=concern, kind=EventKind.CREATED, audience=Audience.PUBLIC)
-    if received_at is not None:
-        ConcernEvent.objects.filter(pk=created.pk).update(at=concern.created_at)
-    _attach(concern, created, photos)
-    _rollup_apply(_rollup_keys(concern), +1)
+    if themes:
+        concern.themes.add(*themes)
+    # The concern's own created_at is the "received" step of its timeline: no event row is needed.
+    _attach(concern, None, photos)
+    _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
     return SubmittedConcern(concern, receipt)
 
 
-def _attach(concern: Concern, event: ConcernEvent, photos: Sequence[CleanImage]) -> None:
+def _attach(concern: Concern, event: ConcernEvent | None, photos: Sequence[CleanImage]) -> None:
     for photo in photos:
         name = f"{secrets.token_hex(16)}.{photo.extension}"
         Attachment.objects.create(

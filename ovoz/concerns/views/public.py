@@ -77,6 +77,7 @@ def _follow_context(
         "concern": concern,
         "receipt": receipt,
         "events": selectors.reporter_events(concern),
+        "original_photos": concern.attachments.filter(event__isnull=True),
         "message_form": message_form or ReporterMessageForm(),
         "original": concern.duplicate_of,
     }
