@@ -5,19 +5,26 @@ Never for production: the demo passwords are printed for anyone to read.
 
 from __future__ import annotations
 
+import json
+import random
 from base64 import b32encode
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ovoz.accounts import services as account_services
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.models import User
-from ovoz.concerns.services import themes_seed
+from ovoz.concerns.choices import Channel, CloseReason, EventKind, Status, Visibility
+from ovoz.concerns.models import Concern, ConcernEvent, Theme
+from ovoz.concerns.services import concern_change_status, concern_publish, concern_submit, themes_seed
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
@@ -66,6 +73,7 @@ def demo_load() -> list[DemoLogin]:
         slug=DEMO_GROUP_SLUG, defaults={"name": "Jizzakh community security working group (demo)", "area": region}
     )
     logins = []
+    facilitator: User | None = None
     for demo_user in DEMO_USERS:
         user = User.objects.filter(username=demo_user.username).first()
         if user is None:
@@ -78,6 +86,8 @@ def demo_load() -> list[DemoLogin]:
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name=account_services.TOTP_DEVICE_NAME, confirmed=True)
+        if demo_user.username == "facilitator":
+            facilitator = user
         logins.append(
             DemoLogin(
                 username=user.username,
@@ -86,7 +96,77 @@ def demo_load() -> list[DemoLogin]:
                 totp_key=b32encode(device.bin_key).decode(),
             )
         )
+    if facilitator is not None:
+        demo_concerns_load(facilitator=facilitator)
     return logins
+
+
+DEMO_CONCERNS = 300
+DEMO_CONCERNS_FILE = Path(__file__).parent / "data" / "demo_concerns.json"
+# How far the demo concerns got: the weights of their final statuses.
+DEMO_FINAL_STATUSES = [
+    (Status.RECEIVED, 35),
+    (Status.ACCEPTED, 25),
+    (Status.PRIORITISED, 12),
+    (Status.IN_ACTION, 12),
+    (Status.RESOLVED, 9),
+    (Status.CLOSED, 7),
+]
+STATUS_PATH = [Status.ACCEPTED, Status.PRIORITISED, Status.IN_ACTION, Status.RESOLVED]
+
+
+def demo_concerns_load(*, facilitator: User) -> int:
+    """About 300 concerns over the last 90 days in six languages, in several statuses, some published.
+
+    Deterministic and idempotent: each demo concern has a fixed submission token, so a second run
+    finds them all and adds nothing. Returns how many were created.
+    """
+    corpus = json.loads(DEMO_CONCERNS_FILE.read_text(encoding="utf-8"))
+    areas = {area.code: area for area in Area.objects.filter(code__isnull=False).defer("boundary")}
+    themes = {theme.slug: theme for theme in Theme.objects.all()}
+    rng = random.Random(2026)  # noqa: S311 (demo data, not security)
+    now = timezone.now()
+    created = 0
+    for number in range(DEMO_CONCERNS):
+        entry = corpus[number % len(corpus)]
+        received_at = now - timedelta(days=rng.uniform(0.2, 90))
+        final_status = rng.choices([s for s, _w in DEMO_FINAL_STATUSES], [w for _s, w in DEMO_FINAL_STATUSES])[0]
+        submitted = concern_submit(
+            text=entry["text"],
+            channel=rng.choice([Channel.WEB, Channel.WEB, Channel.WEB, Channel.API, Channel.OPEN311]),
+            area=areas.get(entry["region"]),
+            themes=[themes[slug] for slug in entry["themes"] if slug in themes],
+            visibility=Visibility(entry["visibility"]),
+            submission_token=f"ovoz-demo-concern-{number}",
+            received_at=received_at,
+        )
+        if submitted.is_repeat:
+            continue
+        created += 1
+        concern = submitted.concern
+        is_public = entry["visibility"] == Visibility.PUBLIC
+        if final_status != Status.RECEIVED and is_public and entry["public_text"] and rng.random() < 0.7:
+            concern_publish(actor=facilitator, concern=concern, public_text=entry["public_text"])
+        if final_status == Status.CLOSED:
+            reason = rng.choice([CloseReason.NOT_ACTIONABLE, CloseReason.OUT_OF_SCOPE])
+            concern_change_status(actor=facilitator, concern=concern, status=Status.CLOSED, close_reason=reason)
+        elif final_status != Status.RECEIVED:
+            for step in STATUS_PATH[: STATUS_PATH.index(final_status) + 1]:
+                note = entry["note"] if step == Status.ACCEPTED else ""
+                concern_change_status(actor=facilitator, concern=concern, status=step, note=note)
+        _spread_over_time(concern, received_at, now, rng)
+    return created
+
+
+def _spread_over_time(concern: Concern, received_at: datetime, now: datetime, rng: random.Random) -> None:
+    """Date the demo concern's steps a few days apart after it was received, never in the future."""
+    moment = received_at
+    for event in concern.events.order_by("id"):
+        moment = min(now, moment + timedelta(days=rng.uniform(0.5, 6)))
+        ConcernEvent.objects.filter(pk=event.pk).update(at=moment)
+        if event.kind == EventKind.PUBLISHED:
+            Concern.objects.filter(pk=concern.pk).update(published_at=moment)
+    Concern.objects.filter(pk=concern.pk).update(updated_at=moment)
 
 
 def demo_current_code(*, username: str) -> str:

@@ -49,6 +49,15 @@ def test_demo_data_loads_once_and_again_changes_nothing():
     assert User.objects.get(username="facilitator").grants.get().role == "facilitator"
     assert len(demo_current_code(username="member")) == 6
 
+    from ovoz.concerns.models import Concern
+
+    assert Concern.objects.count() == 300
+    assert set(Concern.objects.values_list("language", flat=True)) == {"en", "ru", "uz", "tg", "ky", "kk"}
+    assert set(Concern.objects.values_list("status", flat=True)) >= {"received", "accepted", "resolved", "closed"}
+    published = Concern.objects.filter(is_published=True)
+    assert published.exists() and not published.exclude(visibility="public").exists()
+    assert not Concern.objects.filter(visibility="confidential", is_published=True).exists()
+
 
 def test_catalogs_cover_every_string_in_every_language():
     problems = catalogs.check()
