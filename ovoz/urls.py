@@ -19,6 +19,11 @@ staff_patterns = (
         path("concerns/", concern_staff_views.inbox_view, name="concerns"),
         path("concerns/status/", concern_staff_views.bulk_status_view, name="concerns_bulk_status"),
         path("concerns/<int:concern_id>/", concern_staff_views.detail_view, name="concern"),
+        path(
+            "concerns/<int:concern_id>/photos/<int:attachment_id>/",
+            concern_staff_views.attachment_view,
+            name="concern_photo",
+        ),
         path("audit/", staff.audit_view, name="audit"),
     ],
     "staff",

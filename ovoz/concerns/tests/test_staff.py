@@ -207,3 +207,22 @@ def test_the_contact_is_shown_masked(world):
     html = staff.get(f"/staff/concerns/{submitted.concern.pk}/").content.decode()
     assert "+998 90 *** ** 67" in html
     assert "123" not in html.split("Contact for replies")[1][:200]
+
+
+def test_photos_are_served_to_staff_of_the_area_only(world, client):
+    from ovoz.concerns.tests.conftest import jpeg_with_gps
+    from ovoz.core.images import image_clean
+
+    concern = services.concern_submit(
+        text="Collapsed wall", channel=Channel.WEB, area=world["zomin"], photos=[image_clean(jpeg_with_gps())]
+    ).concern
+    attachment = concern.attachments.get()
+    url = f"/staff/concerns/{concern.pk}/photos/{attachment.pk}/"
+    staff, _user = staff_client("facilitator", world)
+    response = staff.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+    other, _ = staff_client("member of another group", world)
+    assert other.get(url).status_code == 404
+    assert client.get(url).status_code == 302
+    assert client.get(attachment.file.url).status_code == 404  # media is never public

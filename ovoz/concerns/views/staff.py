@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -205,3 +205,18 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
         messages.error(request, str(error.message))
     concern.refresh_from_db()
     return render(request, "concerns/staff/detail.html", _detail_context(request, concern, **forms), status=400)
+
+
+@staff_required
+def attachment_view(request: HttpRequest, concern_id: int, attachment_id: int) -> FileResponse:
+    """A photo of a concern, for staff who may read the concern's text; never served publicly."""
+    user = staff_user(request)
+    concern = selectors.staff_concern_get(user=user, concern_id=concern_id)
+    if concern.visibility == Visibility.CONFIDENTIAL and not selectors.can_read_confidential_text(user):
+        raise Http404
+    attachment = concern.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
