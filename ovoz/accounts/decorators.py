@@ -5,7 +5,8 @@ from functools import wraps
 from typing import Any, overload
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -13,7 +14,7 @@ from ovoz.accounts.permissions import can_use_staff_workspace, is_verified_staff
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 
-ViewFunction = Callable[..., HttpResponse]
+ViewFunction = Callable[..., HttpResponseBase]
 
 
 @overload
@@ -41,7 +42,7 @@ def staff_required(
 
     def decorate(function: ViewFunction) -> ViewFunction:
         @wraps(function)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not is_verified_staff(request.user):
                 login_url = reverse("accounts:login")
                 return redirect(f"{login_url}?{urlencode({'next': request.get_full_path()})}")
