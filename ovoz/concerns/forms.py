@@ -162,7 +162,11 @@ class ReporterMessageForm(forms.Form):
 class PublicFilterForm(forms.Form):
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
     theme = forms.ModelChoiceField(
-        label=_("Theme"), queryset=Theme.objects.filter(is_active=True), required=False, to_field_name="slug"
+        label=_("Theme"),
+        queryset=Theme.objects.filter(is_active=True),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All themes"),
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
 
@@ -188,7 +192,13 @@ class StatusForm(forms.Form):
 class StaffFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
-    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.all(), required=False, to_field_name="slug")
+    theme = forms.ModelChoiceField(
+        label=_("Theme"),
+        queryset=Theme.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All themes"),
+    )
     language = forms.ChoiceField(label=_("Language"), required=False)
     visibility = forms.ChoiceField(label=_("Visibility"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)

@@ -19,9 +19,21 @@ pytestmark = pytest.mark.django_db
 
 OPERATIONS = st.lists(
     st.one_of(
-        st.tuples(st.just("create"), st.integers(0, 3), st.lists(st.integers(0, 4), max_size=2, unique=True), st.sampled_from(list(Visibility)), st.sampled_from([Channel.WEB, Channel.API])),
+        st.tuples(
+            st.just("create"),
+            st.integers(0, 3),
+            st.lists(st.integers(0, 4), max_size=2, unique=True),
+            st.sampled_from(list(Visibility)),
+            st.sampled_from([Channel.WEB, Channel.API]),
+        ),
         st.tuples(st.just("status"), st.integers(0, 50), st.sampled_from([s for s in Status if s != Status.CLOSED])),
-        st.tuples(st.just("triage"), st.integers(0, 50), st.integers(0, 3), st.lists(st.integers(0, 4), max_size=3, unique=True), st.sampled_from(list(Visibility))),
+        st.tuples(
+            st.just("triage"),
+            st.integers(0, 50),
+            st.integers(0, 3),
+            st.lists(st.integers(0, 4), max_size=3, unique=True),
+            st.sampled_from(list(Visibility)),
+        ),
         st.tuples(st.just("close"), st.integers(0, 50)),
         st.tuples(st.just("withdraw"), st.integers(0, 50)),
         st.tuples(st.just("merge"), st.integers(0, 50), st.integers(0, 50)),
@@ -34,7 +46,14 @@ def recount() -> Counter:
     counts: Counter = Counter()
     for concern in Concern.objects.prefetch_related("themes"):
         for theme_id in [theme.pk for theme in concern.themes.all()] or [0]:
-            key = (timezone.localdate(concern.created_at), concern.area_id or 0, theme_id, concern.visibility, concern.channel, concern.status)
+            key = (
+                timezone.localdate(concern.created_at),
+                concern.area_id or 0,
+                theme_id,
+                concern.visibility,
+                concern.channel,
+                concern.status,
+            )
             counts[key] += 1
     return counts
 
@@ -48,7 +67,9 @@ def rollups() -> Counter:
     )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(operations=OPERATIONS)
 def test_rollups_equal_a_recount_after_any_mix_of_writes(seeded, operations):
     with transaction.atomic():
@@ -67,7 +88,11 @@ def test_rollups_equal_a_recount_after_any_mix_of_writes(seeded, operations):
                     _kind, area, theme_indexes, visibility, channel = operation
                     concerns.append(
                         services.concern_submit(
-                            text="x", channel=channel, area=areas[area], themes=[themes[i] for i in theme_indexes], visibility=visibility
+                            text="x",
+                            channel=channel,
+                            area=areas[area],
+                            themes=[themes[i] for i in theme_indexes],
+                            visibility=visibility,
                         ).concern
                     )
                 elif (concern := pick(operation[1])) is None:
@@ -77,10 +102,17 @@ def test_rollups_equal_a_recount_after_any_mix_of_writes(seeded, operations):
                 elif kind == "triage":
                     _kind, _index, area, theme_indexes, visibility = operation
                     services.concern_triage(
-                        actor=actor, concern=concern, area=areas[area], themes=[themes[i] for i in theme_indexes], visibility=visibility, language=""
+                        actor=actor,
+                        concern=concern,
+                        area=areas[area],
+                        themes=[themes[i] for i in theme_indexes],
+                        visibility=visibility,
+                        language="",
                     )
                 elif kind == "close":
-                    services.concern_change_status(actor=actor, concern=concern, status=Status.CLOSED, close_reason=CloseReason.NOT_ACTIONABLE)
+                    services.concern_change_status(
+                        actor=actor, concern=concern, status=Status.CLOSED, close_reason=CloseReason.NOT_ACTIONABLE
+                    )
                 elif kind == "withdraw":
                     services.concern_withdraw(concern=concern)
                 elif kind == "merge":
