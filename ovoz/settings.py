@@ -142,8 +142,12 @@ OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
 OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
 # Guessing receipts: at most this many follow attempts per client per 10 minutes (see core.ratelimit).
 OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))
+# Behind nginx every request comes from 127.0.0.1: name the header in which the proxy passes the
+# client's address (nginx: proxy_set_header X-Real-IP $remote_addr;), used only for rate limits.
+OVOZ_CLIENT_ADDRESS_HEADER = os.environ.get("OVOZ_CLIENT_ADDRESS_HEADER", "")
 # Flooding: at most this many new concerns per client per 10 minutes, on the web form and the API.
 OVOZ_INTAKE_LIMIT = int(os.environ.get("OVOZ_INTAKE_LIMIT", "30"))
+OVOZ_SUPPORT_LIMIT = int(os.environ.get("OVOZ_SUPPORT_LIMIT", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")

@@ -26,6 +26,9 @@ class ThemeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("slug", "label", "default_visibility", "position", "is_active")
     list_editable = ("position", "is_active")
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # deactivate instead: concerns and their counts keep the theme
+
     def get_readonly_fields(self, request: HttpRequest, obj: Theme | None = None) -> tuple[str, ...]:
         # The slug is the Open311 service code partners store: it never changes once made.
         return ("slug",) if obj is not None else ()

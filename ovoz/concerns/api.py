@@ -3,6 +3,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema
 from ninja.errors import HttpError
@@ -89,7 +90,7 @@ class ReceiptOut(Schema):
 def _themes_from_slugs(slugs: list[str]) -> list[Theme]:
     if not slugs:
         return []
-    themes = list(Theme.objects.filter(slug__in=slugs, is_active=True))
+    themes = list(Theme.objects.filter(slug__in=[slug for slug in slugs if "\x00" not in slug], is_active=True))
     unknown = sorted(set(slugs) - {theme.slug for theme in themes})
     if unknown:
         raise ApiError(400, _("Unknown theme: %(themes)s.") % {"themes": ", ".join(unknown)}, "unknown_theme")
@@ -98,14 +99,16 @@ def _themes_from_slugs(slugs: list[str]) -> list[Theme]:
 
 @router.post(
     "concerns",
-    response={201: ReceiptOut, 400: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: ReceiptOut, 400: ErrorOut, 409: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Raise a concern",
 )
 def create_concern(
     request: HttpRequest,
     payload: ConcernIn,
     idempotency_key: str = Header(  # type: ignore[type-arg]
-        "", alias="Idempotency-Key", description="Retry safely: same key, same receipt."
+        "",
+        alias="Idempotency-Key",
+        description="Retry safely: the same key (22+ random characters) and text return the same receipt.",
     ),
 ) -> Status[object]:
     """Store a concern and return its receipt, the only way to follow it. Only ``text`` is required."""
@@ -134,7 +137,8 @@ def create_concern(
             submission_token=idempotency_key[:200],
         )
     except ConcernError as error:
-        raise ApiError(400, str(error.message), error.code) from error
+        status = 409 if error.code == "idempotency_conflict" else 400
+        raise ApiError(status, str(error.message), error.code) from error
     return Status(201, {"receipt": submitted.receipt, "status": submitted.concern.status})
 
 
@@ -174,7 +178,7 @@ def _followed(request: HttpRequest, receipt: str) -> Concern:
 
 def _follow_out(concern: Concern) -> dict[str, object]:
     followed = concern.duplicate_of or concern
-    events = list(selectors.reporter_events(followed))
+    events = list(selectors.reporter_events(concern))
     return {
         "id": followed.pk,
         "status": followed.status,
@@ -235,11 +239,11 @@ class PublishedConcernOut(Schema):
 
     @staticmethod
     def resolve_day(concern: Concern) -> date:
-        return concern.created_at.date()
+        return timezone.localdate(concern.created_at)
 
     @staticmethod
     def resolve_published(concern: Concern) -> date | None:
-        return concern.published_at.date() if concern.published_at else None
+        return timezone.localdate(concern.published_at) if concern.published_at else None
 
 
 class PublishedFilters(Schema):
@@ -256,7 +260,7 @@ def list_concerns(request: HttpRequest, filters: Query[PublishedFilters]) -> obj
     area = area_get_by_reference(filters.area) if filters.area else None
     if filters.area and area is None:
         raise HttpError(400, _("Unknown area: %(area)s.") % {"area": filters.area})
-    theme = Theme.objects.filter(slug=filters.theme).first() if filters.theme else None
+    theme = Theme.objects.filter(slug=filters.theme).first() if filters.theme and "\x00" not in filters.theme else None
     if filters.theme and theme is None:
         raise HttpError(400, _("Unknown theme: %(themes)s.") % {"themes": filters.theme})
     return selectors.public_concern_list(

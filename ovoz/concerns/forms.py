@@ -11,6 +11,7 @@ from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import MAX_TEXT_LENGTH, Theme
 from ovoz.concerns.services import MAX_ATTACHMENTS
+from ovoz.core.ids import coerce_id, parse_id
 from ovoz.core.images import CleanImage, ImageRejected, image_clean
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
@@ -74,8 +75,8 @@ class ReportForm(forms.Form):
         max_length=MAX_TEXT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_TEXT_LENGTH}),
     )
-    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
-    district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=int, empty_value=None)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
+    district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=coerce_id, empty_value=None)
     themes = forms.ModelMultipleChoiceField(
         label=_("What is it about?"),
         queryset=Theme.objects.filter(is_active=True),
@@ -111,12 +112,8 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "region").choices = [("", _("I'd rather not say")), *region_choices()]
-        region_id = self.data.get("region") if self.is_bound else None
-        districts = (
-            Area.objects.filter(parent_id=int(region_id)).defer("boundary")
-            if region_id and str(region_id).isdigit()
-            else Area.objects.none()
-        )
+        region_id = parse_id(self.data.get("region")) if self.is_bound else None
+        districts = Area.objects.filter(parent_id=region_id).defer("boundary") if region_id else Area.objects.none()
         _choices(self, "district").choices = [
             ("", _("Anywhere in the region")),
             *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
@@ -160,7 +157,7 @@ class ReporterMessageForm(forms.Form):
 
 
 class PublicFilterForm(forms.Form):
-    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
     theme = forms.ModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.filter(is_active=True),
@@ -191,7 +188,7 @@ class StatusForm(forms.Form):
 
 class StaffFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
-    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
     theme = forms.ModelChoiceField(
         label=_("Theme"),
         queryset=Theme.objects.all(),
@@ -214,8 +211,8 @@ class StaffFilterForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
-    district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=int, empty_value=None)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
+    district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=coerce_id, empty_value=None)
     themes = forms.ModelMultipleChoiceField(
         label=_("Themes"),
         queryset=Theme.objects.filter(is_active=True),
@@ -228,12 +225,8 @@ class TriageForm(forms.Form):
     def __init__(self, *args: Any, region_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "region").choices = [("", _("Not known")), *region_choices()]
-        selected = self.data.get("region") if self.is_bound else region_id
-        districts = (
-            Area.objects.filter(parent_id=int(selected)).defer("boundary")
-            if selected and str(selected).isdigit()
-            else Area.objects.none()
-        )
+        selected = parse_id(self.data.get("region")) if self.is_bound else region_id
+        districts = Area.objects.filter(parent_id=selected).defer("boundary") if selected else Area.objects.none()
         _choices(self, "district").choices = [
             ("", _("Anywhere in the region")),
             *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
@@ -275,7 +268,7 @@ class DuplicateForm(forms.Form):
 
 
 class BulkStatusForm(forms.Form):
-    concerns = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    concerns = forms.TypedMultipleChoiceField(coerce=coerce_id, choices=[])
     status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     close_reason = forms.ChoiceField(
         label=_("Reason for closing"), choices=[("", "—"), *CloseReason.choices], required=False

@@ -67,6 +67,10 @@ class Concern(TimeStampedModel):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     themes = models.ManyToManyField(Theme, verbose_name=_("themes"), blank=True, related_name="concerns")
     visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices)
+    # What the reporter chose (or their themes implied): staff may make it stricter, never looser.
+    reporter_visibility = models.CharField(
+        _("visibility chosen by the reporter"), max_length=16, choices=Visibility.choices, editable=False
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
     close_reason = models.CharField(_("reason for closing"), max_length=32, choices=CloseReason.choices, blank=True)
     duplicate_of = models.ForeignKey(

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from ovoz.concerns.choices import Audience
 from ovoz.concerns.contacts import contact_open
-from ovoz.concerns.models import ConcernEvent
+from ovoz.concerns.models import Concern, ConcernEvent
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,17 @@ def reporter_notify(*, event_id: int) -> bool:
     event = ConcernEvent.objects.select_related("concern").filter(pk=event_id).first()
     if event is None or event.audience == Audience.STAFF:
         return False
-    concern = event.concern
+    # Public steps reach the reporters of concerns joined into this one too; messages only their own.
+    recipients = [event.concern]
+    if event.audience == Audience.PUBLIC:
+        recipients += list(event.concern.duplicates.all())
+    sent = False
+    for concern in recipients:
+        sent = _email(event, concern) or sent
+    return sent
+
+
+def _email(event: ConcernEvent, concern: Concern) -> bool:
     if concern.contact_ciphertext is None:
         return False
     contact = contact_open(bytes(concern.contact_ciphertext))
@@ -33,7 +43,11 @@ def reporter_notify(*, event_id: int) -> bool:
         return False
     language = concern.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        context = {"event": event, "concern": concern, "follow_url": f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/"}
+        context = {
+            "event": event,
+            "concern": event.concern,
+            "follow_url": f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/",
+        }
         subject = render_to_string("concerns/email/reporter_subject.txt", context).strip()
         body = render_to_string("concerns/email/reporter_body.txt", context)
     send_mail(subject, body, None, [contact.email])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,10 +21,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ovoz.concerns import selectors, services
-from ovoz.concerns.choices import OPEN_STATUSES, Channel
+from ovoz.concerns.choices import OPEN_STATUSES, Audience, Channel
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import Concern, Theme
+from ovoz.core.ids import parse_id
 from ovoz.core.ratelimit import is_limited
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -160,7 +161,7 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 @open311_view
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    theme = selectors.theme_list().filter(slug=code).first()
+    theme = selectors.theme_list().filter(slug=code).first() if "\x00" not in code else None
     if theme is None:
         raise Open311Error(404, _("Unknown service_code."))
     # Ovoz asks nothing beyond the description, so a service defines no extra attributes.
@@ -169,7 +170,10 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 
 def _request_record(concern: Concern) -> Record:
     themes = list(concern.themes.all())
-    notes = [event.text for event in selectors.public_events(concern) if event.text]
+    public = [event for event in concern.events.all() if event.audience == Audience.PUBLIC]  # prefetched
+    notes = [event.text for event in public if event.text]
+    # The last public step, not the last change: a reporter's private message must not show here.
+    last_public_step = max([concern.published_at or concern.created_at, *(event.at for event in public)])
     return {
         "service_request_id": str(concern.pk),
         "status": "open" if concern.status in OPEN_STATUSES else "closed",
@@ -180,7 +184,7 @@ def _request_record(concern: Concern) -> Record:
         "agency_responsible": "",
         "service_notice": "",
         "requested_datetime": _day(concern.created_at),
-        "updated_datetime": _day(concern.updated_at),
+        "updated_datetime": _day(last_public_step),
         "expected_datetime": None,
         "address": str(concern.area) if concern.area else "",
         "address_id": concern.area.code or str(concern.area.pk) if concern.area else "",
@@ -192,30 +196,37 @@ def _request_record(concern: Concern) -> Record:
 
 
 def _parse_date(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value)
-    if parsed is None:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), time.min)
-        except ValueError as error:
-            raise Open311Error(400, _("%(name)s must be a W3C date and time.") % {"name": name}) from error
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+    try:
+        parsed = parse_datetime(value) or datetime.combine(date.fromisoformat(value), time.min)
+        parsed = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        # Databases store UTC: a date that has no UTC counterpart (year 9999 west of Greenwich) is refused.
+        if not 1900 <= parsed.astimezone(UTC).year <= 2200:
+            raise ValueError(value)
+        return parsed
+    except (ValueError, OverflowError) as error:
+        raise Open311Error(400, _("%(name)s must be a W3C date and time.") % {"name": name}) from error
 
 
 def _published(request: HttpRequest) -> QuerySet[Concern]:
     concerns = selectors.public_concern_list().prefetch_related("events")
-    ids = [part.strip() for part in request.GET.get("service_request_id", "").split(",") if part.strip()]
+    ids = [parse_id(part.strip()) for part in request.GET.get("service_request_id", "").split(",") if part.strip()]
     if ids:
-        if not all(part.isdigit() for part in ids):
+        if None in ids:
             raise Open311Error(400, _("service_request_id must be a comma-separated list of numbers."))
-        return concerns.filter(pk__in=[int(part) for part in ids])
+        return concerns.filter(pk__in=ids)
     if request.GET.get("service_code"):
-        concerns = concerns.filter(themes__slug__in=request.GET["service_code"].split(","))
+        concerns = concerns.filter(
+            themes__slug__in=[code for code in request.GET["service_code"].split(",") if "\x00" not in code]
+        )
     end = _parse_date(request.GET["end_date"], "end_date") if request.GET.get("end_date") else timezone.now()
-    start = (
-        _parse_date(request.GET["start_date"], "start_date")
-        if request.GET.get("start_date")
-        else end - timedelta(days=DEFAULT_WINDOW_DAYS)
-    )
+    try:
+        start = (
+            _parse_date(request.GET["start_date"], "start_date")
+            if request.GET.get("start_date")
+            else end - timedelta(days=DEFAULT_WINDOW_DAYS)
+        )
+    except OverflowError as error:
+        raise Open311Error(400, _("%(name)s must be a W3C date and time.") % {"name": "end_date"}) from error
     concerns = concerns.filter(created_at__gte=start, created_at__lte=end)
     status = request.GET.get("status", "")
     if status == "open":
@@ -262,7 +273,8 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(403, _("A valid api_key is required to submit requests."))
     if is_limited(request, scope=f"open311:{partner.pk}", limit=settings.OVOZ_INTAKE_LIMIT * 10, window_seconds=600):
         raise Open311Error(429, _("Too many requests; please wait a few minutes."))
-    theme = selectors.theme_list().filter(slug=data.get("service_code", "")).first()
+    code = data.get("service_code", "")
+    theme = selectors.theme_list().filter(slug=code).first() if code and "\x00" not in code else None
     if theme is None:
         raise Open311Error(400, _("service_code is missing or unknown."))
     latitude, longitude = _float(data.get("lat"), "lat"), _float(data.get("long"), "long")
@@ -286,10 +298,10 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             longitude=longitude,
             themes=[theme],
             contact=contact,
-            submission_token=f"open311:{partner.pk}:{data['idempotency_key']}" if data.get("idempotency_key") else "",
+            submission_token=f"{partner.pk}:{data['idempotency_key']}" if data.get("idempotency_key") else "",
         )
     except ConcernError as error:
-        raise Open311Error(400, str(error.message)) from error
+        raise Open311Error(409 if error.code == "idempotency_conflict" else 400, str(error.message)) from error
     token = services.open311_token_create(concern=submitted.concern, partner=partner)
     notice = _("Received. A facilitator reviews every request before it is published.")
     return _respond(

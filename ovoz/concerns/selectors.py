@@ -10,6 +10,8 @@ from django.http import Http404
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, Theme
+from ovoz.core.crypto import keyed_hash
+from ovoz.core.ids import parse_id
 from ovoz.places.models import Area
 
 
@@ -63,17 +65,25 @@ def public_concern_get(*, concern_id: int) -> Concern:
     return concern
 
 
+def has_supported(*, concern: Concern, supporter_token: str) -> bool:
+    supporter_hash = keyed_hash(f"{concern.pk}:{supporter_token}", purpose="support")
+    return concern.supports.filter(supporter_hash=supporter_hash).exists()
+
+
 def public_events(concern: Concern) -> QuerySet[ConcernEvent]:
     return concern.events.filter(audience=Audience.PUBLIC).order_by("at", "id")
 
 
 def reporter_events(concern: Concern) -> QuerySet[ConcernEvent]:
-    """What the reporter reads on the follow page: the public timeline and messages to and from them."""
-    return (
-        concern.events.filter(audience__in=[Audience.PUBLIC, Audience.REPORTER])
-        .prefetch_related("attachments")
-        .order_by("at", "id")
-    )
+    """What the holder of a concern's receipt reads: its public timeline and the messages to and from them.
+
+    For a concern merged into another, that is the original's public timeline plus the messages of
+    the reporter's own concern; never the conversation with the original's reporter.
+    """
+    own = Q(concern=concern, audience__in=[Audience.PUBLIC, Audience.REPORTER])
+    if concern.duplicate_of_id is not None:
+        own |= Q(concern_id=concern.duplicate_of_id, audience=Audience.PUBLIC)
+    return ConcernEvent.objects.filter(own).prefetch_related("attachments").order_by("at", "id")
 
 
 # --- Staff -------------------------------------------------------------------------------------
@@ -92,6 +102,11 @@ def staff_area_scope(user: User) -> Q | None:
 def can_read_confidential_text(user: User) -> bool:
     """Until the protection issue brings per-concern keys, only administrators open confidential text."""
     return user.is_administrator
+
+
+def concern_exists(*, concern_id: int) -> bool:
+    """Whether a concern exists at all, to audit a refused access to it (never shown to the user)."""
+    return Concern.objects.filter(pk=concern_id).exists()
 
 
 @dataclass(frozen=True)
@@ -127,8 +142,9 @@ def staff_concern_list(*, user: User, filters: StaffFilters | None = None) -> Qu
             concerns = concerns.filter(_within(filters.area))
         if filters.theme is not None:
             concerns = concerns.filter(themes=filters.theme)
-        if filters.search.isdigit():
-            concerns = concerns.filter(pk=int(filters.search))
+        number = parse_id(filters.search)
+        if number is not None:
+            concerns = concerns.filter(pk=number)
     return concerns
 
 

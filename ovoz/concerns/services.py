@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 THEMES_FILE = Path(__file__).parent / "data" / "themes.json"
 MAX_ATTACHMENTS = 3
+# 22 URL-safe characters carry 128 bits: a key short enough to guess would let others claim a receipt.
+MIN_SUBMISSION_TOKEN_LENGTH = 22
 # About 1 km: two decimals of a degree of latitude are 1.1 km (DESIGN §3: points are kept coarse).
 POINT_DECIMALS = 2
 
@@ -160,6 +162,8 @@ def _clean_text(text: object) -> str:
     if not isinstance(text, str) or not text.strip():
         raise ConcernError(_("Please describe your concern."), code="text_required", field="text")
     text = text.strip()
+    if "\x00" in text:
+        raise ConcernError(_("The text contains a character that is not allowed."), code="invalid_text", field="text")
     if len(text) > MAX_TEXT_LENGTH:
         raise ConcernError(
             _("Please keep the description under %(limit)s characters.") % {"limit": MAX_TEXT_LENGTH},
@@ -202,12 +206,19 @@ def concern_submit(
     ``received_at`` is when a gateway received the message, if earlier than now.
     """
     text = _clean_text(text)
-    submission_hash = keyed_hash(submission_token, purpose="submission") if submission_token else None
+    if submission_token and len(submission_token) < MIN_SUBMISSION_TOKEN_LENGTH:
+        raise ConcernError(
+            _("An idempotency key must be at least %(length)s random characters.")
+            % {"length": MIN_SUBMISSION_TOKEN_LENGTH},
+            code="idempotency_key_too_short",
+        )
+    # Tokens of different channels never meet: a web form token cannot find an API submission.
+    scoped_token = f"{channel}:{submission_token}"
+    submission_hash = keyed_hash(scoped_token, purpose="submission") if submission_token else None
     if submission_hash:
         existing = Concern.objects.filter(submission_hash=submission_hash).first()
-        if existing is not None and existing.sealed_receipt is not None:
-            receipt = open_with_secret(bytes(existing.sealed_receipt), secret=submission_token.encode()).decode()
-            return SubmittedConcern(existing, receipt, is_repeat=True)
+        if existing is not None:
+            return _repeat(existing, text=text, token=scoped_token)
     if len(photos) > MAX_ATTACHMENTS:
         raise ConcernError(
             _("You can attach up to %(count)s photos.") % {"count": MAX_ATTACHMENTS}, code="too_many_photos"
@@ -230,9 +241,7 @@ def concern_submit(
         receipt_hash=receipt_hash(receipt) or "",
         receipt_valid_until=timezone.now() + timedelta(days=settings.OVOZ_RECEIPT_DAYS),
         submission_hash=submission_hash,
-        sealed_receipt=seal_with_secret(receipt.encode(), secret=submission_token.encode())
-        if submission_token
-        else None,
+        sealed_receipt=seal_with_secret(receipt.encode(), secret=scoped_token.encode()) if submission_token else None,
         text=text,
         language=language if is_language_chosen else language_detect(text),
         is_language_chosen=is_language_chosen,
@@ -242,6 +251,7 @@ def concern_submit(
         longitude=_coarse(longitude),
         visibility=visibility or _default_visibility(themes),
     )
+    concern.reporter_visibility = concern.visibility
     if contact is not None and not contact.is_empty:
         concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
     if submission_hash:
@@ -250,9 +260,7 @@ def concern_submit(
                 concern.save()
         except IntegrityError:
             # The same submission arrived twice at once: the other request stored it first.
-            existing = Concern.objects.get(submission_hash=submission_hash)
-            first_receipt = open_with_secret(bytes(existing.sealed_receipt or b""), secret=submission_token.encode())
-            return SubmittedConcern(existing, first_receipt.decode(), is_repeat=True)
+            return _repeat(Concern.objects.get(submission_hash=submission_hash), text=text, token=scoped_token)
     else:
         concern.save()
     if received_at is not None and received_at < concern.created_at:
@@ -264,6 +272,16 @@ def concern_submit(
     _attach(concern, None, photos)
     _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
     return SubmittedConcern(concern, receipt)
+
+
+def _repeat(existing: Concern, *, text: str, token: str) -> SubmittedConcern:
+    """A retried submission gets its first receipt back, but only for the very same text."""
+    if existing.text != text or existing.sealed_receipt is None:
+        raise ConcernError(
+            _("This idempotency key was already used for a different concern."), code="idempotency_conflict"
+        )
+    receipt = open_with_secret(bytes(existing.sealed_receipt), secret=token.encode()).decode()
+    return SubmittedConcern(existing, receipt, is_repeat=True)
 
 
 def _attach(concern: Concern, event: ConcernEvent | None, photos: Sequence[CleanImage]) -> None:
@@ -355,8 +373,19 @@ def concern_triage(
     visibility: Visibility,
     language: str,
 ) -> Concern:
-    """Set area, themes, visibility and language; counts follow."""
+    """Set area, themes, visibility and language; counts follow.
+
+    Visibility can be made stricter than the reporter chose, never looser: a concern the reporter
+    kept restricted or confidential cannot be turned public by staff.
+    """
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if VISIBILITY_STRICTNESS[Visibility(visibility)] < VISIBILITY_STRICTNESS[Visibility(concern.reporter_visibility)]:
+        raise ConcernError(
+            _("The reporter chose %(visibility)s; it can be made stricter, not looser.")
+            % {"visibility": Visibility(concern.reporter_visibility).label},
+            code="visibility_looser",
+            field="visibility",
+        )
     with _RollupMove(concern):
         concern.area = area
         concern.visibility = visibility
@@ -381,6 +410,8 @@ def concern_publish(*, actor: User, concern: Concern, public_text: str) -> Conce
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if concern.visibility != Visibility.PUBLIC:
         raise ConcernError(_("Only concerns the reporter allowed to be public can be published."), code="not_public")
+    if concern.status == Status.CLOSED:
+        raise ConcernError(_("A closed concern cannot be published."), code="closed")
     public_text = _clean_text(public_text)
     concern.public_text = public_text
     concern.is_published = True
@@ -473,6 +504,9 @@ def concern_mark_duplicate(*, actor: User, concern: Concern, original: Concern) 
         original = Concern.objects.get(pk=original.duplicate_of_id)
     if original.pk == concern.pk:
         raise ConcernError(_("These concerns are already merged the other way."), code="circular_duplicate")
+    if original.visibility != concern.visibility:
+        # The reporters of both follow the original: neither may see more through it than they chose.
+        raise ConcernError(_("Only concerns with the same visibility can be joined."), code="visibility_mismatch")
     moved = Support.objects.filter(concern=concern).update(concern=original)
     Concern.objects.filter(pk=original.pk).update(support_count=F("support_count") + moved)
     with _RollupMove(concern):

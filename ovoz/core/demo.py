@@ -137,7 +137,7 @@ def demo_concerns_load(*, facilitator: User) -> int:
             area=areas.get(entry["region"]),
             themes=[themes[slug] for slug in entry["themes"] if slug in themes],
             visibility=Visibility(entry["visibility"]),
-            submission_token=f"ovoz-demo-concern-{number}",
+            submission_token=f"ovoz-demo-concern-{number:06d}",
             received_at=received_at,
         )
         if submitted.is_repeat:

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -43,10 +43,12 @@ def image_clean(data: bytes) -> CleanImage:
         if image.width * image.height > MAX_PIXELS:
             raise ImageRejected(_("This photo is too large in pixels."))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        # Apply the camera's rotation before the metadata that carries it is dropped.
+        rotated: Image.Image = ImageOps.exif_transpose(image) or image
+    except ImageRejected:
+        raise
+    except Exception as error:  # corrupt files fail in many ways (struct.error in EXIF, ValueError, ...)
         raise ImageRejected(_("This file is not a photo Ovoz can read (JPEG, PNG or WebP).")) from error
-    # Apply the camera's rotation before the metadata that carries it is dropped.
-    rotated: Image.Image = ImageOps.exif_transpose(image) or image
     rotated.thumbnail((MAX_SIDE, MAX_SIDE))
     has_alpha = rotated.mode in ("RGBA", "LA") or (rotated.mode == "P" and "transparency" in rotated.info)
     clean = Image.new("RGBA" if has_alpha else "RGB", rotated.size)

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -19,8 +20,11 @@ from ovoz.core.crypto import keyed_hash
 
 def _client_key(request: HttpRequest, *, scope: str, window: int) -> str:
     salt = keyed_hash(f"{scope}:{window}", purpose="ratelimit-salt").encode()
-    # The address is only ever an input to this HMAC; it is never stored or logged.
-    address = request.META.get("REMOTE_ADDR", "")
+    # The address is only ever an input to this HMAC; it is never stored or logged. Behind a proxy,
+    # the proxy passes it in the header named by OVOZ_CLIENT_ADDRESS_HEADER (e.g. X-Real-IP).
+    header = settings.OVOZ_CLIENT_ADDRESS_HEADER
+    address = request.META.get("HTTP_" + header.upper().replace("-", "_"), "") if header else ""
+    address = address or request.META.get("REMOTE_ADDR", "")
     return hmac.new(salt, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
+from ovoz.core.ids import parse_id
 from ovoz.places.models import Area
 
 
@@ -28,11 +29,12 @@ def area_list(*, kind: str | None = None, parent_id: int | None = None, country:
 def area_get_by_reference(reference: str) -> Area | None:
     """Find an area by its code (e.g. "UZ-JI") or its numeric id."""
     reference = reference.strip()
-    if not reference:
+    if not reference or "\x00" in reference:
         return None
     area = Area.objects.filter(code__iexact=reference).first()
-    if area is None and reference.isdigit():
-        area = Area.objects.filter(pk=int(reference)).first()
+    area_id = parse_id(reference)
+    if area is None and area_id is not None:
+        area = Area.objects.filter(pk=area_id).first()
     return area
 
 

@@ -49,12 +49,41 @@ def test_a_point_places_the_concern_and_is_kept_coarse(client, seeded):
     assert (concern.latitude, concern.longitude) == (39.96, 68.4)
 
 
+KEY = "9f1c2b7e-5d44-4a1e-8d0b-3c6a2f1e9b70"
+
+
 def test_retrying_with_the_same_idempotency_key_creates_one_concern(client, seeded):
-    first = post(client, "/api/v1/concerns", {"text": "Flour is too expensive"}, HTTP_IDEMPOTENCY_KEY="abc-123")
-    second = post(client, "/api/v1/concerns", {"text": "Flour is too expensive"}, HTTP_IDEMPOTENCY_KEY="abc-123")
+    first = post(client, "/api/v1/concerns", {"text": "Flour is too expensive"}, HTTP_IDEMPOTENCY_KEY=KEY)
+    second = post(client, "/api/v1/concerns", {"text": "Flour is too expensive"}, HTTP_IDEMPOTENCY_KEY=KEY)
     assert first.status_code == second.status_code == 201
     assert first.json()["receipt"] == second.json()["receipt"]
     assert Concern.objects.count() == 1
+
+
+def test_an_idempotency_key_cannot_claim_someone_elses_receipt(client, seeded):
+    first = post(
+        client,
+        "/api/v1/concerns",
+        {"text": "My husband hits me", "visibility": "confidential"},
+        HTTP_IDEMPOTENCY_KEY=KEY,
+    )
+    other = post(client, "/api/v1/concerns", {"text": "anything"}, HTTP_IDEMPOTENCY_KEY=KEY)
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
+    assert first.json()["receipt"] not in other.content.decode()
+    short = post(client, "/api/v1/concerns", {"text": "anything"}, HTTP_IDEMPOTENCY_KEY="1")
+    assert short.status_code == 400 and short.json()["code"] == "idempotency_key_too_short"
+    assert Concern.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"text": "bad \u0000 byte"}, {"text": "ok", "area": "UZ\u0000"}, {"text": "ok", "themes": ["water\u0000"]}],
+)
+def test_a_nul_character_is_refused_not_crashed_on(client, seeded, body):
+    response = post(client, "/api/v1/concerns", body)
+    assert response.status_code == 400
+    assert Concern.objects.count() == 0
+    assert client.get("/api/v1/concerns?area=UZ%00&theme=w%00").status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -110,3 +110,23 @@ def test_a_merged_concerns_reporter_follows_the_original(client, seeded):
     html = client.post("/en/follow/", {"receipt": duplicate.receipt}).content.decode()
     assert "Gas company informed." in html
     assert f"no. {original.concern.pk}" in html
+
+
+def test_a_merged_reporter_never_sees_the_original_reporters_conversation(client, seeded):
+    facilitator = UserFactory(username="facilitator", role="administrator")
+    original = services.concern_submit(text="No gas in Zomin", channel=Channel.WEB)
+    duplicate = services.concern_submit(text="Gas cut in Zomin", channel=Channel.WEB)
+    services.concern_message_reporter(
+        actor=facilitator, concern=original.concern, text="Where exactly do you live?", kind=EventKind.QUESTION
+    )
+    services.concern_reporter_message(concern=original.concern, text="Street 5, house 12")
+    services.concern_mark_duplicate(actor=facilitator, concern=duplicate.concern, original=original.concern)
+    html = client.post("/en/follow/", {"receipt": duplicate.receipt}).content.decode()
+    api = client.post(
+        "/api/v1/concerns/follow", {"receipt": duplicate.receipt}, content_type="application/json"
+    ).content.decode()
+    for private in ("Where exactly do you live?", "Street 5, house 12"):
+        assert private not in html and private not in api
+    # Their own follow-up still reaches staff, on their own concern.
+    client.post("/en/follow/", {"receipt": duplicate.receipt, "action": "message", "text": "It is back since noon"})
+    assert duplicate.concern.events.filter(kind="reporter_message", text="It is back since noon").exists()

@@ -176,3 +176,29 @@ def test_bad_posts_are_errors_and_store_nothing(client, partner_key, data, statu
 
 def test_an_unknown_format_is_an_error(client, seeded):
     assert client.get("/open311/v2/services.csv").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "service_request_id=%C2%B2",
+        "service_request_id=" + "9" * 30,
+        "start_date=2024-02-30T10:00:00",
+        "end_date=0001-01-01",
+        "start_date=9999-12-31T23:59:59-12:00",
+        "service_code=water%00",
+    ],
+)
+def test_odd_query_values_are_a_400_or_an_empty_list_never_a_500(client, published, query):
+    response = client.get(f"/open311/v2/requests.json?{query}")
+    assert response.status_code in {200, 400}
+    if response.status_code == 200:
+        assert response.json() == []
+
+
+def test_an_idempotency_key_gives_one_concern_per_partner(client, partner_key):
+    data = {"api_key": partner_key, "service_code": "water", "description": "Pump broken", "idempotency_key": "f" * 32}
+    first = client.post("/open311/v2/requests.json", data)
+    second = client.post("/open311/v2/requests.json", data)
+    assert first.status_code == second.status_code == 201
+    assert Concern.objects.count() == 1

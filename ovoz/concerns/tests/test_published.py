@@ -104,3 +104,21 @@ def test_merging_moves_supports_to_the_original(seeded, facilitator):
     assert original.supports.count() == 3
     assert Concern.objects.get(pk=duplicate.pk).is_published is False
     assert Concern.objects.get(pk=duplicate.pk).supports.count() == 0
+
+
+def test_me_too_from_many_fresh_browsers_is_limited(seeded, facilitator, settings):
+    settings.OVOZ_SUPPORT_LIMIT = 5
+    concern = publish(facilitator, "x", "Prices of flour")
+    for _ in range(12):
+        Client().post(f"/en/concerns/{concern.pk}/support/")
+    concern.refresh_from_db()
+    assert concern.support_count == 5
+
+
+def test_supporting_leaves_no_list_of_concerns_on_the_phone(seeded, facilitator):
+    first = publish(facilitator, "x", "Flour")
+    second = publish(facilitator, "y", "Bread")
+    browser = Client()
+    browser.post(f"/en/concerns/{first.pk}/support/")
+    browser.post(f"/en/concerns/{second.pk}/support/")
+    assert list(browser.cookies) == ["ovoz_supporter"]

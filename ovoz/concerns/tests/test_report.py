@@ -217,3 +217,24 @@ def test_a_new_concern_is_counted_in_the_rollups(client, seeded):
     rows = ConcernRollup.objects.filter(count__gt=0)
     assert sorted(row.theme_key for row in rows) == sorted([water.pk, prices.pk])
     assert {row.area_key for row in rows} == {Area.objects.get(code="UZ-JI").pk}
+
+
+@pytest.mark.parametrize("region", ["²", "9" * 30, "-3", "abc"])
+def test_odd_region_values_are_refused_not_crashed_on(client, seeded, region):
+    response = client.post("/en/report/", {"text": "Road", "region": region, "submission_token": "k" * 32})
+    assert response.status_code == 400
+    assert client.post("/en/report/", {"text": "Road", "region": region, "show_districts": "1"}).status_code == 200
+    assert Concern.objects.count() == 0
+
+
+def test_a_photo_with_corrupt_metadata_is_refused_cleanly(client, seeded):
+    data = bytearray(jpeg_with_gps())
+    start = data.find(b"Exif")
+    for offset in range(start + 10, start + 60, 3):
+        data[offset] = 0xFF
+    photo = SimpleUploadedFile("broken.jpg", bytes(data), content_type="image/jpeg")
+    response = client.post("/en/report/", {"text": "Broken pipe", "photos": [photo], "submission_token": "m" * 32})
+    assert response.status_code in {200, 400}  # accepted without the metadata, or refused with a message
+    if response.status_code == 200:
+        with Attachment.objects.get().file.open("rb") as handle:
+            assert not Image.open(io.BytesIO(handle.read())).getexif()

@@ -59,7 +59,8 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 visibility=Visibility(visibility) if visibility else None,
                 contact=contact,
                 photos=form.cleaned_data["photos"],
-                submission_token=form.cleaned_data["submission_token"],
+                # Tokens come from this form; a tampered, short one just loses the double-submit guard.
+                submission_token=token if len(token := form.cleaned_data["submission_token"]) >= 22 else "",
             )
         except ConcernError as error:
             form.add_concern_error(error)
@@ -73,8 +74,10 @@ def report_view(request: HttpRequest) -> HttpResponse:
 def _follow_context(
     concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
 ) -> dict[str, object]:
+    """The reporter's view: a merged concern shows the status of the one that stays open."""
     return {
-        "concern": concern,
+        "concern": concern.duplicate_of or concern,
+        "own": concern,
         "receipt": receipt,
         "events": selectors.reporter_events(concern),
         "original_photos": concern.attachments.filter(event__isnull=True),
@@ -99,8 +102,6 @@ def follow_view(request: HttpRequest) -> HttpResponse:
         # The same answer for a mistyped, unknown or expired receipt.
         form.add_error("receipt", _("No concern matches this receipt code. Check it and try again."))
         return render(request, "concerns/follow.html", {"form": form}, status=404)
-    # A merged concern is followed through the one that stays open.
-    followed = concern.duplicate_of or concern
     action = request.POST.get("action", "view")
     message_form = None
     if action == "message":
@@ -114,21 +115,21 @@ def follow_view(request: HttpRequest) -> HttpResponse:
                 message_form.add_error(None, str(error.message))
             else:
                 message_form = None
-                context = _follow_context(followed, receipt)
+                context = _follow_context(concern, receipt)
                 context["notice"] = _("Thank you. Your message was added to your concern.")
                 return render(request, "concerns/follow_concern.html", context)
     elif action == "withdraw" and request.POST.get("confirm") == "yes":
         try:
             services.concern_withdraw(concern=concern)
         except ConcernError as error:
-            context = _follow_context(followed, receipt)
+            context = _follow_context(concern, receipt)
             context["notice"] = str(error.message)
             return render(request, "concerns/follow_concern.html", context)
         concern.refresh_from_db()
         context = _follow_context(concern, receipt)
         context["notice"] = _("Your concern was withdrawn. It will not be published or acted on.")
         return render(request, "concerns/follow_concern.html", context)
-    return render(request, "concerns/follow_concern.html", _follow_context(followed, receipt, message_form))
+    return render(request, "concerns/follow_concern.html", _follow_context(concern, receipt, message_form))
 
 
 def concern_list_view(request: HttpRequest) -> HttpResponse:
@@ -149,7 +150,8 @@ def concern_list_view(request: HttpRequest) -> HttpResponse:
 
 def concern_detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = selectors.public_concern_get(concern_id=concern_id)
-    has_supported = request.COOKIES.get(f"{SUPPORTER_COOKIE}_{concern.pk}") == "1"
+    token = request.COOKIES.get(SUPPORTER_COOKIE, "")
+    has_supported = bool(token) and selectors.has_supported(concern=concern, supporter_token=token)
     return render(
         request,
         "concerns/detail.html",
@@ -162,13 +164,19 @@ def concern_support_view(request: HttpRequest, concern_id: int) -> HttpResponse:
     """One "me too" per browser: a random token in a cookie, stored only as a keyed hash."""
     concern = selectors.public_concern_get(concern_id=concern_id)
     token = request.COOKIES.get(SUPPORTER_COOKIE) or secrets.token_urlsafe(24)
-    with contextlib.suppress(ConcernError):  # not published any more: nothing to count
-        services.concern_support(concern=concern, supporter_token=token)
+    # A fresh browser per click could inflate the count: new supports are limited per client too.
+    if not is_limited(request, scope="support", limit=settings.OVOZ_SUPPORT_LIMIT, window_seconds=600):
+        with contextlib.suppress(ConcernError):  # not published any more: nothing to count
+            services.concern_support(concern=concern, supporter_token=token)
     response = redirect(f"/{get_language()}/concerns/{concern.pk}/")
-    age = 60 * 60 * 24 * 365 * 2
-    secure = settings.IS_PRODUCTION
-    response.set_cookie(SUPPORTER_COOKIE, token, max_age=age, httponly=True, samesite="Lax", secure=secure)
+    # One random token, the same for every concern; which concerns it supported is known only as
+    # keyed hashes on the server, so the phone itself keeps no list.
     response.set_cookie(
-        f"{SUPPORTER_COOKIE}_{concern.pk}", "1", max_age=age, httponly=True, samesite="Lax", secure=secure
+        SUPPORTER_COOKIE,
+        token,
+        max_age=60 * 60 * 24 * 365,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.IS_PRODUCTION,
     )
     return response

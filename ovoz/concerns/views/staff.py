@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
-from ovoz.concerns import selectors, services
+from ovoz.concerns import permissions, selectors, services
 from ovoz.concerns.choices import CloseReason, EventKind, Status, Visibility
 from ovoz.concerns.contacts import contact_open, email_masked, phone_masked
 from ovoz.concerns.errors import ConcernError
@@ -53,18 +53,19 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             search=data["search"].strip(),
         )
     page = Paginator(selectors.staff_concern_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
+    rows = [(concern, permissions.can_read_original(user, concern)) for concern in page]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
+        "rows": rows,
         "query": query.urlencode(),
         "counts": [
             (status, label, selectors.staff_status_counts(user=user).get(status, 0)) for status, label in Status.choices
         ],
         "status_choices": Status.choices,
         "close_reasons": CloseReason.choices,
-        "can_read_confidential": selectors.can_read_confidential_text(user),
     }
     return render(request, "concerns/staff/inbox.html", context)
 
@@ -79,12 +80,16 @@ def bulk_status_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose concerns and a status."))
         return redirect("staff:concerns")
-    concerns = selectors.staff_concern_list(user=user).filter(pk__in=form.cleaned_data["concerns"])
+    concerns = [
+        concern
+        for concern in selectors.staff_concern_list(user=user).filter(pk__in=form.cleaned_data["concerns"])
+        if permissions.can_act_on(user, concern)
+    ]
     reason = form.cleaned_data["close_reason"] or None
     try:
         changed = services.concern_bulk_status(
             actor=user,
-            concerns=list(concerns),
+            concerns=concerns,
             status=Status(form.cleaned_data["status"]),
             close_reason=CloseReason(reason) if reason else None,
         )
@@ -95,9 +100,20 @@ def bulk_status_view(request: HttpRequest) -> HttpResponse:
     return redirect("staff:concerns")
 
 
+def _reachable(request: HttpRequest, concern_id: int) -> Concern:
+    """The concern if the user's areas cover it; otherwise a 404, and the refusal is audited."""
+    user = staff_user(request)
+    try:
+        return selectors.staff_concern_get(user=user, concern_id=concern_id)
+    except Http404:
+        if selectors.concern_exists(concern_id=concern_id):
+            audit_record(action=AuditAction.ACCESS_DENIED, actor=user, data={"view": "concern", "id": concern_id})
+        raise
+
+
 def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> dict[str, object]:
     user = staff_user(request)
-    can_read_text = concern.visibility != Visibility.CONFIDENTIAL or selectors.can_read_confidential_text(user)
+    can_read_text = permissions.can_read_original(user, concern)
     contact = None
     if concern.contact_ciphertext is not None and can_read_text:
         opened = contact_open(bytes(concern.contact_ciphertext))
@@ -115,6 +131,7 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
     return {
         "concern": concern,
         "can_read_text": can_read_text,
+        "can_act": permissions.can_act_on(user, concern),
         "contact": contact,
         "events": concern.events.select_related("actor").prefetch_related("attachments"),
         "attachments": concern.attachments.all() if can_read_text else [],
@@ -133,11 +150,14 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
 @require_http_methods(["GET", "POST"])
 def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
     user = staff_user(request)
-    concern = selectors.staff_concern_get(user=user, concern_id=concern_id)
+    concern = _reachable(request, concern_id)
     if request.method == "GET":
-        if concern.visibility == Visibility.CONFIDENTIAL and selectors.can_read_confidential_text(user):
+        if concern.visibility == Visibility.CONFIDENTIAL and permissions.can_read_original(user, concern):
             audit_record(action=AuditAction.CONCERN_READ_CONFIDENTIAL, actor=user, target=concern)
         return render(request, "concerns/staff/detail.html", _detail_context(request, concern))
+    if not permissions.can_act_on(user, concern):
+        audit_record(action=AuditAction.ACCESS_DENIED, actor=user, target=concern, data={"view": "concern action"})
+        return render(request, "staff/forbidden.html", status=403)
 
     action = request.POST.get("action", "")
     forms: dict[str, object] = {}
@@ -197,8 +217,14 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
             duplicate_form = DuplicateForm(request.POST)
             forms["duplicate_form"] = duplicate_form
             if duplicate_form.is_valid():
-                original = selectors.staff_concern_get(user=user, concern_id=duplicate_form.cleaned_data["original"])
-                services.concern_mark_duplicate(actor=user, concern=concern, original=original)
+                original = _reachable(request, duplicate_form.cleaned_data["original"])
+                # The chain ends at the concern that stays open: it must be reachable too.
+                root = original
+                while root.duplicate_of_id is not None:
+                    root = _reachable(request, root.duplicate_of_id)
+                if not permissions.can_act_on(user, root):
+                    raise Http404
+                services.concern_mark_duplicate(actor=user, concern=concern, original=root)
                 messages.success(request, _("Marked as a duplicate."))
                 return redirect("staff:concern", concern_id=concern.pk)
     except ConcernError as error:
@@ -211,8 +237,8 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
 def attachment_view(request: HttpRequest, concern_id: int, attachment_id: int) -> FileResponse:
     """A photo of a concern, for staff who may read the concern's text; never served publicly."""
     user = staff_user(request)
-    concern = selectors.staff_concern_get(user=user, concern_id=concern_id)
-    if concern.visibility == Visibility.CONFIDENTIAL and not selectors.can_read_confidential_text(user):
+    concern = _reachable(request, concern_id)
+    if not permissions.can_read_original(user, concern):
         raise Http404
     attachment = concern.attachments.filter(pk=attachment_id).first()
     if attachment is None:

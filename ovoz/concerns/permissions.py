@@ -1,0 +1,42 @@
+"""Who may do what with a concern, as small named predicates (CONVENTIONS).
+
+Reaching a concern at all is decided by ``selectors.staff_concern_list`` (the user's areas); these
+decide what a user who reaches it may read and do there:
+
+- administrators: everything, confidential text included (until per-concern encryption lands);
+- coordinators (deployment-wide, non-confidential): read and act on public and restricted concerns;
+- facilitators: read and act on public and restricted concerns of their groups' areas;
+- members: the concern's metadata and published text only, and no actions.
+"""
+
+from __future__ import annotations
+
+from ovoz.accounts.choices import GrantRole
+from ovoz.accounts.models import User
+from ovoz.concerns.choices import Visibility
+from ovoz.concerns.models import Concern
+
+
+def _facilitates_area_of(user: User, concern: Concern) -> bool:
+    if concern.area is None:
+        return False
+    area_path = f"{concern.area.path}{concern.area_id}/"
+    for grant in user.grants.filter(role=GrantRole.FACILITATOR).select_related("working_group__area"):
+        group_area = grant.working_group.area
+        if area_path.startswith(f"{group_area.path}{group_area.pk}/"):
+            return True
+    return False
+
+
+def can_read_original(user: User, concern: Concern) -> bool:
+    """The reporter's own words, photos and masked contact."""
+    if user.is_administrator:
+        return True
+    if concern.visibility == Visibility.CONFIDENTIAL:
+        return False
+    return user.is_coordinator or _facilitates_area_of(user, concern)
+
+
+def can_act_on(user: User, concern: Concern) -> bool:
+    """Triage, publish, change status, write to the reporter, merge."""
+    return can_read_original(user, concern)
