@@ -99,11 +99,6 @@ def staff_area_scope(user: User) -> Q | None:
     return scope
 
 
-def can_read_confidential_text(user: User) -> bool:
-    """Until the protection issue brings per-concern keys, only administrators open confidential text."""
-    return user.is_administrator
-
-
 def concern_exists(*, concern_id: int) -> bool:
     """Whether a concern exists at all, to audit a refused access to it (never shown to the user)."""
     return Concern.objects.filter(pk=concern_id).exists()
