@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from ovoz.concerns import selectors, services
@@ -15,6 +15,7 @@ from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import Concern, Theme
+from ovoz.core.pagination import Pagination
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.selectors import area_get_by_reference
 
@@ -57,7 +58,7 @@ class ThemeOut(Schema):
 
 
 @themes_router.get("themes", response=list[ThemeOut], summary="List themes")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_themes(request: HttpRequest) -> object:
     """The active themes; their slugs are also the Open311 service codes."""
     return selectors.theme_list()
@@ -254,7 +255,7 @@ class PublishedFilters(Schema):
 
 
 @router.get("concerns", response=list[PublishedConcernOut], summary="List published concerns")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_concerns(request: HttpRequest, filters: Query[PublishedFilters]) -> object:
     """Published concerns (redacted public text only), newest first."""
     area = area_get_by_reference(filters.area) if filters.area else None

@@ -1,7 +1,8 @@
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from ovoz.core.pagination import Pagination
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 from ovoz.places.selectors import area_list
@@ -31,7 +32,7 @@ class AreaOut(Schema):
 
 
 @router.get("areas", response=list[AreaOut], summary="List areas")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_areas(
     request: HttpRequest, kind: AreaKind | None = None, parent: int | None = None, country: str | None = None
 ) -> object:
