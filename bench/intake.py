@@ -8,7 +8,7 @@ the same client. Prints concerns per second, p50 and p95 latency, and the ratio 
     .venv/bin/python bench/intake.py [--requests 3000] [--concurrency 8] [--workers 4]
 
 Needs PostgreSQL at OVOZ_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ovoz_bench);
-the database is created if missing and its tables are emptied first.
+the database is dropped and created anew on every run (never point it at real data).
 """
 
 from __future__ import annotations
@@ -54,17 +54,14 @@ def prepare_database() -> None:
     name = parts.path.lstrip("/")
     admin = DATABASE_URL.replace(f"/{name}", "/postgres")
     with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
+        # A benchmark database only: made anew each run so old tables never skew the numbers.
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
     python = sys.executable
     subprocess.run([python, "-m", "django", "migrate", "-v", "0"], env=environment(), cwd=ROOT, check=True)
     subprocess.run(
         [python, "-m", "django", "migrate", "--run-syncdb", "-v", "0"], env=environment(), cwd=ROOT, check=True
     )
-    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
-        connection.execute(
-            "TRUNCATE concerns_concern, concerns_concernevent, concerns_concernrollup, bench_bare_barerow CASCADE"
-        )
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
