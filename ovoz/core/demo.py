@@ -124,10 +124,11 @@ def demo_concerns_load(*, facilitator: User) -> int:
     corpus = json.loads(DEMO_CONCERNS_FILE.read_text(encoding="utf-8"))
     areas = {area.code: area for area in Area.objects.filter(code__isnull=False).defer("boundary")}
     themes = {theme.slug: theme for theme in Theme.objects.all()}
-    rng = random.Random(2026)  # noqa: S311 (demo data, not security)
     now = timezone.now()
     created = 0
     for number in range(DEMO_CONCERNS):
+        # One generator per concern: every run makes the same choices for it, whatever came before.
+        rng = random.Random(f"ovoz-demo-{number}")  # noqa: S311 (demo data, not security)
         entry = corpus[number % len(corpus)]
         received_at = now - timedelta(days=rng.uniform(0.2, 90))
         final_status = rng.choices([s for s, _w in DEMO_FINAL_STATUSES], [w for _s, w in DEMO_FINAL_STATUSES])[0]

@@ -34,22 +34,21 @@ def test_audit_entries_cannot_be_changed_or_deleted():
 
 @pytest.mark.django_db
 def test_demo_data_loads_once_and_again_changes_nothing():
+    from ovoz.concerns.models import Concern, ConcernEvent
+
     first = demo_load()
-    counts = (User.objects.count(), Area.objects.count(), WorkingGroup.objects.count(), AuditEntry.objects.count())
+
+    def counts():
+        return tuple(model.objects.count() for model in (User, Area, WorkingGroup, AuditEntry, Concern, ConcernEvent))
+
+    before = counts()
     second = demo_load()
-    assert counts == (
-        User.objects.count(),
-        Area.objects.count(),
-        WorkingGroup.objects.count(),
-        AuditEntry.objects.count(),
-    )
+    assert counts() == before
     assert [login.totp_key for login in first] == [login.totp_key for login in second]
     assert {login.username for login in first} == {"admin", "coordinator", "facilitator", "member"}
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="facilitator").grants.get().role == "facilitator"
     assert len(demo_current_code(username="member")) == 6
-
-    from ovoz.concerns.models import Concern
 
     assert Concern.objects.count() == 300
     assert set(Concern.objects.values_list("language", flat=True)) == {"en", "ru", "uz", "tg", "ky", "kk"}
