@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ovoz.places",
     "ovoz.concerns",
     "ovoz.groups",
+    "ovoz.channels",
 ]
 
 MIDDLEWARE = [

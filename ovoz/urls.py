@@ -36,6 +36,7 @@ urlpatterns = [
     path("staff/", include("ovoz.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("channels/", include("ovoz.channels.urls")),
     re_path(r"^open311/v2/discovery\.(?P<fmt>\w+)$", open311.discovery, name="open311_discovery"),
     re_path(r"^open311/v2/services\.(?P<fmt>\w+)$", open311.service_list, name="open311_services"),
     re_path(r"^open311/v2/services/(?P<code>[\w-]+)\.(?P<fmt>\w+)$", open311.service_definition),

@@ -1,4 +1,4 @@
-"""Reaching reporters on the channel they left: e-mail now; SMS and Telegram with the channels issue."""
+"""Reaching reporters on the channel they left: e-mail, and SMS for concerns that came by SMS."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from ovoz.concerns.choices import Audience
+from ovoz.concerns.choices import Audience, Channel, EventKind
 from ovoz.concerns.contacts import contact_open
 from ovoz.concerns.models import Concern, ConcernEvent
 
@@ -32,7 +33,25 @@ def reporter_notify(*, event_id: int) -> bool:
     sent = False
     for concern in recipients:
         sent = _email(event, concern) or sent
+        if concern.channel == Channel.SMS:
+            sent = _sms(event, concern) or sent
     return sent
+
+
+def _sms(event: ConcernEvent, concern: Concern) -> bool:
+    """The same news as one short SMS, on the channel the reporter wrote from (unless they said STOP)."""
+    from ovoz.channels.services import concern_reply_by_sms  # channels build on concerns, not the reverse
+
+    language = concern.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        if event.kind in (EventKind.QUESTION, EventKind.REPLY):
+            text = _("Ovoz, concern no. %(number)s: %(text)s") % {"number": event.concern_id, "text": event.text}
+        else:
+            status = event.get_to_status_display() or event.concern.get_status_display()
+            text = _("Ovoz: concern no. %(number)s is now %(status)s.") % {"number": event.concern_id, "status": status}
+            if event.text:
+                text = f"{text} {event.text}"
+    return concern_reply_by_sms(concern=concern, text=text)
 
 
 def _email(event: ConcernEvent, concern: Concern) -> bool:

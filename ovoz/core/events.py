@@ -31,3 +31,6 @@ class AuditAction(StrEnum):
     CONCERN_MESSAGED = "concern.messaged"
     CONCERN_MERGED = "concern.merged"
     API_PARTNER_CREATED = "api_partner.created"
+    CHANNEL_CREATED = "channel.created"
+    CHANNEL_REFUSED = "channel.refused"
+    OUTBOUND_FAILED = "channel.outbound_failed"

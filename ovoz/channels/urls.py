@@ -1,0 +1,9 @@
+from django.urls import path
+
+from ovoz.channels.views import webhooks
+
+app_name = "channels"
+
+urlpatterns = [
+    path("sms/<uuid:channel_id>/", webhooks.sms_webhook, name="sms"),
+]

@@ -1,0 +1,65 @@
+"""Gateway webhooks at /channels/sms/<channel-id>/ (DESIGN §4)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ovoz.channels import services
+from ovoz.channels.choices import ChannelKind
+from ovoz.channels.models import Channel
+from ovoz.concerns.errors import ConcernError
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
+
+
+def _refuse(status: int, code: str, channel: Channel | None = None) -> JsonResponse:
+    # Audited without anything from the request: no payload, no address.
+    audit_record(action=AuditAction.CHANNEL_REFUSED, target=channel, data={"reason": code})
+    return JsonResponse({"detail": code.replace("_", " "), "code": code}, status=status)
+
+
+@csrf_exempt  # gateways authenticate with the channel's signature, not cookies
+@require_POST
+def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> JsonResponse:
+    """The generic SMS gateway: JSON ``{"id", "from", "text", "received_at"}``, signed (docs/channels.md)."""
+    channel = Channel.objects.filter(pk=channel_id, is_active=True, kind=ChannelKind.GENERIC).first()
+    if channel is None:
+        return _refuse(404, "unknown_channel")
+    if not services.signature_valid(
+        channel=channel, body=request.body, signature=request.headers.get("X-Ovoz-Signature", "")
+    ):
+        return _refuse(403, "bad_signature", channel)
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"detail": "the body is not JSON", "code": "invalid_json"}, status=400)
+    if not isinstance(payload, dict):
+        return JsonResponse({"detail": "the body must be a JSON object", "code": "invalid"}, status=400)
+    external_id, sender, text = payload.get("id"), payload.get("from"), payload.get("text")
+    if not isinstance(external_id, str | int) or not str(external_id).strip() or len(str(external_id)) > 128:
+        return JsonResponse({"detail": "id is required", "code": "invalid_id"}, status=400)
+    if not isinstance(sender, str) or not isinstance(text, str) or not text.strip() or "\x00" in text:
+        return JsonResponse({"detail": "from and text are required", "code": "invalid"}, status=400)
+    received_at = None
+    if isinstance(payload.get("received_at"), str):
+        try:
+            received_at = parse_datetime(payload["received_at"])
+        except ValueError:
+            received_at = None
+    try:
+        result = services.sms_receive(
+            channel=channel,
+            external_id=str(external_id),
+            sender=sender,
+            text=text[:4000],
+            received_at=received_at if received_at is not None and received_at.tzinfo is not None else None,
+        )
+    except ConcernError as error:
+        return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
+    return JsonResponse({"status": "duplicate" if result.is_repeat else "accepted"}, status=200)
