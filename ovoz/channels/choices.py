@@ -6,6 +6,7 @@ class ChannelKind(models.TextChoices):
     """Gateways Ovoz speaks to. Only kinds with a working inbound and reply path are listed."""
 
     GENERIC = "generic", _("SMS, generic gateway")
+    TWILIO = "twilio", _("SMS, Twilio-compatible")
 
 
 class OutboundState(models.TextChoices):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -26,11 +27,13 @@ def _refuse(status: int, code: str, channel: Channel | None = None) -> JsonRespo
 
 @csrf_exempt  # gateways authenticate with the channel's signature, not cookies
 @require_POST
-def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> JsonResponse:
+def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
     """The generic SMS gateway: JSON ``{"id", "from", "text", "received_at"}``, signed (docs/channels.md)."""
-    channel = Channel.objects.filter(pk=channel_id, is_active=True, kind=ChannelKind.GENERIC).first()
+    channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
     if channel is None:
         return _refuse(404, "unknown_channel")
+    if channel.kind == ChannelKind.TWILIO:
+        return _twilio(request, channel)
     if not services.signature_valid(
         channel=channel, body=request.body, signature=request.headers.get("X-Ovoz-Signature", "")
     ):
@@ -63,3 +66,30 @@ def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> JsonResponse:
     except ConcernError as error:
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
     return JsonResponse({"status": "duplicate" if result.is_repeat else "accepted"}, status=200)
+
+
+TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _twilio(request: HttpRequest, channel: Channel) -> HttpResponse:
+    """Twilio-compatible form payload (MessageSid, From, Body) signed with X-Twilio-Signature.
+
+    The signature covers the URL Twilio called, which is the public one (OVOZ_PUBLIC_URL), not the
+    address the request reached behind the proxy. Replies go out through the Messages API as tasks,
+    so the answer here is an empty TwiML response.
+    """
+    params = {key: request.POST.get(key, "") for key in request.POST}
+    url = f"{settings.OVOZ_PUBLIC_URL}{request.get_full_path()}"
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not services.twilio_signature_valid(channel=channel, url=url, params=params, signature=signature):
+        return _refuse(403, "bad_signature", channel)
+    external_id, sender, text = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")
+    if not external_id or len(external_id) > 128 or not text.strip() or "\x00" in text:
+        return JsonResponse({"detail": "MessageSid, From and Body are required", "code": "invalid"}, status=400)
+    try:
+        services.sms_receive(
+            channel=channel, external_id=external_id, sender=sender, text=text[:4000], received_at=None
+        )
+    except ConcernError as error:
+        return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
+    return HttpResponse(TWIML_EMPTY, content_type="text/xml")
