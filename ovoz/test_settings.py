@@ -5,7 +5,7 @@ import os
 import dj_database_url
 
 from ovoz.settings import *  # noqa: F403
-from ovoz.settings import DATABASES
+from ovoz.settings import DATABASES, VAR_DIR
 
 _test_database_url = os.environ.get("OVOZ_TEST_DATABASE_URL", "")
 if _test_database_url:
@@ -13,3 +13,9 @@ if _test_database_url:
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ovoz-tests"}}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not Django's default in-memory database: the live server's threads then get their own
+    # connections with WAL and busy_timeout, as the embedded deployment does, so concurrent requests
+    # are tested for real instead of failing on shared-cache table locks.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}

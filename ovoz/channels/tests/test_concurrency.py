@@ -1,0 +1,56 @@
+"""The same gateway message delivered ten times at once, over real HTTP, makes one concern."""
+
+import hashlib
+import hmac
+import json
+import threading
+import urllib.request
+
+import pytest
+
+from ovoz.channels.choices import ChannelKind
+from ovoz.channels.models import InboundMessage
+from ovoz.channels.services import channel_create
+from ovoz.channels.tests.test_sms import FakeGateway
+from ovoz.concerns.models import Concern
+from ovoz.concerns.services import themes_seed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_ten_simultaneous_deliveries_of_one_message_make_one_concern_and_ten_2xx(live_server):
+    themes_seed()
+    gateway = FakeGateway()
+    try:
+        channel, secret = channel_create(
+            actor=None, kind=ChannelKind.GENERIC, name="SMS", options={"reply_url": gateway.url}
+        )
+        body = json.dumps(
+            {"id": "gw-burst", "from": "+998901234567", "text": "Gas pressure is too low at night"}
+        ).encode()
+        signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        statuses: list[int] = []
+        start = threading.Barrier(10)
+
+        def deliver() -> None:
+            request = urllib.request.Request(
+                f"{live_server.url}/channels/sms/{channel.pk}/",
+                data=body,
+                headers={"Content-Type": "application/json", "X-Ovoz-Signature": signature},
+                method="POST",
+            )
+            start.wait()
+            with urllib.request.urlopen(request, timeout=60) as response:
+                statuses.append(response.status)
+
+        threads = [threading.Thread(target=deliver) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [200] * 10
+        assert Concern.objects.count() == 1
+        assert InboundMessage.objects.count() == 1
+        assert len(gateway.received) == 1  # one receipt reply
+    finally:
+        gateway.close()
