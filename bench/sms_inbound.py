@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import environment, percentile, prepare_database, start_server  # noqa: E402
+from bench.intake import environment, percentile, prepare_database, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Газ йўқ, кечқурун босим жуда паст"
