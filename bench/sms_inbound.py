@@ -18,20 +18,17 @@ import argparse
 import cProfile
 import hashlib
 import hmac
-import http.client
 import json
 import os
 import platform
 import pstats
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import environment, percentile, prepare_database, start_server
+from bench.intake import environment, load, percentile, prepare_database, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Газ йўқ, кечқурун босим жуда паст"
@@ -66,41 +63,6 @@ def create_channel() -> tuple[str, str]:
 def signed(secret: str, number: int) -> tuple[bytes, str]:
     body = json.dumps({"id": f"bench-{number}", "from": f"+99890{number:07d}", "text": f"{TEXT} #{number}"}).encode()
     return body, "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def load(port: int, path: str, secret: str, numbers: range, concurrency: int) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    lock = threading.Lock()
-    pending = iter(numbers)
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        while True:
-            with lock:
-                number = next(pending, None)
-            if number is None:
-                break
-            body, signature = signed(secret, number)
-            started = time.perf_counter()
-            connection.request(
-                "POST", path, body=body, headers={"Content-Type": "application/json", "X-Ovoz-Signature": signature}
-            )
-            response = connection.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            if response.status != 200:
-                raise SystemExit(f"webhook answered {response.status}")
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return len(numbers) / (time.perf_counter() - started), latencies
 
 
 def time_shares(channel_id: str, secret: str, count: int) -> dict[str, float]:
@@ -152,10 +114,15 @@ def main() -> None:
     channel_id, secret = create_channel()
     server = start_server(options.port, options.workers)
     path = f"/channels/sms/{channel_id}/"
+
+    def sms_request(number: int) -> Request:
+        body, signature = signed(secret, number)
+        return body, {"Content-Type": "application/json", "X-Ovoz-Signature": signature}
+
     try:
-        load(options.port, path, secret, range(0, 200), options.concurrency)  # warm up
+        load(options.port, path, range(0, 200), options.concurrency, sms_request)  # warm up
         throughput, latencies = load(
-            options.port, path, secret, range(1000, 1000 + options.requests), options.concurrency
+            options.port, path, range(1000, 1000 + options.requests), options.concurrency, sms_request
         )
     finally:
         server.terminate()
