@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import environment, load, percentile, prepare_database, start_server
+from bench.intake import Request, environment, load, percentile, prepare_database, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Газ йўқ, кечқурун босим жуда паст"
