@@ -146,7 +146,7 @@ def _converse(*, channel: Channel, phone: str, text: str, received_at: datetime 
     language = (concern.language if concern else "") or channel.default_language or settings.LANGUAGE_CODE
     if keyword == Keyword.STATUS:
         conversation.save()
-        _reply(conversation, concern, _status_text(concern, language), language)
+        _reply(conversation, concern, _status_text(concern, language))
         return concern
     if keyword == Keyword.NEW or concern is None or not recent or not concern.is_open:
         body = rest if keyword == Keyword.NEW else text
@@ -168,7 +168,7 @@ def _converse(*, channel: Channel, phone: str, text: str, received_at: datetime 
                 "Ovoz: your concern no. %(number)s is received. Receipt code: %(receipt)s. "
                 "Reply to add more, STATUS for news, NEW for another concern, STOP to end."
             ) % {"number": concern.pk, "receipt": submitted.receipt}
-        _reply(conversation, concern, reply, language, holds_receipt=True)
+        _reply(conversation, concern, reply)
     else:
         concern_services.concern_reporter_message(concern=concern, text=text)
     conversation.last_inbound_at = now
@@ -209,9 +209,7 @@ def _stop(conversation: Conversation, sender_hash: str) -> None:
 # --- Outbound ----------------------------------------------------------------------------------
 
 
-def _reply(
-    conversation: Conversation, concern: Concern | None, text: str, language: str, *, holds_receipt: bool = False
-) -> OutboundMessage | None:
+def _reply(conversation: Conversation, concern: Concern | None, text: str) -> OutboundMessage | None:
     if conversation.is_stopped or conversation.sender_ciphertext is None:
         return None
     message = OutboundMessage.objects.create(
@@ -233,7 +231,7 @@ def concern_reply_by_sms(*, concern: Concern, text: str) -> bool:
     conversation = Conversation.objects.filter(sender_hash=concern.contact_phone_hash, is_stopped=False).first()
     if conversation is None:
         return False
-    return _reply(conversation, concern, text, concern.language) is not None
+    return _reply(conversation, concern, text) is not None
 
 
 def outbound_send(*, message_id: int) -> OutboundState:
