@@ -12,6 +12,7 @@ from ninja.parser import Parser
 
 from ovoz.concerns.api import ApiError, themes_router
 from ovoz.concerns.api import router as concerns_router
+from ovoz.insights.api import router as stats_router
 from ovoz.places.api import router as areas_router
 
 
@@ -40,6 +41,7 @@ api = NinjaAPI(
 api.add_router("", areas_router)
 api.add_router("", themes_router)
 api.add_router("", concerns_router)
+api.add_router("", stats_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:

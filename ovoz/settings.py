@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ovoz.concerns",
     "ovoz.groups",
     "ovoz.channels",
+    "ovoz.insights",
 ]
 
 MIDDLEWARE = [

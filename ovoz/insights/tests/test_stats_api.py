@@ -1,0 +1,71 @@
+import pytest
+
+from ovoz.accounts.tests.factories import UserFactory
+from ovoz.concerns import services
+from ovoz.concerns.choices import Channel, Status, Visibility
+from ovoz.concerns.models import Theme
+from ovoz.concerns.services import themes_seed
+from ovoz.places.models import Area
+from ovoz.places.services import areas_seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    areas_seed()
+    themes_seed()
+    jizzakh = Area.objects.get(code="UZ-JI")
+    zomin = Area.objects.create(parent=jizzakh, kind="district", name="Zomin district", latitude=39.96, longitude=68.4)
+    water, prices = Theme.objects.get(slug="water"), Theme.objects.get(slug="prices")
+    for visibility in [Visibility.PUBLIC, Visibility.PUBLIC, Visibility.RESTRICTED, Visibility.CONFIDENTIAL]:
+        services.concern_submit(text="Water", channel=Channel.WEB, area=zomin, themes=[water], visibility=visibility)
+    services.concern_submit(text="Water in the city", channel=Channel.WEB, area=jizzakh, themes=[water])
+    for _ in range(2):
+        services.concern_submit(
+            text="Prices", channel=Channel.WEB, area=Area.objects.get(code="UZ-SA"), themes=[prices]
+        )
+    services.concern_submit(text="Nowhere", channel=Channel.WEB)
+    return {"jizzakh": jizzakh, "zomin": zomin}
+
+
+def counts(client, query=""):
+    body = client.get(f"/api/v1/stats/areas{query}").json()
+    assert body["type"] == "FeatureCollection"
+    return {
+        feature["properties"]["code"] or feature["properties"]["name"]: feature["properties"]["count"]
+        for feature in body["features"]
+    }
+
+
+def test_regions_count_everything_inside_them_and_small_counts_are_suppressed(client, world):
+    assert counts(client) == {"UZ-JI": 5, "UZ-SA": "<5"}
+
+
+def test_every_visibility_is_counted_but_only_as_a_number(client, world):
+    body = client.get("/api/v1/stats/areas?level=district").json()
+    assert counts(client, "?level=district") == {"Zomin district": "<5"}
+    assert "Water" not in str(body)
+
+
+def test_filters_by_theme_status_and_period(client, world):
+    assert counts(client, "?theme=prices") == {"UZ-SA": "<5"}
+    assert counts(client, "?status=accepted") == {}
+    facilitator = UserFactory(username="f")
+    from ovoz.concerns.models import Concern
+
+    for concern in Concern.objects.filter(area__in=[world["jizzakh"], world["zomin"]]):
+        services.concern_change_status(actor=facilitator, concern=concern, status=Status.ACCEPTED)
+    assert counts(client, "?status=accepted") == {"UZ-JI": 5}
+    assert counts(client, "?since=2000-01-01&until=2000-12-31") == {}
+    assert counts(client, "?level=country") == {"UZ": 7}
+
+
+def test_features_carry_a_point_or_the_boundary(client, world):
+    feature = next(f for f in client.get("/api/v1/stats/areas?level=district").json()["features"])
+    assert feature["geometry"] == {"type": "Point", "coordinates": [68.4, 39.96]}
+
+
+def test_an_unknown_theme_or_level_is_a_4xx(client, world):
+    assert client.get("/api/v1/stats/areas?theme=weather").status_code == 400
+    assert client.get("/api/v1/stats/areas?level=planet").status_code == 422
