@@ -12,6 +12,7 @@ from ninja.parser import Parser
 
 from ovoz.concerns.api import ApiError, themes_router
 from ovoz.concerns.api import router as concerns_router
+from ovoz.core.jsontext import has_unstorable_text
 from ovoz.insights.api import router as stats_router
 from ovoz.places.api import router as areas_router
 
@@ -26,7 +27,10 @@ class JsonOnlyParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         if request.content_type != "application/json":
             raise UnsupportedContentType(request.content_type)
-        return super().parse_body(request)
+        data = super().parse_body(request)
+        if has_unstorable_text(data):
+            raise ValueError("lone surrogate in a JSON string")  # answered as invalid JSON (400)
+        return data
 
 
 api = NinjaAPI(

@@ -243,3 +243,13 @@ def test_inbound_and_conversation_rows_hold_no_phone_number_or_text(deliver):
         for value in row.values():
             text = bytes(value).decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
             assert "901234567" not in text and "checkpoint" not in text
+
+
+def test_text_no_database_can_store_is_a_400_not_a_500(client, channel):
+    body = b'{"id": "gw-x", "from": "+998901234567", "text": "bad \\ud800 text"}'
+    signature = "sha256=" + hmac.new(channel.test_secret.encode(), body, hashlib.sha256).hexdigest()
+    response = client.post(
+        f"/channels/sms/{channel.pk}/", body, content_type="application/json", HTTP_X_OVOZ_SIGNATURE=signature
+    )
+    assert response.status_code == 400
+    assert InboundMessage.objects.count() == 0 and Concern.objects.count() == 0

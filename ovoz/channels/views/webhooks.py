@@ -16,6 +16,7 @@ from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Channel
 from ovoz.concerns.errors import ConcernError
 from ovoz.core.events import AuditAction
+from ovoz.core.jsontext import has_unstorable_text
 from ovoz.core.services import audit_record
 
 
@@ -42,7 +43,7 @@ def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
         payload = json.loads(request.body)
     except ValueError:
         return JsonResponse({"detail": "the body is not JSON", "code": "invalid_json"}, status=400)
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or has_unstorable_text(payload):
         return JsonResponse({"detail": "the body must be a JSON object", "code": "invalid"}, status=400)
     external_id, sender, text = payload.get("id"), payload.get("from"), payload.get("text")
     if not isinstance(external_id, str | int) or not str(external_id).strip() or len(str(external_id)) > 128:

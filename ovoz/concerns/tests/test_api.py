@@ -173,3 +173,13 @@ def test_the_openapi_schema_describes_the_concern_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     for path in ["/api/v1/concerns", "/api/v1/concerns/follow", "/api/v1/concerns/follow/reply"]:
         assert path in paths
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['{"text": "abc \\ud800 def"}', '{"text": "ok", "area": "\\ud800"}', '{"text": "ok", "themes": ["\\udfff"]}'],
+)
+def test_json_text_no_database_can_store_is_a_400(client, seeded, raw):
+    response = client.post("/api/v1/concerns", raw, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_json"
+    assert Concern.objects.count() == 0
