@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
@@ -68,7 +69,33 @@ def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     return [(country, sorted(options, key=lambda option: option[1])) for country, options in sorted(grouped.items())]
 
 
-class ReportForm(forms.Form):
+class RegionDistrictMixin(forms.Form):
+    """Where, without JavaScript: a region select, then the districts of the chosen region.
+
+    The form using it declares ``region`` and ``district`` fields and calls ``set_area_choices``.
+    """
+
+    def set_area_choices(self, *, region_label: str | Promise, region_id: int | None = None) -> None:
+        _choices(self, "region").choices = [("", region_label), *region_choices()]
+        selected = parse_id(self.data.get("region")) if self.is_bound else region_id
+        districts = Area.objects.filter(parent_id=selected).defer("boundary") if selected else Area.objects.none()
+        _choices(self, "district").choices = [
+            ("", _("Anywhere in the region")),
+            *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
+        ]
+        self.has_districts = bool(districts)
+
+    def clean_area(self, cleaned: dict[str, Any]) -> None:
+        district_id, region_id = cleaned.get("district"), cleaned.get("region")
+        if district_id and not Area.objects.filter(pk=district_id, parent_id=region_id).exists():
+            self.add_error("district", _("Choose a district of the region you chose."))
+
+    def chosen_area(self) -> Area | None:
+        area_id = self.cleaned_data.get("district") or self.cleaned_data.get("region")
+        return Area.objects.filter(pk=area_id).first() if area_id else None
+
+
+class ReportForm(RegionDistrictMixin):
     text = forms.CharField(
         label=_("What is the problem?"),
         help_text=_("Describe what happens, where and since when. Do not write names of people if you can avoid it."),
@@ -111,28 +138,15 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "region").choices = [("", _("I'd rather not say")), *region_choices()]
-        region_id = parse_id(self.data.get("region")) if self.is_bound else None
-        districts = Area.objects.filter(parent_id=region_id).defer("boundary") if region_id else Area.objects.none()
-        _choices(self, "district").choices = [
-            ("", _("Anywhere in the region")),
-            *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
-        ]
-        self.has_districts = bool(districts)
+        self.set_area_choices(region_label=_("I'd rather not say"))
         _choices(self, "language").choices = [("", _("Recognise it for me")), *settings.LANGUAGES]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if (cleaned.get("phone") or cleaned.get("email")) and not cleaned.get("contact_consent"):
             self.add_error("contact_consent", _("Please agree, or leave the contact fields empty."))
-        district_id, region_id = cleaned.get("district"), cleaned.get("region")
-        if district_id and not Area.objects.filter(pk=district_id, parent_id=region_id).exists():
-            self.add_error("district", _("Choose a district of the region you chose."))
+        self.clean_area(cleaned)
         return cleaned
-
-    def chosen_area(self) -> Area | None:
-        area_id = self.cleaned_data.get("district") or self.cleaned_data.get("region")
-        return Area.objects.filter(pk=area_id).first() if area_id else None
 
     def add_concern_error(self, error: ConcernError) -> None:
         field = error.field if error.field in self.fields else None
@@ -210,7 +224,7 @@ class StaffFilterForm(forms.Form):
         _choices(self, "channel").choices = [("", _("Any channel")), *Channel.choices]
 
 
-class TriageForm(forms.Form):
+class TriageForm(RegionDistrictMixin):
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
     district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=coerce_id, empty_value=None)
     themes = forms.ModelMultipleChoiceField(
@@ -224,25 +238,13 @@ class TriageForm(forms.Form):
 
     def __init__(self, *args: Any, region_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "region").choices = [("", _("Not known")), *region_choices()]
-        selected = parse_id(self.data.get("region")) if self.is_bound else region_id
-        districts = Area.objects.filter(parent_id=selected).defer("boundary") if selected else Area.objects.none()
-        _choices(self, "district").choices = [
-            ("", _("Anywhere in the region")),
-            *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
-        ]
+        self.set_area_choices(region_label=_("Not known"), region_id=region_id)
         _choices(self, "language").choices = [("", _("Not known")), *settings.LANGUAGES]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        district_id, region_id = cleaned.get("district"), cleaned.get("region")
-        if district_id and not Area.objects.filter(pk=district_id, parent_id=region_id).exists():
-            self.add_error("district", _("Choose a district of the region you chose."))
+        self.clean_area(cleaned)
         return cleaned
-
-    def chosen_area(self) -> Area | None:
-        area_id = self.cleaned_data.get("district") or self.cleaned_data.get("region")
-        return Area.objects.filter(pk=area_id).first() if area_id else None
 
 
 class PublicTextForm(forms.Form):
