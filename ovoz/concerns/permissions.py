@@ -20,12 +20,8 @@ from ovoz.concerns.models import Concern
 def _facilitates_area_of(user: User, concern: Concern) -> bool:
     if concern.area is None:
         return False
-    area_path = f"{concern.area.path}{concern.area_id}/"
-    for grant in user.grants.filter(role=GrantRole.FACILITATOR).select_related("working_group__area"):
-        group_area = grant.working_group.area
-        if area_path.startswith(f"{group_area.path}{group_area.pk}/"):
-            return True
-    return False
+    grants = user.grants.filter(role=GrantRole.FACILITATOR).select_related("working_group__area")
+    return any(grant.working_group.area.contains(concern.area) for grant in grants)
 
 
 def can_read_original(user: User, concern: Concern) -> bool:

@@ -34,7 +34,7 @@ class PublicFilters:
 
 def _within(area: Area) -> Q:
     """Concerns in an area or anywhere inside it."""
-    inside = Area.objects.filter(Q(pk=area.pk) | Q(path__startswith=f"{area.path}{area.pk}/")).values("pk")
+    inside = Area.objects.filter(Q(pk=area.pk) | Q(path__startswith=area.own_path)).values("pk")
     return Q(area__in=inside)
 
 

@@ -63,6 +63,15 @@ class Area(TimeStampedModel):
     def display_name(self) -> str:
         return pick(self.names, default=self.name)
 
+    @property
+    def own_path(self) -> str:
+        """The materialised path of this area itself: every area inside it has a path starting with it."""
+        return f"{self.path}{self.pk}/"
+
+    def contains(self, other: Area) -> bool:
+        """Whether ``other`` is this area or lies anywhere inside it."""
+        return other.own_path.startswith(self.own_path)
+
     def name_in(self, language: str) -> str:
         return pick(self.names, language, default=self.name)
 
@@ -77,7 +86,7 @@ class Area(TimeStampedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.parent is not None:
-            self.path = f"{self.parent.path}{self.parent.pk}/"
+            self.path = self.parent.own_path
             self.depth = self.parent.depth + 1
         else:
             self.path = ""

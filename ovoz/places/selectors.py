@@ -22,7 +22,7 @@ def area_list(*, kind: str | None = None, parent_id: int | None = None, country:
         root = Area.objects.filter(code=country.upper(), parent__isnull=True).first()
         if root is None:
             return areas.none()
-        areas = areas.filter(path__startswith=f"{root.pk}/")
+        areas = areas.filter(path__startswith=root.own_path)
     return areas
 
 
