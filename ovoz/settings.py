@@ -273,5 +273,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("OVOZ_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO, and Bot API URLs carry the bot's token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

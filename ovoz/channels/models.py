@@ -7,13 +7,13 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.channels.choices import ChannelKind, OutboundState
+from ovoz.channels.choices import ChannelKind, OutboundState, TelegramStep
 from ovoz.core.crypto import decrypt, encrypt
 from ovoz.core.models import TimeStampedModel
 
 
 class Channel(TimeStampedModel):
-    """A configured gateway: its webhook is /channels/sms/<id>/; credentials are stored encrypted."""
+    """A configured gateway or bot: its webhook is /channels/<sms|telegram>/<id>/; credentials are stored encrypted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
@@ -39,6 +39,11 @@ class Channel(TimeStampedModel):
     def set_credentials(self, credentials: dict[str, Any]) -> None:
         self.credentials_ciphertext = encrypt(json.dumps(credentials).encode(), purpose="channel-credentials")
 
+    @property
+    def webhook_path(self) -> str:
+        kind = "telegram" if self.kind == ChannelKind.TELEGRAM else "sms"
+        return f"/channels/{kind}/{self.pk}/"
+
 
 class InboundMessage(models.Model):
     """That a gateway's message was taken: storing this row is the acknowledgement.
@@ -51,6 +56,8 @@ class InboundMessage(models.Model):
     external_id = models.CharField(max_length=128)
     received_at = models.DateTimeField(auto_now_add=True)
     concern = models.ForeignKey("concerns.Concern", null=True, on_delete=models.SET_NULL, related_name="+")
+    # The way back to the sender for news about ``concern``; unlinked when the sender says STOP.
+    conversation = models.ForeignKey("Conversation", null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="inbound_once_per_channel")]
@@ -68,6 +75,10 @@ class Conversation(models.Model):
     concern = models.ForeignKey("concerns.Concern", null=True, on_delete=models.SET_NULL, related_name="+")
     last_inbound_at = models.DateTimeField(null=True)
     is_stopped = models.BooleanField(default=False)
+    # Telegram's guided report: the chosen language, the step, and the report so far (encrypted).
+    language = models.CharField(max_length=8, blank=True)
+    step = models.CharField(max_length=16, choices=TelegramStep.choices, blank=True, default=TelegramStep.FOLLOWING)
+    draft_ciphertext = models.BinaryField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "sender_hash"], name="conversation_one_per_sender")]
@@ -84,6 +95,8 @@ class OutboundMessage(TimeStampedModel):
     concern = models.ForeignKey("concerns.Concern", null=True, on_delete=models.SET_NULL, related_name="outbound")
     recipient_ciphertext = models.BinaryField(null=True)
     text_ciphertext = models.BinaryField(null=True)
+    # Telegram buttons under the message (language names, area names, choices): nothing personal.
+    markup = models.JSONField(null=True)
     state = models.CharField(_("state"), max_length=8, choices=OutboundState.choices, default=OutboundState.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)

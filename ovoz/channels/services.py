@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django_tasks import task_backends
 
 from ovoz.channels import tasks
-from ovoz.channels.choices import ChannelKind, OutboundState
+from ovoz.channels.choices import ChannelKind, OutboundState, TelegramStep
 from ovoz.channels.keywords import Keyword, keyword_split
 from ovoz.channels.models import Channel, Conversation, InboundMessage, OutboundMessage
+from ovoz.channels.telegram import DEFAULT_API_BASE, BotApiError, bot_api_for
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Audience
 from ovoz.concerns.choices import Channel as ConcernChannel
@@ -66,15 +67,7 @@ def channel_create(
     default_area: Area | None = None,
 ) -> tuple[Channel, str]:
     """Configure a channel; returns it with its new secret (shown once, stored encrypted)."""
-    if kind == ChannelKind.GENERIC and not options.get("reply_url", "").startswith(("http://", "https://")):
-        raise ChannelError("A generic SMS channel needs --option reply_url=https://…", code="reply_url_required")
-    if kind == ChannelKind.TWILIO:
-        missing = [key for key in ("account_sid", "auth_token", "from") if not options.get(key)]
-        if missing:
-            raise ChannelError(
-                "A Twilio channel needs " + ", ".join(f"--option {key}=…" for key in missing), code="options_required"
-            )
-        options = {"api_base": "https://api.twilio.com", **options}
+    options = _options_checked(kind, options)
     secret = secrets.token_urlsafe(32)
     channel = Channel(kind=kind, name=name, default_language=default_language, default_area=default_area)
     channel.set_credentials({**options, "secret": secret})
@@ -83,10 +76,43 @@ def channel_create(
     return channel, secret
 
 
+_REQUIRED_OPTIONS = {
+    ChannelKind.GENERIC: ("reply_url",),
+    ChannelKind.TWILIO: ("account_sid", "auth_token", "from"),
+    ChannelKind.RAPIDPRO: ("send_url",),
+    ChannelKind.TELEGRAM: ("token",),
+}
+_DEFAULT_OPTIONS = {
+    ChannelKind.TWILIO: {"api_base": "https://api.twilio.com"},
+    ChannelKind.TELEGRAM: {"api_base": DEFAULT_API_BASE},
+}
+_URL_OPTIONS = ("reply_url", "send_url", "api_base")
+
+
+def _options_checked(kind: ChannelKind, options: dict[str, str]) -> dict[str, str]:
+    missing = [key for key in _REQUIRED_OPTIONS[kind] if not options.get(key)]
+    if missing:
+        raise ChannelError(
+            f"A {kind.value} channel needs " + ", ".join(f"--option {key}=…" for key in missing),
+            code="options_required",
+        )
+    options = {**_DEFAULT_OPTIONS.get(kind, {}), **options}
+    for key in _URL_OPTIONS:
+        if key in options and not options[key].startswith(("http://", "https://")):
+            raise ChannelError(f"--option {key} must be an http:// or https:// URL", code="invalid_url")
+    return options
+
+
 def signature_valid(*, channel: Channel, body: bytes, signature: str) -> bool:
     """``X-Ovoz-Signature: sha256=<hex HMAC-SHA256 of the raw body with the channel secret>``."""
     expected = "sha256=" + hmac.new(channel.credentials()["secret"].encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature.strip())
+
+
+def token_valid(*, channel: Channel, authorization: str) -> bool:
+    """RapidPro-style gateways authenticate with ``Authorization: Token <channel secret>``."""
+    scheme, _space, token = authorization.strip().partition(" ")
+    return scheme.lower() == "token" and hmac.compare_digest(token.strip(), channel.credentials()["secret"])
 
 
 def twilio_signature(*, auth_token: str, url: str, params: dict[str, str]) -> str:
@@ -107,6 +133,8 @@ def twilio_signature_valid(*, channel: Channel, url: str, params: dict[str, str]
 class InboundResult:
     is_repeat: bool
     concern: Concern | None
+    # Said at once in the webhook's answer rather than queued (Telegram's goodbye after /stop).
+    immediate_answer: str = ""
 
 
 def sms_receive(
@@ -117,9 +145,11 @@ def sms_receive(
     try:
         with transaction.atomic():
             inbound = InboundMessage.objects.create(channel=channel, external_id=external_id)
-            concern = _converse(channel=channel, phone=contact.phone, text=text, received_at=received_at)
+            conversation, concern = _converse(channel=channel, phone=contact.phone, text=text, received_at=received_at)
             if concern is not None:
-                InboundMessage.objects.filter(pk=inbound.pk).update(concern=concern)
+                InboundMessage.objects.filter(pk=inbound.pk).update(
+                    concern=concern, conversation=None if conversation.is_stopped else conversation
+                )
             return InboundResult(is_repeat=False, concern=concern)
     except IntegrityError:
         if InboundMessage.objects.filter(channel=channel, external_id=external_id).exists():
@@ -127,7 +157,9 @@ def sms_receive(
         raise
 
 
-def _converse(*, channel: Channel, phone: str, text: str, received_at: datetime | None) -> Concern | None:
+def _converse(
+    *, channel: Channel, phone: str, text: str, received_at: datetime | None
+) -> tuple[Conversation, Concern | None]:
     sender_hash = keyed_hash(phone, purpose="contact-phone")
     conversation, _created = Conversation.objects.select_for_update().get_or_create(
         channel=channel, sender_hash=sender_hash
@@ -135,8 +167,8 @@ def _converse(*, channel: Channel, phone: str, text: str, received_at: datetime 
     keyword, rest = keyword_split(text)
     now = timezone.now()
     if keyword == Keyword.STOP:
-        _stop(conversation, sender_hash)
-        return None
+        conversation_stop(conversation)
+        return conversation, None
     conversation.is_stopped = False
     conversation.sender_ciphertext = encrypt(phone.encode(), purpose="channel-sender")
     concern = Concern.objects.filter(pk=conversation.concern_id).first() if conversation.concern_id else None
@@ -146,13 +178,13 @@ def _converse(*, channel: Channel, phone: str, text: str, received_at: datetime 
     language = (concern.language if concern else "") or channel.default_language or settings.LANGUAGE_CODE
     if keyword == Keyword.STATUS:
         conversation.save()
-        _reply(conversation, concern, _status_text(concern, language))
-        return concern
+        reply_queue(conversation, concern, status_text(concern, language))
+        return conversation, concern
     if keyword == Keyword.NEW or concern is None or not recent or not concern.is_open:
         body = rest if keyword == Keyword.NEW else text
         if not body:
             conversation.save()
-            return concern
+            return conversation, concern
         submitted = concern_services.concern_submit(
             text=body,
             channel=ConcernChannel.SMS,
@@ -168,15 +200,15 @@ def _converse(*, channel: Channel, phone: str, text: str, received_at: datetime 
                 "Ovoz: your concern no. %(number)s is received. Receipt code: %(receipt)s. "
                 "Reply to add more, STATUS for news, NEW for another concern, STOP to end."
             ) % {"number": concern.pk, "receipt": submitted.receipt}
-        _reply(conversation, concern, reply)
+        reply_queue(conversation, concern, reply)
     else:
         concern_services.concern_reporter_message(concern=concern, text=text)
     conversation.last_inbound_at = now
     conversation.save()
-    return concern
+    return conversation, concern
 
 
-def _status_text(concern: Concern | None, language: str) -> str:
+def status_text(concern: Concern | None, language: str) -> str:
     with translation.override(language):
         if concern is None:
             return _("Ovoz: there is no concern from this number yet. Send a message that describes the problem.")
@@ -190,14 +222,22 @@ def _status_text(concern: Concern | None, language: str) -> str:
         return f"{text} {latest.text}" if latest else text
 
 
-def _stop(conversation: Conversation, sender_hash: str) -> None:
-    """STOP: no more messages, and the number is forgotten (the concerns themselves stay)."""
+def conversation_stop(conversation: Conversation) -> None:
+    """STOP: no more messages, and the sender is forgotten (the concerns themselves stay).
+
+    The number or chat id is wiped, the concerns lose their way back to it (also when the sender
+    writes again later), and replies still queued are dropped.
+    """
     conversation.is_stopped = True
     conversation.sender_ciphertext = None
+    conversation.draft_ciphertext = None
+    conversation.step = TelegramStep.FOLLOWING
     conversation.save()
-    Concern.objects.filter(contact_phone_hash=sender_hash).update(
-        contact_ciphertext=None, contact_phone_hash="", contact_email_hash=""
-    )
+    if conversation.channel.kind != ChannelKind.TELEGRAM:
+        Concern.objects.filter(contact_phone_hash=conversation.sender_hash).update(
+            contact_ciphertext=None, contact_phone_hash="", contact_email_hash=""
+        )
+    InboundMessage.objects.filter(conversation=conversation).update(conversation=None)
     OutboundMessage.objects.filter(conversation=conversation, state=OutboundState.QUEUED).update(
         state=OutboundState.FAILED,
         last_error="stopped by the recipient",
@@ -209,7 +249,10 @@ def _stop(conversation: Conversation, sender_hash: str) -> None:
 # --- Outbound ----------------------------------------------------------------------------------
 
 
-def _reply(conversation: Conversation, concern: Concern | None, text: str) -> OutboundMessage | None:
+def reply_queue(
+    conversation: Conversation, concern: Concern | None, text: str, *, markup: dict[str, Any] | None = None
+) -> OutboundMessage | None:
+    """Queue a message to the sender of a conversation (nothing once they said STOP); sent after commit."""
     if conversation.is_stopped or conversation.sender_ciphertext is None:
         return None
     message = OutboundMessage.objects.create(
@@ -218,20 +261,32 @@ def _reply(conversation: Conversation, concern: Concern | None, text: str) -> Ou
         concern=concern,
         recipient_ciphertext=conversation.sender_ciphertext,
         text_ciphertext=encrypt(text.encode(), purpose="channel-outbound"),
+        markup=markup,
     )
     message_id = message.pk
     transaction.on_commit(lambda: tasks.send_outbound.enqueue(message_id=message_id))
     return message
 
 
-def concern_reply_by_sms(*, concern: Concern, text: str) -> bool:
-    """Send a facilitator's message or a status note to the reporter of an SMS concern, unless they said STOP."""
-    if not concern.contact_phone_hash:
-        return False
-    conversation = Conversation.objects.filter(sender_hash=concern.contact_phone_hash, is_stopped=False).first()
+def concern_reply_on_channel(*, concern: Concern, text: str) -> bool:
+    """Send a facilitator's message or a status note to the reporter on the SMS or Telegram
+    conversation the concern came from, unless they said STOP."""
+    route = (
+        InboundMessage.objects.filter(concern=concern, conversation__is_stopped=False)
+        .select_related("conversation__channel")
+        .order_by("-pk")
+        .first()
+    )
+    conversation = route.conversation if route is not None else None
+    if conversation is None and concern.contact_phone_hash:  # SMS concerns taken before routes were kept
+        conversation = (
+            Conversation.objects.filter(sender_hash=concern.contact_phone_hash, is_stopped=False)
+            .exclude(channel__kind=ChannelKind.TELEGRAM)
+            .first()
+        )
     if conversation is None:
         return False
-    return _reply(conversation, concern, text) is not None
+    return reply_queue(conversation, concern, text) is not None
 
 
 def outbound_send(*, message_id: int) -> OutboundState:
@@ -244,7 +299,7 @@ def outbound_send(*, message_id: int) -> OutboundState:
         message.save(update_fields=["attempts", "updated_at"])
     recipient = decrypt(bytes(message.recipient_ciphertext), purpose="channel-sender").decode()
     text = decrypt(bytes(message.text_ciphertext or b""), purpose="channel-outbound").decode()
-    error = _post_to_gateway(message.channel, {"id": str(message.pk), "to": recipient, "text": text})
+    error, is_retryable = _hand_over(message, recipient=recipient, text=text)
     if error is None:
         OutboundMessage.objects.filter(pk=message.pk).update(
             state=OutboundState.SENT,
@@ -254,7 +309,7 @@ def outbound_send(*, message_id: int) -> OutboundState:
             last_error="",
         )
         return OutboundState.SENT
-    if message.attempts >= MAX_SEND_ATTEMPTS:
+    if message.attempts >= MAX_SEND_ATTEMPTS or not is_retryable:
         OutboundMessage.objects.filter(pk=message.pk).update(
             state=OutboundState.FAILED, last_error=error[:200], recipient_ciphertext=None, text_ciphertext=None
         )
@@ -270,12 +325,45 @@ def outbound_send(*, message_id: int) -> OutboundState:
     return OutboundState.QUEUED
 
 
+def _hand_over(message: OutboundMessage, *, recipient: str, text: str) -> tuple[str | None, bool]:
+    """Give one reply to the channel; (None, _) on success, else (what went wrong, whether to retry)."""
+    channel = message.channel
+    if channel.kind == ChannelKind.TELEGRAM:
+        try:
+            bot_api_for(channel.credentials()).send_message(
+                chat_id=recipient, text=text, reply_markup=message.markup or None
+            )
+        except BotApiError as error:
+            return error.message, error.is_retryable
+        return None, True
+    return _post_to_gateway(channel, {"id": str(message.pk), "to": recipient, "text": text}), True
+
+
 def _post_to_gateway(channel: Channel, payload: dict[str, Any]) -> str | None:
-    """Hand a reply to the channel's gateway; None on success, else what went wrong.
+    """Hand a reply to the channel's SMS gateway; None on success, else what went wrong.
 
     Generic: the reply as signed JSON to the reply URL. Twilio: the Messages API with basic auth.
+    RapidPro: the external channel's send format, form-encoded, to the send URL.
     """
     credentials = channel.credentials()
+    if channel.kind == ChannelKind.RAPIDPRO:
+        sender = credentials.get("address", "")
+        form = {
+            "id": payload["id"],
+            "text": payload["text"],
+            "to": payload["to"],
+            "to_no_plus": payload["to"].lstrip("+"),
+            "from": sender,
+            "from_no_plus": sender.lstrip("+"),
+            "channel": str(channel.pk),
+        }
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if credentials.get("send_authorization"):
+            headers["Authorization"] = credentials["send_authorization"]
+        request = urllib.request.Request(  # noqa: S310 (the operator's configured send URL)
+            credentials["send_url"], data=urllib.parse.urlencode(form).encode(), headers=headers, method="POST"
+        )
+        return _send(request)
     if channel.kind == ChannelKind.TWILIO:
         account = credentials["account_sid"]
         form = {"To": payload["to"], "From": credentials["from"], "Body": payload["text"]}

@@ -6,4 +6,5 @@ app_name = "channels"
 
 urlpatterns = [
     path("sms/<uuid:channel_id>/", webhooks.sms_webhook, name="sms"),
+    path("telegram/<uuid:channel_id>/", webhooks.telegram_webhook, name="telegram"),
 ]

@@ -1,4 +1,4 @@
-"""Reaching reporters on the channel they left: e-mail, and SMS for concerns that came by SMS."""
+"""Reaching reporters on the channel they left: e-mail, and SMS or Telegram for concerns that came that way."""
 
 from __future__ import annotations
 
@@ -33,14 +33,14 @@ def reporter_notify(*, event_id: int) -> bool:
     sent = False
     for concern in recipients:
         sent = _email(event, concern) or sent
-        if concern.channel == Channel.SMS:
-            sent = _sms(event, concern) or sent
+        if concern.channel in (Channel.SMS, Channel.TELEGRAM):
+            sent = _on_channel(event, concern) or sent
     return sent
 
 
-def _sms(event: ConcernEvent, concern: Concern) -> bool:
-    """The same news as one short SMS, on the channel the reporter wrote from (unless they said STOP)."""
-    from ovoz.channels.services import concern_reply_by_sms  # channels build on concerns, not the reverse
+def _on_channel(event: ConcernEvent, concern: Concern) -> bool:
+    """The same news as one short message, by SMS or Telegram as the reporter wrote (unless they said STOP)."""
+    from ovoz.channels.services import concern_reply_on_channel  # channels build on concerns, not the reverse
 
     language = concern.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -51,7 +51,7 @@ def _sms(event: ConcernEvent, concern: Concern) -> bool:
             text = _("Ovoz: concern no. %(number)s is now %(status)s.") % {"number": event.concern_id, "status": status}
             if event.text:
                 text = f"{text} {event.text}"
-    return concern_reply_by_sms(concern=concern, text=text)
+    return concern_reply_on_channel(concern=concern, text=text)
 
 
 def _email(event: ConcernEvent, concern: Concern) -> bool:

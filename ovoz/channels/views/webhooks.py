@@ -1,7 +1,8 @@
-"""Gateway webhooks at /channels/sms/<channel-id>/ (DESIGN §4)."""
+"""Gateway and bot webhooks at /channels/sms/<channel-id>/ and /channels/telegram/<channel-id>/ (DESIGN §4)."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 
@@ -11,11 +12,14 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ovoz.channels import services
+from ovoz.channels import services, telegram_bot
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Channel
+from ovoz.channels.telegram import BotApiError, bot_api_for
 from ovoz.concerns.errors import ConcernError
+from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
+from ovoz.core.images import CleanImage, ImageRejected, image_clean
 from ovoz.core.jsontext import has_unstorable_text
 from ovoz.core.services import audit_record
 
@@ -30,11 +34,13 @@ def _refuse(status: int, code: str, channel: Channel | None = None) -> JsonRespo
 @require_POST
 def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
     """The generic SMS gateway: JSON ``{"id", "from", "text", "received_at"}``, signed (docs/channels.md)."""
-    channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
+    channel = Channel.objects.filter(pk=channel_id, is_active=True).exclude(kind=ChannelKind.TELEGRAM).first()
     if channel is None:
         return _refuse(404, "unknown_channel")
     if channel.kind == ChannelKind.TWILIO:
         return _twilio(request, channel)
+    if channel.kind == ChannelKind.RAPIDPRO:
+        return _rapidpro(request, channel)
     if not services.signature_valid(
         channel=channel, body=request.body, signature=request.headers.get("X-Ovoz-Signature", "")
     ):
@@ -94,3 +100,87 @@ def _twilio(request: HttpRequest, channel: Channel) -> HttpResponse:
     except ConcernError as error:
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
     return HttpResponse(TWIML_EMPTY, content_type="text/xml")
+
+
+def _rapidpro(request: HttpRequest, channel: Channel) -> HttpResponse:
+    """RapidPro/TextIt external-channel form fields (``from`` or ``sender``, ``text``, ``date``, ``id``).
+
+    RapidPro's own receive endpoint trusts its secret URL; Ovoz also wants ``Authorization: Token
+    <channel secret>``. A redelivered message is recognised by its ``id``, or else by sender, date
+    and text together, so one of ``id`` and ``date`` is required.
+    """
+    if not services.token_valid(channel=channel, authorization=request.headers.get("Authorization", "")):
+        return _refuse(403, "bad_token", channel)
+    params = {key: request.POST.get(key, "") for key in request.POST}
+    sender = params.get("from") or params.get("sender", "")
+    text, message_id, date = params.get("text", ""), params.get("id", ""), params.get("date") or params.get("time", "")
+    if not sender or not text.strip() or "\x00" in text or has_unstorable_text(params):
+        return JsonResponse({"detail": "from and text are required", "code": "invalid"}, status=400)
+    if not message_id and not date:
+        return JsonResponse({"detail": "id or date is required", "code": "invalid_id"}, status=400)
+    received_at = None
+    if date:
+        try:
+            received_at = parse_datetime(date.replace(" ", "T", 1))
+        except ValueError:
+            received_at = None
+        if received_at is None or received_at.tzinfo is None:
+            return JsonResponse({"detail": "date must be ISO 8601 with an offset", "code": "invalid_date"}, status=400)
+    external_id = message_id[:128] or keyed_hash(f"{sender}|{date}|{text}", purpose="rapidpro-message")
+    try:
+        result = services.sms_receive(
+            channel=channel, external_id=external_id, sender=sender, text=text[:4000], received_at=received_at
+        )
+    except ConcernError as error:
+        return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
+    return JsonResponse({"status": "duplicate" if result.is_repeat else "accepted"}, status=200)
+
+
+@csrf_exempt  # Telegram authenticates with the secret token set with the webhook
+@require_POST
+def telegram_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
+    """Bot API updates for one bot, checked with ``X-Telegram-Bot-Api-Secret-Token`` (docs/channels.md).
+
+    A 2xx tells Telegram the update is taken: it is answered only once the update is stored, and a
+    photo that cannot be fetched yet gets a 502 so that Telegram delivers the update again.
+    """
+    channel = Channel.objects.filter(pk=channel_id, is_active=True, kind=ChannelKind.TELEGRAM).first()
+    if channel is None:
+        return _refuse(404, "unknown_channel")
+    token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(token.encode(), channel.credentials()["secret"].encode()):
+        return _refuse(403, "bad_secret_token", channel)
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return JsonResponse({"detail": "the body is not JSON", "code": "invalid_json"}, status=400)
+    if has_unstorable_text(payload):
+        return JsonResponse({"detail": "the body holds text that cannot be stored", "code": "invalid"}, status=400)
+    update = telegram_bot.update_parse(payload)
+    if update is None:  # not a private message or button press: nothing to do, and nothing to redeliver
+        return HttpResponse(status=200)
+    if telegram_bot.update_seen(channel=channel, update=update):
+        return _telegram_answer(update)
+    photo: CleanImage | None = None
+    if update.photo_file_id:
+        try:
+            photo = image_clean(bot_api_for(channel.credentials()).download_file(file_id=update.photo_file_id))
+        except BotApiError as error:
+            if error.is_retryable:
+                return JsonResponse({"detail": "the photo could not be fetched yet", "code": "retry"}, status=502)
+        except ImageRejected:
+            photo = None  # not a photo Ovoz can keep; the text still counts
+    try:
+        result = telegram_bot.telegram_receive(channel=channel, update=update, photo=photo)
+    except ConcernError as error:
+        return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
+    if result.immediate_answer:  # the chat id is already forgotten, so this cannot be queued
+        return JsonResponse({"method": "sendMessage", "chat_id": update.chat_id, "text": result.immediate_answer})
+    return _telegram_answer(update)
+
+
+def _telegram_answer(update: telegram_bot.TelegramUpdate) -> HttpResponse:
+    """Stop the spinner on a pressed button by answering with a Bot API call in the response body."""
+    if update.callback_query_id:
+        return JsonResponse({"method": "answerCallbackQuery", "callback_query_id": update.callback_query_id})
+    return HttpResponse(status=200)

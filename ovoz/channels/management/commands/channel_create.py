@@ -43,7 +43,7 @@ class Command(BaseCommand):
             )
         except ChannelError as error:
             raise CommandError(error.message) from error
-        webhook = f"{settings.OVOZ_PUBLIC_URL}/channels/sms/{channel.pk}/"
+        webhook = f"{settings.OVOZ_PUBLIC_URL}{channel.webhook_path}"
         if options["json"]:
             self.stdout.write(json.dumps({"id": str(channel.pk), "webhook_url": webhook, "secret": secret}))
         else:

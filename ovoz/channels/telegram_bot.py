@@ -1,0 +1,435 @@
+"""The Telegram bot's guided report: language, description, place, who may see it, confirm, receipt.
+
+Each update runs in one transaction with the sender's conversation locked; storing the update's id
+is the acknowledgement, so an update Telegram delivers again changes nothing. The chat id is kept
+like a phone number: encrypted, with a keyed hash to find the conversation.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ovoz.channels.choices import TelegramStep
+from ovoz.channels.models import Channel, Conversation, InboundMessage
+from ovoz.channels.services import InboundResult, conversation_stop, reply_queue, status_text
+from ovoz.concerns import services as concern_services
+from ovoz.concerns.choices import Channel as ConcernChannel
+from ovoz.concerns.choices import Visibility
+from ovoz.concerns.errors import ConcernError
+from ovoz.concerns.models import Concern
+from ovoz.concerns.services import MAX_ATTACHMENTS
+from ovoz.core.crypto import decrypt, encrypt, keyed_hash
+from ovoz.core.images import CleanImage
+from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
+from ovoz.places.models import Area
+
+MAX_TEXT_LENGTH = 4000
+COMMANDS = ("/start", "/new", "/status", "/stop")
+
+
+@dataclass(frozen=True)
+class TelegramUpdate:
+    """The parts of a Bot API update the bot acts on, checked; anything else is ignored."""
+
+    update_id: int
+    chat_id: str
+    text: str = ""
+    command: str = ""
+    callback_data: str = ""
+    callback_query_id: str = ""
+    photo_file_id: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def update_parse(payload: object) -> TelegramUpdate | None:
+    """Read a private-chat message or button press from an update; None for anything else (groups, edits …)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+        return None
+    update_id = payload["update_id"]
+    callback = payload.get("callback_query")
+    if isinstance(callback, dict):
+        message = callback.get("message")
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if not _private(chat) or not isinstance(callback.get("data"), str) or not isinstance(callback.get("id"), str):
+            return None
+        return TelegramUpdate(
+            update_id=update_id,
+            chat_id=str(chat["id"]),
+            callback_data=callback["data"][:64],
+            callback_query_id=callback["id"][:64],
+        )
+    message = payload.get("message")
+    if not isinstance(message, dict) or not _private(message.get("chat")):
+        return None
+    text = message.get("text") if isinstance(message.get("text"), str) else message.get("caption")
+    text = text.strip()[:MAX_TEXT_LENGTH] if isinstance(text, str) else ""
+    command = ""
+    if text.startswith("/"):
+        word = text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+        if word in COMMANDS:
+            command, text = word, text[len(text.split(maxsplit=1)[0]) :].strip()
+    photo_file_id = ""
+    photos = message.get("photo")
+    if isinstance(photos, list) and photos and isinstance(photos[-1], dict):
+        photo_file_id = str(photos[-1].get("file_id", ""))[:256]  # the largest size comes last
+    latitude = longitude = None
+    location = message.get("location")
+    if isinstance(location, dict):
+        try:
+            latitude, longitude = float(location["latitude"]), float(location["longitude"])
+        except (KeyError, TypeError, ValueError):
+            latitude = longitude = None
+        if latitude is not None and not (-90 <= latitude <= 90 and -180 <= (longitude or 0) <= 180):
+            latitude = longitude = None
+    return TelegramUpdate(
+        update_id=update_id,
+        chat_id=str(message["chat"]["id"]),
+        text=text,
+        command=command,
+        photo_file_id=photo_file_id,
+        latitude=latitude,
+        longitude=longitude,
+    )
+
+
+def _private(chat: object) -> TypeGuard[dict[str, Any]]:
+    return isinstance(chat, dict) and chat.get("type") == "private" and isinstance(chat.get("id"), int)
+
+
+def update_seen(*, channel: Channel, update: TelegramUpdate) -> bool:
+    """Whether this update was taken before (so its photo need not be downloaded again)."""
+    return InboundMessage.objects.filter(channel=channel, external_id=str(update.update_id)).exists()
+
+
+@dataclass
+class _Draft:
+    text: str = ""
+    photos: list[dict[str, Any]] = field(default_factory=list)
+    area_id: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    visibility: str = ""
+
+    @classmethod
+    def load(cls, conversation: Conversation) -> _Draft:
+        if conversation.draft_ciphertext is None:
+            return cls()
+        return cls(**json.loads(decrypt(bytes(conversation.draft_ciphertext), purpose="telegram-draft")))
+
+    def store(self, conversation: Conversation) -> None:
+        conversation.draft_ciphertext = encrypt(json.dumps(self.__dict__).encode(), purpose="telegram-draft")
+
+    def add_photo(self, photo: CleanImage) -> None:
+        if len(self.photos) < MAX_ATTACHMENTS:
+            self.photos.append(
+                {
+                    "content": base64.b64encode(photo.content).decode(),
+                    "content_type": photo.content_type,
+                    "extension": photo.extension,
+                    "width": photo.width,
+                    "height": photo.height,
+                }
+            )
+
+    def clean_images(self) -> list[CleanImage]:
+        return [CleanImage(**{**photo, "content": base64.b64decode(photo["content"])}) for photo in self.photos]
+
+
+def telegram_receive(*, channel: Channel, update: TelegramUpdate, photo: CleanImage | None) -> InboundResult:
+    """Take one update: the same ``update_id`` again (even ten at once) changes nothing."""
+    external_id = str(update.update_id)
+    try:
+        with transaction.atomic():
+            inbound = InboundMessage.objects.create(channel=channel, external_id=external_id)
+            conversation, concern = _converse(channel=channel, update=update, photo=photo)
+            if concern is not None:
+                InboundMessage.objects.filter(pk=inbound.pk).update(
+                    concern=concern, conversation=None if conversation.is_stopped else conversation
+                )
+            goodbye = ""
+            if conversation.is_stopped:
+                with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
+                    goodbye = _(
+                        "Ovoz will not write to you here any more, and this chat is forgotten. /start begins again."
+                    )
+            return InboundResult(is_repeat=False, concern=concern, immediate_answer=goodbye)
+    except IntegrityError:
+        if InboundMessage.objects.filter(channel=channel, external_id=external_id).exists():
+            return InboundResult(is_repeat=True, concern=None)
+        raise
+
+
+def _converse(
+    *, channel: Channel, update: TelegramUpdate, photo: CleanImage | None
+) -> tuple[Conversation, Concern | None]:
+    sender_hash = keyed_hash(f"telegram:{channel.pk}:{update.chat_id}", purpose="channel-chat")
+    conversation, _created = Conversation.objects.select_for_update().get_or_create(
+        channel=channel, sender_hash=sender_hash
+    )
+    if update.command == "/stop":
+        concern = _current(conversation)
+        conversation_stop(conversation)
+        return conversation, concern
+    conversation.is_stopped = False
+    conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
+    conversation.last_inbound_at = timezone.now()
+    bot = _Bot(channel=channel, conversation=conversation)
+    with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
+        concern = bot.handle(update, photo)
+    conversation.save()
+    return conversation, concern
+
+
+def _current(conversation: Conversation) -> Concern | None:
+    return Concern.objects.filter(pk=conversation.concern_id).first() if conversation.concern_id else None
+
+
+class _Bot:
+    """One step of the guided report for one conversation (inside its transaction and language)."""
+
+    def __init__(self, *, channel: Channel, conversation: Conversation) -> None:
+        self.channel = channel
+        self.conversation = conversation
+
+    def say(self, text: str, buttons: list[list[tuple[str, str]]] | None = None) -> None:
+        markup = None
+        if buttons:
+            markup = {
+                "inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in buttons]
+            }
+        reply_queue(self.conversation, _current(self.conversation), text, markup=markup)
+
+    def handle(self, update: TelegramUpdate, photo: CleanImage | None) -> Concern | None:
+        """Act on one update; returns the concern it created or added to, if any."""
+        self.concern: Concern | None = None
+        self.dispatch(update, photo)
+        return self.concern
+
+    def dispatch(self, update: TelegramUpdate, photo: CleanImage | None) -> None:
+        conversation = self.conversation
+        data = update.callback_data
+        if update.command == "/start":
+            return self.ask_language(_Draft())
+        if not conversation.language and not data.startswith("language:"):
+            # A first message without /start: keep what it says, ask the language, then go on with it.
+            draft = _Draft.load(conversation)
+            if photo is not None:
+                draft.add_photo(photo)
+            draft.text = f"{draft.text}\n{update.text}".strip()[:MAX_TEXT_LENGTH]
+            return self.ask_language(draft)
+        if data.startswith("language:"):
+            return self.language_chosen(data.removeprefix("language:"))
+        if update.command == "/status":
+            self.concern = _current(conversation)
+            return self.say(status_text(self.concern, translation.get_language() or settings.LANGUAGE_CODE))
+        if update.command == "/new":
+            return self.ask_description(_Draft())
+        step = conversation.step
+        if step == TelegramStep.DESCRIBE or step == TelegramStep.FOLLOWING and self.starts_new_concern():
+            return self.described(update, photo)
+        if step == TelegramStep.FOLLOWING:
+            return self.follow_up(update, photo)
+        draft = _Draft.load(conversation)
+        if data == "restart":
+            return self.ask_description(_Draft())
+        if step == TelegramStep.AREA:
+            return self.place_chosen(draft, update)
+        if step == TelegramStep.VISIBILITY and data.startswith("visibility:"):
+            return self.visibility_chosen(draft, data.removeprefix("visibility:"))
+        if step == TelegramStep.CONFIRM and data == "send":
+            return self.send(draft)
+        return self.repeat_question(draft)
+
+    # --- steps -----------------------------------------------------------------------------------
+
+    def ask_language(self, draft: _Draft) -> None:
+        self.conversation.step = TelegramStep.LANGUAGE
+        draft.store(self.conversation)
+        buttons = [(name, f"language:{code}") for code, name in settings.LANGUAGES]
+        # Asked before any language is known, so the question is in all of them at once.
+        self.say(
+            "Tilni tanlang · Выберите язык · Забонро интихоб кунед · Тилди тандаңыз · Тілді таңдаңыз · "
+            "Choose your language",
+            [buttons[index : index + 2] for index in range(0, len(buttons), 2)],
+        )
+
+    def language_chosen(self, language: str) -> None:
+        draft = _Draft.load(self.conversation)
+        if language not in dict(settings.LANGUAGES):
+            return self.ask_language(draft)
+        self.conversation.language = language
+        translation.activate(language)
+        concern = _current(self.conversation)
+        if self.conversation.step != TelegramStep.LANGUAGE and concern is not None and concern.is_open:
+            return self.say(
+                _("Language changed. Write here to add to concern no. %(number)s.") % {"number": concern.pk}
+            )
+        if draft.text:
+            return self.ask_place(draft, self.channel.default_area)
+        return self.ask_description(draft)
+
+    def ask_description(self, draft: _Draft) -> None:
+        self.conversation.step = TelegramStep.DESCRIBE
+        draft.store(self.conversation)
+        self.say(
+            _(
+                "Describe the problem in your own words: what is happening, where, and since when. "
+                "You can add photos. Do not write names of people unless you must."
+            )
+        )
+
+    def starts_new_concern(self) -> bool:
+        concern = _current(self.conversation)
+        return concern is None or not concern.is_open
+
+    def described(self, update: TelegramUpdate, photo: CleanImage | None) -> None:
+        draft = _Draft.load(self.conversation) if self.conversation.step == TelegramStep.DESCRIBE else _Draft()
+        if photo is not None:
+            draft.add_photo(photo)
+        if update.text:
+            draft.text = f"{draft.text}\n{update.text}".strip()[:MAX_TEXT_LENGTH]
+        if not draft.text:
+            self.conversation.step = TelegramStep.DESCRIBE
+            draft.store(self.conversation)
+            self.say(_("Photo kept. Now describe the problem in words, please."))
+            return
+        self.ask_place(draft, self.channel.default_area)
+
+    def ask_place(self, draft: _Draft, parent: Area | None) -> None:
+        self.conversation.step = TelegramStep.AREA
+        draft.store(self.conversation)
+        children = list(
+            Area.objects.filter(parent=parent, kind__in=[AreaKind.COUNTRY, AreaKind.REGION, AreaKind.DISTRICT])
+            if parent is not None
+            else Area.objects.filter(parent=None)
+        )
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        children.sort(key=lambda area: area.name_in(language))
+        buttons = [[(area.name_in(language)[:60], f"area:{area.pk}")] for area in children[:90]]
+        if parent is not None:
+            buttons.append(
+                [(_("Somewhere in %(area)s") % {"area": parent.name_in(language)[:40]}, f"here:{parent.pk}")]
+            )
+        buttons.append([(_("I do not want to say"), "here:")])
+        self.say(
+            _("Where is it? Pick the place, or send your location (📎 → Location)."),
+            buttons,
+        )
+
+    def place_chosen(self, draft: _Draft, update: TelegramUpdate) -> None:
+        data = update.callback_data
+        if update.latitude is not None and update.longitude is not None:
+            draft.latitude, draft.longitude = update.latitude, update.longitude
+            return self.ask_visibility(draft)
+        if data == "here:":
+            draft.area_id = None
+            return self.ask_visibility(draft)
+        prefix, _colon, number = data.partition(":")
+        area = Area.objects.filter(pk=int(number)).first() if prefix in ("area", "here") and number.isdigit() else None
+        if area is None:
+            return self.repeat_question(draft)
+        draft.area_id = area.pk
+        has_finer = AREA_KIND_DEPTH[AreaKind(area.kind)] < AREA_KIND_DEPTH[AreaKind.DISTRICT]
+        if prefix == "area" and has_finer and area.children.exists():
+            return self.ask_place(draft, area)
+        return self.ask_visibility(draft)
+
+    def ask_visibility(self, draft: _Draft) -> None:
+        self.conversation.step = TelegramStep.VISIBILITY
+        draft.store(self.conversation)
+        self.say(
+            _(
+                "Who may see it?\n"
+                "Public: after review, a text without names may be published.\n"
+                "Restricted: only the facilitators of your area.\n"
+                "Confidential: only named case workers (for violence and other dangerous matters)."
+            ),
+            [
+                [(_("Public"), f"visibility:{Visibility.PUBLIC}")],
+                [(_("Restricted"), f"visibility:{Visibility.RESTRICTED}")],
+                [(_("Confidential"), f"visibility:{Visibility.CONFIDENTIAL}")],
+            ],
+        )
+
+    def visibility_chosen(self, draft: _Draft, visibility: str) -> None:
+        if visibility not in Visibility.values:
+            return self.repeat_question(draft)
+        draft.visibility = visibility
+        self.conversation.step = TelegramStep.CONFIRM
+        draft.store(self.conversation)
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        area = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else None
+        place = area.name_in(language) if area else _("your location") if draft.latitude is not None else _("not given")
+        self.say(
+            _("Your concern:\n%(text)s\n\nPlace: %(place)s\nVisible: %(visibility)s\nPhotos: %(photos)s\n\nSend it?")
+            % {
+                "text": draft.text,
+                "place": place,
+                "visibility": Visibility(visibility).label,
+                "photos": len(draft.photos),
+            },
+            [[(_("Send"), "send"), (_("Start over"), "restart")]],
+        )
+
+    def send(self, draft: _Draft) -> None:
+        area = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else self.channel.default_area
+        try:
+            submitted = concern_services.concern_submit(
+                text=draft.text,
+                channel=ConcernChannel.TELEGRAM,
+                language=self.conversation.language,
+                area=area,
+                latitude=draft.latitude,
+                longitude=draft.longitude,
+                visibility=Visibility(draft.visibility) if draft.visibility else None,
+                photos=draft.clean_images(),
+            )
+        except ConcernError as error:
+            self.say(str(error.message))
+            return self.repeat_question(draft)
+        concern = self.concern = submitted.concern
+        self.conversation.concern = concern
+        self.conversation.step = TelegramStep.FOLLOWING
+        self.conversation.draft_ciphertext = None
+        self.say(
+            _(
+                "Thank you. Your concern no. %(number)s is received.\n"
+                "Receipt code: %(receipt)s\n"
+                "Keep it: with it you can follow the concern on the website. Write here to add more; "
+                "/status for news, /new for another concern, /stop to end and be forgotten."
+            )
+            % {"number": concern.pk, "receipt": submitted.receipt}
+        )
+
+    def follow_up(self, update: TelegramUpdate, photo: CleanImage | None) -> None:
+        concern = self.concern = _current(self.conversation)
+        text = update.text or (_("(a photo)") if photo is not None else "")
+        if concern is None or not text:
+            return
+        try:
+            concern_services.concern_reporter_message(
+                concern=concern, text=text, photos=[photo] if photo is not None else []
+            )
+        except ConcernError as error:
+            self.say(str(error.message))
+
+    def repeat_question(self, draft: _Draft) -> None:
+        """An answer that does not fit the step: ask the step's question again."""
+        step = self.conversation.step
+        if step == TelegramStep.AREA:
+            browsed = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else None
+            return self.ask_place(draft, browsed or self.channel.default_area)
+        if step == TelegramStep.VISIBILITY:
+            return self.ask_visibility(draft)
+        if step == TelegramStep.CONFIRM:
+            return self.visibility_chosen(draft, draft.visibility)
+        return self.ask_description(draft)
