@@ -15,7 +15,27 @@ from ovoz.channels.services import ChannelError, channel_create
 
 
 class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
-    reply_url = forms.URLField(label=gettext_lazy("Reply URL of the gateway"), required=False, assume_scheme="https")
+    options = forms.CharField(
+        label=gettext_lazy("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "One key=value per line, as for ovoz channel-create: reply_url for a generic gateway; "
+            "account_sid, auth_token and from for Twilio; send_url for RapidPro; token for a Telegram bot. "
+            "Stored encrypted."
+        ),
+    )
+
+    def clean_options(self) -> dict[str, str]:
+        pairs = {}
+        for line in self.cleaned_data["options"].splitlines():
+            if not line.strip():
+                continue
+            key, separator, value = line.partition("=")
+            if not separator:
+                raise forms.ValidationError(_("Write each option as key=value."))
+            pairs[key.strip()] = value.strip()
+        return pairs
 
     class Meta:
         model = Channel
@@ -33,7 +53,7 @@ class ChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=gettext_lazy("webhook"))
     def webhook_path(self, channel: Channel) -> str:
-        return f"/channels/sms/{channel.pk}/" if channel.pk else ""
+        return channel.webhook_path if channel.pk else ""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Channel | None = None) -> tuple[str, ...]:
         return ("kind", "webhook_path") if obj is not None else ()
@@ -47,7 +67,7 @@ class ChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 actor=staff_user(request),
                 kind=ChannelKind(obj.kind),
                 name=obj.name,
-                options={"reply_url": form.cleaned_data.get("reply_url") or ""},
+                options=form.cleaned_data.get("options") or {},
                 default_language=obj.default_language,
                 default_area=obj.default_area,
             )
@@ -61,8 +81,8 @@ class ChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
         self.message_user(
             request,
-            _("Webhook /channels/sms/%(id)s/ with the secret %(secret)s. Copy the secret now: it is not shown again.")
-            % {"id": channel.pk, "secret": secret},
+            _("Webhook %(path)s with the secret %(secret)s. Copy the secret now: it is not shown again.")
+            % {"path": channel.webhook_path, "secret": secret},
             messages.WARNING,
         )
 

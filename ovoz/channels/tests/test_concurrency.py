@@ -54,3 +54,42 @@ def test_ten_simultaneous_deliveries_of_one_message_make_one_concern_and_ten_2xx
         assert len(gateway.received) == 1  # one receipt reply
     finally:
         gateway.close()
+
+
+def test_ten_simultaneous_deliveries_of_one_telegram_update_are_taken_once(live_server):
+    from ovoz.channels.models import Conversation, OutboundMessage
+    from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
+
+    themes_seed()
+    bot_api = FakeBotApi()
+    try:
+        channel, secret = channel_create(
+            actor=None, kind=ChannelKind.TELEGRAM, name="Bot", options={"token": TOKEN, "api_base": bot_api.base}
+        )
+        body = json.dumps(
+            {"update_id": 77, "message": {"chat": {"id": 4242, "type": "private"}, "text": "Gas is off again"}}
+        ).encode()
+        statuses: list[int] = []
+        start = threading.Barrier(10)
+
+        def deliver() -> None:
+            request = urllib.request.Request(
+                f"{live_server.url}/channels/telegram/{channel.pk}/",
+                data=body,
+                headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+                method="POST",
+            )
+            start.wait()
+            with urllib.request.urlopen(request, timeout=60) as response:
+                statuses.append(response.status)
+
+        threads = [threading.Thread(target=deliver) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [200] * 10
+        assert InboundMessage.objects.count() == 1 and Conversation.objects.count() == 1
+        assert OutboundMessage.objects.count() == 1  # one language question
+    finally:
+        bot_api.close()

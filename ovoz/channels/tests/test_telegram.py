@@ -1,0 +1,366 @@
+"""The Telegram bot end to end: updates in over the webhook, Bot API calls out to a fake Bot API on loopback."""
+
+import io
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from ovoz.accounts.tests.factories import UserFactory
+from ovoz.channels.choices import ChannelKind
+from ovoz.channels.models import Conversation, InboundMessage, OutboundMessage
+from ovoz.channels.services import channel_create
+from ovoz.concerns import services as concern_services
+from ovoz.concerns.choices import EventKind, Status
+from ovoz.concerns.models import Attachment, Concern
+from ovoz.concerns.receipts import receipt_hash
+from ovoz.concerns.services import themes_seed
+from ovoz.concerns.tests.conftest import jpeg_with_gps
+from ovoz.core.models import AuditEntry
+from ovoz.places.models import Area
+from ovoz.places.services import areas_seed
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "123456:telegram-test-token"
+CHAT = 987654321
+
+
+class FakeBotApi:
+    """The Bot API on 127.0.0.1: records every call, serves one photo, and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.failures: list[int] = []  # status codes to answer sendMessage with, in order
+        self.photo = jpeg_with_gps()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                prefix = f"/bot{TOKEN}/"
+                if not self.path.startswith(prefix):
+                    return self._answer(401, {"ok": False, "description": "Unauthorized"})
+                method = self.path.removeprefix(prefix)
+                if method == "sendMessage" and api.failures:
+                    status = api.failures.pop(0)
+                    return self._answer(status, {"ok": False, "description": "failing on purpose"})
+                api.calls.append((method, body))
+                if method == "getFile":
+                    return self._answer(
+                        200, {"ok": True, "result": {"file_id": body["file_id"], "file_path": "p/1.jpg"}}
+                    )
+                return self._answer(200, {"ok": True, "result": True})
+
+            def do_GET(self) -> None:
+                if self.path != f"/file/bot{TOKEN}/p/1.jpg":
+                    return self._answer(404, {"ok": False})
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(api.photo)))
+                self.end_headers()
+                self.wfile.write(api.photo)
+
+            def _answer(self, status: int, data: dict) -> None:
+                payload = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def sent(self) -> list[dict]:
+        return [body for method, body in self.calls if method == "sendMessage"]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def bot_api():
+    fake = FakeBotApi()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def channel(db, bot_api):
+    areas_seed()
+    themes_seed()
+    channel, secret = channel_create(
+        actor=None,
+        kind=ChannelKind.TELEGRAM,
+        name="Ovoz bot",
+        options={"token": TOKEN, "api_base": bot_api.base},
+        default_area=Area.objects.get(code="UZ"),
+    )
+    channel.test_secret = secret
+    return channel
+
+
+@pytest.fixture
+def telegram(client, channel, django_capture_on_commit_callbacks):
+    """Deliver updates as Telegram does, running the queued Bot API calls after each."""
+    counter = iter(range(1000, 10_000))
+
+    def deliver(*, update_id=None, secret=None, chat=CHAT, **message):
+        update_id = update_id if update_id is not None else next(counter)
+        if "data" in message:
+            update = {
+                "update_id": update_id,
+                "callback_query": {
+                    "id": f"cb-{update_id}",
+                    "data": message["data"],
+                    "message": {"message_id": 1, "chat": {"id": chat, "type": "private"}},
+                },
+            }
+        else:
+            update = {"update_id": update_id, "message": {"message_id": 2, "chat": {"id": chat, "type": "private"}}}
+            update["message"].update(message)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                f"/channels/telegram/{channel.pk}/",
+                json.dumps(update),
+                content_type="application/json",
+                HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=secret or channel.test_secret,
+            )
+
+    return deliver
+
+
+def buttons(message: dict) -> list[str]:
+    return [button["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for button in row]
+
+
+def report(telegram, bot_api, text="Воды нет уже три недели", visibility="restricted"):
+    telegram(text="/start")
+    telegram(data="language:ru")
+    telegram(text=text)
+    jizzakh = Area.objects.get(code="UZ-JI")
+    telegram(data=f"area:{jizzakh.pk}")
+    telegram(data=f"visibility:{visibility}")
+    return telegram(data="send")
+
+
+def test_the_guided_report_ends_with_a_concern_and_its_receipt_in_the_chosen_language(telegram, bot_api):
+    telegram(text="/start")
+    languages = bot_api.sent()[-1]
+    assert buttons(languages) == [f"language:{code}" for code in ("en", "ru", "uz", "tg", "ky", "kk")]
+    telegram(data="language:ru")
+    assert "Опишите" in bot_api.sent()[-1]["text"]
+    telegram(text="Воды нет уже три недели, дети болеют")
+    regions = bot_api.sent()[-1]
+    jizzakh = Area.objects.get(code="UZ-JI")
+    assert f"area:{jizzakh.pk}" in buttons(regions) and len(buttons(regions)) == 14 + 2  # + somewhere, not saying
+    telegram(data=f"area:{jizzakh.pk}")
+    assert buttons(bot_api.sent()[-1]) == ["visibility:public", "visibility:restricted", "visibility:confidential"]
+    telegram(data="visibility:restricted")
+    assert buttons(bot_api.sent()[-1]) == ["send", "restart"]
+    response = telegram(data="send")
+    assert response.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": response.json()["callback_query_id"],
+    }
+    concern = Concern.objects.get()
+    assert (concern.channel, concern.language, concern.area, concern.visibility) == (
+        "telegram",
+        "ru",
+        jizzakh,
+        "restricted",
+    )
+    assert concern.text == "Воды нет уже три недели, дети болеют"
+    receipt_message = bot_api.sent()[-1]
+    assert receipt_message["chat_id"] == str(CHAT)
+    receipt = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt_message["text"]).group(0)
+    assert concern.receipt_hash == receipt_hash(receipt)
+    assert f"№ {concern.pk}" in receipt_message["text"] or str(concern.pk) in receipt_message["text"]
+
+
+def test_a_first_message_without_start_is_kept_while_the_language_is_asked(telegram, bot_api):
+    telegram(text="Gas is cut every evening")
+    assert buttons(bot_api.sent()[-1])[0] == "language:en"
+    telegram(data="language:en")
+    assert "Where is it?" in bot_api.sent()[-1]["text"]
+    telegram(data="here:")
+    telegram(data="visibility:public")
+    assert "Gas is cut every evening" in bot_api.sent()[-1]["text"]
+    telegram(data="send")
+    assert Concern.objects.get().text == "Gas is cut every evening"
+
+
+def test_the_same_update_delivered_again_makes_one_concern_and_answers_2xx(telegram, bot_api):
+    report(telegram, bot_api)
+    replies_before = len(bot_api.sent())
+    send_update_id = InboundMessage.objects.latest("pk").external_id
+    for _ in range(5):
+        assert telegram(update_id=int(send_update_id), data="send").status_code == 200
+    assert Concern.objects.count() == 1
+    assert len(bot_api.sent()) == replies_before
+
+
+def test_a_wrong_secret_token_or_unknown_bot_is_refused_stored_nowhere_and_audited(client, telegram, channel):
+    assert telegram(text="/start", secret="not-the-secret").status_code == 403
+    unknown = client.post(
+        "/channels/telegram/00000000-0000-0000-0000-000000000000/", b"{}", content_type="application/json"
+    )
+    assert unknown.status_code == 404
+    # A Telegram channel is not an SMS webhook either.
+    assert client.post(f"/channels/sms/{channel.pk}/", b"{}", content_type="application/json").status_code == 404
+    assert InboundMessage.objects.count() == 0 and Conversation.objects.count() == 0
+    reasons = sorted(entry.data["reason"] for entry in AuditEntry.objects.filter(action="channel.refused"))
+    assert reasons == ["bad_secret_token", "unknown_channel", "unknown_channel"]
+
+
+def test_a_photo_is_attached_without_its_metadata(telegram, bot_api):
+    telegram(text="/start")
+    telegram(data="language:en")
+    telegram(photo=[{"file_id": "small", "width": 10}, {"file_id": "large", "width": 64}], caption="Broken pipe")
+    assert ("getFile", {"file_id": "large"}) in bot_api.calls
+    telegram(data="here:")
+    telegram(data="visibility:public")
+    telegram(data="send")
+    attachment = Attachment.objects.get()
+    assert attachment.concern.text == "Broken pipe"
+    with attachment.file.open("rb") as handle:
+        assert not Image.open(io.BytesIO(handle.read())).getexif()
+
+
+def test_messages_after_the_report_join_it_and_a_facilitators_question_reaches_the_chat(
+    telegram, bot_api, django_capture_on_commit_callbacks
+):
+    report(telegram, bot_api)
+    concern = Concern.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        concern_services.concern_message_reporter(
+            actor=UserFactory(username="facilitator"), concern=concern, text="Which street?", kind=EventKind.QUESTION
+        )
+    assert "Which street?" in bot_api.sent()[-1]["text"] and bot_api.sent()[-1]["chat_id"] == str(CHAT)
+    telegram(text="Mustaqillik street, near the school")
+    answer = concern.events.get(kind=EventKind.REPORTER_MESSAGE)
+    assert answer.text == "Mustaqillik street, near the school"
+    assert Concern.objects.count() == 1
+
+
+def test_status_returns_the_status_and_latest_public_note(telegram, bot_api, django_capture_on_commit_callbacks):
+    report(telegram, bot_api)
+    concern = Concern.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        concern_services.concern_change_status(
+            actor=UserFactory(username="facilitator"), concern=concern, status=Status.ACCEPTED, note="Водоканал извещён"
+        )
+    assert "Водоканал извещён" in bot_api.sent()[-1]["text"]  # the status change itself is sent once
+    sent_before = len(bot_api.sent())
+    telegram(text="/status")
+    assert len(bot_api.sent()) == sent_before + 1
+    assert "Водоканал извещён" in bot_api.sent()[-1]["text"] and str(concern.pk) in bot_api.sent()[-1]["text"]
+
+
+def test_new_starts_another_report(telegram, bot_api):
+    report(telegram, bot_api)
+    telegram(text="/new")
+    telegram(text="Свет отключают каждый вечер")
+    telegram(data="here:")
+    telegram(data="visibility:public")
+    telegram(data="send")
+    assert Concern.objects.count() == 2
+    assert Concern.objects.latest("pk").text == "Свет отключают каждый вечер"
+
+
+def test_stop_says_goodbye_forgets_the_chat_and_sends_nothing_more(
+    telegram, bot_api, django_capture_on_commit_callbacks
+):
+    report(telegram, bot_api)
+    response = telegram(text="/stop")
+    assert response.json()["method"] == "sendMessage" and response.json()["chat_id"] == str(CHAT)
+    conversation = Conversation.objects.get()
+    assert conversation.is_stopped and conversation.sender_ciphertext is None
+    sent_before = len(bot_api.sent())
+    with django_capture_on_commit_callbacks(execute=True):
+        concern_services.concern_change_status(
+            actor=UserFactory(username="facilitator"), concern=Concern.objects.get(), status=Status.ACCEPTED, note="Ok"
+        )
+    assert len(bot_api.sent()) == sent_before
+
+
+def test_chat_ids_and_texts_are_stored_only_encrypted(telegram, bot_api):
+    report(telegram, bot_api, text="The checkpoint officers take money")
+    rows = [*InboundMessage.objects.values(), *Conversation.objects.values(), *OutboundMessage.objects.values()]
+    for row in rows:
+        for value in row.values():
+            text = bytes(value).decode("latin-1") if isinstance(value, bytes | memoryview) else str(value)
+            assert str(CHAT) not in text and "checkpoint" not in text
+
+
+def test_a_failing_bot_api_is_retried_and_a_refusal_is_not(telegram, bot_api):
+    bot_api.failures = [502, 502]
+    telegram(text="/start")
+    message = OutboundMessage.objects.get()
+    assert (message.state, message.attempts) == ("sent", 3)
+    bot_api.failures = [403]  # the user blocked the bot: trying again cannot help
+    telegram(data="language:en")
+    failed = OutboundMessage.objects.exclude(pk=message.pk).get()
+    assert (failed.state, failed.attempts) == ("failed", 1)
+    assert "403" in failed.last_error and TOKEN not in failed.last_error
+
+
+def test_group_chats_and_edits_are_ignored_without_storing(client, channel):
+    for update in (
+        {"update_id": 5, "message": {"chat": {"id": -100, "type": "group"}, "text": "hello"}},
+        {"update_id": 6, "edited_message": {"chat": {"id": CHAT, "type": "private"}, "text": "x"}},
+    ):
+        response = client.post(
+            f"/channels/telegram/{channel.pk}/",
+            json.dumps(update),
+            content_type="application/json",
+            HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=channel.test_secret,
+        )
+        assert response.status_code == 200
+    assert InboundMessage.objects.count() == 0 and Conversation.objects.count() == 0
+
+
+def test_telegram_webhook_command_sets_and_deletes_the_webhook(channel, bot_api, settings):
+    settings.OVOZ_PUBLIC_URL = "https://ovoz.example.org"
+    call_command("telegram_webhook", "set", str(channel.pk), stdout=io.StringIO())
+    method, body = bot_api.calls[-1]
+    assert method == "setWebhook"
+    assert body["url"] == f"https://ovoz.example.org/channels/telegram/{channel.pk}/"
+    assert body["secret_token"] == channel.test_secret
+    call_command("telegram_webhook", "delete", "Ovoz bot", stdout=io.StringIO())
+    assert bot_api.calls[-1][0] == "deleteWebhook"
+
+
+def test_an_administrator_adds_a_telegram_bot_in_the_staff_admin_with_its_token_encrypted(db):
+    from django.test import Client
+
+    from ovoz.accounts.choices import DeploymentRole
+    from ovoz.accounts.tests.conftest import sign_in
+    from ovoz.channels.models import Channel
+
+    client = Client()
+    sign_in(client, UserFactory(username="admin", role=DeploymentRole.ADMINISTRATOR))
+    response = client.post(
+        "/staff/admin/channels/channel/add/",
+        {
+            "kind": "telegram",
+            "name": "Osh bot",
+            "default_language": "ky",
+            "options": f"token={TOKEN}",
+            "is_active": "on",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    channel = Channel.objects.get(name="Osh bot")
+    assert channel.credentials()["token"] == TOKEN and TOKEN.encode() not in bytes(channel.credentials_ciphertext)
+    assert f"/channels/telegram/{channel.pk}/" in response.content.decode()
