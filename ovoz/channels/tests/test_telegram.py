@@ -364,3 +364,24 @@ def test_an_administrator_adds_a_telegram_bot_in_the_staff_admin_with_its_token_
     channel = Channel.objects.get(name="Osh bot")
     assert channel.credentials()["token"] == TOKEN and TOKEN.encode() not in bytes(channel.credentials_ciphertext)
     assert f"/channels/telegram/{channel.pk}/" in response.content.decode()
+
+
+def test_a_region_with_districts_asks_for_the_district_and_a_shared_location_also_places_it(telegram, bot_api):
+    jizzakh = Area.objects.get(code="UZ-JI")
+    zomin = Area.objects.create(parent=jizzakh, kind="district", name="Zomin district", code="UZ-JI-ZO")
+    telegram(text="/start")
+    telegram(data="language:en")
+    telegram(text="The road is washed out")
+    telegram(data=f"area:{jizzakh.pk}")
+    assert buttons(bot_api.sent()[-1]) == [f"area:{zomin.pk}", f"here:{jizzakh.pk}", "here:"]
+    telegram(data=f"area:{zomin.pk}")
+    telegram(data="visibility:public")
+    telegram(data="send")
+    assert Concern.objects.get().area == zomin
+    telegram(text="/new")
+    telegram(text="No water in the school")
+    telegram(location={"latitude": 40.12, "longitude": 67.83})
+    telegram(data="visibility:public")
+    telegram(data="send")
+    located = Concern.objects.latest("pk")
+    assert located.latitude is not None and abs(located.latitude - 40.12) < 0.02
