@@ -166,12 +166,20 @@ class Support(models.Model):
         return f"support for #{self.concern_id}"
 
 
+# Rollup theme key that counts every concern once, whatever its themes (summing the per-theme rows
+# would count a concern with two themes twice).
+ALL_THEMES = -1
+# Rollup status key that counts every concern once, whatever its status.
+ALL_STATUSES = ""
+
+
 class ConcernRollup(models.Model):
     """Counts per day, area, theme, visibility, channel and status, kept in step by the services.
 
-    A concern with several themes counts once under each, one without a theme under theme 0; a
-    concern without an area counts under area 0 (plain integers, so the unique key has no NULLs on
-    any database). Maps, dashboards and early warning read these rows, never the concerns (DESIGN §7).
+    A concern with several themes counts once under each and once under ALL_THEMES, one without a
+    theme under theme 0 and ALL_THEMES; a concern without an area counts under area 0 (plain
+    integers, so the unique key has no NULLs on any database). Maps, dashboards and early warning
+    read these rows, never the concerns (DESIGN §7).
     """
 
     day = models.DateField()
@@ -193,6 +201,31 @@ class ConcernRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} area {self.area_key} theme {self.theme_key}: {self.count}"
+
+
+class ConcernMonthRollup(models.Model):
+    """Counts per month, area, theme (and ALL_THEMES) and status (and ALL_STATUSES), kept in step with
+    ConcernRollup by the same writes.
+
+    Its size grows with areas × months, not with concerns: maps and dashboards over whole months read
+    it, so they cost the same at ten thousand concerns as at a million (bench/map.py).
+    """
+
+    month = models.DateField()  # the first day of the month
+    area_key = models.BigIntegerField()
+    theme_key = models.BigIntegerField()
+    status = models.CharField(max_length=16, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme_key", "status", "month", "area_key"], name="month_rollup_one_row_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} area {self.area_key} theme {self.theme_key}: {self.count}"
 
 
 class ApiPartner(TimeStampedModel):

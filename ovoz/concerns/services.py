@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +30,14 @@ from ovoz.concerns.contacts import Contact, contact_seal
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.language import language_detect
 from ovoz.concerns.models import (
+    ALL_STATUSES,
+    ALL_THEMES,
     MAX_TEXT_LENGTH,
     ApiPartner,
     Attachment,
     Concern,
     ConcernEvent,
+    ConcernMonthRollup,
     ConcernRollup,
     Open311Token,
     Support,
@@ -105,12 +109,13 @@ def _rollup_keys(concern: Concern, theme_ids: Iterable[int] | None = None) -> li
         theme_ids = concern.themes.values_list("pk", flat=True)
     return [
         (day, concern.area_id or 0, theme_id, concern.visibility, concern.channel, concern.status)
-        for theme_id in (list(theme_ids) or [0])
+        for theme_id in [*(list(theme_ids) or [0]), ALL_THEMES]
     ]
 
 
 def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
-    """Add ``delta`` to each key's count in one statement: an upsert that adds on conflict.
+    """Add ``delta`` to each key's daily count, and to the monthly counts, in one statement each:
+    upserts that add on conflict.
 
     PostgreSQL and SQLite (3.24+) share this INSERT ... ON CONFLICT ... DO UPDATE syntax; the
     unique key settles concurrent writers without a read first.
@@ -118,17 +123,31 @@ def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
     rows = list(keys)
     if not rows:
         return
-    table = connection.ops.quote_name(ConcernRollup._meta.db_table)
-    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-    parameters: list[Any] = []
-    for day, area_key, theme_key, visibility, channel, status in rows:
-        parameters += [day, area_key, theme_key, visibility, channel, status, delta]
+    daily: list[Any] = []
+    for daily_key in rows:
+        daily += [*daily_key, delta]
+    _upsert(ConcernRollup, ["day", "area_key", "theme_key", "visibility", "channel", "status"], daily, len(rows))
+    monthly: Counter[tuple[date, int, int, str]] = Counter()
+    for day, area_key, theme_key, _visibility, _channel, status in rows:
+        month = day.replace(day=1)
+        monthly[(month, area_key, theme_key, status)] += delta
+        monthly[(month, area_key, theme_key, ALL_STATUSES)] += delta
+    changed = [(key, count) for key, count in monthly.items() if count]
+    if changed:
+        parameters: list[Any] = []
+        for month_key, count in changed:
+            parameters += [*month_key, count]
+        _upsert(ConcernMonthRollup, ["month", "area_key", "theme_key", "status"], parameters, len(changed))
+
+
+def _upsert(model: type[models.Model], key_columns: list[str], parameters: list[Any], row_count: int) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join([*key_columns, "count"])
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"] * row_count)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (day, area_key, theme_key, visibility, channel, status, count) "  # noqa: S608
-            f"VALUES {placeholders} "
-            "ON CONFLICT (day, area_key, theme_key, visibility, channel, status) "
-            f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 (names from the models)
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET count = {table}.count + EXCLUDED.count",
             parameters,
         )
 

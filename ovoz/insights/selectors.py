@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Sum
 
-from ovoz.concerns.models import ConcernRollup, Theme
+from ovoz.concerns.models import ALL_STATUSES, ALL_THEMES, ConcernMonthRollup, ConcernRollup, Theme
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
 
@@ -36,20 +38,46 @@ def area_counts(
 ) -> list[AreaCount]:
     """Concerns per area of ``level`` (all visibilities counted), each area including everything inside it.
 
-    Reads the rollups grouped by area; concerns without an area, or above the level, are not placed.
+    Whole months (no dates, or a period from a first to a last day of a month) are read from the
+    monthly rollup, whose size does not grow with the number of concerns; other periods from the
+    daily one. Concerns without an area, or above the level, are not placed.
     """
-    rows = ConcernRollup.objects.exclude(area_key=0)
-    if theme is not None:
-        rows = rows.filter(theme_key=theme.pk)
-    if since is not None:
-        rows = rows.filter(day__gte=since)
-    if until is not None:
-        rows = rows.filter(day__lte=until)
-    if status:
-        rows = rows.filter(status=status)
-    per_area = {row["area_key"]: row["total"] for row in rows.values("area_key").annotate(total=Sum("count"))}
+    per_area = _counts_per_area(theme=theme, since=since, until=until, status=status)
     if not per_area:
         return []
+    return _at_level(per_area, level)
+
+
+def _counts_per_area(*, theme: Theme | None, since: date | None, until: date | None, status: str) -> dict[int, int]:
+    """Concerns per area as placed (any level), read from the coarsest rollup that answers exactly."""
+    theme_key = theme.pk if theme is not None else ALL_THEMES
+    if is_whole_months(since, until):
+        monthly = ConcernMonthRollup.objects.filter(theme_key=theme_key, status=status or ALL_STATUSES)
+        if since is not None:
+            monthly = monthly.filter(month__gte=since)
+        if until is not None:
+            monthly = monthly.filter(month__lte=until)
+        return _totals(monthly.exclude(area_key=0).values("area_key").annotate(total=Sum("count")))
+    daily = ConcernRollup.objects.filter(theme_key=theme_key).exclude(area_key=0)
+    if since is not None:
+        daily = daily.filter(day__gte=since)
+    if until is not None:
+        daily = daily.filter(day__lte=until)
+    if status:
+        daily = daily.filter(status=status)
+    return _totals(daily.values("area_key").annotate(total=Sum("count")))
+
+
+def _totals(rows: Iterable[dict[str, Any]]) -> dict[int, int]:
+    return {row["area_key"]: row["total"] for row in rows if row["total"]}
+
+
+def is_whole_months(since: date | None, until: date | None) -> bool:
+    """Whether a period starts on a first and ends on a last day of a month (open ends count as whole)."""
+    return (since is None or since.day == 1) and (until is None or (until + timedelta(days=1)).day == 1)
+
+
+def _at_level(per_area: dict[int, int], level: AreaKind) -> list[AreaCount]:
     depth = AREA_KIND_DEPTH[level]
     paths = dict(Area.objects.filter(pk__in=list(per_area)).values_list("pk", "path"))
     totals: dict[int, int] = defaultdict(int)

@@ -1,6 +1,7 @@
 """Rollups equal a recount from the concerns, whatever mix of writes came before (DESIGN §7)."""
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -12,7 +13,7 @@ from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
-from ovoz.concerns.models import Concern, ConcernRollup, Theme
+from ovoz.concerns.models import ALL_STATUSES, ALL_THEMES, Concern, ConcernMonthRollup, ConcernRollup, Theme
 from ovoz.places.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,7 @@ OPERATIONS = st.lists(
             st.lists(st.integers(0, 4), max_size=2, unique=True),
             st.sampled_from(list(Visibility)),
             st.sampled_from([Channel.WEB, Channel.API]),
+            st.integers(0, 80),
         ),
         st.tuples(st.just("status"), st.integers(0, 50), st.sampled_from([s for s in Status if s != Status.CLOSED])),
         st.tuples(
@@ -42,29 +44,35 @@ OPERATIONS = st.lists(
 )
 
 
-def recount() -> Counter:
-    counts: Counter = Counter()
+def recount() -> tuple[Counter, Counter]:
+    """Both rollups counted again from the concerns: daily per theme and all themes (-1); monthly
+    also per status and all statuses ("")."""
+    daily: Counter = Counter()
+    monthly: Counter = Counter()
     for concern in Concern.objects.prefetch_related("themes"):
-        for theme_id in [theme.pk for theme in concern.themes.all()] or [0]:
-            key = (
-                timezone.localdate(concern.created_at),
-                concern.area_id or 0,
-                theme_id,
-                concern.visibility,
-                concern.channel,
-                concern.status,
-            )
-            counts[key] += 1
-    return counts
+        day = timezone.localdate(concern.created_at)
+        area, status = concern.area_id or 0, concern.status
+        for theme_id in [*([theme.pk for theme in concern.themes.all()] or [0]), ALL_THEMES]:
+            daily[(day, area, theme_id, concern.visibility, concern.channel, status)] += 1
+            for status_key in (status, ALL_STATUSES):
+                monthly[(day.replace(day=1), area, theme_id, status_key)] += 1
+    return daily, monthly
 
 
-def rollups() -> Counter:
-    return Counter(
+def rollups() -> tuple[Counter, Counter]:
+    daily = Counter(
         {
             (row.day, row.area_key, row.theme_key, row.visibility, row.channel, row.status): row.count
             for row in ConcernRollup.objects.exclude(count=0)
         }
     )
+    monthly = Counter(
+        {
+            (row.month, row.area_key, row.theme_key, row.status): row.count
+            for row in ConcernMonthRollup.objects.exclude(count=0)
+        }
+    )
+    return daily, monthly
 
 
 @settings(
@@ -85,7 +93,7 @@ def test_rollups_equal_a_recount_after_any_mix_of_writes(seeded, operations):
             kind = operation[0]
             try:
                 if kind == "create":
-                    _kind, area, theme_indexes, visibility, channel = operation
+                    _kind, area, theme_indexes, visibility, channel, days_ago = operation
                     concerns.append(
                         services.concern_submit(
                             text="x",
@@ -93,6 +101,7 @@ def test_rollups_equal_a_recount_after_any_mix_of_writes(seeded, operations):
                             area=areas[area],
                             themes=[themes[i] for i in theme_indexes],
                             visibility=visibility,
+                            received_at=timezone.now() - timedelta(days=days_ago),
                         ).concern
                     )
                 elif (concern := pick(operation[1])) is None:

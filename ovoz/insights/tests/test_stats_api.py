@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
@@ -69,3 +72,23 @@ def test_features_carry_a_point_or_the_boundary(client, world):
 def test_an_unknown_theme_or_level_is_a_4xx(client, world):
     assert client.get("/api/v1/stats/areas?theme=weather").status_code == 400
     assert client.get("/api/v1/stats/areas?level=planet").status_code == 422
+
+
+def test_a_concern_with_two_themes_counts_once_on_the_map_and_in_each_theme(client, world):
+    water, prices = Theme.objects.get(slug="water"), Theme.objects.get(slug="prices")
+    samarkand = Area.objects.get(code="UZ-SA")
+    for _ in range(3):
+        services.concern_submit(text="Costly water", channel=Channel.WEB, area=samarkand, themes=[water, prices])
+    assert counts(client)["UZ-SA"] == 5  # 2 + 3, not 2 + 6
+    assert counts(client, "?theme=prices")["UZ-SA"] == 5
+    assert counts(client, "?theme=water") == {"UZ-JI": 5, "UZ-SA": "<5"}
+
+
+def test_whole_months_and_single_days_give_the_same_numbers(client, world):
+    today = timezone.localdate()
+    month_start = today.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    month_end = next_month - timedelta(days=1)
+    whole = counts(client, f"?since={month_start}&until={month_end}&level=country")
+    day = counts(client, f"?since={today}&until={today}&level=country")
+    assert whole == day == {"UZ": 7}
