@@ -264,6 +264,11 @@ else:
 # The address residents use, for links in messages (e.g. https://ovoz.example.org).
 OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 
+# Map background tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png. None by default: a tile server
+# of another organisation learns every visitor's address (DESIGN §5), so a deployment opts in.
+OVOZ_MAP_TILE_URL = os.environ.get("OVOZ_MAP_TILE_URL", "")
+OVOZ_MAP_TILE_ATTRIBUTION = os.environ.get("OVOZ_MAP_TILE_ATTRIBUTION", "")
+
 # Logging: never personal data. Django's request logger would log paths of failed requests only.
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from ovoz.concerns import open311
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
 from ovoz.core.views import public, staff
+from ovoz.insights import views as insight_views
 from ovoz.places.views import staff as area_staff_views
 
 staff_patterns = (
@@ -50,6 +51,7 @@ urlpatterns += i18n_patterns(
     path("report/", concern_views.report_view, name="report"),
     path("follow/", concern_views.follow_view, name="follow"),
     path("concerns/", concern_views.concern_list_view, name="concerns"),
+    path("map/", insight_views.map_view, name="map"),
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     prefix_default_language=True,

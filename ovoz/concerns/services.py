@@ -114,36 +114,40 @@ def _rollup_keys(concern: Concern, theme_ids: Iterable[int] | None = None) -> li
 
 
 def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
-    """Add ``delta`` to each key's daily count, and to the monthly counts, in one statement each:
-    upserts that add on conflict.
+    """Add ``delta`` to each key's daily count, and to the monthly counts."""
+    rollups_add(Counter(dict.fromkeys(keys, delta)))
+
+
+def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> None:
+    """Add counts to the daily rollup and the matching monthly rollup, in upserts that add on conflict.
 
     PostgreSQL and SQLite (3.24+) share this INSERT ... ON CONFLICT ... DO UPDATE syntax; the
-    unique key settles concurrent writers without a read first.
+    unique key settles concurrent writers without a read first. One statement per table for a single
+    concern; bulk paths (``ovoz generate``) pass many keys at once.
     """
-    rows = list(keys)
+    daily = [(key, count) for key, count in daily_counts.items() if count]
+    monthly: Counter[tuple[date, int, int, str]] = Counter()
+    for (day, area_key, theme_key, _visibility, _channel, status), count in daily:
+        month = day.replace(day=1)
+        monthly[(month, area_key, theme_key, status)] += count
+        monthly[(month, area_key, theme_key, ALL_STATUSES)] += count
+    daily_columns = ["day", "area_key", "theme_key", "visibility", "channel", "status"]
+    for start in range(0, len(daily), batch_size):
+        _upsert(ConcernRollup, daily_columns, daily[start : start + batch_size])
+    changed = [(key, count) for key, count in monthly.items() if count]
+    for start in range(0, len(changed), batch_size):
+        _upsert(ConcernMonthRollup, ["month", "area_key", "theme_key", "status"], changed[start : start + batch_size])
+
+
+def _upsert(model: type[models.Model], key_columns: list[str], rows: Sequence[tuple[tuple[Any, ...], int]]) -> None:
     if not rows:
         return
-    daily: list[Any] = []
-    for daily_key in rows:
-        daily += [*daily_key, delta]
-    _upsert(ConcernRollup, ["day", "area_key", "theme_key", "visibility", "channel", "status"], daily, len(rows))
-    monthly: Counter[tuple[date, int, int, str]] = Counter()
-    for day, area_key, theme_key, _visibility, _channel, status in rows:
-        month = day.replace(day=1)
-        monthly[(month, area_key, theme_key, status)] += delta
-        monthly[(month, area_key, theme_key, ALL_STATUSES)] += delta
-    changed = [(key, count) for key, count in monthly.items() if count]
-    if changed:
-        parameters: list[Any] = []
-        for month_key, count in changed:
-            parameters += [*month_key, count]
-        _upsert(ConcernMonthRollup, ["month", "area_key", "theme_key", "status"], parameters, len(changed))
-
-
-def _upsert(model: type[models.Model], key_columns: list[str], parameters: list[Any], row_count: int) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join([*key_columns, "count"])
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"] * row_count)
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"] * len(rows))
+    parameters: list[Any] = []
+    for key, count in rows:
+        parameters += [*key, count]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 (names from the models)

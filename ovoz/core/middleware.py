@@ -1,23 +1,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 
-# Everything Ovoz serves comes from its own origin (DESIGN §5: no third-party origins).
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "style-src 'self'",
-        "script-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy() -> str:
+    """Everything comes from Ovoz's own origin (DESIGN §5), except map tiles where a deployment set a
+    tile server (OVOZ_MAP_TILE_URL)."""
+    image_sources = ["'self'", "data:"]
+    tiles = urlsplit(settings.OVOZ_MAP_TILE_URL.replace("{s}", "tiles"))
+    if tiles.scheme in ("http", "https") and tiles.hostname:
+        host = tiles.netloc if "{s}" not in settings.OVOZ_MAP_TILE_URL else "*." + tiles.netloc.split(".", 1)[1]
+        image_sources.append(f"{tiles.scheme}://{host}")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "img-src " + " ".join(image_sources),
+            "style-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class SecurityHeadersMiddleware:
@@ -25,10 +35,11 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.content_security_policy = content_security_policy()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", self.content_security_policy)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 
 from ovoz.concerns.api import ApiError
 from ovoz.concerns.models import Theme
-from ovoz.insights.selectors import area_counts
+from ovoz.insights.selectors import area_counts, published_point_cells
 from ovoz.places.choices import AreaKind
 
 router = Router(tags=["statistics"])
@@ -30,11 +30,7 @@ class AreaFeatureCollection(Schema):
 def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection: one feature per area with concerns, its boundary or representative
     point as geometry, and ``count`` (concerns of every visibility; under 5 shown as "<5")."""
-    theme = None
-    if filters.theme:
-        theme = Theme.objects.filter(slug=filters.theme).first() if "\x00" not in filters.theme else None
-        if theme is None:
-            raise ApiError(400, _("Unknown theme: %(themes)s.") % {"themes": filters.theme}, "unknown_theme")
+    theme = _theme(filters.theme)
     counts = area_counts(
         level=AreaKind(filters.level),
         theme=theme,
@@ -64,3 +60,37 @@ def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> dict[
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+class PointFilters(Schema):
+    theme: str | None = Field(None, description="Theme slug.")
+    status: Literal["received", "accepted", "prioritised", "in_action", "resolved", "closed"] | None = None
+
+
+@router.get("stats/points", response=AreaFeatureCollection, summary="Published concerns per 1 km cell (GeoJSON)")
+def stats_points(request: HttpRequest, filters: Query[PointFilters]) -> dict[str, Any]:
+    """Published concerns that carry a place, counted per cell of a 0.01° grid (about 1 km): a point is
+    the cell's centre, never where a concern was reported. Restricted and confidential concerns never
+    appear here."""
+    theme = _theme(filters.theme)
+    cells = published_point_cells(theme=theme, status=filters.status or "")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [cell.longitude, cell.latitude]},
+                "properties": {"count": cell.count},
+            }
+            for cell in cells
+        ],
+    }
+
+
+def _theme(slug: str | None) -> Theme | None:
+    if not slug:
+        return None
+    theme = Theme.objects.filter(slug=slug).first() if "\x00" not in slug else None
+    if theme is None:
+        raise ApiError(400, _("Unknown theme: %(themes)s.") % {"themes": slug}, "unknown_theme")
+    return theme

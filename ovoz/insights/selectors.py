@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Sum
 
 from ovoz.concerns.models import ALL_STATUSES, ALL_THEMES, ConcernMonthRollup, ConcernRollup, Theme
+from ovoz.concerns.selectors import PublicFilters, public_concern_list
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
 
@@ -90,3 +91,28 @@ def _at_level(per_area: dict[int, int], level: AreaKind) -> list[AreaCount]:
         (AreaCount(area, totals[area.pk]) for area in areas if totals[area.pk] > 0),
         key=lambda item: (-item.count, item.area.code or "", item.area.pk),
     )
+
+
+# Published points are snapped to a grid of 0.01° (about 1 km) before they leave the server.
+POINT_GRID_DEGREES = 0.01
+
+
+@dataclass(frozen=True)
+class PointCell:
+    latitude: float
+    longitude: float
+    count: int
+
+
+def published_point_cells(*, theme: Theme | None = None, status: str = "") -> list[PointCell]:
+    """Published (public) concerns that carry a point, counted per grid cell; never one exact point."""
+    concerns = public_concern_list(filters=PublicFilters(theme=theme, status=status)).exclude(latitude=None)
+    cells: Counter[tuple[float, float]] = Counter()
+    for latitude, longitude in concerns.exclude(longitude=None).values_list("latitude", "longitude").iterator(chunk_size=2000):
+        if latitude is not None and longitude is not None:
+            cells[(_snap(latitude), _snap(longitude))] += 1
+    return [PointCell(latitude, longitude, count) for (latitude, longitude), count in sorted(cells.items())]
+
+
+def _snap(value: float) -> float:
+    return round(round(value / POINT_GRID_DEGREES) * POINT_GRID_DEGREES, 2)

@@ -1,0 +1,155 @@
+"""Synthetic data at scale for benchmarks: ``ovoz generate --concerns 1000000 --areas 5000``.
+
+Writes through bulk paths (bulk inserts, rollups added in batches), not through the intake services,
+so a million concerns take minutes. The concerns are synthetic: their receipts are random hashes
+that no code can match, and no contact, photo or event is made. Never run it on a real deployment.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from ovoz.concerns.choices import Channel, Status, Visibility
+from ovoz.concerns.models import ALL_THEMES, Concern, Theme
+from ovoz.concerns.services import RollupKey, rollups_add, themes_seed
+from ovoz.places.choices import AreaKind
+from ovoz.places.models import Area
+from ovoz.places.services import areas_seed
+
+BATCH = 5000
+DAYS = 730
+TEXTS = [
+    ("ru", "Воды нет уже третью неделю, дети болеют."),
+    ("uz", "Suv yoʻq, uch haftadan beri bolalar kasal."),
+    ("en", "Electricity is cut every evening in our mahalla."),
+    ("kk", "Су жоқ, үш аптадан бері балалар ауырып жатыр."),
+    ("ky", "Жол бузулуп, балдар мектепке бара албай жатышат."),
+    ("tg", "Нархи орд ду баробар шуд, мардум норозӣ ҳастанд."),
+]
+STATUS_WEIGHTS = [
+    (Status.RECEIVED, 30),
+    (Status.ACCEPTED, 25),
+    (Status.PRIORITISED, 10),
+    (Status.IN_ACTION, 10),
+    (Status.RESOLVED, 15),
+    (Status.CLOSED, 10),
+]
+VISIBILITY_WEIGHTS = [(Visibility.PUBLIC, 70), (Visibility.RESTRICTED, 22), (Visibility.CONFIDENTIAL, 8)]
+CHANNEL_WEIGHTS = [(Channel.WEB, 40), (Channel.SMS, 30), (Channel.TELEGRAM, 25), (Channel.API, 5)]
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    areas: int
+    concerns: int
+
+
+def generate(
+    *, concerns: int, areas: int, seed: int = 1, progress: Callable[[int], None] | None = None
+) -> GenerateResult:
+    """Add ``areas`` synthetic districts (spread over the seeded regions) and ``concerns`` concerns."""
+    if settings.IS_PRODUCTION:
+        raise ImproperlyConfigured("ovoz generate writes synthetic concerns and is refused in production.")
+    rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
+    areas_seed()
+    themes_seed()
+    districts = _districts(areas, rng)
+    theme_ids = list(Theme.objects.values_list("pk", flat=True))
+    # Some places and themes are much busier than others, as in real reports.
+    area_weights = [1 / (rank + 1) ** 0.8 for rank in range(len(districts))]
+    statuses, status_weights = zip(*STATUS_WEIGHTS, strict=True)
+    visibilities, visibility_weights = zip(*VISIBILITY_WEIGHTS, strict=True)
+    channels, channel_weights = zip(*CHANNEL_WEIGHTS, strict=True)
+    now = timezone.now()
+    made = 0
+    with _created_at_as_given():
+        while made < concerns:
+            size = min(BATCH, concerns - made)
+            batch = []
+            for area in rng.choices(districts, weights=area_weights, k=size):
+                created_at = now - timedelta(seconds=rng.uniform(0, DAYS * 86400))
+                language, text = rng.choice(TEXTS)
+                concern = Concern(
+                    receipt_hash=secrets.token_hex(32),
+                    receipt_valid_until=created_at + timedelta(days=365),
+                    text=text,
+                    language=language,
+                    channel=rng.choices(channels, weights=channel_weights)[0],
+                    area=area,
+                    visibility=rng.choices(visibilities, weights=visibility_weights)[0],
+                    reporter_visibility=Visibility.PUBLIC,
+                    status=rng.choices(statuses, weights=status_weights)[0],
+                    created_at=created_at,
+                    updated_at=created_at,
+                )
+                themes = rng.sample(theme_ids, k=rng.choice([1, 1, 1, 2])) if theme_ids else []
+                batch.append((concern, themes))
+            _write_batch(batch)
+            made += size
+            if progress is not None:
+                progress(made)
+    return GenerateResult(areas=len(districts), concerns=made)
+
+
+@transaction.atomic
+def _write_batch(batch: list[tuple[Concern, list[int]]]) -> None:
+    """Insert concerns and their theme links, and add them to the rollups."""
+    created = Concern.objects.bulk_create([concern for concern, _themes in batch])
+    through = Concern.themes.through
+    links = []
+    counts: Counter[RollupKey] = Counter()
+    for concern, (_unsaved, themes) in zip(created, batch, strict=True):
+        links += [through(concern_id=concern.pk, theme_id=theme_id) for theme_id in themes]
+        day = timezone.localdate(concern.created_at)
+        for theme_key in [*(themes or [0]), ALL_THEMES]:
+            counts[(day, concern.area_id or 0, theme_key, concern.visibility, concern.channel, concern.status)] += 1
+    through.objects.bulk_create(links, batch_size=BATCH)
+    rollups_add(counts)
+
+
+def _districts(count: int, rng: random.Random) -> list[Area]:
+    """Synthetic districts spread over the seeded regions, each with a representative point."""
+    regions = list(Area.objects.filter(kind=AreaKind.REGION).exclude(latitude=None))
+    existing = list(Area.objects.filter(kind=AreaKind.DISTRICT, code__startswith="SYN-"))
+    new = []
+    for index in range(len(existing), count):
+        region = regions[index % len(regions)]
+        new.append(
+            Area(
+                parent=region,
+                kind=AreaKind.DISTRICT,
+                code=f"SYN-{index + 1:05d}",
+                name=f"Synthetic district {index + 1}",
+                latitude=max(-90.0, min(90.0, (region.latitude or 0) + rng.uniform(-0.8, 0.8))),
+                longitude=max(-180.0, min(180.0, (region.longitude or 0) + rng.uniform(-0.8, 0.8))),
+                path=region.own_path,
+                depth=region.depth + 1,
+            )
+        )
+    Area.objects.bulk_create(new, batch_size=BATCH)
+    return list(Area.objects.filter(kind=AreaKind.DISTRICT, code__startswith="SYN-").order_by("code")[:count])
+
+
+@contextmanager
+def _created_at_as_given() -> Iterator[None]:
+    """Let bulk inserts keep the synthetic creation times (auto_now_add would replace them with now)."""
+    fields = [Concern._meta.get_field("created_at"), Concern._meta.get_field("updated_at")]
+    saved = [(field.auto_now_add, field.auto_now) for field in fields]
+    for field in fields:
+        field.auto_now_add = field.auto_now = False
+    try:
+        yield
+    finally:
+        for field, (auto_now_add, auto_now) in zip(fields, saved, strict=True):
+            field.auto_now_add, field.auto_now = auto_now_add, auto_now
