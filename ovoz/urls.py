@@ -26,6 +26,8 @@ staff_patterns = (
             name="concern_photo",
         ),
         path("audit/", staff.audit_view, name="audit"),
+        path("dashboard/", insight_views.staff_dashboard_view, name="dashboard"),
+        path("dashboard/<slug:chart>.csv", insight_views.staff_dashboard_csv_view, name="dashboard_csv"),
     ],
     "staff",
 )
@@ -52,6 +54,8 @@ urlpatterns += i18n_patterns(
     path("follow/", concern_views.follow_view, name="follow"),
     path("concerns/", concern_views.concern_list_view, name="concerns"),
     path("map/", insight_views.map_view, name="map"),
+    path("dashboard/", insight_views.dashboard_view, name="dashboard"),
+    path("dashboard/<slug:chart>.csv", insight_views.dashboard_csv_view, name="dashboard_csv"),
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     prefix_default_language=True,

@@ -171,6 +171,8 @@ class Support(models.Model):
 ALL_THEMES = -1
 # Rollup status key that counts every concern once, whatever its status.
 ALL_STATUSES = ""
+# Monthly rollup area key that counts every concern once, wherever it is (0 is "no area given").
+ALL_AREAS = -1
 
 
 class ConcernRollup(models.Model):
@@ -204,8 +206,8 @@ class ConcernRollup(models.Model):
 
 
 class ConcernMonthRollup(models.Model):
-    """Counts per month, area, theme (and ALL_THEMES) and status (and ALL_STATUSES), kept in step with
-    ConcernRollup by the same writes.
+    """Counts per month, area (and ALL_AREAS), theme (and ALL_THEMES) and status (and ALL_STATUSES),
+    kept in step with ConcernRollup by the same writes.
 
     Its size grows with areas × months, not with concerns: maps and dashboards over whole months read
     it, so they cost the same at ten thousand concerns as at a million (bench/map.py).
@@ -223,9 +225,34 @@ class ConcernMonthRollup(models.Model):
                 fields=["theme_key", "status", "month", "area_key"], name="month_rollup_one_row_per_key"
             )
         ]
+        indexes = [models.Index(fields=["area_key", "status", "month"], name="month_rollup_by_area")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} area {self.area_key} theme {self.theme_key}: {self.count}"
+
+
+class ConcernStepRollup(models.Model):
+    """How many days concerns took for each step of their path: per month of the step, the status left
+    (empty: counted from when the concern was received) and the status reached, and whole days (capped
+    at MAX_DAYS). Medians per step come from these counts, never from a scan of the events."""
+
+    MAX_DAYS = 365
+
+    month = models.DateField()
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    days = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "from_status", "to_status", "days"], name="step_rollup_one_row_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.from_status}→{self.to_status} {self.days} d: {self.count}"
 
 
 class ApiPartner(TimeStampedModel):

@@ -30,6 +30,7 @@ from ovoz.concerns.contacts import Contact, contact_seal
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.language import language_detect
 from ovoz.concerns.models import (
+    ALL_AREAS,
     ALL_STATUSES,
     ALL_THEMES,
     MAX_TEXT_LENGTH,
@@ -39,6 +40,7 @@ from ovoz.concerns.models import (
     ConcernEvent,
     ConcernMonthRollup,
     ConcernRollup,
+    ConcernStepRollup,
     Open311Token,
     Support,
     Theme,
@@ -129,8 +131,9 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
     monthly: Counter[tuple[date, int, int, str]] = Counter()
     for (day, area_key, theme_key, _visibility, _channel, status), count in daily:
         month = day.replace(day=1)
-        monthly[(month, area_key, theme_key, status)] += count
-        monthly[(month, area_key, theme_key, ALL_STATUSES)] += count
+        for area in (area_key, ALL_AREAS):
+            monthly[(month, area, theme_key, status)] += count
+            monthly[(month, area, theme_key, ALL_STATUSES)] += count
     daily_columns = ["day", "area_key", "theme_key", "visibility", "channel", "status"]
     for start in range(0, len(daily), batch_size):
         _upsert(ConcernRollup, daily_columns, daily[start : start + batch_size])
@@ -154,6 +157,54 @@ def _upsert(model: type[models.Model], key_columns: list[str], rows: Sequence[tu
             f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET count = {table}.count + EXCLUDED.count",
             parameters,
         )
+
+
+def _steps_count(concern: Concern, *, previous: Status, reached: Status) -> None:
+    """Count how long the step from ``previous`` to ``reached`` took, and for a resolution also the whole
+    path since the concern was received (dashboards show the medians)."""
+    now = timezone.now()
+    entered = (
+        ConcernEvent.objects.filter(concern=concern, kind=EventKind.STATUS, to_status=previous)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    ) or concern.created_at
+    steps: Counter[tuple[date, str, str, int]] = Counter()
+    month = timezone.localdate(now).replace(day=1)
+    steps[(month, previous, reached, min((now - entered).days, ConcernStepRollup.MAX_DAYS))] += 1
+    if reached == Status.RESOLVED:
+        steps[(month, "", reached, min((now - concern.created_at).days, ConcernStepRollup.MAX_DAYS))] += 1
+    steps_add(steps)
+
+
+def steps_add(steps: Counter[tuple[date, str, str, int]], *, batch_size: int = 2000) -> None:
+    """Add step durations (month, status left, status reached, days) to the step rollup."""
+    rows = [(key, count) for key, count in steps.items() if count]
+    for start in range(0, len(rows), batch_size):
+        _upsert(ConcernStepRollup, ["month", "from_status", "to_status", "days"], rows[start : start + batch_size])
+
+
+@transaction.atomic
+def steps_recount() -> int:
+    """Rebuild the step rollup from the status events (after events were re-dated, as the demo does).
+
+    Returns how many steps were counted.
+    """
+    ConcernStepRollup.objects.all().delete()
+    steps: Counter[tuple[date, str, str, int]] = Counter()
+    entered: dict[int, tuple[str, datetime]] = {}
+    created = dict(Concern.objects.values_list("pk", "created_at"))
+    events = ConcernEvent.objects.filter(kind=EventKind.STATUS).order_by("concern_id", "at", "pk")
+    for concern_id, from_status, to_status, at in events.values_list("concern_id", "from_status", "to_status", "at"):
+        _status, since = entered.get(concern_id, (Status.RECEIVED, created[concern_id]))
+        month = timezone.localdate(at).replace(day=1)
+        steps[(month, from_status, to_status, min(max((at - since).days, 0), ConcernStepRollup.MAX_DAYS))] += 1
+        if to_status == Status.RESOLVED:
+            days = min(max((at - created[concern_id]).days, 0), ConcernStepRollup.MAX_DAYS)
+            steps[(month, "", to_status, days)] += 1
+        entered[concern_id] = (to_status, at)
+    steps_add(steps)
+    return sum(steps.values())
 
 
 class _RollupMove:
@@ -481,6 +532,7 @@ def concern_change_status(
     else:
         with _RollupMove(concern):
             previous = concern.status
+            _steps_count(concern, previous=Status(previous), reached=status)
             concern.status = status
             concern.close_reason = close_reason or "" if status == Status.CLOSED else ""
             concern.save(update_fields=["status", "close_reason", "updated_at"])

@@ -24,7 +24,13 @@ from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Channel, CloseReason, EventKind, Status, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, Theme
-from ovoz.concerns.services import concern_change_status, concern_publish, concern_submit, themes_seed
+from ovoz.concerns.services import (
+    concern_change_status,
+    concern_publish,
+    concern_submit,
+    steps_recount,
+    themes_seed,
+)
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
@@ -156,6 +162,8 @@ def demo_concerns_load(*, facilitator: User) -> int:
                 note = entry["note"] if step == Status.ACCEPTED else ""
                 concern_change_status(actor=facilitator, concern=concern, status=step, note=note)
         _spread_over_time(concern, received_at, now, rng)
+    if created:
+        steps_recount()  # the steps were re-dated above: count their durations again
     return created
 
 

@@ -34,3 +34,4 @@ class AuditAction(StrEnum):
     CHANNEL_CREATED = "channel.created"
     CHANNEL_REFUSED = "channel.refused"
     OUTBOUND_FAILED = "channel.outbound_failed"
+    DATA_EXPORTED = "data.exported"

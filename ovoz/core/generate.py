@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ovoz.concerns.choices import Channel, Status, Visibility
-from ovoz.concerns.models import ALL_THEMES, Concern, Theme
-from ovoz.concerns.services import RollupKey, rollups_add, themes_seed
+from ovoz.concerns.models import ALL_THEMES, Concern, ConcernStepRollup, Theme
+from ovoz.concerns.services import RollupKey, rollups_add, steps_add, themes_seed
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
@@ -46,6 +46,8 @@ STATUS_WEIGHTS = [
     (Status.CLOSED, 10),
 ]
 VISIBILITY_WEIGHTS = [(Visibility.PUBLIC, 70), (Visibility.RESTRICTED, 22), (Visibility.CONFIDENTIAL, 8)]
+# The path a concern takes and the mean days each step takes, for synthetic step durations.
+STEP_MEAN_DAYS = [(Status.ACCEPTED, 4), (Status.PRIORITISED, 14), (Status.IN_ACTION, 10), (Status.RESOLVED, 30)]
 CHANNEL_WEIGHTS = [(Channel.WEB, 40), (Channel.SMS, 30), (Channel.TELEGRAM, 25), (Channel.API, 5)]
 
 
@@ -95,7 +97,7 @@ def generate(
                 )
                 themes = rng.sample(theme_ids, k=rng.choice([1, 1, 1, 2])) if theme_ids else []
                 batch.append((concern, themes))
-            _write_batch(batch)
+            _write_batch(batch, rng, now)
             made += size
             if progress is not None:
                 progress(made)
@@ -103,19 +105,37 @@ def generate(
 
 
 @transaction.atomic
-def _write_batch(batch: list[tuple[Concern, list[int]]]) -> None:
-    """Insert concerns and their theme links, and add them to the rollups."""
+def _write_batch(batch: list[tuple[Concern, list[int]]], rng: random.Random, now: datetime) -> None:
+    """Insert concerns and their theme links, and add them to the rollups, with made-up step durations."""
     created = Concern.objects.bulk_create([concern for concern, _themes in batch])
     through = Concern.themes.through
     links = []
     counts: Counter[RollupKey] = Counter()
+    steps: Counter[tuple[date, str, str, int]] = Counter()
     for concern, (_unsaved, themes) in zip(created, batch, strict=True):
         links += [through(concern_id=concern.pk, theme_id=theme_id) for theme_id in themes]
         day = timezone.localdate(concern.created_at)
         for theme_key in [*(themes or [0]), ALL_THEMES]:
             counts[(day, concern.area_id or 0, theme_key, concern.visibility, concern.channel, concern.status)] += 1
+        _steps(concern, steps, rng, now)
     through.objects.bulk_create(links, batch_size=BATCH)
     rollups_add(counts)
+    steps_add(steps)
+
+
+def _steps(concern: Concern, steps: Counter[tuple[date, str, str, int]], rng: random.Random, now: datetime) -> None:
+    path = [status for status, _days in STEP_MEAN_DAYS]
+    if concern.status not in path:
+        return
+    moment, previous = concern.created_at, Status.RECEIVED
+    for status, mean_days in STEP_MEAN_DAYS[: path.index(Status(concern.status)) + 1]:
+        days = min(int(rng.expovariate(1 / mean_days)), ConcernStepRollup.MAX_DAYS)
+        moment = min(now, moment + timedelta(days=days))
+        steps[(timezone.localdate(moment).replace(day=1), previous, status, days)] += 1
+        previous = status
+    if concern.status == Status.RESOLVED:
+        total = min((moment - concern.created_at).days, ConcernStepRollup.MAX_DAYS)
+        steps[(timezone.localdate(moment).replace(day=1), "", Status.RESOLVED, total)] += 1
 
 
 def _districts(count: int, rng: random.Random) -> list[Area]:

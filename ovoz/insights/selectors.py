@@ -58,8 +58,9 @@ def _counts_per_area(*, theme: Theme | None, since: date | None, until: date | N
             monthly = monthly.filter(month__gte=since)
         if until is not None:
             monthly = monthly.filter(month__lte=until)
-        return _totals(monthly.exclude(area_key=0).values("area_key").annotate(total=Sum("count")))
-    daily = ConcernRollup.objects.filter(theme_key=theme_key).exclude(area_key=0)
+        # Keys 0 (no area given) and ALL_AREAS (-1) are not places.
+        return _totals(monthly.filter(area_key__gt=0).values("area_key").annotate(total=Sum("count")))
+    daily = ConcernRollup.objects.filter(theme_key=theme_key, area_key__gt=0)
     if since is not None:
         daily = daily.filter(day__gte=since)
     if until is not None:
@@ -108,7 +109,8 @@ def published_point_cells(*, theme: Theme | None = None, status: str = "") -> li
     """Published (public) concerns that carry a point, counted per grid cell; never one exact point."""
     concerns = public_concern_list(filters=PublicFilters(theme=theme, status=status)).exclude(latitude=None)
     cells: Counter[tuple[float, float]] = Counter()
-    for latitude, longitude in concerns.exclude(longitude=None).values_list("latitude", "longitude").iterator(chunk_size=2000):
+    places = concerns.exclude(longitude=None).values_list("latitude", "longitude")
+    for latitude, longitude in places.iterator(chunk_size=2000):
         if latitude is not None and longitude is not None:
             cells[(_snap(latitude), _snap(longitude))] += 1
     return [PointCell(latitude, longitude, count) for (latitude, longitude), count in sorted(cells.items())]

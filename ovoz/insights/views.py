@@ -1,18 +1,26 @@
-"""The public map: counts per area from the rollups, as a map with JavaScript and a table without."""
+"""The public map and the dashboards: counts from the rollups, as pictures with tables and CSV beside them."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from ovoz.accounts.decorators import staff_required
+from ovoz.accounts.permissions import staff_user
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
+from ovoz.insights.charts import bar_chart, line_chart
+from ovoz.insights.dashboard import Dashboard, public_dashboard, staff_dashboard
 from ovoz.insights.forms import MapFilterForm
-from ovoz.insights.selectors import area_counts
+from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts
 from ovoz.places.choices import AreaKind
+from ovoz.places.models import Area
 
 
 @dataclass(frozen=True)
@@ -74,3 +82,85 @@ def map_view(request: HttpRequest) -> HttpResponse:
             "tile_attribution": settings.OVOZ_MAP_TILE_ATTRIBUTION,
         },
     )
+
+
+# --- Dashboards --------------------------------------------------------------------------------
+
+CSV_CHARTS = ("themes", "areas", "steps", "channels")
+
+
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """The public dashboard: trends by theme, busiest areas, days per step; each chart also as a table and CSV."""
+    return _dashboard_page(request, public_dashboard(), base_template="base.html", csv_base="")
+
+
+def dashboard_csv_view(request: HttpRequest, chart: str) -> HttpResponse:
+    return _dashboard_csv(public_dashboard(), chart)
+
+
+@staff_required
+def staff_dashboard_view(request: HttpRequest) -> HttpResponse:
+    """The same for staff, exact, limited to the areas of their groups, with a view per channel."""
+    dashboard = staff_dashboard(areas=_staff_areas(request))
+    return _dashboard_page(request, dashboard, base_template="staff/base.html", csv_base="")
+
+
+@staff_required
+def staff_dashboard_csv_view(request: HttpRequest, chart: str) -> HttpResponse:
+    user = staff_user(request)
+    audit_record(action=AuditAction.DATA_EXPORTED, actor=user, data={"export": f"dashboard/{chart}"})
+    return _dashboard_csv(staff_dashboard(areas=_staff_areas(request)), chart)
+
+
+def _staff_areas(request: HttpRequest) -> list[Area] | None:
+    user = staff_user(request)
+    if user.role:  # administrators and coordinators see the whole deployment
+        return None
+    return [grant.working_group.area for grant in user.grants.select_related("working_group__area")]
+
+
+def _dashboard_page(request: HttpRequest, dashboard: Dashboard, *, base_template: str, csv_base: str) -> HttpResponse:
+    suppress = 0 if dashboard.is_exact else SUPPRESS_BELOW
+    rows = [
+        {"label": line.label, "values": [_shown(value, suppress) for value in line.values]}
+        for line in dashboard.by_theme
+    ]
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "base_template": base_template,
+            "dashboard": dashboard,
+            "theme_rows": rows,
+            "theme_chart": line_chart(dashboard.months, dashboard.by_theme, suppress_below=suppress),
+            "channel_chart": line_chart(dashboard.months, dashboard.by_channel),
+            "area_chart": bar_chart(dashboard.top_areas),
+            "step_chart": bar_chart(dashboard.steps),
+            "csv_base": csv_base,
+        },
+    )
+
+
+def _shown(value: int, suppress_below: int) -> str:
+    return str(value) if value >= suppress_below else f"<{suppress_below}"
+
+
+def _dashboard_csv(dashboard: Dashboard, chart: str) -> HttpResponse:
+    if chart not in CSV_CHARTS or (chart == "channels" and not dashboard.is_exact):
+        raise Http404
+    suppress = 0 if dashboard.is_exact else SUPPRESS_BELOW
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ovoz-{chart}.csv"'
+    writer = csv.writer(response)
+    if chart in ("themes", "channels"):
+        writer.writerow(["month", "theme" if chart == "themes" else "channel", "concerns"])
+        for line in dashboard.by_theme if chart == "themes" else dashboard.by_channel:
+            for month, value in zip(dashboard.months, line.values, strict=True):
+                writer.writerow([month.strftime("%Y-%m"), line.label, _shown(value, suppress)])
+    elif chart == "areas":
+        writer.writerow(["area", "concerns"])
+        writer.writerows([bar.label, bar.display] for bar in dashboard.top_areas)
+    else:
+        writer.writerow(["step", "median_days"])
+        writer.writerows([bar.label, bar.value if bar.display != "–" else ""] for bar in dashboard.steps)
+    return response

@@ -24,8 +24,9 @@ def rollups_rebuild(apps, schema_editor):
         day = timezone.localdate(created_at)
         for theme_key in [*(themes_by_concern.get(pk) or [0]), -1]:
             daily[(day, area_id or 0, theme_key, visibility, channel, status)] += 1
-            monthly[(day.replace(day=1), area_id or 0, theme_key, status)] += 1
-            monthly[(day.replace(day=1), area_id or 0, theme_key, "")] += 1
+            for area_key in (area_id or 0, -1):  # -1: all areas
+                monthly[(day.replace(day=1), area_key, theme_key, status)] += 1
+                monthly[(day.replace(day=1), area_key, theme_key, "")] += 1
     ConcernRollup.objects.all().delete()
     ConcernRollup.objects.bulk_create(
         (

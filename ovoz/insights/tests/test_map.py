@@ -51,11 +51,17 @@ def test_the_table_shows_counts_per_region_with_small_counts_suppressed(client, 
 
 
 def test_the_table_sorts_by_name_and_filters_by_theme_level_and_period(client, world):
-    assert table(client.get("/en/map/?sort=name").content.decode()) == [("Jizzakh Region", "6"), ("Osh Region", "&lt;5")]
+    assert table(client.get("/en/map/?sort=name").content.decode()) == [
+        ("Jizzakh Region", "6"),
+        ("Osh Region", "&lt;5"),
+    ]
     assert table(client.get("/en/map/?theme=prices").content.decode()) == [("Osh Region", "&lt;5")]
     assert table(client.get("/en/map/?level=district").content.decode()) == [("Zomin district", "6")]
     assert table(client.get("/en/map/?period=3&status=resolved").content.decode()) == []
-    assert table(client.get("/en/map/?theme=no-such-theme").content.decode()) == [("Jizzakh Region", "6"), ("Osh Region", "&lt;5")]
+    assert table(client.get("/en/map/?theme=no-such-theme").content.decode()) == [
+        ("Jizzakh Region", "6"),
+        ("Osh Region", "&lt;5"),
+    ]
 
 
 def test_the_map_page_is_translated(client, world):

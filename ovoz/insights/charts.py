@@ -1,0 +1,102 @@
+"""Server-drawn SVG charts: coordinates computed here, markup escaped by the templates.
+
+Each chart is drawn next to a table of the same numbers and a CSV link, so nothing depends on seeing
+the picture or on JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.formats import date_format
+
+from ovoz.insights.dashboard import Bar, Series
+
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 44, 28, 12
+# Colour-blind-safe palette (Okabe–Ito), one per line.
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    colour: str
+    points: str  # "x,y x,y …" for <polyline>
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    lines: list[Line]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    plot_left: int
+    plot_bottom: int
+
+
+@dataclass(frozen=True)
+class BarShape:
+    label: str
+    display: str
+    y: float
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[BarShape]
+    label_width: int
+    bar_height: int
+
+
+def line_chart(months: list[date], series: list[Series], *, suppress_below: int = 0) -> LineChart:
+    """Lines over months; in public, values under ``suppress_below`` are drawn as 0 (the table says "<5")."""
+
+    def shown(value: int) -> int:
+        return value if value >= suppress_below else 0
+
+    top = max([shown(value) for line in series for value in line.values] + [1])
+    plot_width, plot_height = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
+    step = plot_width / max(len(months) - 1, 1)
+
+    def y(value: int) -> float:
+        return round(TOP + plot_height * (1 - shown(value) / top), 1)
+
+    def points(values: list[int]) -> str:
+        return " ".join(f"{round(LEFT + position * step, 1)},{y(value)}" for position, value in enumerate(values))
+
+    lines = [
+        Line(label=line.label, colour=COLOURS[index % len(COLOURS)], points=points(line.values))
+        for index, line in enumerate(series)
+    ]
+    x_ticks = [
+        Tick(round(LEFT + position * step, 1), date_format(month, "M"))
+        for position, month in enumerate(months)
+        if position % 2 == 0 or len(months) <= 6
+    ]
+    y_ticks = [
+        Tick(round(TOP + plot_height * (1 - fraction), 1), str(round(top * fraction))) for fraction in (0, 0.5, 1)
+    ]
+    return LineChart(WIDTH, HEIGHT, lines, x_ticks, y_ticks, LEFT, HEIGHT - BOTTOM)
+
+
+def bar_chart(bars: list[Bar]) -> BarChart:
+    """Horizontal bars, longest first as given, each labelled with what the reader may see."""
+    label_width, bar_height = 220, 22
+    top = max([bar.value for bar in bars] + [1])
+    room = WIDTH - label_width - 140
+    shapes = [
+        BarShape(bar.label, bar.display, index * (bar_height + 6), round(room * bar.value / top, 1))
+        for index, bar in enumerate(bars)
+    ]
+    return BarChart(WIDTH, max(len(bars), 1) * (bar_height + 6), shapes, label_width, bar_height)

@@ -1,0 +1,178 @@
+"""What the dashboards show, read from the rollups only (DESIGN §7): never a scan of the concerns.
+
+Public numbers count every visibility and show counts under 5 as "<5"; staff numbers are exact and,
+for users with per-group grants, limited to the areas of their groups.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from ovoz.concerns.choices import Channel, Status
+from ovoz.concerns.models import (
+    ALL_AREAS,
+    ALL_STATUSES,
+    ALL_THEMES,
+    ConcernMonthRollup,
+    ConcernRollup,
+    ConcernStepRollup,
+    Theme,
+)
+from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts
+from ovoz.places.choices import AreaKind
+from ovoz.places.models import Area
+
+MONTHS = 12
+TOP_THEMES = 5
+TOP_AREAS = 10
+# The path a concern takes, step by step; the last line is the whole way from received to resolved.
+STEPS = [
+    (Status.RECEIVED, Status.ACCEPTED),
+    (Status.ACCEPTED, Status.PRIORITISED),
+    (Status.PRIORITISED, Status.IN_ACTION),
+    (Status.IN_ACTION, Status.RESOLVED),
+    ("", Status.RESOLVED),
+]
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: list[int]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    display: str  # what a reader sees: the number, "<5", or a median in days
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    months: list[date]
+    by_theme: list[Series]
+    top_areas: list[Bar]
+    steps: list[Bar]
+    by_channel: list[Series]
+    is_exact: bool
+
+
+def last_months(count: int = MONTHS) -> list[date]:
+    """The first days of the last ``count`` months, oldest first, this month included."""
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1
+    return [date((index - back) // 12, (index - back) % 12 + 1, 1) for back in range(count - 1, -1, -1)]
+
+
+def public_dashboard() -> Dashboard:
+    """The public picture: every visibility counted, small counts suppressed."""
+    months = last_months()
+    rows = ConcernMonthRollup.objects.filter(area_key=ALL_AREAS, status=ALL_STATUSES, month__gte=months[0]).exclude(
+        theme_key=ALL_THEMES
+    )
+    by_theme = _theme_series(months, rows.values_list("month", "theme_key").annotate(total=Sum("count")))
+    top = area_counts(level=AreaKind.REGION, since=months[0])[:TOP_AREAS]
+    # A bar's length must not tell what "<5" hides.
+    top_areas = [
+        Bar(str(item.area), item.count if item.count >= SUPPRESS_BELOW else 0, str(item.public_count)) for item in top
+    ]
+    return Dashboard(months, by_theme, top_areas, step_medians(since=months[0]), [], is_exact=False)
+
+
+def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
+    """Exact numbers for staff: everything for deployment-wide roles (``areas`` None), else the areas of
+    their groups only, with a view per channel."""
+    months = last_months()
+    monthly = ConcernMonthRollup.objects.filter(status=ALL_STATUSES, month__gte=months[0])
+    daily = ConcernRollup.objects.filter(theme_key=ALL_THEMES, day__gte=months[0])
+    if areas is None:
+        monthly = monthly.filter(area_key=ALL_AREAS)
+        top = area_counts(level=AreaKind.REGION, since=months[0])[:TOP_AREAS]
+    else:
+        area_ids = _area_ids_within(areas)
+        monthly = monthly.filter(area_key__in=area_ids)
+        daily = daily.filter(area_key__in=area_ids)
+        top = [item for item in area_counts(level=AreaKind.DISTRICT, since=months[0]) if item.area.pk in area_ids]
+        top += [item for item in area_counts(level=AreaKind.REGION, since=months[0]) if item.area.pk in area_ids]
+        top = sorted(top, key=lambda item: -item.count)[:TOP_AREAS]
+    by_theme = _theme_series(
+        months, monthly.exclude(theme_key=ALL_THEMES).values_list("month", "theme_key").annotate(total=Sum("count"))
+    )
+    top_areas = [Bar(str(item.area), item.count, str(item.count)) for item in top]
+    per_channel: dict[str, Counter[date]] = defaultdict(Counter)
+    for day, channel, total in daily.values_list("day", "channel").annotate(total=Sum("count")):
+        per_channel[channel][day.replace(day=1)] += total
+    labels = dict(Channel.choices)
+    by_channel = [
+        Series(str(labels.get(channel, channel)), [per_channel[channel][month] for month in months])
+        for channel in sorted(per_channel, key=lambda key: -sum(per_channel[key].values()))
+    ]
+    return Dashboard(months, by_theme, top_areas, step_medians(since=months[0], exact=True), by_channel, True)
+
+
+def step_medians(*, since: date, exact: bool = False) -> list[Bar]:
+    """Median whole days per step of the path since ``since``; in public, a step taken by fewer than 5
+    concerns shows no median."""
+    histograms: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
+    rows = ConcernStepRollup.objects.filter(month__gte=since)
+    for from_status, to_status, days, total in rows.values_list("from_status", "to_status", "days").annotate(
+        total=Sum("count")
+    ):
+        histograms[(from_status, to_status)][days] += total
+    labels = dict(Status.choices)
+    bars = []
+    for from_status, to_status in STEPS:
+        histogram = histograms[(from_status, to_status)]
+        count = sum(histogram.values())
+        if from_status:
+            label = _("%(from)s → %(to)s") % {"from": capfirst(labels[from_status]), "to": labels[to_status]}
+        else:
+            label = _("%(from)s → %(to)s, the whole way") % {
+                "from": capfirst(labels[Status.RECEIVED]),
+                "to": labels[to_status],
+            }
+        if count == 0 or (count < SUPPRESS_BELOW and not exact):
+            bars.append(Bar(label, 0, "–"))
+            continue
+        median = _median(histogram, count)
+        bars.append(Bar(label, median, _("%(days)s days (%(count)s concerns)") % {"days": median, "count": count}))
+    return bars
+
+
+def _median(histogram: Counter[int], count: int) -> int:
+    """The median of counted whole days (the lower middle for an even count)."""
+    middle, seen = (count + 1) // 2, 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        if seen >= middle:
+            return days
+    return 0
+
+
+def _theme_series(months: list[date], rows: object) -> list[Series]:
+    """The busiest themes month by month; the rest as one line, and concerns without a theme with it."""
+    per_theme: dict[int, Counter[date]] = defaultdict(Counter)
+    for month, theme_key, total in rows:  # type: ignore[attr-defined]
+        per_theme[theme_key][month] += total
+    ranked = sorted((key for key in per_theme if key > 0), key=lambda key: (-sum(per_theme[key].values()), key))
+    shown, rest = ranked[:TOP_THEMES], ranked[TOP_THEMES:] + ([0] if 0 in per_theme else [])
+    names = {theme.pk: theme.label for theme in Theme.objects.filter(pk__in=shown)}
+    series = [Series(names.get(key, str(key)), [per_theme[key][month] for month in months]) for key in shown]
+    if rest:
+        series.append(Series(_("Other themes"), [sum(per_theme[key][month] for key in rest) for month in months]))
+    return series
+
+
+def _area_ids_within(areas: list[Area]) -> set[int]:
+    scope = Q(pk__in=[])
+    for area in areas:
+        scope |= Q(pk=area.pk) | Q(path__startswith=area.own_path)
+    return set(Area.objects.filter(scope).values_list("pk", flat=True))

@@ -1,0 +1,150 @@
+"""Dashboards: server-drawn charts with tables and CSV, public numbers suppressed, staff numbers scoped."""
+
+import csv
+import gzip
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ovoz.accounts.choices import DeploymentRole, GrantRole
+from ovoz.accounts.services import grant_set
+from ovoz.accounts.tests.conftest import sign_in
+from ovoz.accounts.tests.factories import UserFactory
+from ovoz.concerns import services
+from ovoz.concerns.choices import Channel, Status, Visibility
+from ovoz.concerns.models import Concern, ConcernEvent, ConcernStepRollup, Theme
+from ovoz.concerns.services import steps_recount, themes_seed
+from ovoz.core.models import AuditEntry
+from ovoz.groups.models import WorkingGroup
+from ovoz.places.models import Area
+from ovoz.places.services import areas_seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    areas_seed()
+    themes_seed()
+    jizzakh, osh = Area.objects.get(code="UZ-JI"), Area.objects.get(code="KG-O")
+    water, prices = Theme.objects.get(slug="water"), Theme.objects.get(slug="prices")
+    facilitator = UserFactory(username="facilitator")
+    for index in range(7):
+        concern = services.concern_submit(
+            text="No water in the village",
+            channel=Channel.SMS if index % 2 else Channel.WEB,
+            area=jizzakh,
+            themes=[water],
+        ).concern
+        if index < 6:  # six accepted after about 3 days, five of them resolved
+            Concern.objects.filter(pk=concern.pk).update(created_at=timezone.now() - timedelta(days=3, hours=1))
+            concern.refresh_from_db()
+            services.concern_change_status(actor=facilitator, concern=concern, status=Status.ACCEPTED)
+        if index < 5:
+            for status in (Status.PRIORITISED, Status.IN_ACTION, Status.RESOLVED):
+                services.concern_change_status(actor=facilitator, concern=concern, status=status)
+    for visibility in (Visibility.RESTRICTED, Visibility.CONFIDENTIAL):
+        services.concern_submit(text="Secret", channel=Channel.WEB, area=osh, themes=[prices], visibility=visibility)
+    return {"jizzakh": jizzakh, "osh": osh, "facilitator": facilitator}
+
+
+def rows(html: str, caption_start: str) -> list[list[str]]:
+    table = re.search(r"<table class=\"data\"><caption>" + re.escape(caption_start) + r".*?</table>", html, re.S).group(
+        0
+    )
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    ]
+
+
+def test_the_public_dashboard_counts_everything_suppresses_small_numbers_and_shows_no_text(client, world):
+    html = client.get("/en/dashboard/").content.decode()
+    assert rows(html, "Concerns per area") == [["Jizzakh Region", "7"], ["Osh Region", "&lt;5"]]
+    themes = {row[0]: row[1:] for row in rows(html, "Concerns received per month")}
+    assert themes["Water"][-1] == "7" and themes["Prices and cost of living"][-1] == "&lt;5"
+    steps = dict(rows(html, "Median days per step"))
+    assert steps["Received → accepted"] == "3 days (6 concerns)"
+    assert steps["Accepted → prioritised"] == "0 days (5 concerns)"
+    assert steps["Received → resolved, the whole way"] == "3 days (5 concerns)"
+    assert "No water" not in html and "Secret" not in html
+    assert html.count("<svg viewBox") >= 3 and 'role="img"' in html
+
+
+def test_a_step_taken_by_fewer_than_5_concerns_shows_no_median_in_public(client, world):
+    concern = Concern.objects.filter(status=Status.ACCEPTED).first()
+    Concern.objects.exclude(pk=concern.pk).filter(status=Status.RESOLVED).delete()
+    steps_recount()
+    steps = dict(rows(client.get("/en/dashboard/").content.decode(), "Median days per step"))
+    assert steps["Accepted → prioritised"] == "–"
+
+
+def test_csv_downloads_hold_the_numbers_of_the_tables(client, world):
+    html = client.get("/en/dashboard/").content.decode()
+    response = client.get("/en/dashboard/areas.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert list(csv.reader(io.StringIO(response.content.decode()))) == [
+        ["area", "concerns"],
+        ["Jizzakh Region", "7"],
+        ["Osh Region", "<5"],
+    ]
+    themes = list(csv.DictReader(io.StringIO(client.get("/en/dashboard/themes.csv").content.decode())))
+    this_month = timezone.localdate().strftime("%Y-%m")
+    assert {"month": this_month, "theme": "Water", "concerns": "7"} in themes
+    table_water = {row[0]: row[1:] for row in rows(html, "Concerns received per month")}["Water"]
+    assert [row["concerns"] for row in themes if row["theme"] == "Water"] == [
+        value.replace("&lt;", "<") for value in table_water
+    ]
+    steps = list(csv.DictReader(io.StringIO(client.get("/en/dashboard/steps.csv").content.decode())))
+    assert steps[0] == {"step": "Received → accepted", "median_days": "3"}
+    assert client.get("/en/dashboard/channels.csv").status_code == 404  # staff only
+    assert client.get("/en/dashboard/nothing.csv").status_code == 404
+
+
+def test_counting_steps_as_they_happen_equals_a_recount_from_the_events(world):
+    counted = sorted(
+        ConcernStepRollup.objects.filter(count__gt=0).values_list("from_status", "to_status", "days", "count")
+    )
+    assert steps_recount() == sum(row[3] for row in counted)
+    assert sorted(ConcernStepRollup.objects.values_list("from_status", "to_status", "days", "count")) == counted
+    assert ConcernEvent.objects.filter(kind="status").count() == 6 + 5 * 3
+
+
+def test_the_staff_dashboard_is_exact_and_limited_to_the_users_areas(world):
+    group = WorkingGroup.objects.create(name="Osh group", slug="osh", area=world["osh"])
+    member = UserFactory(username="member", role=DeploymentRole.NONE)
+    grant_set(actor=None, user=member, working_group=group, role=GrantRole.FACILITATOR)
+    client = Client()
+    sign_in(client, member)
+    html = client.get("/staff/dashboard/").content.decode()
+    assert rows(html, "Concerns per area") == [["Osh Region", "2"]]
+    assert "Jizzakh" not in html
+    admin = Client()
+    sign_in(admin, UserFactory(username="admin", role=DeploymentRole.ADMINISTRATOR))
+    html = admin.get("/staff/dashboard/").content.decode()
+    assert rows(html, "Concerns per area") == [["Jizzakh Region", "7"], ["Osh Region", "2"]]
+    channels = {row[0]: row[-1] for row in rows(html, "Concerns received per month, by channel")}
+    assert channels == {"web form": "6", "SMS": "3"}
+    response = admin.get("/staff/dashboard/channels.csv")
+    assert response.status_code == 200 and "SMS" in response.content.decode()
+    assert AuditEntry.objects.filter(action="data.exported", data__export="dashboard/channels").count() == 1
+
+
+def test_the_staff_dashboard_needs_a_signed_in_staff_user(client, world):
+    assert client.get("/staff/dashboard/").status_code == 302
+    assert client.get("/staff/dashboard/themes.csv").status_code == 302
+
+
+def test_the_dashboard_weighs_under_100_kb_and_needs_no_script(client, world):
+    html = client.get("/en/dashboard/").content.decode()
+    assert "<script" not in html
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    total = len(gzip.compress(html.encode()))
+    for url in assets:
+        response = client.get(url)
+        total += len(gzip.compress(b"".join(response.streaming_content)))
+    assert total < 100 * 1024, total
