@@ -38,7 +38,7 @@ django.setup()
 from django.test import Client
 from django.utils import timezone
 urls, repeat = json.loads(sys.argv[1]), int(sys.argv[2])
-client = Client()
+client = Client(HTTP_HOST="localhost")
 results = {}
 for url in urls:
     for _ in range(2):
