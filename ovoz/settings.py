@@ -268,6 +268,8 @@ OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", "http://localhost:8000").rst
 # of another organisation learns every visitor's address (DESIGN §5), so a deployment opts in.
 OVOZ_MAP_TILE_URL = os.environ.get("OVOZ_MAP_TILE_URL", "")
 OVOZ_MAP_TILE_ATTRIBUTION = os.environ.get("OVOZ_MAP_TILE_ATTRIBUTION", "")
+# The licence of the open data exports (docs/data.md), as an SPDX identifier or a URL.
+OVOZ_DATA_LICENCE = os.environ.get("OVOZ_DATA_LICENCE", "CC-BY-4.0")
 
 # Logging: never personal data. Django's request logger would log paths of failed requests only.
 LOGGING = {

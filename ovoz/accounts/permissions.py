@@ -28,6 +28,11 @@ def can_read_audit_log(user: Any) -> bool:
     return can_administer(user)
 
 
+def can_export_restricted(user: Any) -> bool:
+    """Exports with restricted concerns' original text: deployment-wide roles only (each is audited)."""
+    return isinstance(user, User) and (user.is_administrator or user.is_coordinator)
+
+
 def staff_user(request: HttpRequest) -> User:
     """The signed-in staff user of a request that a staff view already admitted."""
     if not isinstance(request.user, User):

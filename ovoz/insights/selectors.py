@@ -112,9 +112,10 @@ def published_point_cells(*, theme: Theme | None = None, status: str = "") -> li
     places = concerns.exclude(longitude=None).values_list("latitude", "longitude")
     for latitude, longitude in places.iterator(chunk_size=2000):
         if latitude is not None and longitude is not None:
-            cells[(_snap(latitude), _snap(longitude))] += 1
+            cells[(snap_to_grid(latitude), snap_to_grid(longitude))] += 1
     return [PointCell(latitude, longitude, count) for (latitude, longitude), count in sorted(cells.items())]
 
 
-def _snap(value: float) -> float:
+def snap_to_grid(value: float) -> float:
+    """A coordinate moved to the 0.01° grid (about 1 km)."""
     return round(round(value / POINT_GRID_DEGREES) * POINT_GRID_DEGREES, 2)

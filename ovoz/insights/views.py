@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import get_language
 
 from ovoz.accounts.decorators import staff_required
-from ovoz.accounts.permissions import staff_user
+from ovoz.accounts.permissions import can_export_restricted, staff_user
+from ovoz.concerns.choices import Visibility
+from ovoz.concerns.selectors import staff_concern_list
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
+from ovoz.insights import exports
 from ovoz.insights.charts import bar_chart, line_chart
 from ovoz.insights.dashboard import Dashboard, public_dashboard, staff_dashboard
 from ovoz.insights.forms import MapFilterForm
@@ -163,4 +169,70 @@ def _dashboard_csv(dashboard: Dashboard, chart: str) -> HttpResponse:
     else:
         writer.writerow(["step", "median_days"])
         writer.writerows([bar.label, bar.value if bar.display != "–" else ""] for bar in dashboard.steps)
+    return response
+
+
+# --- Open data ---------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "geojson", "xlsx")
+
+
+def data_view(request: HttpRequest) -> HttpResponse:
+    """What can be downloaded, under which licence, and where the columns are described."""
+    return render(request, "insights/data.html", {"licence": settings.OVOZ_DATA_LICENCE, "formats": EXPORT_FORMATS})
+
+
+def export_concerns_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Published concerns: redacted text, day, area, themes, status, a point on the 1 km grid."""
+    rows = exports.concern_rows(exports.published_concerns())
+    return _export(request, fmt, "concerns", exports.CONCERN_COLUMNS, rows, exports.concern_geometry)
+
+
+def export_areas_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Concerns per region (or ``?level=district``), every visibility counted, under 5 as "<5"."""
+    level = AreaKind.DISTRICT if request.GET.get("level") == AreaKind.DISTRICT else AreaKind.REGION
+    rows = exports.area_rows(level=level)
+    return _export(request, fmt, f"{level}s", exports.AREA_COLUMNS, rows, exports.area_geometry)
+
+
+@staff_required(permission=can_export_restricted)
+def staff_export_concerns_view(request: HttpRequest) -> HttpResponseBase:
+    """Public and restricted concerns with their original text, for coordinators; never contacts or
+    confidential text. Every export is in the audit log."""
+    user = staff_user(request)
+    concerns = staff_concern_list(user=user).exclude(visibility=Visibility.CONFIDENTIAL).order_by("pk")
+    audit_record(action=AuditAction.DATA_EXPORTED, actor=user, data={"export": "concerns", "rows": concerns.count()})
+    lines = exports.csv_lines(exports.STAFF_CONCERN_COLUMNS, exports.staff_concern_rows(concerns), with_hxl=False)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ovoz-concerns-restricted.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _export(
+    request: HttpRequest,
+    fmt: str,
+    name: str,
+    columns: list[exports.Column],
+    rows: Iterable[dict[str, Any]],
+    geometry_of: Callable[[dict[str, Any]], dict[str, Any] | None],
+) -> HttpResponseBase:
+    response: HttpResponseBase
+    if fmt == "csv":
+        with_hxl = request.GET.get("hxl") == "1"
+        response = StreamingHttpResponse(
+            exports.csv_lines(columns, rows, with_hxl=with_hxl), content_type="text/csv; charset=utf-8"
+        )
+    elif fmt == "geojson":
+        response = StreamingHttpResponse(
+            exports.geojson_chunks(columns, rows, geometry_of=geometry_of), content_type="application/geo+json"
+        )
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.xlsx_bytes(columns, rows, sheet=name),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="ovoz-{name}.{fmt}"'
     return response

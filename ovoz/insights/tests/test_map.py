@@ -131,5 +131,8 @@ def test_the_map_in_a_browser(live_server, chromium, javascript):
         assert re.search(r"(Jizzakh Region: 6|Osh Region: <5)", page.locator(".leaflet-tooltip").inner_text())
     else:
         assert page.locator("#map").is_hidden()
+    page.goto(f"{live_server.url}/en/dashboard/")
+    assert page.get_by_role("img", name="Concerns received per month, by theme").is_visible()
+    assert page.get_by_role("img", name="Median days per step").is_visible()
     assert all(url.startswith(live_server.url) for url in requested)  # no tile server, no CDN
     context.close()
