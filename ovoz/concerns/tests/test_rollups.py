@@ -13,7 +13,7 @@ from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
-from ovoz.concerns.models import ALL_STATUSES, ALL_THEMES, Concern, ConcernMonthRollup, ConcernRollup, Theme
+from ovoz.concerns.models import ALL_AREAS, ALL_STATUSES, ALL_THEMES, Concern, ConcernMonthRollup, ConcernRollup, Theme
 from ovoz.places.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ OPERATIONS = st.lists(
 
 def recount() -> tuple[Counter, Counter]:
     """Both rollups counted again from the concerns: daily per theme and all themes (-1); monthly
-    also per status and all statuses ("")."""
+    also per status and all statuses (""), and per area and all areas (-1)."""
     daily: Counter = Counter()
     monthly: Counter = Counter()
     for concern in Concern.objects.prefetch_related("themes"):
@@ -55,7 +55,8 @@ def recount() -> tuple[Counter, Counter]:
         for theme_id in [*([theme.pk for theme in concern.themes.all()] or [0]), ALL_THEMES]:
             daily[(day, area, theme_id, concern.visibility, concern.channel, status)] += 1
             for status_key in (status, ALL_STATUSES):
-                monthly[(day.replace(day=1), area, theme_id, status_key)] += 1
+                for area_key in (area, ALL_AREAS):
+                    monthly[(day.replace(day=1), area_key, theme_id, status_key)] += 1
     return daily, monthly
 
 
