@@ -75,6 +75,9 @@ def generate(
     channels, channel_weights = zip(*CHANNEL_WEIGHTS, strict=True)
     now = timezone.now()
     made = 0
+    # Counted for all batches and added once at the end: far fewer upserts than batch by batch.
+    counts: Counter[RollupKey] = Counter()
+    steps: Counter[tuple[date, str, str, int]] = Counter()
     with _created_at_as_given():
         while made < concerns:
             size = min(BATCH, concerns - made)
@@ -97,21 +100,28 @@ def generate(
                 )
                 themes = rng.sample(theme_ids, k=rng.choice([1, 1, 1, 2])) if theme_ids else []
                 batch.append((concern, themes))
-            _write_batch(batch, rng, now)
+            _write_batch(batch, rng, now, counts, steps)
             made += size
             if progress is not None:
                 progress(made)
+    with transaction.atomic():
+        rollups_add(counts)
+        steps_add(steps)
     return GenerateResult(areas=len(districts), concerns=made)
 
 
 @transaction.atomic
-def _write_batch(batch: list[tuple[Concern, list[int]]], rng: random.Random, now: datetime) -> None:
-    """Insert concerns and their theme links, and add them to the rollups, with made-up step durations."""
+def _write_batch(
+    batch: list[tuple[Concern, list[int]]],
+    rng: random.Random,
+    now: datetime,
+    counts: Counter[RollupKey],
+    steps: Counter[tuple[date, str, str, int]],
+) -> None:
+    """Insert concerns and their theme links; count them for the rollups, with made-up step durations."""
     created = Concern.objects.bulk_create([concern for concern, _themes in batch])
     through = Concern.themes.through
     links = []
-    counts: Counter[RollupKey] = Counter()
-    steps: Counter[tuple[date, str, str, int]] = Counter()
     for concern, (_unsaved, themes) in zip(created, batch, strict=True):
         links += [through(concern_id=concern.pk, theme_id=theme_id) for theme_id in themes]
         day = timezone.localdate(concern.created_at)
@@ -119,8 +129,6 @@ def _write_batch(batch: list[tuple[Concern, list[int]]], rng: random.Random, now
             counts[(day, concern.area_id or 0, theme_key, concern.visibility, concern.channel, concern.status)] += 1
         _steps(concern, steps, rng, now)
     through.objects.bulk_create(links, batch_size=BATCH)
-    rollups_add(counts)
-    steps_add(steps)
 
 
 def _steps(concern: Concern, steps: Counter[tuple[date, str, str, int]], rng: random.Random, now: datetime) -> None:
