@@ -1,22 +1,27 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ovoz.accounts.choices import GrantRole
 from ovoz.core.models import TimeStampedModel
 
 
 class WorkingGroup(TimeStampedModel):
-    """A community security working group for an area.
+    """A community security working group for an area (of any level: region, district or community).
 
-    The foundation needs it so staff grants can name a group; members, meetings, prioritisation
-    and public pages are built on it by the working-groups issue.
+    Its members are staff users with a ``accounts.Grant`` in it; the concerns it works on are those
+    of its area and every area inside it.
     """
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     area = models.ForeignKey(
         "places.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="working_groups"
+    )
+    description = models.TextField(
+        _("description"), blank=True, max_length=2000, help_text=_("Shown on the group's public page.")
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -27,3 +32,69 @@ class WorkingGroup(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Institution(TimeStampedModel):
+    """An institution of an area that members speak for and that owns actions.
+
+    For example the district khokimiyat, the district police department, a mahalla committee or the
+    water utility. One name, as the institution calls itself.
+    """
+
+    area = models.ForeignKey(
+        "places.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="institutions"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="institution_unique_name_per_area")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invitation(TimeStampedModel):
+    """An invitation by e-mail to join a group: a single-use link that expires.
+
+    Only a keyed hash of the link's token is stored; the link itself is sent once.
+    """
+
+    working_group = models.ForeignKey(
+        WorkingGroup, verbose_name=_("working group"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=32, choices=GrantRole.choices)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.working_group} · {self.get_role_display()}"

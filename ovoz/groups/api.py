@@ -1,0 +1,78 @@
+"""Public API of working groups: ``/api/v1/groups`` and what each group has made public."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from ovoz.concerns.api import ApiError, AreaRef, ErrorOut
+from ovoz.core.pagination import Pagination
+from ovoz.groups import selectors
+from ovoz.groups.models import WorkingGroup
+
+router = Router(tags=["working groups"])
+
+
+def _group(slug: str) -> WorkingGroup:
+    try:
+        return selectors.public_group_get(slug=slug)
+    except Http404:
+        raise ApiError(404, _("There is no working group with this slug."), "not_found") from None
+
+
+class GroupOut(Schema):
+    slug: str
+    name: str
+    area: AreaRef
+
+
+class NamedMemberOut(Schema):
+    name: str
+    role: str
+    institution: str
+
+
+class MemberCountOut(Schema):
+    role: str
+    institution: str
+    count: int
+
+
+class GroupDetailOut(Schema):
+    slug: str
+    name: str
+    description: str
+    area: AreaRef
+    member_count: int
+    members: list[NamedMemberOut]
+    member_counts: list[MemberCountOut]
+
+
+@router.get("groups", response=list[GroupOut], summary="List working groups")
+@paginate(Pagination)
+def list_groups(request: HttpRequest) -> object:
+    """Active working groups, by name; each group's ``slug`` opens its details."""
+    return selectors.public_group_list()
+
+
+@router.get("groups/{slug}", response={200: GroupDetailOut, 404: ErrorOut}, summary="A working group")
+def get_group(request: HttpRequest, slug: str) -> object:
+    """A group with its members by role and institution. Members who chose to be named appear with
+    their name; the others only as counts by role and institution. No contacts, ever."""
+    group = _group(slug)
+    members = selectors.public_members(group=group)
+    return {
+        "slug": group.slug,
+        "name": group.name,
+        "description": group.description,
+        "area": group.area,
+        "member_count": members.total,
+        "members": [
+            {"name": member.name, "role": member.role, "institution": member.institution} for member in members.named
+        ],
+        "member_counts": [
+            {"role": count.role, "institution": count.institution, "count": count.count} for count in members.counts
+        ],
+    }

@@ -1,0 +1,240 @@
+"""Reads of working groups, scoped to who asks (CONVENTIONS: every staff read goes through here)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ovoz.accounts.choices import GrantRole
+from ovoz.accounts.models import Grant, User
+from ovoz.concerns.choices import Status, Visibility
+from ovoz.concerns.models import Concern, Theme
+from ovoz.concerns.permissions import can_read_original
+from ovoz.core.ids import parse_id
+from ovoz.groups.models import Institution, Invitation, WorkingGroup
+from ovoz.groups.permissions import can_see_group, has_deployment_role
+from ovoz.places.models import Area
+
+# --- Groups ------------------------------------------------------------------------------------
+
+
+def public_group_list() -> QuerySet[WorkingGroup]:
+    """Active groups, for everyone."""
+    return WorkingGroup.objects.filter(is_active=True).select_related("area").order_by("name")
+
+
+def public_group_get(*, slug: str) -> WorkingGroup:
+    group = public_group_list().filter(slug=slug).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+def staff_group_list(*, user: User) -> QuerySet[WorkingGroup]:
+    """The groups whose staff pages the user may open: all for deployment roles, else their own."""
+    groups = WorkingGroup.objects.select_related("area").order_by("name")
+    if has_deployment_role(user):
+        return groups
+    return groups.filter(grants__user=user)
+
+
+def staff_group_get(*, user: User, slug: str) -> WorkingGroup:
+    """One group the user may open; any other group is a 404, as if it did not exist."""
+    group = WorkingGroup.objects.select_related("area").filter(slug=slug).first()
+    if group is None or not can_see_group(user, group):
+        raise Http404
+    return group
+
+
+def group_exists(*, slug: str) -> bool:
+    """Whether a group exists at all, to audit a refused access (never shown to the user)."""
+    return WorkingGroup.objects.filter(slug=slug).exists()
+
+
+# --- Members -----------------------------------------------------------------------------------
+
+
+ROLE_ORDER = [role.value for role in GrantRole]
+
+
+def member_list(*, group: WorkingGroup) -> list[Grant]:
+    """The group's members (grants with their users and institutions), by role then name."""
+    grants = Grant.objects.filter(working_group=group).select_related("user", "institution")
+    return sorted(grants, key=lambda grant: (ROLE_ORDER.index(grant.role), member_name(grant.user).casefold()))
+
+
+def member_get(*, group: WorkingGroup, grant_id: int) -> Grant:
+    grant = Grant.objects.filter(working_group=group, pk=grant_id).select_related("user", "institution").first()
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def member_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+@dataclass(frozen=True)
+class PublicMember:
+    name: str
+    role: str
+    role_label: str
+    institution: str
+
+
+@dataclass(frozen=True)
+class MemberCount:
+    role: str
+    role_label: str
+    institution: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PublicMembers:
+    """What the public learns about a group's members: names only of those who chose to be named."""
+
+    named: list[PublicMember]
+    counts: list[MemberCount]
+
+    @property
+    def total(self) -> int:
+        return len(self.named) + sum(item.count for item in self.counts)
+
+
+def public_members(*, group: WorkingGroup) -> PublicMembers:
+    """Named members with role and institution; everyone else only as counts by role and institution."""
+    named: list[PublicMember] = []
+    counter: Counter[tuple[str, str]] = Counter()
+    for grant in member_list(group=group):
+        institution = grant.institution.name if grant.institution else ""
+        if grant.is_named_publicly:
+            named.append(PublicMember(member_name(grant.user), grant.role, grant.get_role_display(), institution))
+        else:
+            counter[(grant.role, institution)] += 1
+    counts = [
+        MemberCount(role, str(GrantRole(role).label), institution, count)
+        for (role, institution), count in sorted(
+            counter.items(), key=lambda item: (ROLE_ORDER.index(item[0][0]), item[0][1])
+        )
+    ]
+    return PublicMembers(named, counts)
+
+
+def invitation_list(*, group: WorkingGroup) -> QuerySet[Invitation]:
+    """Invitations not yet accepted, newest first (expired ones included, marked in the page)."""
+    return group.invitations.filter(accepted_at__isnull=True).select_related("institution")
+
+
+# --- Institutions ------------------------------------------------------------------------------
+
+
+def _area_and_ancestor_ids(area: Area) -> list[int]:
+    return [int(pk) for pk in area.path.split("/") if pk] + [area.pk]
+
+
+def institution_list(*, group: WorkingGroup) -> QuerySet[Institution]:
+    """Institutions a group works with: of its area, of the areas above it and of those inside it."""
+    areas = Area.objects.filter(Q(pk__in=_area_and_ancestor_ids(group.area)) | Q(path__startswith=group.area.own_path))
+    return Institution.objects.filter(area__in=areas.values("pk"), is_active=True).select_related("area")
+
+
+# --- Concerns of a group -----------------------------------------------------------------------
+
+
+def _within(area: Area) -> Q:
+    inside = Area.objects.filter(Q(pk=area.pk) | Q(path__startswith=area.own_path)).values("pk")
+    return Q(area__in=inside)
+
+
+@dataclass(frozen=True)
+class ConcernFilters:
+    status: str = ""
+    theme: Theme | None = None
+    visibility: str = ""
+    search: str = ""
+
+
+def group_concern_list(*, group: WorkingGroup, filters: ConcernFilters | None = None) -> QuerySet[Concern]:
+    """Concerns of the group's area and every area inside it, newest first.
+
+    Search matches a concern number, the published public text, and the reporter's words only of
+    concerns that are not confidential (so a search cannot probe confidential text).
+    """
+    concerns = (
+        Concern.objects.filter(_within(group.area))
+        .select_related("area")
+        .prefetch_related("themes")
+        .order_by("-created_at", "-id")
+    )
+    if filters is None:
+        return concerns
+    lookups: dict[str, Any] = {"status": filters.status, "visibility": filters.visibility}
+    concerns = concerns.filter(**{key: value for key, value in lookups.items() if value})
+    if filters.theme is not None:
+        concerns = concerns.filter(themes=filters.theme)
+    search = filters.search.strip()
+    if search:
+        number = parse_id(search.lstrip("#"))
+        if number is not None:
+            concerns = concerns.filter(pk=number)
+        else:
+            concerns = concerns.filter(
+                Q(is_published=True, public_text__icontains=search)
+                | (~Q(visibility=Visibility.CONFIDENTIAL) & Q(text__icontains=search))
+            )
+    return concerns
+
+
+def accepted_concern_list(*, group: WorkingGroup, filters: ConcernFilters | None = None) -> QuerySet[Concern]:
+    """The group's accepted concerns: what agendas are built from."""
+    filters = filters or ConcernFilters()
+    return group_concern_list(
+        group=group,
+        filters=ConcernFilters(
+            status=Status.ACCEPTED, theme=filters.theme, visibility=filters.visibility, search=filters.search
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ConcernReading:
+    """A concern as one staff member may read it: never the reporter's contact."""
+
+    concern: Concern
+    text: str
+    is_original: bool
+
+    @property
+    def themes(self) -> str:
+        return theme_labels(self.concern)
+
+
+def concern_reading(*, user: User, concern: Concern) -> ConcernReading:
+    """The reporter's words for those who may read them (concerns.permissions), else the published
+    public text, else nothing: restricted and confidential concerns are metadata only for members."""
+    if can_read_original(user, concern):
+        return ConcernReading(concern, concern.text, True)
+    if concern.visibility == Visibility.PUBLIC and concern.is_published:
+        return ConcernReading(concern, concern.public_text, False)
+    return ConcernReading(concern, "", False)
+
+
+def theme_labels(concern: Concern) -> str:
+    return ", ".join(theme.label for theme in concern.themes.all())
+
+
+def public_topic(concern: Concern) -> str:
+    """How a concern appears on public pages: its published public text if it is public and
+    published, otherwise only its themes (never the words of a restricted or confidential one)."""
+    if concern.visibility == Visibility.PUBLIC and concern.is_published and concern.public_text:
+        return concern.public_text
+    return theme_labels(concern)
+
+
+def is_publicly_readable(concern: Concern) -> bool:
+    return concern.visibility == Visibility.PUBLIC and concern.is_published

@@ -1,0 +1,23 @@
+"""URLs of working groups: staff pages (in the ``staff`` namespace) and public pages (per language)."""
+
+from django.urls import path
+
+from ovoz.groups.views import public, staff
+
+staff_urlpatterns = [
+    path("groups/", staff.group_list_view, name="groups"),
+    path("groups/<slug:slug>/", staff.group_view, name="group"),
+    path("groups/<slug:slug>/members/", staff.members_view, name="group_members"),
+    path("groups/<slug:slug>/institutions/", staff.institutions_view, name="group_institutions"),
+    path("groups/<slug:slug>/concerns/", staff.concerns_view, name="group_concerns"),
+]
+
+# Outside the staff namespace: the invitee has no account yet.
+invitation_urlpatterns = [
+    path("invitation/<str:token>/", staff.invitation_view, name="group_invitation"),
+]
+
+public_urlpatterns = [
+    path("groups/", public.group_list_view, name="group_list"),
+    path("groups/<slug:slug>/", public.group_detail_view, name="group_detail"),
+]
