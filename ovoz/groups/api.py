@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import paginate
@@ -10,7 +13,7 @@ from ninja.pagination import paginate
 from ovoz.concerns.api import ApiError, AreaRef, ErrorOut
 from ovoz.core.pagination import Pagination
 from ovoz.groups import selectors
-from ovoz.groups.models import WorkingGroup
+from ovoz.groups.models import Meeting, WorkingGroup
 
 router = Router(tags=["working groups"])
 
@@ -76,3 +79,60 @@ def get_group(request: HttpRequest, slug: str) -> object:
             {"role": count.role, "institution": count.institution, "count": count.count} for count in members.counts
         ],
     }
+
+
+class CountOut(Schema):
+    key: str
+    count: int
+
+
+class ParticipantsOut(Schema):
+    total: int
+    by_gender: list[CountOut]
+    by_age_band: list[CountOut]
+    named_members: list[NamedMemberOut]
+    other_members: int
+
+
+class MeetingOut(Schema):
+    id: int
+    date: datetime.date
+    topics: list[str]
+    participants: ParticipantsOut
+    decisions: str
+
+    @staticmethod
+    def resolve_date(meeting: Meeting) -> datetime.date:
+        return timezone.localdate(meeting.starts_at)
+
+    @staticmethod
+    def resolve_topics(meeting: Meeting) -> list[str]:
+        return [selectors.public_topic(concern) for concern in selectors.agenda(meeting)]
+
+    @staticmethod
+    def resolve_participants(meeting: Meeting) -> dict[str, object]:
+        summary = selectors.public_meeting_summary(meeting)
+        return {
+            "total": summary.attendance.total,
+            "by_gender": [{"key": key, "count": count} for key, _label, count in summary.attendance.by_gender],
+            "by_age_band": [{"key": key, "count": count} for key, _label, count in summary.attendance.by_age_band],
+            "named_members": [
+                {"name": member.name, "role": member.role, "institution": member.institution}
+                for member in summary.named_present
+            ],
+            "other_members": summary.unnamed_present,
+        }
+
+
+@router.get(
+    "groups/{slug}/meetings",
+    response={200: list[MeetingOut], 404: ErrorOut},
+    summary="Meetings a working group held",
+)
+@paginate(Pagination)
+def list_meetings(request: HttpRequest, slug: str) -> object:
+    """Held meetings, newest first: the date, agenda topics (the public text of published concerns,
+    otherwise only their themes), participants by gender (`women`, `men`, `other`) and age band
+    (`under_18`, `18_29`, `30_59`, `60_plus`), and the decisions (Markdown). No minutes, and no names
+    but those of members who chose to be named."""
+    return selectors.public_meeting_list(group=_group(slug))

@@ -7,9 +7,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts.choices import GrantRole
+from ovoz.accounts.models import User
 from ovoz.concerns.choices import Status, Visibility
 from ovoz.concerns.models import Theme
-from ovoz.groups.models import Institution, WorkingGroup
+from ovoz.groups.choices import AgeBand, Gender, MeetingStatus
+from ovoz.groups.models import MAX_DECISIONS_LENGTH, MAX_MINUTES_LENGTH, Institution, WorkingGroup
 from ovoz.groups.selectors import institution_list
 from ovoz.places.models import Area
 from ovoz.places.selectors import area_ancestors
@@ -132,3 +134,91 @@ def selected(queryset: QuerySet[Any], values: list[str]) -> list[Any]:
     """The rows of ``queryset`` whose ids were posted (ignoring anything that is not an id)."""
     ids = [int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19]
     return list(queryset.filter(pk__in=ids)) if ids else []
+
+
+class MeetingForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    online_link = forms.URLField(
+        label=_("Online link"), required=False, assume_scheme="https", help_text=_("A place, a link, or both.")
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=MeetingStatus.choices)
+
+    def __init__(self, *args: Any, with_status: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_status:
+            del self.fields["status"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("place") and not cleaned.get("online_link") and not self.errors:
+            self.add_error("place", _("Give a place or an online link."))
+        return cleaned
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        required=False,
+        max_length=MAX_MINUTES_LENGTH,
+        help_text=_("Markdown. For the members; the public sees a summary without the minutes."),
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"),
+        required=False,
+        max_length=MAX_DECISIONS_LENGTH,
+        help_text=_("Markdown. Shown on the public page once the meeting is held: write no names."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+def attendance_field_name(gender: str, age_band: str) -> str:
+    return f"attendance_{gender}_{age_band}"
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+class AttendanceForm(forms.Form):
+    """People counted by gender and age band (twelve numbers), and the members who were there."""
+
+    members_present = MemberChoiceField(
+        label=_("Members present"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, group: WorkingGroup, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for gender in Gender:
+            for band in AgeBand:
+                self.fields[attendance_field_name(gender, band)] = forms.IntegerField(
+                    label=_("%(gender)s, %(age)s") % {"gender": gender.label, "age": band.label},
+                    min_value=0,
+                    max_value=100_000,
+                    initial=0,
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": 4}),
+                )
+        users = User.objects.filter(grants__working_group=group).order_by("first_name", "username")
+        _model_choices(self, "members_present").queryset = users
+
+    def grid(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """Rows by gender, columns by age band, for a table of labelled inputs."""
+        return [
+            (str(gender.label), [self[attendance_field_name(gender, band)] for band in AgeBand]) for gender in Gender
+        ]
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        return {
+            (gender.value, band.value): self.cleaned_data[attendance_field_name(gender, band)]
+            for gender in Gender
+            for band in AgeBand
+        }

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts.choices import GrantRole
 from ovoz.core.models import TimeStampedModel
+from ovoz.groups.choices import AgeBand, Gender, MeetingStatus
+
+if TYPE_CHECKING:
+    from ovoz.concerns.models import Concern
+
+MAX_MINUTES_LENGTH = 20_000
+MAX_DECISIONS_LENGTH = 5_000
 
 
 class WorkingGroup(TimeStampedModel):
@@ -98,3 +107,72 @@ class Invitation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.working_group} · {self.get_role_display()}"
+
+
+class Meeting(TimeStampedModel):
+    """A meeting of a working group: when and where, its agenda of concerns, who came, minutes, decisions.
+
+    Only held meetings appear on public pages, and there only as a summary: date, agenda topics,
+    participants counted by gender and age band, decisions, and the members who chose to be named.
+    """
+
+    working_group = models.ForeignKey(
+        WorkingGroup, verbose_name=_("working group"), on_delete=models.CASCADE, related_name="meetings"
+    )
+    starts_at = models.DateTimeField(_("date and time"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_link = models.URLField(_("online link"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
+    )
+    agenda: models.ManyToManyField[Concern, AgendaItem] = models.ManyToManyField(
+        "concerns.Concern", verbose_name=_("agenda"), through="AgendaItem", related_name="meetings", blank=True
+    )
+    members_present = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members present"), related_name="+", blank=True
+    )
+    minutes = models.TextField(_("minutes"), blank=True, max_length=MAX_MINUTES_LENGTH)
+    decisions = models.TextField(_("decisions"), blank=True, max_length=MAX_DECISIONS_LENGTH)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["working_group", "status", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.working_group} {self.starts_at:%Y-%m-%d}"
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    concern = models.ForeignKey("concerns.Concern", on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "concern"], name="agenda_item_once_per_meeting")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}: #{self.concern_id}"
+
+
+class AttendanceCount(models.Model):
+    """How many people of one gender and age band came to a meeting."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
+    age_band = models.CharField(_("age band"), max_length=8, choices=AgeBand.choices)
+    count = models.PositiveIntegerField(_("people"), default=0)
+
+    class Meta:
+        verbose_name = _("attendance count")
+        verbose_name_plural = _("attendance counts")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "gender", "age_band"], name="attendance_one_count_per_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.gender} {self.age_band}: {self.count}"

@@ -15,7 +15,8 @@ from ovoz.concerns.choices import Status, Visibility
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.permissions import can_read_original
 from ovoz.core.ids import parse_id
-from ovoz.groups.models import Institution, Invitation, WorkingGroup
+from ovoz.groups.choices import AgeBand, Gender, MeetingStatus
+from ovoz.groups.models import Institution, Invitation, Meeting, WorkingGroup
 from ovoz.groups.permissions import can_see_group, has_deployment_role
 from ovoz.places.models import Area
 
@@ -238,3 +239,87 @@ def public_topic(concern: Concern) -> str:
 
 def is_publicly_readable(concern: Concern) -> bool:
     return concern.visibility == Visibility.PUBLIC and concern.is_published
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+def meeting_list(*, group: WorkingGroup) -> QuerySet[Meeting]:
+    """All the group's meetings, newest first (staff)."""
+    return group.meetings.all()
+
+
+def meeting_get(*, group: WorkingGroup, meeting_id: int) -> Meeting:
+    """One meeting of this group; a meeting of another group is a 404."""
+    meeting = group.meetings.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def agenda(meeting: Meeting) -> list[Concern]:
+    """The concerns on a meeting's agenda, in agenda order."""
+    items = meeting.agenda_items.select_related("concern__area").prefetch_related("concern__themes")
+    return [item.concern for item in items]
+
+
+def public_meeting_list(*, group: WorkingGroup) -> QuerySet[Meeting]:
+    """Meetings the group held, newest first: the only ones shown in public."""
+    return group.meetings.filter(status=MeetingStatus.HELD)
+
+
+def public_meeting_get(*, group: WorkingGroup, meeting_id: int) -> Meeting:
+    meeting = public_meeting_list(group=group).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+@dataclass(frozen=True)
+class Attendance:
+    total: int
+    by_gender: list[tuple[str, str, int]]
+    by_age_band: list[tuple[str, str, int]]
+    cells: dict[tuple[str, str], int]
+
+
+def attendance(meeting: Meeting) -> Attendance:
+    """Participants counted by gender and by age band (never by name)."""
+    cells = {(row.gender, row.age_band): row.count for row in meeting.attendance.all()}
+    by_gender = [
+        (gender.value, str(gender.label), sum(count for (g, _a), count in cells.items() if g == gender))
+        for gender in Gender
+    ]
+    by_age_band = [
+        (band.value, str(band.label), sum(count for (_g, a), count in cells.items() if a == band)) for band in AgeBand
+    ]
+    return Attendance(sum(cells.values()), by_gender, by_age_band, cells)
+
+
+@dataclass(frozen=True)
+class PublicMeeting:
+    """What the public learns about a held meeting."""
+
+    meeting: Meeting
+    topics: list[str]
+    attendance: Attendance
+    named_present: list[PublicMember]
+    unnamed_present: int
+
+
+def public_meeting_summary(meeting: Meeting) -> PublicMeeting:
+    """Date, agenda topics (public text of published public concerns, otherwise themes only),
+    participants by gender and age band, and the members present who chose to be named."""
+    topics = [public_topic(concern) for concern in agenda(meeting)]
+    present = set(meeting.members_present.values_list("pk", flat=True))
+    named: list[PublicMember] = []
+    unnamed = 0
+    for grant in member_list(group=meeting.working_group):
+        if grant.user_id not in present:
+            continue
+        if grant.is_named_publicly:
+            institution = grant.institution.name if grant.institution else ""
+            named.append(PublicMember(member_name(grant.user), grant.role, grant.get_role_display(), institution))
+        else:
+            unnamed += 1
+    return PublicMeeting(meeting, topics, attendance(meeting), named, unnamed)

@@ -10,6 +10,9 @@ staff_urlpatterns = [
     path("groups/<slug:slug>/members/", staff.members_view, name="group_members"),
     path("groups/<slug:slug>/institutions/", staff.institutions_view, name="group_institutions"),
     path("groups/<slug:slug>/concerns/", staff.concerns_view, name="group_concerns"),
+    path("groups/<slug:slug>/meetings/", staff.meetings_view, name="group_meetings"),
+    path("groups/<slug:slug>/meetings/<int:meeting_id>/", staff.meeting_view, name="group_meeting"),
+    path("groups/<slug:slug>/meetings/<int:meeting_id>/print/", staff.meeting_print_view, name="group_meeting_print"),
 ]
 
 # Outside the staff namespace: the invitee has no account yet.
@@ -20,4 +23,5 @@ invitation_urlpatterns = [
 public_urlpatterns = [
     path("groups/", public.group_list_view, name="group_list"),
     path("groups/<slug:slug>/", public.group_detail_view, name="group_detail"),
+    path("groups/<slug:slug>/meetings/<int:meeting_id>/", public.meeting_view, name="group_meeting_summary"),
 ]

@@ -1,8 +1,14 @@
 """A working group with something of everything, for tests that walk every URL."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from ovoz.accounts.models import Grant
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
+from ovoz.groups import services
+from ovoz.groups.choices import MeetingStatus
 
 
 def build_scenario(world):
@@ -19,11 +25,27 @@ def build_scenario(world):
     ).concern
     for concern in (public, restricted):
         concern_services.concern_change_status(actor=facilitator, concern=concern, status=Status.ACCEPTED)
+    meeting = services.meeting_schedule(
+        actor=facilitator, group=world["group"], starts_at=timezone.now() - timedelta(days=2), place="Mahalla centre"
+    )
+    services.meeting_agenda_add(actor=facilitator, meeting=meeting, concerns=[public, restricted])
+    services.meeting_record_attendance(
+        actor=facilitator, meeting=meeting, counts={("women", "18_29"): 4, ("men", "30_59"): 3}
+    )
+    services.meeting_update(
+        actor=facilitator,
+        meeting=meeting,
+        starts_at=meeting.starts_at,
+        place=meeting.place,
+        online_link="",
+        status=MeetingStatus.HELD,
+    )
     return {
         **world,
+        "meeting": meeting,
         "public_concern": public,
         "restricted_concern": restricted,
         "observer_grant": Grant.objects.get(user=world["users"]["observer"]),
         "later_requests": [],
-        "public_api": [],
+        "public_api": ["/api/v1/groups/zomin/meetings"],
     }

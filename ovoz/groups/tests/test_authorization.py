@@ -66,6 +66,7 @@ RESPONSIBLE_POST = {
 def staff_requests(s):
     """(method, url, data, expected statuses by kind) for every staff URL of a working group."""
     group = "/staff/groups/zomin"
+    meeting = f"{group}/meetings/{s['meeting'].pk}"
     return [
         ("get", f"{group}/", None, READ),
         ("post", f"{group}/", {"is_named_publicly": "on"}, OWN_POST),
@@ -85,6 +86,12 @@ def staff_requests(s):
         ("get", f"{group}/institutions/", None, READ),
         ("post", f"{group}/institutions/", {"name": "Zomin water utility", "area": s["zomin"].pk}, MANAGE_POST),
         ("get", f"{group}/concerns/", None, READ),
+        ("get", f"{group}/meetings/", None, READ),
+        ("post", f"{group}/meetings/", {"starts_at": "2030-01-15T10:00", "place": "School no. 4"}, MANAGE_POST),
+        ("get", f"{meeting}/", None, READ),
+        ("post", f"{meeting}/", {"action": "minutes", "minutes": "Agreed", "decisions": "Clean"}, MANAGE_POST),
+        ("post", f"{meeting}/", {"action": "agenda_remove", "concern": s["restricted_concern"].pk}, MANAGE_POST),
+        ("get", f"{meeting}/print/", None, READ),
         *s.get("later_requests", []),
     ]
 

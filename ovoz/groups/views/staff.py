@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -23,16 +24,22 @@ from ovoz.core.events import AuditAction
 from ovoz.core.ids import parse_id
 from ovoz.core.services import audit_record
 from ovoz.groups import permissions, selectors, services
+from ovoz.groups.choices import MeetingStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
+    AttendanceForm,
     ConcernFilterForm,
     InstitutionForm,
     InvitationAcceptForm,
     InviteForm,
+    MeetingForm,
     MemberForm,
+    MinutesForm,
     NamedForm,
+    attendance_field_name,
+    selected,
 )
-from ovoz.groups.models import WorkingGroup
+from ovoz.groups.models import Meeting, WorkingGroup
 
 
 def _group(request: HttpRequest, slug: str) -> WorkingGroup:
@@ -246,3 +253,180 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("accounts:login")
     status = 400 if request.method == "POST" else 200
     return render(request, "groups/staff/invitation.html", {"form": form, "invitation": invitation}, status=status)
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meetings_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's meetings; facilitators schedule new ones here."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    form = MeetingForm()
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "meetings")
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            try:
+                meeting = services.meeting_schedule(
+                    actor=user,
+                    group=group,
+                    starts_at=form.cleaned_data["starts_at"],
+                    place=form.cleaned_data["place"],
+                    online_link=form.cleaned_data["online_link"],
+                )
+            except GroupError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            else:
+                messages.success(request, _("Meeting scheduled. Now build its agenda."))
+                return redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
+        status = 400
+    context = group_context(request, group, meetings=selectors.meeting_list(group=group), form=form)
+    return render(request, "groups/staff/meetings.html", context, status=status)
+
+
+def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting, **forms: object) -> dict[str, object]:
+    user = staff_user(request)
+    filter_form = ConcernFilterForm(request.GET or None, with_status=False)
+    filters = selectors.ConcernFilters()
+    if filter_form.is_valid():
+        data = filter_form.cleaned_data
+        filters = selectors.ConcernFilters(theme=data["theme"], visibility=data["visibility"], search=data["search"])
+    on_agenda = selectors.agenda(meeting)
+    candidates = selectors.accepted_concern_list(group=group, filters=filters).exclude(
+        pk__in=[concern.pk for concern in on_agenda]
+    )[:50]
+    counts = selectors.attendance(meeting)
+    attendance_initial: dict[str, object] = {
+        attendance_field_name(gender, band): count for (gender, band), count in counts.cells.items()
+    }
+    attendance_initial["members_present"] = list(meeting.members_present.values_list("pk", flat=True))
+    return group_context(
+        request,
+        group,
+        meeting=meeting,
+        agenda=[selectors.concern_reading(user=user, concern=concern) for concern in on_agenda],
+        candidates=[selectors.concern_reading(user=user, concern=concern) for concern in candidates],
+        filter_form=filter_form,
+        attendance=counts,
+        meeting_form=forms.get("meeting_form")
+        or MeetingForm(
+            with_status=True,
+            initial={
+                "starts_at": timezone.localtime(meeting.starts_at),
+                "place": meeting.place,
+                "online_link": meeting.online_link,
+                "status": meeting.status,
+            },
+        ),
+        attendance_form=forms.get("attendance_form") or AttendanceForm(group=group, initial=attendance_initial),
+        minutes_form=forms.get("minutes_form")
+        or MinutesForm(initial={"minutes": meeting.minutes, "decisions": meeting.decisions}),
+        **meeting_extra(request, group, meeting),
+    )
+
+
+def meeting_extra(request: HttpRequest, group: WorkingGroup, meeting: Meeting) -> dict[str, object]:
+    """What the meeting page shows beyond the meeting itself; the prioritisation round adds to it."""
+    return {}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """A meeting: its details, agenda builder, attendance, minutes and decisions."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
+    if request.method == "GET":
+        return render(request, "groups/staff/meeting.html", _meeting_context(request, group, meeting))
+    if not permissions.can_manage_group(user, group):
+        return _refuse(request, group, "meeting")
+    action = request.POST.get("action", "")
+    forms: dict[str, object] = {}
+    here = redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
+    try:
+        if action == "update":
+            meeting_form = MeetingForm(request.POST, with_status=True)
+            forms["meeting_form"] = meeting_form
+            if meeting_form.is_valid():
+                services.meeting_update(
+                    actor=user,
+                    meeting=meeting,
+                    starts_at=meeting_form.cleaned_data["starts_at"],
+                    place=meeting_form.cleaned_data["place"],
+                    online_link=meeting_form.cleaned_data["online_link"],
+                    status=MeetingStatus(meeting_form.cleaned_data["status"]),
+                )
+                messages.success(request, _("Saved."))
+                return here
+        elif action == "agenda_add":
+            concerns = selected(selectors.group_concern_list(group=group), request.POST.getlist("concerns"))
+            if concerns:
+                added = services.meeting_agenda_add(actor=user, meeting=meeting, concerns=concerns)
+                messages.success(request, _("%(count)s concerns added to the agenda.") % {"count": added})
+                return here
+            messages.error(request, _("Choose concerns to add."))
+        elif action == "agenda_remove":
+            services.meeting_agenda_remove(
+                actor=user, meeting=meeting, concern_id=parse_id(request.POST.get("concern")) or 0
+            )
+            messages.success(request, _("Taken off the agenda."))
+            return here
+        elif action == "attendance":
+            attendance_form = AttendanceForm(request.POST, group=group)
+            forms["attendance_form"] = attendance_form
+            if attendance_form.is_valid():
+                services.meeting_record_attendance(
+                    actor=user,
+                    meeting=meeting,
+                    counts=attendance_form.counts(),
+                    members_present=list(attendance_form.cleaned_data["members_present"]),
+                )
+                messages.success(request, _("Attendance saved."))
+                return here
+        elif action == "minutes":
+            minutes_form = MinutesForm(request.POST)
+            forms["minutes_form"] = minutes_form
+            if minutes_form.is_valid():
+                services.meeting_record_minutes(
+                    actor=user,
+                    meeting=meeting,
+                    minutes=minutes_form.cleaned_data["minutes"],
+                    decisions=minutes_form.cleaned_data["decisions"],
+                )
+                messages.success(request, _("Minutes and decisions saved."))
+                return here
+        else:
+            return meeting_action(request, group, meeting, action) or here
+    except GroupError as error:
+        messages.error(request, str(error.message))
+    meeting.refresh_from_db()
+    context = _meeting_context(request, group, meeting, **forms)
+    return render(request, "groups/staff/meeting.html", context, status=400)
+
+
+def meeting_action(request: HttpRequest, group: WorkingGroup, meeting: Meeting, action: str) -> HttpResponse | None:
+    """Further actions on a meeting page (the prioritisation round's); None for an unknown action."""
+    messages.error(request, _("Unknown action."))
+    return render(request, "groups/staff/meeting.html", _meeting_context(request, group, meeting), status=400)
+
+
+@staff_required
+def meeting_print_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """The minutes on a page of their own, for printing."""
+    group = _group(request, slug)
+    meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
+    context = group_context(
+        request,
+        group,
+        meeting=meeting,
+        agenda=[selectors.concern_reading(user=staff_user(request), concern=c) for c in selectors.agenda(meeting)],
+        attendance=selectors.attendance(meeting),
+        present=meeting.members_present.order_by("first_name", "username"),
+    )
+    return render(request, "groups/staff/meeting_print.html", context)
