@@ -21,3 +21,22 @@ class AgeBand(models.TextChoices):
     FROM_18_TO_29 = "18_29", _("18–29")
     FROM_30_TO_59 = "30_59", _("30–59")
     FROM_60 = "60_plus", _("60 and over")
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("open for scoring")
+    CLOSED = "closed", _("closed: ranking shown")
+    DECIDED = "decided", _("decided")
+
+
+# The shared criteria every group starts with (DESIGN §3); groups change their weights.
+DEFAULT_CRITERIA = {
+    "severity": _("Severity"),
+    "people_affected": _("People affected"),
+    "urgency": _("Urgency"),
+    "feasibility": _("Feasibility"),
+    "within_reach": _("Within the group's reach"),
+}
+MIN_SCORE = 1
+MAX_SCORE = 5
+MAX_WEIGHT = 10

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Status, Visibility
-from ovoz.concerns.models import Theme
-from ovoz.groups.choices import AgeBand, Gender, MeetingStatus
-from ovoz.groups.models import MAX_DECISIONS_LENGTH, MAX_MINUTES_LENGTH, Institution, WorkingGroup
+from ovoz.concerns.models import Concern, Theme
+from ovoz.groups.choices import MAX_SCORE, MAX_WEIGHT, MIN_SCORE, AgeBand, Gender, MeetingStatus
+from ovoz.groups.models import MAX_DECISIONS_LENGTH, MAX_MINUTES_LENGTH, Criterion, Institution, WorkingGroup
 from ovoz.groups.selectors import institution_list
 from ovoz.places.models import Area
 from ovoz.places.selectors import area_ancestors
@@ -222,3 +222,58 @@ class AttendanceForm(forms.Form):
             for gender in Gender
             for band in AgeBand
         }
+
+
+def score_field_name(concern_id: int, criterion_id: int) -> str:
+    return f"score_{concern_id}_{criterion_id}"
+
+
+SCORE_CHOICES = [("", "–"), *((str(value), str(value)) for value in range(MIN_SCORE, MAX_SCORE + 1))]
+
+
+class ScoreForm(forms.Form):
+    """One member's scores: a 1–5 choice per concern on the agenda and criterion; empty clears it."""
+
+    def __init__(self, *args: Any, concerns: list[Concern], criteria: list[Criterion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.concerns, self.criteria = concerns, criteria
+        for concern in concerns:
+            for criterion in criteria:
+                self.fields[score_field_name(concern.pk, criterion.pk)] = forms.TypedChoiceField(
+                    label=criterion.display_label,
+                    choices=SCORE_CHOICES,
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                )
+
+    def rows(self) -> list[tuple[Concern, list[forms.BoundField]]]:
+        return [
+            (concern, [self[score_field_name(concern.pk, criterion.pk)] for criterion in self.criteria])
+            for concern in self.concerns
+        ]
+
+    def scores(self) -> dict[tuple[int, int], int | None]:
+        return {
+            (concern.pk, criterion.pk): self.cleaned_data[score_field_name(concern.pk, criterion.pk)]
+            for concern in self.concerns
+            for criterion in self.criteria
+        }
+
+
+class WeightsForm(forms.Form):
+    def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for criterion in criteria:
+            self.fields[criterion.slug] = forms.IntegerField(
+                label=criterion.display_label, min_value=0, max_value=MAX_WEIGHT, initial=criterion.weight
+            )
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Decision (shown on the public page)"),
+        required=False,
+        max_length=MAX_DECISIONS_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -3,12 +3,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts.choices import GrantRole
 from ovoz.core.models import TimeStampedModel
-from ovoz.groups.choices import AgeBand, Gender, MeetingStatus
+from ovoz.groups.choices import (
+    DEFAULT_CRITERIA,
+    MAX_SCORE,
+    MAX_WEIGHT,
+    MIN_SCORE,
+    AgeBand,
+    Gender,
+    MeetingStatus,
+    RoundStatus,
+)
 
 if TYPE_CHECKING:
     from ovoz.concerns.models import Concern
@@ -176,3 +186,80 @@ class AttendanceCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} {self.gender} {self.age_band}: {self.count}"
+
+
+class Criterion(models.Model):
+    """One criterion a group scores concerns on, with its weight in the ranking."""
+
+    working_group = models.ForeignKey(
+        WorkingGroup, verbose_name=_("working group"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    slug = models.SlugField(_("slug"), max_length=40)
+    label = models.CharField(
+        _("label"), max_length=100, blank=True, help_text=_("Leave empty for the default, translated label.")
+    )
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1, validators=[MaxValueValidator(MAX_WEIGHT)])
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["working_group", "slug"], name="criterion_unique_per_group"),
+            models.CheckConstraint(condition=models.Q(weight__lte=MAX_WEIGHT), name="criterion_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        return self.label or str(DEFAULT_CRITERIA.get(self.slug, self.slug))
+
+
+class PrioritisationRound(TimeStampedModel):
+    """Members score the concerns on a meeting's agenda; scores stay hidden until the round closes."""
+
+    meeting = models.OneToOneField(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="round")
+    status = models.CharField(_("status"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    # The weights when the round closed, by criterion id: later changes do not rewrite a ranking.
+    weights = models.JSONField(_("weights"), default=dict, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision"), blank=True, max_length=MAX_DECISIONS_LENGTH)
+    chosen = models.ManyToManyField("concerns.Concern", verbose_name=_("chosen concerns"), related_name="+", blank=True)
+
+    class Meta:
+        verbose_name = _("prioritisation round")
+        verbose_name_plural = _("prioritisation rounds")
+
+    def __str__(self) -> str:
+        return f"{self.meeting} ({self.status})"
+
+
+class Score(models.Model):
+    """One member's score of one concern on one criterion; scoring again replaces it."""
+
+    round = models.ForeignKey(PrioritisationRound, on_delete=models.CASCADE, related_name="scores")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    concern = models.ForeignKey("concerns.Concern", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    value = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(MIN_SCORE), MaxValueValidator(MAX_SCORE)]
+    )
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "user", "concern", "criterion"], name="score_one_per_member_concern_criterion"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=MIN_SCORE, value__lte=MAX_SCORE), name="score_value_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.user_id} #{self.concern_id} {self.criterion_id}: {self.value}"

@@ -15,9 +15,18 @@ from ovoz.concerns.choices import Status, Visibility
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.permissions import can_read_original
 from ovoz.core.ids import parse_id
-from ovoz.groups.choices import AgeBand, Gender, MeetingStatus
-from ovoz.groups.models import Institution, Invitation, Meeting, WorkingGroup
+from ovoz.groups.choices import DEFAULT_CRITERIA, AgeBand, Gender, MeetingStatus, RoundStatus
+from ovoz.groups.models import (
+    Criterion,
+    Institution,
+    Invitation,
+    Meeting,
+    PrioritisationRound,
+    Score,
+    WorkingGroup,
+)
 from ovoz.groups.permissions import can_see_group, has_deployment_role
+from ovoz.groups.ranking import rank
 from ovoz.places.models import Area
 
 # --- Groups ------------------------------------------------------------------------------------
@@ -305,6 +314,8 @@ class PublicMeeting:
     attendance: Attendance
     named_present: list[PublicMember]
     unnamed_present: int
+    priorities: list[str]
+    priorities_note: str
 
 
 def public_meeting_summary(meeting: Meeting) -> PublicMeeting:
@@ -322,4 +333,69 @@ def public_meeting_summary(meeting: Meeting) -> PublicMeeting:
             named.append(PublicMember(member_name(grant.user), grant.role, grant.get_role_display(), institution))
         else:
             unnamed += 1
-    return PublicMeeting(meeting, topics, attendance(meeting), named, unnamed)
+    round_ = round_of(meeting)
+    priorities: list[str] = []
+    note = ""
+    if round_ is not None and round_.status == RoundStatus.DECIDED:
+        chosen = set(round_.chosen.values_list("pk", flat=True))
+        priorities = [public_topic(concern) for concern in agenda(meeting) if concern.pk in chosen]
+        note = round_.decision_note
+    return PublicMeeting(meeting, topics, attendance(meeting), named, unnamed, priorities, note)
+
+
+# --- Prioritisation ----------------------------------------------------------------------------
+
+
+def criterion_list(*, group: WorkingGroup) -> list[Criterion]:
+    """The group's criteria; the defaults (weight 1, not yet saved) while it has none of its own."""
+    criteria = list(group.criteria.all())
+    if criteria:
+        return criteria
+    return [
+        Criterion(working_group=group, slug=slug, weight=1, position=position)
+        for position, slug in enumerate(DEFAULT_CRITERIA)
+    ]
+
+
+def round_of(meeting: Meeting) -> PrioritisationRound | None:
+    return PrioritisationRound.objects.filter(meeting=meeting).first()
+
+
+def own_scores(*, round: PrioritisationRound, user: User) -> dict[tuple[int, int], int]:
+    """A member's own scores in a round, by (concern id, criterion id): all they may see while it is open."""
+    rows = Score.objects.filter(round=round, user=user).values_list("concern_id", "criterion_id", "value")
+    return {(concern_id, criterion_id): value for concern_id, criterion_id, value in rows}
+
+
+def scorer_count(*, round: PrioritisationRound) -> int:
+    """How many members have scored so far (never what they scored, while the round is open)."""
+    return Score.objects.filter(round=round).values("user").distinct().count()
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    concern: Concern
+    score: float | None
+    spread: float | None
+    scorers: int
+    criterion_means: list[tuple[str, float | None]]
+    is_chosen: bool
+
+
+def round_ranking(*, round: PrioritisationRound) -> list[RankingRow]:
+    """The ranking of a closed round, with the weights it closed with; nothing while it is open."""
+    if round.status == RoundStatus.OPEN:
+        return []
+    concerns = {concern.pk: concern for concern in agenda(round.meeting)}
+    criteria = list(round.meeting.working_group.criteria.all())
+    weights = {int(key): int(value) for key, value in round.weights.items()}
+    rows = Score.objects.filter(round=round).values_list("user_id", "concern_id", "criterion_id", "value")
+    chosen = set(round.chosen.values_list("pk", flat=True))
+    result = []
+    for item in rank(scores=rows, weights=weights, concern_ids=list(concerns)):
+        concern = concerns.get(item.concern_id)
+        if concern is None:  # taken off the agenda after scoring
+            continue
+        means = [(criterion.display_label, item.criterion_means.get(criterion.pk)) for criterion in criteria]
+        result.append(RankingRow(concern, item.score, item.spread, item.scorers, means, concern.pk in chosen))
+    return result

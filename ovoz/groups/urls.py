@@ -13,6 +13,8 @@ staff_urlpatterns = [
     path("groups/<slug:slug>/meetings/", staff.meetings_view, name="group_meetings"),
     path("groups/<slug:slug>/meetings/<int:meeting_id>/", staff.meeting_view, name="group_meeting"),
     path("groups/<slug:slug>/meetings/<int:meeting_id>/print/", staff.meeting_print_view, name="group_meeting_print"),
+    path("groups/<slug:slug>/meetings/<int:meeting_id>/scores/", staff.scores_view, name="group_scores"),
+    path("groups/<slug:slug>/criteria/", staff.criteria_view, name="group_criteria"),
 ]
 
 # Outside the staff namespace: the invitee has no account yet.

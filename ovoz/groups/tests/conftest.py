@@ -62,17 +62,22 @@ def world(places, themes):
         "khokimiyat": khokimiyat,
         "police": police,
         "users": users,
+        "clients": {},
         **places,
         **themes,
     }
 
 
-def client_for(world, kind) -> Client:
-    client = Client()
-    if kind != "anonymous":
-        response = sign_in(client, world["users"][kind])
-        assert response.status_code == 302 and response["Location"] == "/staff/", kind
-    return client
+def client_for(world, kind):
+    """A client signed in as that kind of user; one per kind, since a TOTP code works only once."""
+    clients = world["clients"]
+    if kind not in clients:
+        client = Client()
+        if kind != "anonymous":
+            response = sign_in(client, world["users"][kind])
+            assert response.status_code == 302 and response["Location"] == "/staff/", kind
+        clients[kind] = client
+    return clients[kind]
 
 
 @pytest.fixture

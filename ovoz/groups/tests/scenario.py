@@ -40,9 +40,12 @@ def build_scenario(world):
         online_link="",
         status=MeetingStatus.HELD,
     )
+    round_ = services.round_open(actor=facilitator, meeting=meeting)
     return {
         **world,
         "meeting": meeting,
+        "round": round_,
+        "criteria": list(world["group"].criteria.all()),
         "public_concern": public,
         "restricted_concern": restricted,
         "observer_grant": Grant.objects.get(user=world["users"]["observer"]),

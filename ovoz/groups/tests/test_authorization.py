@@ -92,6 +92,16 @@ def staff_requests(s):
         ("post", f"{meeting}/", {"action": "minutes", "minutes": "Agreed", "decisions": "Clean"}, MANAGE_POST),
         ("post", f"{meeting}/", {"action": "agenda_remove", "concern": s["restricted_concern"].pk}, MANAGE_POST),
         ("get", f"{meeting}/print/", None, READ),
+        ("get", f"{group}/criteria/", None, READ),
+        ("post", f"{group}/criteria/", {criterion.slug: 2 for criterion in s["criteria"]}, MANAGE_POST),
+        ("get", f"{meeting}/scores/", None, READ),
+        (
+            "post",
+            f"{meeting}/scores/",
+            {f"score_{s['public_concern'].pk}_{criterion.pk}": "4" for criterion in s["criteria"]},
+            SCORE_POST,
+        ),
+        ("post", f"{meeting}/", {"action": "round_close"}, MANAGE_POST),
         *s.get("later_requests", []),
     ]
 

@@ -29,6 +29,7 @@ from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
     AttendanceForm,
     ConcernFilterForm,
+    DecisionForm,
     InstitutionForm,
     InvitationAcceptForm,
     InviteForm,
@@ -36,7 +37,10 @@ from ovoz.groups.forms import (
     MemberForm,
     MinutesForm,
     NamedForm,
+    ScoreForm,
+    WeightsForm,
     attendance_field_name,
+    score_field_name,
     selected,
 )
 from ovoz.groups.models import Meeting, WorkingGroup
@@ -331,8 +335,17 @@ def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting
 
 
 def meeting_extra(request: HttpRequest, group: WorkingGroup, meeting: Meeting) -> dict[str, object]:
-    """What the meeting page shows beyond the meeting itself; the prioritisation round adds to it."""
-    return {}
+    """The meeting's prioritisation round: progress while open, the ranking once closed."""
+    round_ = selectors.round_of(meeting)
+    if round_ is None:
+        return {"round": None}
+    return {
+        "round": round_,
+        "scorer_count": selectors.scorer_count(round=round_),
+        "possible_scorers": group.grants.exclude(role=GrantRole.OBSERVER).count(),
+        "ranking": selectors.round_ranking(round=round_),
+        "decision_form": DecisionForm(initial={"note": round_.decision_note}),
+    }
 
 
 @staff_required
@@ -402,7 +415,8 @@ def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
                 messages.success(request, _("Minutes and decisions saved."))
                 return here
         else:
-            return meeting_action(request, group, meeting, action) or here
+            response = meeting_action(request, group, meeting, action)
+            return response or here
     except GroupError as error:
         messages.error(request, str(error.message))
     meeting.refresh_from_db()
@@ -411,9 +425,90 @@ def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
 
 
 def meeting_action(request: HttpRequest, group: WorkingGroup, meeting: Meeting, action: str) -> HttpResponse | None:
-    """Further actions on a meeting page (the prioritisation round's); None for an unknown action."""
-    messages.error(request, _("Unknown action."))
+    """The prioritisation round's actions on a meeting page (the caller checked the user manages the group)."""
+    user = staff_user(request)
+    round_ = selectors.round_of(meeting)
+    if action == "round_open":
+        services.round_open(actor=user, meeting=meeting)
+        messages.success(request, _("The round is open. Members score on their phones or here."))
+        return None
+    if action == "round_close" and round_ is not None:
+        services.round_close(actor=user, round=round_)
+        messages.success(request, _("The round is closed; the ranking is shown."))
+        return None
+    if action == "round_decide" and round_ is not None:
+        form = DecisionForm(request.POST)
+        chosen = selected(selectors.group_concern_list(group=group), request.POST.getlist("chosen"))
+        if form.is_valid():
+            services.round_decide(actor=user, round=round_, concerns=chosen, note=form.cleaned_data["note"])
+            messages.success(request, _("Decision recorded. The reporters of the chosen concerns are told."))
+            return None
+    messages.error(request, _("This cannot be done here."))
     return render(request, "groups/staff/meeting.html", _meeting_context(request, group, meeting), status=400)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def scores_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """One form per member: a 1–5 score per agenda concern and criterion. Scoring again replaces one's own."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
+    round_ = selectors.round_of(meeting)
+    if round_ is None:
+        raise Http404
+    concerns = selectors.agenda(meeting)
+    criteria = list(group.criteria.all())
+    form = ScoreForm(
+        concerns=concerns,
+        criteria=criteria,
+        initial={
+            score_field_name(concern_id, criterion_id): value
+            for (concern_id, criterion_id), value in selectors.own_scores(round=round_, user=user).items()
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_score(user, group):
+            return _refuse(request, group, "scores")
+        form = ScoreForm(request.POST, concerns=concerns, criteria=criteria)
+        if form.is_valid():
+            try:
+                services.scores_submit(user=user, round=round_, scores=form.scores())
+            except GroupError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Your scores are saved. You can change them until the round closes."))
+                return redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
+        status = 400
+    rows = [(selectors.concern_reading(user=user, concern=concern), fields) for concern, fields in form.rows()]
+    context = group_context(request, group, meeting=meeting, round=round_, form=form, rows=rows)
+    return render(request, "groups/staff/scores.html", context, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def criteria_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's criteria and their weights in the ranking."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    criteria = selectors.criterion_list(group=group)
+    form = WeightsForm(criteria=criteria)
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "criteria")
+        form = WeightsForm(request.POST, criteria=criteria)
+        if form.is_valid():
+            try:
+                services.criteria_set_weights(actor=user, group=group, weights=form.cleaned_data)
+            except GroupError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Weights saved. They apply to rounds closed from now on."))
+                return redirect("staff:group_criteria", slug=group.slug)
+        status = 400
+    return render(request, "groups/staff/criteria.html", group_context(request, group, form=form), status=status)
 
 
 @staff_required
