@@ -1,19 +1,18 @@
 """Public API of working groups: ``/api/v1/groups`` and what each group has made public."""
 
-from __future__ import annotations
-
 import datetime
+from typing import Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from ovoz.concerns.api import ApiError, AreaRef, ErrorOut
 from ovoz.core.pagination import Pagination
 from ovoz.groups import selectors
-from ovoz.groups.models import Meeting, WorkingGroup
+from ovoz.groups.models import Action, Meeting, WorkingGroup
 
 router = Router(tags=["working groups"])
 
@@ -136,3 +135,50 @@ def list_meetings(request: HttpRequest, slug: str) -> object:
     (`under_18`, `18_29`, `30_59`, `60_plus`), and the decisions (Markdown). No minutes, and no names
     but those of members who chose to be named."""
     return selectors.public_meeting_list(group=_group(slug))
+
+
+class ActionOut(Schema):
+    id: int
+    title: str
+    status: Literal["planned", "in_progress", "done", "dropped"]
+    dropped_reason: str
+    due: datetime.date = Field(alias="due_on")
+    starts: datetime.date | None = Field(alias="starts_on")
+    completed: datetime.date | None = Field(alias="completed_on")
+    progress: int
+    overdue: bool
+    owner: str
+    partners: str
+    concerns: list[int] = Field(description="Ids of the linked concerns that are published; others are left out.")
+
+    @staticmethod
+    def resolve_overdue(action: Action) -> bool:
+        return action.is_overdue(timezone.localdate())
+
+    @staticmethod
+    def resolve_owner(action: Action) -> str:
+        return action.owner.name
+
+    @staticmethod
+    def resolve_concerns(action: Action) -> list[int]:
+        return sorted(concern.pk for concern in action.concerns.all() if selectors.is_publicly_readable(concern))
+
+
+class ActionFilters(Schema):
+    status: Literal["planned", "in_progress", "done", "dropped"] | None = None
+
+
+@router.get(
+    "groups/{slug}/actions",
+    response={200: list[ActionOut], 404: ErrorOut},
+    summary="A working group's action plan",
+)
+@paginate(Pagination)
+def list_actions(request: HttpRequest, slug: str, filters: Query[ActionFilters]) -> object:
+    """The group's public actions by due date: `status` (`planned`, `in_progress`, `done` or
+    `dropped`), `due` as an ISO date, `progress` in percent, whether it is `overdue`, the owner
+    institution, and the ids of linked concerns that are published (public concerns only)."""
+    actions = selectors.public_action_list(group=_group(slug))
+    if filters.status:
+        actions = actions.filter(status=filters.status)
+    return actions

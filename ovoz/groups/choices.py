@@ -40,3 +40,19 @@ DEFAULT_CRITERIA = {
 MIN_SCORE = 1
 MAX_SCORE = 5
 MAX_WEIGHT = 10
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+    DROPPED = "dropped", _("dropped")
+
+
+# Which status an action may move to from each status.
+ACTION_TRANSITIONS = {
+    ActionStatus.PLANNED: {ActionStatus.IN_PROGRESS, ActionStatus.DROPPED},
+    ActionStatus.IN_PROGRESS: {ActionStatus.DONE, ActionStatus.DROPPED},
+    ActionStatus.DONE: {ActionStatus.IN_PROGRESS},
+    ActionStatus.DROPPED: {ActionStatus.PLANNED},
+}

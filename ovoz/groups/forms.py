@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Status, Visibility
+from ovoz.concerns.forms import PhotosField
 from ovoz.concerns.models import Concern, Theme
-from ovoz.groups.choices import MAX_SCORE, MAX_WEIGHT, MIN_SCORE, AgeBand, Gender, MeetingStatus
+from ovoz.groups.choices import MAX_SCORE, MAX_WEIGHT, MIN_SCORE, ActionStatus, AgeBand, Gender, MeetingStatus
 from ovoz.groups.models import MAX_DECISIONS_LENGTH, MAX_MINUTES_LENGTH, Criterion, Institution, WorkingGroup
 from ovoz.groups.selectors import institution_list
 from ovoz.places.models import Area
@@ -277,3 +278,55 @@ class DecisionForm(forms.Form):
         max_length=MAX_DECISIONS_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ConcernChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Concerns shown by number and themes only: a form label must not carry a reporter's words."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        themes = ", ".join(theme.label for theme in obj.themes.all())
+        return str(_("No. %(number)s") % {"number": obj.pk}) + (f" · {themes}" if themes else "")
+
+
+class MemberSingleChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+class ActionForm(GroupFormMixin):
+    title = forms.CharField(label=_("What will be done"), max_length=200)
+    description = forms.CharField(
+        label=_("Details"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    concerns = ConcernChoiceField(
+        label=_("For the prioritised concerns"), queryset=Concern.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    owner = forms.ModelChoiceField(label=_("Owner institution"), queryset=Institution.objects.none())
+    responsible = MemberSingleChoiceField(
+        label=_("Responsible member"), queryset=User.objects.none(), required=False, empty_label=_("Nobody yet")
+    )
+    partners = forms.CharField(label=_("Partners"), required=False, max_length=300)
+    starts_on = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_public = forms.BooleanField(label=_("Show on the public page"), required=False, initial=True)
+
+    def __init__(self, *args: Any, group: WorkingGroup, concerns: QuerySet[Concern], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_institutions(group, field="owner")
+        _model_choices(self, "concerns").queryset = concerns.prefetch_related("themes")
+        users = User.objects.filter(grants__working_group=group).order_by("first_name", "username")
+        _model_choices(self, "responsible").queryset = users
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=ActionStatus.choices)
+    reason = forms.CharField(
+        label=_("Reason for dropping it"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ActionUpdateForm(forms.Form):
+    text = forms.CharField(label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
+    day = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    photos = PhotosField(label=_("Photos (optional, up to 3)"), required=False)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from ovoz.groups.choices import (
     MAX_SCORE,
     MAX_WEIGHT,
     MIN_SCORE,
+    ActionStatus,
     AgeBand,
     Gender,
     MeetingStatus,
@@ -263,3 +265,93 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id} {self.user_id} #{self.concern_id} {self.criterion_id}: {self.value}"
+
+
+class Action(TimeStampedModel):
+    """What the group will do about prioritised concerns, by whom and by when (DESIGN §3).
+
+    Public by default: residents see what was promised, the progress, and what is overdue.
+    """
+
+    working_group = models.ForeignKey(
+        WorkingGroup, verbose_name=_("working group"), on_delete=models.CASCADE, related_name="actions"
+    )
+    title = models.CharField(_("what will be done"), max_length=200)
+    description = models.TextField(_("details"), blank=True, max_length=4000)
+    concerns = models.ManyToManyField("concerns.Concern", verbose_name=_("concerns"), related_name="actions")
+    owner = models.ForeignKey(
+        Institution, verbose_name=_("owner institution"), on_delete=models.PROTECT, related_name="actions"
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_actions",
+    )
+    partners = models.CharField(_("partners"), max_length=300, blank=True)
+    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=16, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
+    dropped_reason = models.TextField(_("reason for dropping"), blank=True, max_length=2000)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    is_public = models.BooleanField(_("public"), default=True)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["due_on", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(progress__lte=100), name="action_progress_range")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.due_on < today
+
+    def is_done_on_time(self) -> bool:
+        return self.status == ActionStatus.DONE and self.completed_on is not None and self.completed_on <= self.due_on
+
+
+class ActionUpdate(TimeStampedModel):
+    """A dated note on an action's progress, with photos as evidence."""
+
+    action = models.ForeignKey(Action, verbose_name=_("action"), on_delete=models.CASCADE, related_name="updates")
+    day = models.DateField(_("date"))
+    text = models.TextField(_("what happened"), max_length=4000)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), validators=[MaxValueValidator(100)])
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("action update")
+        verbose_name_plural = _("action updates")
+        ordering = ["-day", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action_id} {self.day}"
+
+
+class ActionPhoto(TimeStampedModel):
+    """A photo of an update, re-encoded without metadata; served only through a view that checks it."""
+
+    update = models.ForeignKey(ActionUpdate, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="actions/%Y/%m/")
+    content_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("action photo")
+        verbose_name_plural = _("action photos")
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of update {self.update_id}"

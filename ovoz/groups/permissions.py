@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import User
-from ovoz.groups.models import WorkingGroup
+from ovoz.groups.models import Action, WorkingGroup
 
 
 def group_role(user: User, group: WorkingGroup) -> GrantRole | None:
@@ -41,3 +41,10 @@ def can_score(user: User, group: WorkingGroup) -> bool:
     """Score concerns in a prioritisation round: every member except observers."""
     role = group_role(user, group)
     return role is not None and role != GrantRole.OBSERVER
+
+
+def can_report_on(user: User, action: Action) -> bool:
+    """Post updates on an action and move its status: the group's managers and its responsible member."""
+    if can_manage_group(user, action.working_group):
+        return True
+    return action.responsible_id == user.pk and group_role(user, action.working_group) is not None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import Grant, User
@@ -15,8 +17,11 @@ from ovoz.concerns.choices import Status, Visibility
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.permissions import can_read_original
 from ovoz.core.ids import parse_id
-from ovoz.groups.choices import DEFAULT_CRITERIA, AgeBand, Gender, MeetingStatus, RoundStatus
+from ovoz.groups.choices import DEFAULT_CRITERIA, ActionStatus, AgeBand, Gender, MeetingStatus, RoundStatus
 from ovoz.groups.models import (
+    Action,
+    ActionPhoto,
+    ActionUpdate,
     Criterion,
     Institution,
     Invitation,
@@ -399,3 +404,136 @@ def round_ranking(*, round: PrioritisationRound) -> list[RankingRow]:
         means = [(criterion.display_label, item.criterion_means.get(criterion.pk)) for criterion in criteria]
         result.append(RankingRow(concern, item.score, item.spread, item.scorers, means, concern.pk in chosen))
     return result
+
+
+# --- Action plans ------------------------------------------------------------------------------
+
+
+def action_list(*, group: WorkingGroup) -> QuerySet[Action]:
+    """Every action of the group (staff), by due date."""
+    return (
+        group.actions.select_related("owner", "responsible")
+        .prefetch_related("concerns__themes")
+        .order_by("due_on", "id")
+    )
+
+
+def action_get(*, group: WorkingGroup, action_id: int) -> Action:
+    """One action of this group; an action of another group is a 404."""
+    action = action_list(group=group).filter(pk=action_id).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+def public_action_list(*, group: WorkingGroup) -> QuerySet[Action]:
+    """The public plan: the group's public actions."""
+    return action_list(group=group).filter(is_public=True)
+
+
+def actionable_concern_list(*, group: WorkingGroup) -> QuerySet[Concern]:
+    """Concerns an action can be for: the group's prioritised (or already in action) concerns."""
+    return group_concern_list(group=group).filter(status__in=[Status.PRIORITISED, Status.IN_ACTION])
+
+
+def concerns_ready_to_resolve(*, group: WorkingGroup) -> list[Concern]:
+    """Concerns in action whose actions (dropped ones aside) are all done: proposed for ``resolved``."""
+    concerns = (
+        Concern.objects.filter(actions__working_group=group, status=Status.IN_ACTION)
+        .distinct()
+        .prefetch_related("actions", "themes")
+    )
+    ready = []
+    for concern in concerns:
+        statuses = [action.status for action in concern.actions.all() if action.status != ActionStatus.DROPPED]
+        if statuses and all(status == ActionStatus.DONE for status in statuses):
+            ready.append(concern)
+    return ready
+
+
+@dataclass(frozen=True)
+class PublicAction:
+    action: Action
+    topics: list[str]
+    is_overdue: bool
+    updates: list[ActionUpdate]
+    responsible_name: str
+
+
+def public_plan(*, group: WorkingGroup, today: date | None = None) -> list[PublicAction]:
+    """The public plan with progress, overdue actions marked, public updates and linked topics."""
+    today = today or timezone.localdate()
+    actions = public_action_list(group=group).prefetch_related("updates__photos")
+    named = {
+        grant.user_id: member_name(grant.user)
+        for grant in Grant.objects.filter(working_group=group, is_named_publicly=True).select_related("user")
+    }
+    return [
+        PublicAction(
+            action,
+            [public_topic(concern) for concern in action.concerns.all()],
+            action.is_overdue(today),
+            list(action.updates.all()),
+            # The responsible member by name only if they chose to be named.
+            named.get(action.responsible_id or 0, ""),
+        )
+        for action in actions
+    ]
+
+
+@dataclass(frozen=True)
+class InstitutionRecord:
+    """How an institution keeps its promises: of its actions that are done or past due (dropped
+    ones aside), how many were done by their due date."""
+
+    name: str
+    done_on_time: int
+    due: int
+    open: int
+
+    @property
+    def share(self) -> int | None:
+        return round(100 * self.done_on_time / self.due) if self.due else None
+
+
+def institution_records(*, group: WorkingGroup, today: date | None = None) -> list[InstitutionRecord]:
+    today = today or timezone.localdate()
+    records: dict[str, list[int]] = {}
+    for action in public_action_list(group=group):
+        if action.status == ActionStatus.DROPPED:
+            continue
+        row = records.setdefault(action.owner.name, [0, 0, 0])
+        if action.is_done_on_time():
+            row[0] += 1
+        if action.status == ActionStatus.DONE or action.due_on < today:
+            row[1] += 1
+        if action.is_open:
+            row[2] += 1
+    return [InstitutionRecord(name, *row) for name, row in sorted(records.items())]
+
+
+def public_update_list(*, group: WorkingGroup) -> QuerySet[ActionUpdate]:
+    """Updates of the group's public actions, newest first (for the feed)."""
+    return (
+        ActionUpdate.objects.filter(action__working_group=group, action__is_public=True)
+        .select_related("action", "action__owner")
+        .prefetch_related("photos")
+        .order_by("-day", "-id")
+    )
+
+
+def public_photo_get(*, group: WorkingGroup, photo_id: int) -> ActionPhoto:
+    """A photo, only if it belongs to an update of one of this group's public actions."""
+    photo = ActionPhoto.objects.filter(
+        pk=photo_id, update__action__working_group=group, update__action__is_public=True
+    ).first()
+    if photo is None:
+        raise Http404
+    return photo
+
+
+def staff_photo_get(*, action: Action, photo_id: int) -> ActionPhoto:
+    photo = ActionPhoto.objects.filter(pk=photo_id, update__action=action).first()
+    if photo is None:
+        raise Http404
+    return photo

@@ -7,6 +7,8 @@ from django.utils import timezone
 from ovoz.accounts.models import Grant
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
+from ovoz.concerns.tests.conftest import jpeg_with_gps
+from ovoz.core.images import image_clean
 from ovoz.groups import services
 from ovoz.groups.choices import MeetingStatus
 
@@ -41,14 +43,34 @@ def build_scenario(world):
         status=MeetingStatus.HELD,
     )
     round_ = services.round_open(actor=facilitator, meeting=meeting)
+    prioritised = concern_services.concern_submit(
+        text="Road to the school is broken", channel=Channel.WEB, area=world["zomin"]
+    ).concern
+    for status in (Status.ACCEPTED, Status.PRIORITISED):
+        concern_services.concern_change_status(actor=facilitator, concern=prioritised, status=status)
+    action = services.action_create(
+        actor=facilitator,
+        group=world["group"],
+        title="Repair the road",
+        concerns=[prioritised],
+        owner=world["khokimiyat"],
+        responsible=world["users"]["member"],
+        due_on=timezone.localdate() + timedelta(days=14),
+    )
+    update = services.action_post_update(
+        actor=facilitator, action=action, text="Gravel delivered", progress=20, photos=[image_clean(jpeg_with_gps())]
+    )
     return {
         **world,
         "meeting": meeting,
         "round": round_,
+        "prioritised_concern": prioritised,
+        "action": action,
+        "photo": update.photos.get(),
         "criteria": list(world["group"].criteria.all()),
         "public_concern": public,
         "restricted_concern": restricted,
         "observer_grant": Grant.objects.get(user=world["users"]["observer"]),
         "later_requests": [],
-        "public_api": ["/api/v1/groups/zomin/meetings"],
+        "public_api": ["/api/v1/groups/zomin/meetings", "/api/v1/groups/zomin/actions"],
     }

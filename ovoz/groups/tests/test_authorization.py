@@ -67,6 +67,7 @@ def staff_requests(s):
     """(method, url, data, expected statuses by kind) for every staff URL of a working group."""
     group = "/staff/groups/zomin"
     meeting = f"{group}/meetings/{s['meeting'].pk}"
+    action = f"{group}/actions/{s['action'].pk}"
     return [
         ("get", f"{group}/", None, READ),
         ("post", f"{group}/", {"is_named_publicly": "on"}, OWN_POST),
@@ -102,6 +103,23 @@ def staff_requests(s):
             SCORE_POST,
         ),
         ("post", f"{meeting}/", {"action": "round_close"}, MANAGE_POST),
+        ("get", f"{group}/actions/", None, READ),
+        (
+            "post",
+            f"{group}/actions/",
+            {
+                "action": "create",
+                "title": "Light the street",
+                "concerns": [s["prioritised_concern"].pk],
+                "owner": s["police"].pk,
+                "due_on": "2031-01-01",
+            },
+            MANAGE_POST,
+        ),
+        ("get", f"{action}/", None, READ),
+        ("get", f"{action}/photos/{s['photo'].pk}/", None, READ),
+        ("post", f"{action}/", {"action": "update", "text": "Half done", "progress": 50}, RESPONSIBLE_POST),
+        ("post", f"{action}/", {"action": "status", "status": "in_progress"}, RESPONSIBLE_POST),
         *s.get("later_requests", []),
     ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,9 +24,12 @@ from ovoz.core.events import AuditAction
 from ovoz.core.ids import parse_id
 from ovoz.core.services import audit_record
 from ovoz.groups import permissions, selectors, services
-from ovoz.groups.choices import MeetingStatus
+from ovoz.groups.choices import ActionStatus, MeetingStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
+    ActionForm,
+    ActionStatusForm,
+    ActionUpdateForm,
     AttendanceForm,
     ConcernFilterForm,
     DecisionForm,
@@ -43,7 +46,7 @@ from ovoz.groups.forms import (
     score_field_name,
     selected,
 )
-from ovoz.groups.models import Meeting, WorkingGroup
+from ovoz.groups.models import Action, Meeting, WorkingGroup
 
 
 def _group(request: HttpRequest, slug: str) -> WorkingGroup:
@@ -525,3 +528,132 @@ def meeting_print_view(request: HttpRequest, slug: str, meeting_id: int) -> Http
         present=meeting.members_present.order_by("first_name", "username"),
     )
     return render(request, "groups/staff/meeting_print.html", context)
+
+
+# --- Action plans ------------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's action plan; facilitators add actions and confirm concerns as resolved here."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    form = ActionForm(group=group, concerns=selectors.actionable_concern_list(group=group))
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "actions")
+        try:
+            if request.POST.get("action") == "resolve":
+                concern_id = parse_id(request.POST.get("concern")) or 0
+                concern = selectors.group_concern_list(group=group).filter(pk=concern_id).first()
+                if concern is None:
+                    raise Http404
+                services.concern_resolve(actor=user, group=group, concern=concern)
+                messages.success(request, _("The concern is resolved. Its reporter will be told."))
+                return redirect("staff:group_actions", slug=group.slug)
+            form = ActionForm(request.POST, group=group, concerns=selectors.actionable_concern_list(group=group))
+            if form.is_valid():
+                data = form.cleaned_data
+                action = services.action_create(
+                    actor=user,
+                    group=group,
+                    title=data["title"],
+                    description=data["description"],
+                    concerns=list(data["concerns"]),
+                    owner=data["owner"],
+                    responsible=data["responsible"],
+                    partners=data["partners"],
+                    starts_on=data["starts_on"],
+                    due_on=data["due_on"],
+                    is_public=data["is_public"],
+                )
+                messages.success(request, _("Action added to the plan."))
+                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
+        except GroupError as error:
+            if form.is_bound:
+                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            else:
+                messages.error(request, str(error.message))
+        status = 400
+    today = timezone.localdate()
+    context = group_context(
+        request,
+        group,
+        actions=[(action, action.is_overdue(today)) for action in selectors.action_list(group=group)],
+        ready=selectors.concerns_ready_to_resolve(group=group),
+        form=form,
+    )
+    return render(request, "groups/staff/actions.html", context, status=status)
+
+
+def _action_context(request: HttpRequest, group: WorkingGroup, action: Action, **forms: object) -> dict[str, object]:
+    user = staff_user(request)
+    return group_context(
+        request,
+        group,
+        action=action,
+        is_overdue=action.is_overdue(timezone.localdate()),
+        can_report=permissions.can_report_on(user, action),
+        concerns=[selectors.concern_reading(user=user, concern=concern) for concern in action.concerns.all()],
+        updates=action.updates.select_related("author").prefetch_related("photos"),
+        status_form=forms.get("status_form") or ActionStatusForm(),
+        update_form=forms.get("update_form") or ActionUpdateForm(initial={"progress": action.progress}),
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
+    """One action: its status and progress updates, posted by the facilitator or the responsible member."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    action = selectors.action_get(group=group, action_id=action_id)
+    if request.method == "GET":
+        return render(request, "groups/staff/action.html", _action_context(request, group, action))
+    if not permissions.can_report_on(user, action):
+        return _refuse(request, group, "action")
+    forms: dict[str, object] = {}
+    try:
+        if request.POST.get("action") == "status":
+            status_form = ActionStatusForm(request.POST)
+            forms["status_form"] = status_form
+            if status_form.is_valid():
+                services.action_set_status(
+                    actor=user,
+                    action=action,
+                    status=ActionStatus(status_form.cleaned_data["status"]),
+                    reason=status_form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Status saved."))
+                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
+        elif request.POST.get("action") == "update":
+            update_form = ActionUpdateForm(request.POST, request.FILES)
+            forms["update_form"] = update_form
+            if update_form.is_valid():
+                services.action_post_update(
+                    actor=user,
+                    action=action,
+                    text=update_form.cleaned_data["text"],
+                    progress=update_form.cleaned_data["progress"],
+                    day=update_form.cleaned_data["day"],
+                    photos=update_form.cleaned_data["photos"],
+                )
+                messages.success(request, _("Update posted."))
+                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
+    except GroupError as error:
+        messages.error(request, str(error.message))
+    action.refresh_from_db()
+    return render(request, "groups/staff/action.html", _action_context(request, group, action, **forms), status=400)
+
+
+@staff_required
+def action_photo_view(request: HttpRequest, slug: str, action_id: int, photo_id: int) -> FileResponse:
+    """A photo of an action update, for the group's members."""
+    group = _group(request, slug)
+    action = selectors.action_get(group=group, action_id=action_id)
+    photo = selectors.staff_photo_get(action=action, photo_id=photo_id)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
