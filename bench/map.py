@@ -57,9 +57,9 @@ print(json.dumps(results))
 
 
 def urls() -> list[str]:
-    from datetime import date, timedelta
+    from datetime import datetime, timedelta
 
-    today = date.today()
+    today = datetime.now().astimezone().date()
     last_month_end = today.replace(day=1) - timedelta(days=1)
     quarter_start = (last_month_end.replace(day=1) - timedelta(days=62)).replace(day=1)
     return [
@@ -109,8 +109,18 @@ def main() -> None:
         for size in sorted(arguments.sizes):
             print(f"{database}: generating up to {size:,} concerns …", file=sys.stderr, flush=True)
             run(
-                [python, "-m", "ovoz", "generate", "--concerns", str(size - made), "--areas", str(arguments.areas),
-                 "--seed", str(size)],
+                [
+                    python,
+                    "-m",
+                    "ovoz",
+                    "generate",
+                    "--concerns",
+                    str(size - made),
+                    "--areas",
+                    str(arguments.areas),
+                    "--seed",
+                    str(size),
+                ],
                 env,
             )
             made = size
@@ -118,15 +128,21 @@ def main() -> None:
             for url, numbers in measured.items():
                 table.setdefault((database, url), {})[size] = numbers
     sizes = sorted(arguments.sizes)
-    print(f"# bench/map.py on {platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()}), "
-          f"{arguments.areas} areas, {arguments.repeat} requests per URL")
+    print(
+        f"# bench/map.py on {platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()}), "
+        f"{arguments.areas} areas, {arguments.repeat} requests per URL"
+    )
     header = ["database", "url"] + [f"p50/p95 ms @{size:,}" for size in sizes] + ["p95 ratio", "KB"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for (database, url), by_size in table.items():
         cells = [f"{by_size[size]['p50']:.1f} / {by_size[size]['p95']:.1f}" for size in sizes]
         ratio = by_size[sizes[-1]]["p95"] / by_size[sizes[0]]["p95"]
-        print(f"| {database} | `{url}` | " + " | ".join(cells) + f" | {ratio:.2f} | {by_size[sizes[-1]]['bytes'] / 1024:.0f} |")
+        print(
+            f"| {database} | `{url}` | "
+            + " | ".join(cells)
+            + f" | {ratio:.2f} | {by_size[sizes[-1]]['bytes'] / 1024:.0f} |"
+        )
 
 
 if __name__ == "__main__":

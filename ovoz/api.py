@@ -13,6 +13,7 @@ from ninja.parser import Parser
 from ovoz.concerns.api import ApiError, themes_router
 from ovoz.concerns.api import router as concerns_router
 from ovoz.core.jsontext import has_unstorable_text
+from ovoz.groups.api import router as groups_router
 from ovoz.insights.api import router as stats_router
 from ovoz.places.api import router as areas_router
 
@@ -36,7 +37,7 @@ class JsonOnlyParser(Parser):
 api = NinjaAPI(
     title="Ovoz API",
     version="1",
-    description="Raise and follow concerns, and read areas, themes and published concerns.",
+    description="Raise and follow concerns, and read areas, themes, published concerns and working groups.",
     urls_namespace="api",
     # The interactive docs page loads Swagger UI from a CDN; Ovoz serves no third-party code.
     docs_url=None,
@@ -46,6 +47,7 @@ api.add_router("", areas_router)
 api.add_router("", themes_router)
 api.add_router("", concerns_router)
 api.add_router("", stats_router)
+api.add_router("", groups_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:

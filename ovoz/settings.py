@@ -150,6 +150,8 @@ OVOZ_CLIENT_ADDRESS_HEADER = os.environ.get("OVOZ_CLIENT_ADDRESS_HEADER", "")
 # Flooding: at most this many new concerns per client per 10 minutes, on the web form and the API.
 OVOZ_INTAKE_LIMIT = int(os.environ.get("OVOZ_INTAKE_LIMIT", "30"))
 OVOZ_SUPPORT_LIMIT = int(os.environ.get("OVOZ_SUPPORT_LIMIT", "60"))
+# Working groups: how long an invitation link works.
+OVOZ_INVITATION_DAYS = int(os.environ.get("OVOZ_INVITATION_DAYS", "7"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")

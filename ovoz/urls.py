@@ -8,6 +8,7 @@ from ovoz.concerns import open311
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
 from ovoz.core.views import public, staff
+from ovoz.groups import urls as group_urls
 from ovoz.insights import views as insight_views
 from ovoz.places.views import staff as area_staff_views
 
@@ -29,6 +30,7 @@ staff_patterns = (
         path("dashboard/", insight_views.staff_dashboard_view, name="dashboard"),
         path("dashboard/<slug:chart>.csv", insight_views.staff_dashboard_csv_view, name="dashboard_csv"),
         path("exports/concerns.csv", insight_views.staff_export_concerns_view, name="export_concerns"),
+        *group_urls.staff_urlpatterns,
     ],
     "staff",
 )
@@ -38,6 +40,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("staff/", include(staff_patterns)),
     path("staff/", include("ovoz.accounts.urls")),
+    path("staff/", include(group_urls.invitation_urlpatterns)),
     path("staff/admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("channels/", include("ovoz.channels.urls")),
@@ -62,5 +65,6 @@ urlpatterns += i18n_patterns(
     path("data/", insight_views.data_view, name="data"),
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
+    *group_urls.public_urlpatterns,
     prefix_default_language=True,
 )

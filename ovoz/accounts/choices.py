@@ -11,7 +11,17 @@ class DeploymentRole(models.TextChoices):
 
 
 class GrantRole(models.TextChoices):
-    """Roles a staff user holds in one working group (DESIGN §5)."""
+    """Roles a staff user holds in one working group (DESIGN §3, §5).
+
+    Facilitators run the group; every other role is a member of it. Observers may read what members
+    read but do not score priorities.
+    """
 
     FACILITATOR = "facilitator", _("facilitator")
-    MEMBER = "member", _("member")
+    COMMUNITY = "community", _("community representative")
+    AUTHORITY = "authority", _("local authority")
+    CIVIL_SOCIETY = "civil_society", _("civil society")
+    OBSERVER = "observer", _("observer")
+
+
+MEMBER_ROLES = (GrantRole.COMMUNITY, GrantRole.AUTHORITY, GrantRole.CIVIL_SOCIETY, GrantRole.OBSERVER)

@@ -46,6 +46,20 @@ class Grant(TimeStampedModel):
         "groups.WorkingGroup", verbose_name=_("working group"), on_delete=models.CASCADE, related_name="grants"
     )
     role = models.CharField(_("role"), max_length=32, choices=GrantRole.choices)
+    institution = models.ForeignKey(
+        "groups.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grants",
+        help_text=_("The institution this member speaks for, if any."),
+    )
+    is_named_publicly = models.BooleanField(
+        _("named on public pages"),
+        default=False,
+        help_text=_("The member chose to appear by name on the group's public pages."),
+    )
 
     class Meta:
         verbose_name = _("grant")

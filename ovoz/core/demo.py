@@ -51,7 +51,7 @@ DEMO_USERS = (
     DemoUser("admin", "administrator", role=DeploymentRole.ADMINISTRATOR),
     DemoUser("coordinator", "coordinator", role=DeploymentRole.COORDINATOR),
     DemoUser("facilitator", "facilitator of the Jizzakh demo working group", grant=GrantRole.FACILITATOR),
-    DemoUser("member", "member of the Jizzakh demo working group", grant=GrantRole.MEMBER),
+    DemoUser("member", "member of the Jizzakh demo working group", grant=GrantRole.COMMUNITY),
 )
 
 

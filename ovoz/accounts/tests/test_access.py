@@ -31,7 +31,8 @@ def _user(kind, group):
     if kind == "no role":
         return UserFactory(username="norole", role=DeploymentRole.NONE)
     user = UserFactory(username=kind, role=DeploymentRole.NONE)
-    grant_set(actor=None, user=user, working_group=group, role=GrantRole(kind))
+    role = GrantRole.FACILITATOR if kind == "facilitator" else GrantRole.COMMUNITY
+    grant_set(actor=None, user=user, working_group=group, role=role)
     return user
 
 

@@ -47,9 +47,10 @@ def staff_client(kind, world):
     roles = {"administrator": DeploymentRole.ADMINISTRATOR, "coordinator": DeploymentRole.COORDINATOR}
     user = UserFactory(username=kind.replace(" ", "-"), role=roles.get(kind, DeploymentRole.NONE))
     if kind in ("facilitator", "member"):
-        grant_set(actor=None, user=user, working_group=world["group"], role=GrantRole(kind))
+        role = GrantRole.FACILITATOR if kind == "facilitator" else GrantRole.COMMUNITY
+        grant_set(actor=None, user=user, working_group=world["group"], role=role)
     if kind == "member of another group":
-        grant_set(actor=None, user=user, working_group=world["other_group"], role=GrantRole.MEMBER)
+        grant_set(actor=None, user=user, working_group=world["other_group"], role=GrantRole.COMMUNITY)
     assert sign_in(client, user)["Location"] == "/staff/"
     return client, user
 

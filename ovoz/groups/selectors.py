@@ -1,0 +1,539 @@
+"""Reads of working groups, scoped to who asks (CONVENTIONS: every staff read goes through here)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ovoz.accounts.choices import GrantRole
+from ovoz.accounts.models import Grant, User
+from ovoz.concerns.choices import Status, Visibility
+from ovoz.concerns.models import Concern, Theme
+from ovoz.concerns.permissions import can_read_original
+from ovoz.core.ids import parse_id
+from ovoz.groups.choices import DEFAULT_CRITERIA, ActionStatus, AgeBand, Gender, MeetingStatus, RoundStatus
+from ovoz.groups.models import (
+    Action,
+    ActionPhoto,
+    ActionUpdate,
+    Criterion,
+    Institution,
+    Invitation,
+    Meeting,
+    PrioritisationRound,
+    Score,
+    WorkingGroup,
+)
+from ovoz.groups.permissions import can_see_group, has_deployment_role
+from ovoz.groups.ranking import rank
+from ovoz.places.models import Area
+
+# --- Groups ------------------------------------------------------------------------------------
+
+
+def public_group_list() -> QuerySet[WorkingGroup]:
+    """Active groups, for everyone."""
+    return WorkingGroup.objects.filter(is_active=True).select_related("area").order_by("name")
+
+
+def public_group_get(*, slug: str) -> WorkingGroup:
+    group = public_group_list().filter(slug=slug).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+def staff_group_list(*, user: User) -> QuerySet[WorkingGroup]:
+    """The groups whose staff pages the user may open: all for deployment roles, else their own."""
+    groups = WorkingGroup.objects.select_related("area").order_by("name")
+    if has_deployment_role(user):
+        return groups
+    return groups.filter(grants__user=user)
+
+
+def staff_group_get(*, user: User, slug: str) -> WorkingGroup:
+    """One group the user may open; any other group is a 404, as if it did not exist."""
+    group = WorkingGroup.objects.select_related("area").filter(slug=slug).first()
+    if group is None or not can_see_group(user, group):
+        raise Http404
+    return group
+
+
+def group_exists(*, slug: str) -> bool:
+    """Whether a group exists at all, to audit a refused access (never shown to the user)."""
+    return WorkingGroup.objects.filter(slug=slug).exists()
+
+
+# --- Members -----------------------------------------------------------------------------------
+
+
+ROLE_ORDER = [role.value for role in GrantRole]
+
+
+def member_list(*, group: WorkingGroup) -> list[Grant]:
+    """The group's members (grants with their users and institutions), by role then name."""
+    grants = Grant.objects.filter(working_group=group).select_related("user", "institution")
+    return sorted(grants, key=lambda grant: (ROLE_ORDER.index(grant.role), member_name(grant.user).casefold()))
+
+
+def member_get(*, group: WorkingGroup, grant_id: int) -> Grant:
+    grant = Grant.objects.filter(working_group=group, pk=grant_id).select_related("user", "institution").first()
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def member_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+@dataclass(frozen=True)
+class PublicMember:
+    name: str
+    role: str
+    role_label: str
+    institution: str
+
+
+@dataclass(frozen=True)
+class MemberCount:
+    role: str
+    role_label: str
+    institution: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PublicMembers:
+    """What the public learns about a group's members: names only of those who chose to be named."""
+
+    named: list[PublicMember]
+    counts: list[MemberCount]
+
+    @property
+    def total(self) -> int:
+        return len(self.named) + sum(item.count for item in self.counts)
+
+
+def public_members(*, group: WorkingGroup) -> PublicMembers:
+    """Named members with role and institution; everyone else only as counts by role and institution."""
+    named: list[PublicMember] = []
+    counter: Counter[tuple[str, str]] = Counter()
+    for grant in member_list(group=group):
+        institution = grant.institution.name if grant.institution else ""
+        if grant.is_named_publicly:
+            named.append(PublicMember(member_name(grant.user), grant.role, grant.get_role_display(), institution))
+        else:
+            counter[(grant.role, institution)] += 1
+    counts = [
+        MemberCount(role, str(GrantRole(role).label), institution, count)
+        for (role, institution), count in sorted(
+            counter.items(), key=lambda item: (ROLE_ORDER.index(item[0][0]), item[0][1])
+        )
+    ]
+    return PublicMembers(named, counts)
+
+
+def invitation_list(*, group: WorkingGroup) -> QuerySet[Invitation]:
+    """Invitations not yet accepted, newest first (expired ones included, marked in the page)."""
+    return group.invitations.filter(accepted_at__isnull=True).select_related("institution")
+
+
+# --- Institutions ------------------------------------------------------------------------------
+
+
+def _area_and_ancestor_ids(area: Area) -> list[int]:
+    return [int(pk) for pk in area.path.split("/") if pk] + [area.pk]
+
+
+def institution_list(*, group: WorkingGroup) -> QuerySet[Institution]:
+    """Institutions a group works with: of its area, of the areas above it and of those inside it."""
+    areas = Area.objects.filter(Q(pk__in=_area_and_ancestor_ids(group.area)) | Q(path__startswith=group.area.own_path))
+    return Institution.objects.filter(area__in=areas.values("pk"), is_active=True).select_related("area")
+
+
+# --- Concerns of a group -----------------------------------------------------------------------
+
+
+def _within(area: Area) -> Q:
+    inside = Area.objects.filter(Q(pk=area.pk) | Q(path__startswith=area.own_path)).values("pk")
+    return Q(area__in=inside)
+
+
+@dataclass(frozen=True)
+class ConcernFilters:
+    status: str = ""
+    theme: Theme | None = None
+    visibility: str = ""
+    search: str = ""
+
+
+def group_concern_list(*, group: WorkingGroup, filters: ConcernFilters | None = None) -> QuerySet[Concern]:
+    """Concerns of the group's area and every area inside it, newest first.
+
+    Search matches a concern number, the published public text, and the reporter's words only of
+    concerns that are not confidential (so a search cannot probe confidential text).
+    """
+    concerns = (
+        Concern.objects.filter(_within(group.area))
+        .select_related("area")
+        .prefetch_related("themes")
+        .order_by("-created_at", "-id")
+    )
+    if filters is None:
+        return concerns
+    lookups: dict[str, Any] = {"status": filters.status, "visibility": filters.visibility}
+    concerns = concerns.filter(**{key: value for key, value in lookups.items() if value})
+    if filters.theme is not None:
+        concerns = concerns.filter(themes=filters.theme)
+    search = filters.search.strip()
+    if search:
+        number = parse_id(search.lstrip("#"))
+        if number is not None:
+            concerns = concerns.filter(pk=number)
+        else:
+            concerns = concerns.filter(
+                Q(is_published=True, public_text__icontains=search)
+                | (~Q(visibility=Visibility.CONFIDENTIAL) & Q(text__icontains=search))
+            )
+    return concerns
+
+
+def accepted_concern_list(*, group: WorkingGroup, filters: ConcernFilters | None = None) -> QuerySet[Concern]:
+    """The group's accepted concerns: what agendas are built from."""
+    filters = filters or ConcernFilters()
+    return group_concern_list(
+        group=group,
+        filters=ConcernFilters(
+            status=Status.ACCEPTED, theme=filters.theme, visibility=filters.visibility, search=filters.search
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ConcernReading:
+    """A concern as one staff member may read it: never the reporter's contact."""
+
+    concern: Concern
+    text: str
+    is_original: bool
+
+    @property
+    def themes(self) -> str:
+        return theme_labels(self.concern)
+
+
+def concern_reading(*, user: User, concern: Concern) -> ConcernReading:
+    """The reporter's words for those who may read them (concerns.permissions), else the published
+    public text, else nothing: restricted and confidential concerns are metadata only for members."""
+    if can_read_original(user, concern):
+        return ConcernReading(concern, concern.text, True)
+    if concern.visibility == Visibility.PUBLIC and concern.is_published:
+        return ConcernReading(concern, concern.public_text, False)
+    return ConcernReading(concern, "", False)
+
+
+def theme_labels(concern: Concern) -> str:
+    return ", ".join(theme.label for theme in concern.themes.all())
+
+
+def public_topic(concern: Concern) -> str:
+    """How a concern appears on public pages: its published public text if it is public and
+    published, otherwise only its themes (never the words of a restricted or confidential one)."""
+    if concern.visibility == Visibility.PUBLIC and concern.is_published and concern.public_text:
+        return concern.public_text
+    return theme_labels(concern)
+
+
+def is_publicly_readable(concern: Concern) -> bool:
+    return concern.visibility == Visibility.PUBLIC and concern.is_published
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+def meeting_list(*, group: WorkingGroup) -> QuerySet[Meeting]:
+    """All the group's meetings, newest first (staff)."""
+    return group.meetings.all()
+
+
+def meeting_get(*, group: WorkingGroup, meeting_id: int) -> Meeting:
+    """One meeting of this group; a meeting of another group is a 404."""
+    meeting = group.meetings.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def agenda(meeting: Meeting) -> list[Concern]:
+    """The concerns on a meeting's agenda, in agenda order."""
+    items = meeting.agenda_items.select_related("concern__area").prefetch_related("concern__themes")
+    return [item.concern for item in items]
+
+
+def public_meeting_list(*, group: WorkingGroup) -> QuerySet[Meeting]:
+    """Meetings the group held, newest first: the only ones shown in public."""
+    return group.meetings.filter(status=MeetingStatus.HELD)
+
+
+def public_meeting_get(*, group: WorkingGroup, meeting_id: int) -> Meeting:
+    meeting = public_meeting_list(group=group).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+@dataclass(frozen=True)
+class Attendance:
+    total: int
+    by_gender: list[tuple[str, str, int]]
+    by_age_band: list[tuple[str, str, int]]
+    cells: dict[tuple[str, str], int]
+
+
+def attendance(meeting: Meeting) -> Attendance:
+    """Participants counted by gender and by age band (never by name)."""
+    cells = {(row.gender, row.age_band): row.count for row in meeting.attendance.all()}
+    by_gender = [
+        (gender.value, str(gender.label), sum(count for (g, _a), count in cells.items() if g == gender))
+        for gender in Gender
+    ]
+    by_age_band = [
+        (band.value, str(band.label), sum(count for (_g, a), count in cells.items() if a == band)) for band in AgeBand
+    ]
+    return Attendance(sum(cells.values()), by_gender, by_age_band, cells)
+
+
+@dataclass(frozen=True)
+class PublicMeeting:
+    """What the public learns about a held meeting."""
+
+    meeting: Meeting
+    topics: list[str]
+    attendance: Attendance
+    named_present: list[PublicMember]
+    unnamed_present: int
+    priorities: list[str]
+    priorities_note: str
+
+
+def public_meeting_summary(meeting: Meeting) -> PublicMeeting:
+    """Date, agenda topics (public text of published public concerns, otherwise themes only),
+    participants by gender and age band, and the members present who chose to be named."""
+    topics = [public_topic(concern) for concern in agenda(meeting)]
+    present = set(meeting.members_present.values_list("pk", flat=True))
+    named: list[PublicMember] = []
+    unnamed = 0
+    for grant in member_list(group=meeting.working_group):
+        if grant.user_id not in present:
+            continue
+        if grant.is_named_publicly:
+            institution = grant.institution.name if grant.institution else ""
+            named.append(PublicMember(member_name(grant.user), grant.role, grant.get_role_display(), institution))
+        else:
+            unnamed += 1
+    round_ = round_of(meeting)
+    priorities: list[str] = []
+    note = ""
+    if round_ is not None and round_.status == RoundStatus.DECIDED:
+        chosen = set(round_.chosen.values_list("pk", flat=True))
+        priorities = [public_topic(concern) for concern in agenda(meeting) if concern.pk in chosen]
+        note = round_.decision_note
+    return PublicMeeting(meeting, topics, attendance(meeting), named, unnamed, priorities, note)
+
+
+# --- Prioritisation ----------------------------------------------------------------------------
+
+
+def criterion_list(*, group: WorkingGroup) -> list[Criterion]:
+    """The group's criteria; the defaults (weight 1, not yet saved) while it has none of its own."""
+    criteria = list(group.criteria.all())
+    if criteria:
+        return criteria
+    return [
+        Criterion(working_group=group, slug=slug, weight=1, position=position)
+        for position, slug in enumerate(DEFAULT_CRITERIA)
+    ]
+
+
+def round_of(meeting: Meeting) -> PrioritisationRound | None:
+    return PrioritisationRound.objects.filter(meeting=meeting).first()
+
+
+def own_scores(*, round: PrioritisationRound, user: User) -> dict[tuple[int, int], int]:
+    """A member's own scores in a round, by (concern id, criterion id): all they may see while it is open."""
+    rows = Score.objects.filter(round=round, user=user).values_list("concern_id", "criterion_id", "value")
+    return {(concern_id, criterion_id): value for concern_id, criterion_id, value in rows}
+
+
+def scorer_count(*, round: PrioritisationRound) -> int:
+    """How many members have scored so far (never what they scored, while the round is open)."""
+    return Score.objects.filter(round=round).values("user").distinct().count()
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    concern: Concern
+    score: float | None
+    spread: float | None
+    scorers: int
+    criterion_means: list[tuple[str, float | None]]
+    is_chosen: bool
+
+
+def round_ranking(*, round: PrioritisationRound) -> list[RankingRow]:
+    """The ranking of a closed round, with the weights it closed with; nothing while it is open."""
+    if round.status == RoundStatus.OPEN:
+        return []
+    concerns = {concern.pk: concern for concern in agenda(round.meeting)}
+    criteria = list(round.meeting.working_group.criteria.all())
+    weights = {int(key): int(value) for key, value in round.weights.items()}
+    rows = Score.objects.filter(round=round).values_list("user_id", "concern_id", "criterion_id", "value")
+    chosen = set(round.chosen.values_list("pk", flat=True))
+    result = []
+    for item in rank(scores=rows, weights=weights, concern_ids=list(concerns)):
+        concern = concerns.get(item.concern_id)
+        if concern is None:  # taken off the agenda after scoring
+            continue
+        means = [(criterion.display_label, item.criterion_means.get(criterion.pk)) for criterion in criteria]
+        result.append(RankingRow(concern, item.score, item.spread, item.scorers, means, concern.pk in chosen))
+    return result
+
+
+# --- Action plans ------------------------------------------------------------------------------
+
+
+def action_list(*, group: WorkingGroup) -> QuerySet[Action]:
+    """Every action of the group (staff), by due date."""
+    return (
+        group.actions.select_related("owner", "responsible")
+        .prefetch_related("concerns__themes")
+        .order_by("due_on", "id")
+    )
+
+
+def action_get(*, group: WorkingGroup, action_id: int) -> Action:
+    """One action of this group; an action of another group is a 404."""
+    action = action_list(group=group).filter(pk=action_id).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+def public_action_list(*, group: WorkingGroup) -> QuerySet[Action]:
+    """The public plan: the group's public actions."""
+    return action_list(group=group).filter(is_public=True)
+
+
+def actionable_concern_list(*, group: WorkingGroup) -> QuerySet[Concern]:
+    """Concerns an action can be for: the group's prioritised (or already in action) concerns."""
+    return group_concern_list(group=group).filter(status__in=[Status.PRIORITISED, Status.IN_ACTION])
+
+
+def concerns_ready_to_resolve(*, group: WorkingGroup) -> list[Concern]:
+    """Concerns in action whose actions (dropped ones aside) are all done: proposed for ``resolved``."""
+    concerns = (
+        Concern.objects.filter(actions__working_group=group, status=Status.IN_ACTION)
+        .distinct()
+        .prefetch_related("actions", "themes")
+    )
+    ready = []
+    for concern in concerns:
+        statuses = [action.status for action in concern.actions.all() if action.status != ActionStatus.DROPPED]
+        if statuses and all(status == ActionStatus.DONE for status in statuses):
+            ready.append(concern)
+    return ready
+
+
+@dataclass(frozen=True)
+class PublicAction:
+    action: Action
+    topics: list[str]
+    is_overdue: bool
+    updates: list[ActionUpdate]
+    responsible_name: str
+
+
+def public_plan(*, group: WorkingGroup, today: date | None = None) -> list[PublicAction]:
+    """The public plan with progress, overdue actions marked, public updates and linked topics."""
+    today = today or timezone.localdate()
+    actions = public_action_list(group=group).prefetch_related("updates__photos")
+    named = {
+        grant.user_id: member_name(grant.user)
+        for grant in Grant.objects.filter(working_group=group, is_named_publicly=True).select_related("user")
+    }
+    return [
+        PublicAction(
+            action,
+            [public_topic(concern) for concern in action.concerns.all()],
+            action.is_overdue(today),
+            list(action.updates.all()),
+            # The responsible member by name only if they chose to be named.
+            named.get(action.responsible_id or 0, ""),
+        )
+        for action in actions
+    ]
+
+
+@dataclass(frozen=True)
+class InstitutionRecord:
+    """How an institution keeps its promises: of its actions that are done or past due (dropped
+    ones aside), how many were done by their due date."""
+
+    name: str
+    done_on_time: int
+    due: int
+    open: int
+
+    @property
+    def share(self) -> int | None:
+        return round(100 * self.done_on_time / self.due) if self.due else None
+
+
+def institution_records(*, group: WorkingGroup, today: date | None = None) -> list[InstitutionRecord]:
+    today = today or timezone.localdate()
+    records: dict[str, list[int]] = {}
+    for action in public_action_list(group=group):
+        if action.status == ActionStatus.DROPPED:
+            continue
+        row = records.setdefault(action.owner.name, [0, 0, 0])
+        if action.is_done_on_time():
+            row[0] += 1
+        if action.status == ActionStatus.DONE or action.due_on < today:
+            row[1] += 1
+        if action.is_open:
+            row[2] += 1
+    return [InstitutionRecord(name, *row) for name, row in sorted(records.items())]
+
+
+def public_update_list(*, group: WorkingGroup) -> QuerySet[ActionUpdate]:
+    """Updates of the group's public actions, newest first (for the feed)."""
+    return (
+        ActionUpdate.objects.filter(action__working_group=group, action__is_public=True)
+        .select_related("action", "action__owner")
+        .prefetch_related("photos")
+        .order_by("-day", "-id")
+    )
+
+
+def public_photo_get(*, group: WorkingGroup, photo_id: int) -> ActionPhoto:
+    """A photo, only if it belongs to an update of one of this group's public actions."""
+    photo = ActionPhoto.objects.filter(
+        pk=photo_id, update__action__working_group=group, update__action__is_public=True
+    ).first()
+    if photo is None:
+        raise Http404
+    return photo
+
+
+def staff_photo_get(*, action: Action, photo_id: int) -> ActionPhoto:
+    photo = ActionPhoto.objects.filter(pk=photo_id, update__action=action).first()
+    if photo is None:
+        raise Http404
+    return photo

@@ -1,0 +1,659 @@
+"""The working group's staff pages: members, institutions, concerns, meetings, priorities, actions.
+
+Every page starts from ``_group``: a user who is not in the group gets a 404 (audited) before
+anything else happens. Managing needs ``permissions.can_manage_group``; a member who tries gets a
+403 (audited) and nothing changes.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from ovoz.accounts.choices import GrantRole
+from ovoz.accounts.decorators import staff_required
+from ovoz.accounts.permissions import staff_user
+from ovoz.core.events import AuditAction
+from ovoz.core.ids import parse_id
+from ovoz.core.services import audit_record
+from ovoz.groups import permissions, selectors, services
+from ovoz.groups.choices import ActionStatus, MeetingStatus
+from ovoz.groups.errors import GroupError
+from ovoz.groups.forms import (
+    ActionForm,
+    ActionStatusForm,
+    ActionUpdateForm,
+    AttendanceForm,
+    ConcernFilterForm,
+    DecisionForm,
+    InstitutionForm,
+    InvitationAcceptForm,
+    InviteForm,
+    MeetingForm,
+    MemberForm,
+    MinutesForm,
+    NamedForm,
+    ScoreForm,
+    WeightsForm,
+    attendance_field_name,
+    score_field_name,
+    selected,
+)
+from ovoz.groups.models import Action, Meeting, WorkingGroup
+
+
+def _group(request: HttpRequest, slug: str) -> WorkingGroup:
+    """The group if the user is in it (or has a deployment role); otherwise a 404, audited."""
+    user = staff_user(request)
+    try:
+        return selectors.staff_group_get(user=user, slug=slug)
+    except Http404:
+        if selectors.group_exists(slug=slug):
+            audit_record(action=AuditAction.ACCESS_DENIED, actor=user, data={"view": "working group", "slug": slug})
+        raise
+
+
+def _refuse(request: HttpRequest, group: WorkingGroup, what: str) -> HttpResponse:
+    audit_record(
+        action=AuditAction.ACCESS_DENIED, actor=staff_user(request), target=group, data={"view": f"group {what}"}
+    )
+    return render(request, "staff/forbidden.html", status=403)
+
+
+def group_context(request: HttpRequest, group: WorkingGroup, **extra: object) -> dict[str, object]:
+    user = staff_user(request)
+    return {
+        "group": group,
+        "role": permissions.group_role(user, group),
+        "can_manage": permissions.can_manage_group(user, group),
+        "can_score": permissions.can_score(user, group),
+        **extra,
+    }
+
+
+@staff_required
+def group_list_view(request: HttpRequest) -> HttpResponse:
+    groups = selectors.staff_group_list(user=staff_user(request))
+    return render(request, "groups/staff/list.html", {"groups": groups})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def group_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's overview; a member may choose here whether the public pages name them."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    role = permissions.group_role(user, group)
+    if request.method == "POST":
+        form = NamedForm(request.POST)
+        if role is None or not form.is_valid():
+            return _refuse(request, group, "named")
+        services.member_set_named(user=user, group=group, is_named_publicly=form.cleaned_data["is_named_publicly"])
+        messages.success(request, _("Saved."))
+        return redirect("staff:group", slug=group.slug)
+    grant = user.grants.filter(working_group=group).first()
+    context = group_context(
+        request,
+        group,
+        members=selectors.member_list(group=group),
+        named_form=NamedForm(initial={"is_named_publicly": grant.is_named_publicly}) if grant else None,
+        **group_overview(group),
+    )
+    return render(request, "groups/staff/group.html", context)
+
+
+def group_overview(group: WorkingGroup) -> dict[str, object]:
+    """What the overview shows beyond members; later phases add to it."""
+    return {}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def members_view(request: HttpRequest, slug: str) -> HttpResponse:
+    user = staff_user(request)
+    group = _group(request, slug)
+    invite_form = InviteForm(group=group)
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "members")
+        action = request.POST.get("action", "")
+        try:
+            if action == "invite":
+                invite_form = InviteForm(request.POST, group=group)
+                if invite_form.is_valid():
+                    _invitation, link = services.member_invite(
+                        actor=user,
+                        group=group,
+                        email=invite_form.cleaned_data["email"],
+                        role=GrantRole(invite_form.cleaned_data["role"]),
+                        institution=invite_form.cleaned_data["institution"],
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "Invitation sent to %(email)s. If it does not arrive, give them this link "
+                            "(it works once): %(link)s"
+                        )
+                        % {"email": invite_form.cleaned_data["email"], "link": link},
+                    )
+                    return redirect("staff:group_members", slug=group.slug)
+                status = 400
+            elif action in ("update", "remove"):
+                grant = selectors.member_get(group=group, grant_id=parse_id(request.POST.get("grant")) or 0)
+                if action == "remove":
+                    services.member_remove(actor=user, grant=grant)
+                    messages.success(request, _("Removed from the group."))
+                    return redirect("staff:group_members", slug=group.slug)
+                member_form = MemberForm(request.POST, group=group)
+                if member_form.is_valid():
+                    services.member_update(
+                        actor=user,
+                        grant=grant,
+                        role=GrantRole(member_form.cleaned_data["role"]),
+                        institution=member_form.cleaned_data["institution"],
+                    )
+                    messages.success(request, _("Saved."))
+                    return redirect("staff:group_members", slug=group.slug)
+                messages.error(request, _("Choose a role and an institution of the group."))
+                status = 400
+            else:
+                status = 400
+        except GroupError as error:
+            messages.error(request, str(error.message))
+            status = 400
+    members = [
+        (grant, MemberForm(group=group, initial={"role": grant.role, "institution": grant.institution_id}))
+        for grant in selectors.member_list(group=group)
+    ]
+    context = group_context(
+        request,
+        group,
+        members=members,
+        invite_form=invite_form,
+        invitations=selectors.invitation_list(group=group),
+    )
+    return render(request, "groups/staff/members.html", context, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def institutions_view(request: HttpRequest, slug: str) -> HttpResponse:
+    user = staff_user(request)
+    group = _group(request, slug)
+    form = InstitutionForm(group=group)
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "institutions")
+        form = InstitutionForm(request.POST, group=group)
+        if form.is_valid():
+            try:
+                services.institution_create(actor=user, area=form.chosen_area(), name=form.cleaned_data["name"])
+            except GroupError as error:
+                form.add_error("name", str(error.message))
+            else:
+                messages.success(request, _("Added."))
+                return redirect("staff:group_institutions", slug=group.slug)
+        status = 400
+    context = group_context(request, group, institutions=selectors.institution_list(group=group), form=form)
+    return render(request, "groups/staff/institutions.html", context, status=status)
+
+
+@staff_required
+def concerns_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's concerns as this member may read them: metadata only where their role stops."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    form = ConcernFilterForm(request.GET or None)
+    filters = selectors.ConcernFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.ConcernFilters(
+            status=data["status"], theme=data["theme"], visibility=data["visibility"], search=data["search"]
+        )
+    page = Paginator(selectors.group_concern_list(group=group, filters=filters), 50).get_page(request.GET.get("page"))
+    readings = [selectors.concern_reading(user=user, concern=concern) for concern in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = group_context(request, group, form=form, page=page, readings=readings, query=query.urlencode())
+    return render(request, "groups/staff/concerns.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee chooses a username and password; then signs in and enrols a second factor."""
+    invitation = services.invitation_find(token)
+    if invitation is None:
+        return render(request, "groups/staff/invitation_invalid.html", status=404)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                is_named_publicly=form.cleaned_data["is_named_publicly"],
+            )
+        except ValidationError as error:
+            form.add_error("password", error)
+        except GroupError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your account is ready. Sign in with your username and password; you will then set up "
+                    "the authenticator app on your phone."
+                ),
+            )
+            return redirect("accounts:login")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "groups/staff/invitation.html", {"form": form, "invitation": invitation}, status=status)
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meetings_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's meetings; facilitators schedule new ones here."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    form = MeetingForm()
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "meetings")
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            try:
+                meeting = services.meeting_schedule(
+                    actor=user,
+                    group=group,
+                    starts_at=form.cleaned_data["starts_at"],
+                    place=form.cleaned_data["place"],
+                    online_link=form.cleaned_data["online_link"],
+                )
+            except GroupError as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            else:
+                messages.success(request, _("Meeting scheduled. Now build its agenda."))
+                return redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
+        status = 400
+    context = group_context(request, group, meetings=selectors.meeting_list(group=group), form=form)
+    return render(request, "groups/staff/meetings.html", context, status=status)
+
+
+def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting, **forms: object) -> dict[str, object]:
+    user = staff_user(request)
+    filter_form = ConcernFilterForm(request.GET or None, with_status=False)
+    filters = selectors.ConcernFilters()
+    if filter_form.is_valid():
+        data = filter_form.cleaned_data
+        filters = selectors.ConcernFilters(theme=data["theme"], visibility=data["visibility"], search=data["search"])
+    on_agenda = selectors.agenda(meeting)
+    candidates = selectors.accepted_concern_list(group=group, filters=filters).exclude(
+        pk__in=[concern.pk for concern in on_agenda]
+    )[:50]
+    counts = selectors.attendance(meeting)
+    attendance_initial: dict[str, object] = {
+        attendance_field_name(gender, band): count for (gender, band), count in counts.cells.items()
+    }
+    attendance_initial["members_present"] = list(meeting.members_present.values_list("pk", flat=True))
+    return group_context(
+        request,
+        group,
+        meeting=meeting,
+        agenda=[selectors.concern_reading(user=user, concern=concern) for concern in on_agenda],
+        candidates=[selectors.concern_reading(user=user, concern=concern) for concern in candidates],
+        filter_form=filter_form,
+        attendance=counts,
+        meeting_form=forms.get("meeting_form")
+        or MeetingForm(
+            with_status=True,
+            initial={
+                "starts_at": timezone.localtime(meeting.starts_at),
+                "place": meeting.place,
+                "online_link": meeting.online_link,
+                "status": meeting.status,
+            },
+        ),
+        attendance_form=forms.get("attendance_form") or AttendanceForm(group=group, initial=attendance_initial),
+        minutes_form=forms.get("minutes_form")
+        or MinutesForm(initial={"minutes": meeting.minutes, "decisions": meeting.decisions}),
+        **meeting_extra(request, group, meeting),
+    )
+
+
+def meeting_extra(request: HttpRequest, group: WorkingGroup, meeting: Meeting) -> dict[str, object]:
+    """The meeting's prioritisation round: progress while open, the ranking once closed."""
+    round_ = selectors.round_of(meeting)
+    if round_ is None:
+        return {"round": None}
+    return {
+        "round": round_,
+        "scorer_count": selectors.scorer_count(round=round_),
+        "possible_scorers": group.grants.exclude(role=GrantRole.OBSERVER).count(),
+        "ranking": selectors.round_ranking(round=round_),
+        "decision_form": DecisionForm(initial={"note": round_.decision_note}),
+    }
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """A meeting: its details, agenda builder, attendance, minutes and decisions."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
+    if request.method == "GET":
+        return render(request, "groups/staff/meeting.html", _meeting_context(request, group, meeting))
+    if not permissions.can_manage_group(user, group):
+        return _refuse(request, group, "meeting")
+    action = request.POST.get("action", "")
+    forms: dict[str, object] = {}
+    here = redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
+    try:
+        if action == "update":
+            meeting_form = MeetingForm(request.POST, with_status=True)
+            forms["meeting_form"] = meeting_form
+            if meeting_form.is_valid():
+                services.meeting_update(
+                    actor=user,
+                    meeting=meeting,
+                    starts_at=meeting_form.cleaned_data["starts_at"],
+                    place=meeting_form.cleaned_data["place"],
+                    online_link=meeting_form.cleaned_data["online_link"],
+                    status=MeetingStatus(meeting_form.cleaned_data["status"]),
+                )
+                messages.success(request, _("Saved."))
+                return here
+        elif action == "agenda_add":
+            concerns = selected(selectors.group_concern_list(group=group), request.POST.getlist("concerns"))
+            if concerns:
+                added = services.meeting_agenda_add(actor=user, meeting=meeting, concerns=concerns)
+                messages.success(request, _("%(count)s concerns added to the agenda.") % {"count": added})
+                return here
+            messages.error(request, _("Choose concerns to add."))
+        elif action == "agenda_remove":
+            services.meeting_agenda_remove(
+                actor=user, meeting=meeting, concern_id=parse_id(request.POST.get("concern")) or 0
+            )
+            messages.success(request, _("Taken off the agenda."))
+            return here
+        elif action == "attendance":
+            attendance_form = AttendanceForm(request.POST, group=group)
+            forms["attendance_form"] = attendance_form
+            if attendance_form.is_valid():
+                services.meeting_record_attendance(
+                    actor=user,
+                    meeting=meeting,
+                    counts=attendance_form.counts(),
+                    members_present=list(attendance_form.cleaned_data["members_present"]),
+                )
+                messages.success(request, _("Attendance saved."))
+                return here
+        elif action == "minutes":
+            minutes_form = MinutesForm(request.POST)
+            forms["minutes_form"] = minutes_form
+            if minutes_form.is_valid():
+                services.meeting_record_minutes(
+                    actor=user,
+                    meeting=meeting,
+                    minutes=minutes_form.cleaned_data["minutes"],
+                    decisions=minutes_form.cleaned_data["decisions"],
+                )
+                messages.success(request, _("Minutes and decisions saved."))
+                return here
+        else:
+            response = meeting_action(request, group, meeting, action)
+            return response or here
+    except GroupError as error:
+        messages.error(request, str(error.message))
+    meeting.refresh_from_db()
+    context = _meeting_context(request, group, meeting, **forms)
+    return render(request, "groups/staff/meeting.html", context, status=400)
+
+
+def meeting_action(request: HttpRequest, group: WorkingGroup, meeting: Meeting, action: str) -> HttpResponse | None:
+    """The prioritisation round's actions on a meeting page (the caller checked the user manages the group)."""
+    user = staff_user(request)
+    round_ = selectors.round_of(meeting)
+    if action == "round_open":
+        services.round_open(actor=user, meeting=meeting)
+        messages.success(request, _("The round is open. Members score on their phones or here."))
+        return None
+    if action == "round_close" and round_ is not None:
+        services.round_close(actor=user, round=round_)
+        messages.success(request, _("The round is closed; the ranking is shown."))
+        return None
+    if action == "round_decide" and round_ is not None:
+        form = DecisionForm(request.POST)
+        chosen = selected(selectors.group_concern_list(group=group), request.POST.getlist("chosen"))
+        if form.is_valid():
+            services.round_decide(actor=user, round=round_, concerns=chosen, note=form.cleaned_data["note"])
+            messages.success(request, _("Decision recorded. The reporters of the chosen concerns are told."))
+            return None
+    messages.error(request, _("This cannot be done here."))
+    return render(request, "groups/staff/meeting.html", _meeting_context(request, group, meeting), status=400)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def scores_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """One form per member: a 1–5 score per agenda concern and criterion. Scoring again replaces one's own."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
+    round_ = selectors.round_of(meeting)
+    if round_ is None:
+        raise Http404
+    concerns = selectors.agenda(meeting)
+    criteria = list(group.criteria.all())
+    form = ScoreForm(
+        concerns=concerns,
+        criteria=criteria,
+        initial={
+            score_field_name(concern_id, criterion_id): value
+            for (concern_id, criterion_id), value in selectors.own_scores(round=round_, user=user).items()
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_score(user, group):
+            return _refuse(request, group, "scores")
+        form = ScoreForm(request.POST, concerns=concerns, criteria=criteria)
+        if form.is_valid():
+            try:
+                services.scores_submit(user=user, round=round_, scores=form.scores())
+            except GroupError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Your scores are saved. You can change them until the round closes."))
+                return redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
+        status = 400
+    rows = [(selectors.concern_reading(user=user, concern=concern), fields) for concern, fields in form.rows()]
+    context = group_context(request, group, meeting=meeting, round=round_, form=form, rows=rows)
+    return render(request, "groups/staff/scores.html", context, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def criteria_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's criteria and their weights in the ranking."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    criteria = selectors.criterion_list(group=group)
+    form = WeightsForm(criteria=criteria)
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "criteria")
+        form = WeightsForm(request.POST, criteria=criteria)
+        if form.is_valid():
+            try:
+                services.criteria_set_weights(actor=user, group=group, weights=form.cleaned_data)
+            except GroupError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(request, _("Weights saved. They apply to rounds closed from now on."))
+                return redirect("staff:group_criteria", slug=group.slug)
+        status = 400
+    return render(request, "groups/staff/criteria.html", group_context(request, group, form=form), status=status)
+
+
+@staff_required
+def meeting_print_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """The minutes on a page of their own, for printing."""
+    group = _group(request, slug)
+    meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
+    context = group_context(
+        request,
+        group,
+        meeting=meeting,
+        agenda=[selectors.concern_reading(user=staff_user(request), concern=c) for c in selectors.agenda(meeting)],
+        attendance=selectors.attendance(meeting),
+        present=meeting.members_present.order_by("first_name", "username"),
+    )
+    return render(request, "groups/staff/meeting_print.html", context)
+
+
+# --- Action plans ------------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The group's action plan; facilitators add actions and confirm concerns as resolved here."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    form = ActionForm(group=group, concerns=selectors.actionable_concern_list(group=group))
+    status = 200
+    if request.method == "POST":
+        if not permissions.can_manage_group(user, group):
+            return _refuse(request, group, "actions")
+        try:
+            if request.POST.get("action") == "resolve":
+                concern_id = parse_id(request.POST.get("concern")) or 0
+                concern = selectors.group_concern_list(group=group).filter(pk=concern_id).first()
+                if concern is None:
+                    raise Http404
+                services.concern_resolve(actor=user, group=group, concern=concern)
+                messages.success(request, _("The concern is resolved. Its reporter will be told."))
+                return redirect("staff:group_actions", slug=group.slug)
+            form = ActionForm(request.POST, group=group, concerns=selectors.actionable_concern_list(group=group))
+            if form.is_valid():
+                data = form.cleaned_data
+                action = services.action_create(
+                    actor=user,
+                    group=group,
+                    title=data["title"],
+                    description=data["description"],
+                    concerns=list(data["concerns"]),
+                    owner=data["owner"],
+                    responsible=data["responsible"],
+                    partners=data["partners"],
+                    starts_on=data["starts_on"],
+                    due_on=data["due_on"],
+                    is_public=data["is_public"],
+                )
+                messages.success(request, _("Action added to the plan."))
+                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
+        except GroupError as error:
+            if form.is_bound:
+                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+            else:
+                messages.error(request, str(error.message))
+        status = 400
+    today = timezone.localdate()
+    context = group_context(
+        request,
+        group,
+        actions=[(action, action.is_overdue(today)) for action in selectors.action_list(group=group)],
+        ready=selectors.concerns_ready_to_resolve(group=group),
+        form=form,
+    )
+    return render(request, "groups/staff/actions.html", context, status=status)
+
+
+def _action_context(request: HttpRequest, group: WorkingGroup, action: Action, **forms: object) -> dict[str, object]:
+    user = staff_user(request)
+    return group_context(
+        request,
+        group,
+        action=action,
+        is_overdue=action.is_overdue(timezone.localdate()),
+        can_report=permissions.can_report_on(user, action),
+        concerns=[selectors.concern_reading(user=user, concern=concern) for concern in action.concerns.all()],
+        updates=action.updates.select_related("author").prefetch_related("photos"),
+        status_form=forms.get("status_form") or ActionStatusForm(),
+        update_form=forms.get("update_form") or ActionUpdateForm(initial={"progress": action.progress}),
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
+    """One action: its status and progress updates, posted by the facilitator or the responsible member."""
+    user = staff_user(request)
+    group = _group(request, slug)
+    action = selectors.action_get(group=group, action_id=action_id)
+    if request.method == "GET":
+        return render(request, "groups/staff/action.html", _action_context(request, group, action))
+    if not permissions.can_report_on(user, action):
+        return _refuse(request, group, "action")
+    forms: dict[str, object] = {}
+    try:
+        if request.POST.get("action") == "status":
+            status_form = ActionStatusForm(request.POST)
+            forms["status_form"] = status_form
+            if status_form.is_valid():
+                services.action_set_status(
+                    actor=user,
+                    action=action,
+                    status=ActionStatus(status_form.cleaned_data["status"]),
+                    reason=status_form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Status saved."))
+                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
+        elif request.POST.get("action") == "update":
+            update_form = ActionUpdateForm(request.POST, request.FILES)
+            forms["update_form"] = update_form
+            if update_form.is_valid():
+                services.action_post_update(
+                    actor=user,
+                    action=action,
+                    text=update_form.cleaned_data["text"],
+                    progress=update_form.cleaned_data["progress"],
+                    day=update_form.cleaned_data["day"],
+                    photos=update_form.cleaned_data["photos"],
+                )
+                messages.success(request, _("Update posted."))
+                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
+    except GroupError as error:
+        messages.error(request, str(error.message))
+    action.refresh_from_db()
+    return render(request, "groups/staff/action.html", _action_context(request, group, action, **forms), status=400)
+
+
+@staff_required
+def action_photo_view(request: HttpRequest, slug: str, action_id: int, photo_id: int) -> FileResponse:
+    """A photo of an action update, for the group's members."""
+    group = _group(request, slug)
+    action = selectors.action_get(group=group, action_id=action_id)
+    photo = selectors.staff_photo_get(action=action, photo_id=photo_id)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
