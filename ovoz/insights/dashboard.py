@@ -7,7 +7,7 @@ for users with per-group grants, limited to the areas of their groups.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q, Sum
@@ -25,6 +25,8 @@ from ovoz.concerns.models import (
     ConcernStepRollup,
     Theme,
 )
+from ovoz.groups.choices import ActionStatus
+from ovoz.groups.models import Action
 from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
@@ -56,6 +58,23 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class PromiseRecord:
+    """How a working group or an institution keeps its public promises (dropped actions aside)."""
+
+    name: str
+    done_on_time: int
+    done_late: int
+    overdue: int
+    open: int
+
+    @property
+    def share_on_time(self) -> int | None:
+        """Of the actions done or past due, the share done by the due date, in percent."""
+        due = self.done_on_time + self.done_late + self.overdue
+        return round(100 * self.done_on_time / due) if due else None
+
+
+@dataclass(frozen=True)
 class Dashboard:
     months: list[date]
     by_theme: list[Series]
@@ -63,6 +82,8 @@ class Dashboard:
     steps: list[Bar]
     by_channel: list[Series]
     is_exact: bool
+    by_group: list[PromiseRecord] = field(default_factory=list)
+    by_institution: list[PromiseRecord] = field(default_factory=list)
 
 
 def last_months(count: int = MONTHS) -> list[date]:
@@ -84,7 +105,8 @@ def public_dashboard() -> Dashboard:
     top_areas = [
         Bar(str(item.area), item.count if item.count >= SUPPRESS_BELOW else 0, str(item.public_count)) for item in top
     ]
-    return Dashboard(months, by_theme, top_areas, step_medians(since=months[0]), [], is_exact=False)
+    by_group, by_institution = promise_records()
+    return Dashboard(months, by_theme, top_areas, step_medians(since=months[0]), [], False, by_group, by_institution)
 
 
 def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
@@ -115,7 +137,38 @@ def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
         Series(str(labels.get(channel, channel)), [per_channel[channel][month] for month in months])
         for channel in sorted(per_channel, key=lambda key: -sum(per_channel[key].values()))
     ]
-    return Dashboard(months, by_theme, top_areas, step_medians(since=months[0], exact=True), by_channel, True)
+    by_group, by_institution = promise_records(areas=areas)
+    steps = step_medians(since=months[0], exact=True)
+    return Dashboard(months, by_theme, top_areas, steps, by_channel, True, by_group, by_institution)
+
+
+def promise_records(*, areas: list[Area] | None = None) -> tuple[list[PromiseRecord], list[PromiseRecord]]:
+    """Public actions done on time, done late, overdue and still open, per working group and per owner
+    institution (the busiest first). Actions are few (one per promise), so they are read directly."""
+    today = timezone.localdate()
+    actions = Action.objects.filter(is_public=True, working_group__is_active=True).exclude(status=ActionStatus.DROPPED)
+    if areas is not None:
+        actions = actions.filter(working_group__area__in=_area_ids_within(areas))
+    per_group: dict[str, Counter[str]] = defaultdict(Counter)
+    per_institution: dict[str, Counter[str]] = defaultdict(Counter)
+    for group, institution, status, due_on, completed_on in actions.values_list(
+        "working_group__name", "owner__name", "status", "due_on", "completed_on"
+    ):
+        if status == ActionStatus.DONE:
+            kind = "done_on_time" if completed_on is not None and completed_on <= due_on else "done_late"
+        else:
+            kind = "overdue" if due_on < today else "open"
+        per_group[group][kind] += 1
+        per_institution[institution][kind] += 1
+
+    def records(counts: dict[str, Counter[str]]) -> list[PromiseRecord]:
+        ranked = sorted(counts.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+        return [
+            PromiseRecord(name, tally["done_on_time"], tally["done_late"], tally["overdue"], tally["open"])
+            for name, tally in ranked[:TOP_AREAS]
+        ]
+
+    return records(per_group), records(per_institution)
 
 
 def step_medians(*, since: date, exact: bool = False) -> list[Bar]:

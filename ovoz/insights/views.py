@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import can_export_restricted, staff_user
@@ -92,7 +93,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
 
 # --- Dashboards --------------------------------------------------------------------------------
 
-CSV_CHARTS = ("themes", "areas", "steps", "channels")
+CSV_CHARTS = ("themes", "areas", "steps", "promises", "channels")
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
@@ -143,6 +144,10 @@ def _dashboard_page(request: HttpRequest, dashboard: Dashboard, *, base_template
             "area_chart": bar_chart(dashboard.top_areas),
             "step_chart": bar_chart(dashboard.steps),
             "csv_base": csv_base,
+            "promise_tables": [
+                (dashboard.by_group, _("Public actions per working group")),
+                (dashboard.by_institution, _("Public actions per institution")),
+            ],
         },
     )
 
@@ -163,6 +168,13 @@ def _dashboard_csv(dashboard: Dashboard, chart: str) -> HttpResponse:
         for line in dashboard.by_theme if chart == "themes" else dashboard.by_channel:
             for month, value in zip(dashboard.months, line.values, strict=True):
                 writer.writerow([month.strftime("%Y-%m"), line.label, _shown(value, suppress)])
+    elif chart == "promises":
+        writer.writerow(["kind", "name", "done_on_time", "done_late", "overdue", "open"])
+        for kind, records in (("group", dashboard.by_group), ("institution", dashboard.by_institution)):
+            writer.writerows(
+                [kind, record.name, record.done_on_time, record.done_late, record.overdue, record.open]
+                for record in records
+            )
     elif chart == "areas":
         writer.writerow(["area", "concerns"])
         writer.writerows([bar.label, bar.display] for bar in dashboard.top_areas)

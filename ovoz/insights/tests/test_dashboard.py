@@ -148,3 +148,42 @@ def test_the_dashboard_weighs_under_100_kb_and_needs_no_script(client, world):
         response = client.get(url)
         total += len(gzip.compress(b"".join(response.streaming_content)))
     assert total < 100 * 1024, total
+
+
+def test_promises_kept_per_group_and_institution(client, world):
+    from ovoz.groups.models import Action, Institution
+
+    group = WorkingGroup.objects.create(name="Jizzakh group", slug="jizzakh", area=world["jizzakh"])
+    water = Institution.objects.create(name="Water utility", area=world["jizzakh"])
+    today = timezone.localdate()
+    day = timedelta(days=1)
+    for status, due_on, completed_on, is_public in [
+        ("done", today - 10 * day, today - 12 * day, True),  # on time
+        ("done", today - 10 * day, today - 2 * day, True),  # late
+        ("in_progress", today - 3 * day, None, True),  # overdue
+        ("planned", today + 9 * day, None, True),  # open
+        ("dropped", today - 30 * day, None, True),  # not counted
+        ("in_progress", today - 3 * day, None, False),  # not public: not counted
+    ]:
+        Action.objects.create(
+            working_group=group,
+            title="Repair the pipe",
+            owner=water,
+            status=status,
+            due_on=due_on,
+            completed_on=completed_on,
+            is_public=is_public,
+        )
+    html = client.get("/en/dashboard/").content.decode()
+    expected = ["1", "1", "1", "1", "33 %"]
+    assert rows(html, "Public actions per working group") == [["Jizzakh group", *expected]]
+    assert rows(html, "Public actions per institution") == [["Water utility", *expected]]
+    promises = list(csv.DictReader(io.StringIO(client.get("/en/dashboard/promises.csv").content.decode())))
+    assert promises[0] == {
+        "kind": "group",
+        "name": "Jizzakh group",
+        "done_on_time": "1",
+        "done_late": "1",
+        "overdue": "1",
+        "open": "1",
+    }
