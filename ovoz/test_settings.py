@@ -11,6 +11,9 @@ _test_database_url = os.environ.get("OVOZ_TEST_DATABASE_URL", "")
 if _test_database_url:
     DATABASES["default"] = dj_database_url.parse(_test_database_url)
 
+# Production Argon2 costs about 100 MB and a tenth of a second per hash; tests hash thousands of times.
+PASSWORD_HASHERS = ["ovoz.core.tests.hashers.FastArgon2PasswordHasher"]
+
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ovoz-tests"}}
 
