@@ -1,4 +1,4 @@
-"""Demo data for a local trial: seeded places and themes, a working group and one user per role.
+"""Demo data for a local trial: seeded places and themes, working groups and one user per role.
 
 Never for production: the demo passwords are printed for anyone to read.
 """
@@ -25,6 +25,7 @@ from ovoz.accounts.models import User
 from ovoz.concerns.choices import Channel, CloseReason, EventKind, Status, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, Theme
 from ovoz.concerns.services import concern_change_status, concern_publish, concern_submit, themes_seed
+from ovoz.core.demo_groups import demo_groups_load
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
@@ -44,8 +45,8 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("admin", "administrator", role=DeploymentRole.ADMINISTRATOR),
     DemoUser("coordinator", "coordinator", role=DeploymentRole.COORDINATOR),
-    DemoUser("facilitator", "facilitator of the Jizzakh demo working group", grant=GrantRole.FACILITATOR),
-    DemoUser("member", "member of the Jizzakh demo working group", grant=GrantRole.COMMUNITY),
+    DemoUser("facilitator", "facilitator of the demo working groups", grant=GrantRole.FACILITATOR),
+    DemoUser("member", "community member of the demo working groups", grant=GrantRole.COMMUNITY),
 )
 
 
@@ -74,6 +75,7 @@ def demo_load() -> list[DemoLogin]:
     )
     logins = []
     facilitator: User | None = None
+    member: User | None = None
     for demo_user in DEMO_USERS:
         user = User.objects.filter(username=demo_user.username).first()
         if user is None:
@@ -88,6 +90,8 @@ def demo_load() -> list[DemoLogin]:
             device = TOTPDevice.objects.create(user=user, name=account_services.TOTP_DEVICE_NAME, confirmed=True)
         if demo_user.username == "facilitator":
             facilitator = user
+        if demo_user.username == "member":
+            member = user
         logins.append(
             DemoLogin(
                 username=user.username,
@@ -98,6 +102,8 @@ def demo_load() -> list[DemoLogin]:
         )
     if facilitator is not None:
         demo_concerns_load(facilitator=facilitator)
+        if member is not None:
+            demo_groups_load(facilitator=facilitator, member=member)
     return logins
 
 
