@@ -152,6 +152,8 @@ OVOZ_INTAKE_LIMIT = int(os.environ.get("OVOZ_INTAKE_LIMIT", "30"))
 OVOZ_SUPPORT_LIMIT = int(os.environ.get("OVOZ_SUPPORT_LIMIT", "60"))
 # Working groups: how long an invitation link works.
 OVOZ_INVITATION_DAYS = int(os.environ.get("OVOZ_INVITATION_DAYS", "7"))
+# The hour (local time) at which `ovoz serve` enqueues the members' daily reminder e-mail.
+OVOZ_REMINDER_HOUR = int(os.environ.get("OVOZ_REMINDER_HOUR", "7"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")

@@ -32,19 +32,29 @@ class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
 class GrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Give staff users a role in a working group. Every change goes through the audited services."""
 
-    list_display = ("user", "working_group", "role", "created_at")
+    list_display = ("user", "working_group", "role", "institution", "created_at")
     list_filter = ("role", "working_group")
     search_fields = ("user__username", "working_group__name")
     autocomplete_fields = ("user",)
-    raw_id_fields = ("working_group",)
+    raw_id_fields = ("working_group", "institution")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Grant | None = None) -> tuple[str, ...]:
-        return ("user", "working_group") if obj is not None else ()
+        # Only the member chooses whether public pages name them (in the group's staff pages).
+        return ("user", "working_group", "is_named_publicly") if obj is not None else ("is_named_publicly",)
 
     def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
         saved = services.grant_set(
             actor=staff_user(request), user=obj.user, working_group=obj.working_group, role=GrantRole(obj.role)
         )
+        if saved.institution_id != obj.institution_id:
+            saved.institution = obj.institution
+            saved.save(update_fields=["institution", "updated_at"])
+            audit_record(
+                action=AuditAction.MEMBER_UPDATED,
+                actor=staff_user(request),
+                target=obj.user,
+                data={"working_group": obj.working_group_id, "institution": obj.institution_id},
+            )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Grant) -> None:

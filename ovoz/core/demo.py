@@ -1,4 +1,4 @@
-"""Demo data for a local trial: seeded places and themes, a working group and one user per role.
+"""Demo data for a local trial: seeded places and themes, working groups and one user per role.
 
 Never for production: the demo passwords are printed for anyone to read.
 """
@@ -31,6 +31,7 @@ from ovoz.concerns.services import (
     steps_recount,
     themes_seed,
 )
+from ovoz.core.demo_groups import demo_groups_load
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
@@ -50,8 +51,8 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("admin", "administrator", role=DeploymentRole.ADMINISTRATOR),
     DemoUser("coordinator", "coordinator", role=DeploymentRole.COORDINATOR),
-    DemoUser("facilitator", "facilitator of the Jizzakh demo working group", grant=GrantRole.FACILITATOR),
-    DemoUser("member", "member of the Jizzakh demo working group", grant=GrantRole.COMMUNITY),
+    DemoUser("facilitator", "facilitator of the demo working groups", grant=GrantRole.FACILITATOR),
+    DemoUser("member", "community member of the demo working groups", grant=GrantRole.COMMUNITY),
 )
 
 
@@ -80,6 +81,7 @@ def demo_load() -> list[DemoLogin]:
     )
     logins = []
     facilitator: User | None = None
+    member: User | None = None
     for demo_user in DEMO_USERS:
         user = User.objects.filter(username=demo_user.username).first()
         if user is None:
@@ -94,6 +96,8 @@ def demo_load() -> list[DemoLogin]:
             device = TOTPDevice.objects.create(user=user, name=account_services.TOTP_DEVICE_NAME, confirmed=True)
         if demo_user.username == "facilitator":
             facilitator = user
+        if demo_user.username == "member":
+            member = user
         logins.append(
             DemoLogin(
                 username=user.username,
@@ -104,6 +108,8 @@ def demo_load() -> list[DemoLogin]:
         )
     if facilitator is not None:
         demo_concerns_load(facilitator=facilitator)
+        if member is not None:
+            demo_groups_load(facilitator=facilitator, member=member)
     return logins
 
 

@@ -355,3 +355,24 @@ class ActionPhoto(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"photo {self.pk} of update {self.update_id}"
+
+
+class SentDigest(models.Model):
+    """That a member's daily reminder e-mail went out on a day: at most one per member per day.
+
+    The unique key is what makes the digest "sent once" even if the daily task runs twice, or on
+    two workers at the same time.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    item_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_member_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

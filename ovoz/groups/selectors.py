@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -537,3 +537,66 @@ def staff_photo_get(*, action: Action, photo_id: int) -> ActionPhoto:
     if photo is None:
         raise Http404
     return photo
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+REMINDER_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one member is reminded of on one day."""
+
+    meetings: list[Meeting]
+    rounds: list[PrioritisationRound]
+    actions: list[tuple[Action, bool]]  # (action, is overdue)
+
+    @property
+    def item_count(self) -> int:
+        return len(self.meetings) + len(self.rounds) + len(self.actions)
+
+
+def digest_for(*, user: User, day: date) -> Digest:
+    """Meetings in the next 7 days, rounds the member can still score, and actions due within 7 days
+    or overdue: the ones they are responsible for, and all of them in groups they facilitate."""
+    grants = list(user.grants.filter(working_group__is_active=True).select_related("working_group"))
+    group_ids = [grant.working_group_id for grant in grants]
+    scoring_group_ids = [grant.working_group_id for grant in grants if grant.role != GrantRole.OBSERVER]
+    facilitated = [grant.working_group_id for grant in grants if grant.role == GrantRole.FACILITATOR]
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    meetings = list(
+        Meeting.objects.filter(
+            working_group_id__in=group_ids,
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gte=start,
+            starts_at__lt=start + timedelta(days=REMINDER_DAYS),
+        )
+        .select_related("working_group")
+        .order_by("starts_at")
+    )
+    rounds = list(
+        PrioritisationRound.objects.filter(
+            meeting__working_group_id__in=scoring_group_ids, status=RoundStatus.OPEN
+        ).select_related("meeting__working_group")
+    )
+    actions = (
+        Action.objects.filter(
+            Q(responsible=user, working_group_id__in=group_ids) | Q(working_group_id__in=facilitated),
+            status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS],
+            due_on__lt=day + timedelta(days=REMINDER_DAYS + 1),
+        )
+        .select_related("working_group", "owner")
+        .order_by("due_on", "id")
+    )
+    return Digest(meetings, rounds, [(action, action.due_on < day) for action in actions])
+
+
+def digest_recipients() -> QuerySet[User]:
+    """Active members of active groups who have an e-mail address."""
+    return (
+        User.objects.filter(is_active=True, grants__working_group__is_active=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )

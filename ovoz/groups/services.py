@@ -51,11 +51,14 @@ from ovoz.groups.models import (
     Meeting,
     PrioritisationRound,
     Score,
+    SentDigest,
     WorkingGroup,
 )
 from ovoz.groups.selectors import (
     accepted_concern_list,
     concerns_ready_to_resolve,
+    digest_for,
+    digest_recipients,
     group_concern_list,
     institution_list,
 )
@@ -649,3 +652,36 @@ def action_post_update(
     Action.objects.filter(pk=action.pk).update(progress=progress, updated_at=timezone.now())
     audit_record(action=AuditAction.ACTION_UPDATE_POSTED, actor=actor, target=action, data={"progress": progress})
     return update
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+
+def digest_send(*, user: User, day: date) -> bool:
+    """Send a member their reminders for ``day`` in one e-mail, once; True if it was sent now.
+
+    The sent-digest row is written in the same transaction as the e-mail is handed over: a second
+    run (or a parallel worker) hits the unique key and sends nothing; a failed send rolls the row back
+    so the next run tries again. Nothing to remind of, no e-mail.
+    """
+    if not user.email or SentDigest.objects.filter(user=user, day=day).exists():
+        return False
+    digest = digest_for(user=user, day=day)
+    if not digest.item_count:
+        return False
+    try:
+        with transaction.atomic():
+            SentDigest.objects.create(user=user, day=day, item_count=digest.item_count)
+            with translation.override(settings.LANGUAGE_CODE):
+                context = {"user": user, "digest": digest, "day": day, "site": settings.OVOZ_PUBLIC_URL}
+                subject = render_to_string("groups/email/digest_subject.txt", context).strip()
+                body = render_to_string("groups/email/digest_body.txt", context)
+            send_mail(subject, body, None, [user.email])
+    except IntegrityError:
+        return False
+    return True
+
+
+def digests_send(*, day: date) -> int:
+    """Send every member's daily reminders for ``day``; returns how many e-mails went out."""
+    return sum(digest_send(user=user, day=day) for user in digest_recipients())

@@ -8,8 +8,9 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.groups.choices import MeetingStatus
 from ovoz.groups.minutes import markdown_html
-from ovoz.groups.models import AgendaItem, AttendanceCount, Meeting
+from ovoz.groups.models import Action, AgendaItem, AttendanceCount, Meeting
 from ovoz.groups.tests.conftest import client_for
+from ovoz.groups.tests.scenario import build_scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +237,17 @@ def test_a_meeting_cannot_be_marked_held_before_its_date(world):
     assert response.status_code == 400
     meeting.refresh_from_db()
     assert meeting.status == "scheduled"
+
+
+def test_the_overview_shows_upcoming_meetings_open_rounds_and_overdue_actions(world):
+    s = build_scenario(world)
+    upcoming = Meeting.objects.create(
+        working_group=world["group"], starts_at=timezone.now() + timedelta(days=2), place="School no. 4"
+    )
+    Action.objects.filter(pk=s["action"].pk).update(due_on=timezone.localdate() - timedelta(days=1))
+    html = client_for(world, "observer").get("/staff/groups/zomin/").content.decode()
+    overview = html[html.index('data-testid="overview"') :]
+    assert f"/staff/groups/zomin/meetings/{upcoming.pk}/" in overview and "School no. 4" in overview
+    assert f"/staff/groups/zomin/meetings/{s['meeting'].pk}/" in overview
+    assert "Repair the road</a> · overdue since" in overview
+    assert "1 open action" in overview

@@ -4,16 +4,19 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import IntegrityError
+from django.test import Client
 from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
+from ovoz.accounts.tests.conftest import sign_in
+from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.contacts import Contact
 from ovoz.concerns.models import ConcernEvent
 from ovoz.groups import services
 from ovoz.groups.choices import RoundStatus
-from ovoz.groups.models import Criterion, PrioritisationRound, Score
+from ovoz.groups.models import Criterion, Meeting, PrioritisationRound, Score
 from ovoz.groups.ranking import rank
 from ovoz.groups.tests.conftest import client_for
 from ovoz.groups.tests.factories import MemberFactory
@@ -210,8 +213,6 @@ def test_the_decision_prioritises_the_chosen_concerns_and_tells_their_reporters(
     round_ = PrioritisationRound.objects.get()
     assert round_.status == RoundStatus.DECIDED and set(round_.chosen.values_list("pk", flat=True)) == set(chosen)
 
-    from ovoz.groups.models import Meeting
-
     Meeting.objects.filter(pk=round_world["meeting"].pk).update(status="held")
     public = client.get(f"/en/groups/zomin/meetings/{round_world['meeting'].pk}/").content.decode()
     assert "Priorities the group chose" in public and "Canal first." in public
@@ -243,10 +244,6 @@ def test_a_facilitator_edits_the_weights_and_zero_everywhere_is_refused(round_wo
 
 
 def test_a_coordinator_manages_any_group(round_world):
-    from django.test import Client
-
-    from ovoz.accounts.tests.conftest import sign_in
-    from ovoz.accounts.tests.factories import UserFactory
 
     coordinator = UserFactory(username="coord", role=DeploymentRole.COORDINATOR)
     client = Client()

@@ -24,7 +24,7 @@ from ovoz.core.events import AuditAction
 from ovoz.core.ids import parse_id
 from ovoz.core.services import audit_record
 from ovoz.groups import permissions, selectors, services
-from ovoz.groups.choices import ActionStatus, MeetingStatus
+from ovoz.groups.choices import ActionStatus, MeetingStatus, RoundStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
     ActionForm,
@@ -46,7 +46,7 @@ from ovoz.groups.forms import (
     score_field_name,
     selected,
 )
-from ovoz.groups.models import Action, Meeting, WorkingGroup
+from ovoz.groups.models import Action, Meeting, PrioritisationRound, WorkingGroup
 
 
 def _group(request: HttpRequest, slug: str) -> WorkingGroup:
@@ -110,8 +110,22 @@ def group_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def group_overview(group: WorkingGroup) -> dict[str, object]:
-    """What the overview shows beyond members; later phases add to it."""
-    return {}
+    """What needs attention: upcoming meetings, open scoring rounds, overdue actions."""
+    today = timezone.localdate()
+    upcoming = group.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now()).order_by(
+        "starts_at"
+    )
+    open_actions = [action for action in selectors.action_list(group=group) if action.is_open]
+    return {
+        "upcoming": list(upcoming[:5]),
+        "open_rounds": list(
+            PrioritisationRound.objects.filter(meeting__working_group=group, status=RoundStatus.OPEN).select_related(
+                "meeting"
+            )
+        ),
+        "overdue": [action for action in open_actions if action.is_overdue(today)],
+        "open_action_count": len(open_actions),
+    }
 
 
 @staff_required

@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from ovoz.core.scheduler import DailyScheduler
+
 
 class Command(BaseCommand):
     help = (
@@ -21,6 +23,21 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("OVOZ_PORT", "8000")))
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded task worker.")
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="Do not enqueue the daily reminders from here (when cron runs `ovoz send-reminders`).",
+        )
+
+    @staticmethod
+    def daily_scheduler() -> DailyScheduler:
+        """Enqueue the working groups' daily reminder digest at OVOZ_REMINDER_HOUR, local time."""
+        from ovoz.groups.tasks import send_daily_digests
+
+        return DailyScheduler(
+            hour=settings.OVOZ_REMINDER_HOUR,
+            jobs=[lambda day: send_daily_digests.enqueue(day=day.isoformat())],
+        )
 
     @staticmethod
     def worker_command() -> list[str]:
@@ -38,6 +55,10 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             worker = subprocess.Popen([sys.executable, "-m", "ovoz", *self.worker_command()])  # noqa: S603 (fixed arguments)
             self.stdout.write(f"Task worker started (process {worker.pid}).")
+        scheduler: DailyScheduler | None = None
+        if not options["no_worker"] and not options["no_scheduler"]:
+            scheduler = self.daily_scheduler()
+            scheduler.start()
 
         def stop(signum: int, frame: object) -> None:
             raise KeyboardInterrupt
@@ -52,6 +73,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=10)
