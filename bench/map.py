@@ -8,6 +8,7 @@ ratio of p95 at the largest size to p95 at the smallest (target: p95 under 100 m
 at most twice the time at ten thousand).
 
     .venv/bin/python bench/map.py [--sizes 10000 1000000] [--areas 5000] [--repeat 30] [--databases postgresql sqlite]
+    .venv/bin/python bench/map.py --measure-only    # measure again what the last run left, at its size
 
 PostgreSQL at OVOZ_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ovoz_bench_map) is
 dropped and created anew (never point it at real data); SQLite lives in var/bench-map.sqlite3.
@@ -56,6 +57,15 @@ print(json.dumps(results))
 """
 
 
+COUNT = """
+import os, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "ovoz.settings"
+django.setup()
+from ovoz.concerns.models import Concern
+print(Concern.objects.count())
+"""
+
+
 def urls() -> list[str]:
     from datetime import datetime, timedelta
 
@@ -99,10 +109,24 @@ def main() -> None:
     parser.add_argument("--areas", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"])
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="Measure the databases a previous run left, at the size they have, without generating.",
+    )
     arguments = parser.parse_args()
     python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
     table: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
     for database in arguments.databases:
+        if arguments.measure_only:
+            url = f"sqlite:///{SQLITE_PATH}" if database == "sqlite" else POSTGRES_URL
+            env = {**os.environ, "OVOZ_DATABASE_URL": url, "OVOZ_LOG_LEVEL": "WARNING"}
+            size = int(run([python, "-c", COUNT], env))
+            measured = json.loads(run([python, "-c", MEASURE, json.dumps(urls()), str(arguments.repeat)], env))
+            for url_measured, numbers in measured.items():
+                table.setdefault((database, url_measured), {})[size] = numbers
+            arguments.sizes = [size]
+            continue
         env = {**os.environ, "OVOZ_DATABASE_URL": fresh_database(database), "OVOZ_LOG_LEVEL": "WARNING"}
         run([python, "-m", "ovoz", "migrate", "-v0"], env)
         made = 0
