@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from ovoz.api import api, api_not_found
+from ovoz.channels.views import staff as channel_staff_views
 from ovoz.concerns import open311
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
@@ -30,6 +31,7 @@ staff_patterns = (
         path("dashboard/", insight_views.staff_dashboard_view, name="dashboard"),
         path("dashboard/<slug:chart>.csv", insight_views.staff_dashboard_csv_view, name="dashboard_csv"),
         path("exports/concerns.csv", insight_views.staff_export_concerns_view, name="export_concerns"),
+        path("account/telegram/", channel_staff_views.telegram_link_view, name="telegram_link"),
         *group_urls.staff_urlpatterns,
     ],
     "staff",

@@ -4,6 +4,7 @@ import json
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -108,3 +109,31 @@ class OutboundMessage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"outbound {self.pk} ({self.state})"
+
+
+class StaffChatLink(TimeStampedModel):
+    """A staff member's Telegram chat, for their working-group reminders: the chat id only encrypted."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="telegram_link", verbose_name=_("user")
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", verbose_name=_("channel"))
+    chat_ciphertext = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("Telegram link of a staff member")
+        verbose_name_plural = _("Telegram links of staff members")
+
+    def __str__(self) -> str:
+        return f"telegram link {self.pk}"
+
+
+class StaffLinkCode(models.Model):
+    """A one-time code a staff member sends to the bot (/link CODE) to link their chat; kept hashed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"link code {self.pk}"

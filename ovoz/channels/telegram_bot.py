@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ovoz.channels.choices import TelegramStep
 from ovoz.channels.models import Channel, Conversation, InboundMessage
 from ovoz.channels.services import InboundResult, conversation_stop, reply_queue, status_text
+from ovoz.channels.staff_links import chat_link
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.choices import Visibility
@@ -32,7 +33,7 @@ from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
 
 MAX_TEXT_LENGTH = 4000
-COMMANDS = ("/start", "/new", "/status", "/stop")
+COMMANDS = ("/start", "/new", "/status", "/stop", "/link")
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,17 @@ def _converse(
         concern = _current(conversation)
         conversation_stop(conversation)
         return conversation, concern
+    if update.command == "/link":  # a staff member linking this chat for their reminders
+        conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
+        conversation.save()
+        user = chat_link(channel=channel, chat_id=update.chat_id, code=update.text)
+        with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
+            if user is None:
+                reply = _("This code is not valid or has expired. Ask for a new one on your account page.")
+            else:
+                reply = _("Linked: your working-group reminders will come here too.")
+        reply_queue(conversation, None, reply)
+        return conversation, None
     conversation.is_stopped = False
     conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
     conversation.last_inbound_at = timezone.now()

@@ -35,6 +35,8 @@ class AuditAction(StrEnum):
     CHANNEL_REFUSED = "channel.refused"
     OUTBOUND_FAILED = "channel.outbound_failed"
     DATA_EXPORTED = "data.exported"
+    TELEGRAM_LINKED = "account.telegram_linked"
+    TELEGRAM_UNLINKED = "account.telegram_unlinked"
     INSTITUTION_CREATED = "institution.created"
     MEMBER_INVITED = "member.invited"
     INVITATION_ACCEPTED = "member.invitation_accepted"

@@ -593,10 +593,10 @@ def digest_for(*, user: User, day: date) -> Digest:
 
 
 def digest_recipients() -> QuerySet[User]:
-    """Active members of active groups who have an e-mail address."""
+    """Active members of active groups who have an e-mail address or a linked Telegram chat."""
     return (
         User.objects.filter(is_active=True, grants__working_group__is_active=True)
-        .exclude(email="")
+        .filter(~Q(email="") | Q(telegram_link__isnull=False))
         .distinct()
         .order_by("pk")
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ovoz.accounts import services as account_services
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import Grant, User
+from ovoz.channels.staff_links import staff_message_queue
 from ovoz.concerns.choices import Status
 from ovoz.concerns.models import Concern
 from ovoz.concerns.services import concern_change_status
@@ -658,13 +659,14 @@ def action_post_update(
 
 
 def digest_send(*, user: User, day: date) -> bool:
-    """Send a member their reminders for ``day`` in one e-mail, once; True if it was sent now.
+    """Send a member their reminders for ``day`` in one e-mail (and one Telegram message when they
+    linked a chat), once; True if it was sent now.
 
     The sent-digest row is written in the same transaction as the e-mail is handed over: a second
     run (or a parallel worker) hits the unique key and sends nothing; a failed send rolls the row back
     so the next run tries again. Nothing to remind of, no e-mail.
     """
-    if not user.email or SentDigest.objects.filter(user=user, day=day).exists():
+    if SentDigest.objects.filter(user=user, day=day).exists():
         return False
     digest = digest_for(user=user, day=day)
     if not digest.item_count:
@@ -676,7 +678,13 @@ def digest_send(*, user: User, day: date) -> bool:
                 context = {"user": user, "digest": digest, "day": day, "site": settings.OVOZ_PUBLIC_URL}
                 subject = render_to_string("groups/email/digest_subject.txt", context).strip()
                 body = render_to_string("groups/email/digest_body.txt", context)
-            send_mail(subject, body, None, [user.email])
+            # Telegram too when the member linked a chat (queued, sent after commit by the channel's task).
+            sent_by_telegram = staff_message_queue(user=user, text=f"{subject}\n\n{body}")
+            if not user.email and not sent_by_telegram:
+                transaction.set_rollback(True)
+                return False
+            if user.email:
+                send_mail(subject, body, None, [user.email])
     except IntegrityError:
         return False
     return True

@@ -119,3 +119,66 @@ def test_the_daily_scheduler_enqueues_once_a_day_after_its_hour():
     assert scheduler.tick(early.replace(hour=18)) is False
     assert scheduler.tick(early + timedelta(days=1, hours=2)) is True
     assert [day.isoformat() for day in days] == ["2026-12-01", "2026-12-02"]
+
+
+def test_a_member_links_telegram_with_a_one_time_code_and_gets_the_digest_there_too(
+    reminders, django_capture_on_commit_callbacks
+):
+    """The member asks for a code on their account page, sends /link CODE to the bot; the digest then
+    also reaches that chat, once."""
+    import json
+    import re
+
+    from django.test import Client
+
+    from ovoz.accounts.tests.conftest import sign_in
+    from ovoz.channels.choices import ChannelKind
+    from ovoz.channels.models import StaffChatLink
+    from ovoz.channels.services import channel_create
+    from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
+    from ovoz.core.models import AuditEntry
+
+    bot_api = FakeBotApi()
+    try:
+        channel, secret = channel_create(
+            actor=None, kind=ChannelKind.TELEGRAM, name="Bot", options={"token": TOKEN, "api_base": bot_api.base}
+        )
+        member = reminders["users"]["member"]
+        browser = Client()
+        sign_in(browser, member)
+        page = browser.post("/staff/account/telegram/", {"action": "code"}).content.decode()
+        code = re.search(r'data-testid="link-code">/link ([A-Z0-9-]+)<', page).group(1)
+
+        def deliver(update_id, text):
+            update = {"update_id": update_id, "message": {"chat": {"id": 5551, "type": "private"}, "text": text}}
+            with django_capture_on_commit_callbacks(execute=True):
+                return Client().post(
+                    f"/channels/telegram/{channel.pk}/",
+                    json.dumps(update),
+                    content_type="application/json",
+                    HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=secret,
+                )
+
+        deliver(1, "/link WRONG-CODE")
+        assert "not valid" in bot_api.sent()[-1]["text"] and not StaffChatLink.objects.exists()
+        deliver(2, f"/link {code}")
+        assert "Linked" in bot_api.sent()[-1]["text"]
+        assert StaffChatLink.objects.get().user == member
+        assert b"5551" not in bytes(StaffChatLink.objects.get().chat_ciphertext)
+        assert AuditEntry.objects.filter(action="account.telegram_linked").count() == 1
+        deliver(3, f"/link {code}")  # a code works once
+        assert "not valid" in bot_api.sent()[-1]["text"]
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.digests_send(day=reminders["today"])
+        to_chat = [message for message in bot_api.sent() if "Fix the pump" in message["text"]]
+        assert len(to_chat) == 1 and to_chat[0]["chat_id"] == "5551"
+        assert len(_mail_to("rustam")) == 1  # the e-mail still goes
+        with django_capture_on_commit_callbacks(execute=True):
+            services.digests_send(day=reminders["today"])
+        assert len([message for message in bot_api.sent() if "Fix the pump" in message["text"]]) == 1
+
+        browser.post("/staff/account/telegram/", {"action": "unlink"})
+        assert not StaffChatLink.objects.exists()
+    finally:
+        bot_api.close()
