@@ -569,6 +569,36 @@ def action_create(
 
 
 @transaction.atomic
+def action_update(
+    *,
+    actor: User,
+    action: Action,
+    title: str,
+    concerns: Sequence[Concern],
+    owner: Institution,
+    due_on: date,
+    responsible: User | None = None,
+    description: str = "",
+    partners: str = "",
+    starts_on: date | None = None,
+    is_public: bool = True,
+) -> Action:
+    """Change what an action is: its text, concerns, owner, responsible member, partners, dates, publicity."""
+    group = action.working_group
+    _check_action_links(group, concerns, owner, responsible)
+    if starts_on is not None and starts_on > due_on:
+        raise GroupError(_("The due date is before the start date."), code="dates_reversed", field="due_on")
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    action.title, action.description, action.partners = title.strip(), description.strip(), partners.strip()
+    action.owner, action.responsible = owner, responsible
+    action.starts_on, action.due_on, action.is_public = starts_on, due_on, is_public
+    action.save()
+    action.concerns.set(concerns)
+    audit_record(action=AuditAction.ACTION_UPDATED, actor=actor, target=action)
+    return action
+
+
+@transaction.atomic
 def action_set_status(*, actor: User, action: Action, status: ActionStatus, reason: str = "") -> Action:
     """Move an action along its plan; its concerns follow.
 

@@ -336,3 +336,56 @@ def test_api_lists_public_actions_with_status_due_progress_and_public_concern_id
     assert client.get("/api/v1/groups/zomin/actions?status=done").json()["count"] == 0
     assert client.get("/api/v1/groups/zomin/actions?status=in_progress").json()["count"] == 1
     assert client.get("/api/v1/groups/zomin/actions?status=late").status_code == 422
+
+
+def _edit(plan, action, **overrides):
+    data = {
+        "action": "edit",
+        "edit-title": "Clear the canal and the drains",
+        "edit-description": "",
+        "edit-concerns": [plan["canal"].pk],
+        "edit-owner": plan["police"].pk,
+        "edit-responsible": "",
+        "edit-partners": "",
+        "edit-starts_on": "",
+        "edit-due_on": str(timezone.localdate() + timedelta(days=40)),
+        **overrides,
+    }
+    return data
+
+
+def test_a_facilitator_changes_an_actions_details_and_the_responsible_member_cannot(plan):
+    _create(plan)
+    action = Action.objects.get()
+    url = f"/staff/groups/zomin/actions/{action.pk}/"
+    refused = client_for(plan, "member").post(url, _edit(plan, action))
+    assert refused.status_code == 403
+    action.refresh_from_db()
+    assert (action.title, action.owner, action.is_public) == ("Clear the canal", plan["khokimiyat"], True)
+
+    response = client_for(plan, "facilitator").post(url, _edit(plan, action))
+
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.title, action.owner, action.responsible, action.is_public) == (
+        "Clear the canal and the drains",
+        plan["police"],
+        None,
+        False,
+    )
+    assert action.due_on == timezone.localdate() + timedelta(days=40)
+    assert list(action.concerns.all()) == [plan["canal"]]
+
+
+def test_an_action_cannot_be_due_before_it_starts(plan):
+    _create(plan)
+    action = Action.objects.get()
+    data = _edit(
+        plan,
+        action,
+        **{"edit-starts_on": str(timezone.localdate()), "edit-due_on": str(timezone.localdate() - timedelta(days=1))},
+    )
+    response = client_for(plan, "facilitator").post(f"/staff/groups/zomin/actions/{action.pk}/", data)
+    assert response.status_code == 400
+    action.refresh_from_db()
+    assert action.title == "Clear the canal"

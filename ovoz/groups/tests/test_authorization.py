@@ -120,6 +120,19 @@ def staff_requests(s):
         ("get", f"{action}/photos/{s['photo'].pk}/", None, READ),
         ("post", f"{action}/", {"action": "update", "text": "Half done", "progress": 50}, RESPONSIBLE_POST),
         ("post", f"{action}/", {"action": "status", "status": "in_progress"}, RESPONSIBLE_POST),
+        (
+            "post",
+            f"{action}/",
+            {
+                "action": "edit",
+                "edit-title": "Repair the road to the school",
+                "edit-concerns": [s["prioritised_concern"].pk],
+                "edit-owner": s["khokimiyat"].pk,
+                "edit-due_on": "2031-06-01",
+                "edit-is_public": "on",
+            },
+            MANAGE_POST,
+        ),
         *s.get("later_requests", []),
     ]
 

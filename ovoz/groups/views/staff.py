@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
+from ovoz.concerns.models import Concern
 from ovoz.core.events import AuditAction
 from ovoz.core.ids import parse_id
 from ovoz.core.services import audit_record
@@ -614,6 +616,32 @@ def _action_context(request: HttpRequest, group: WorkingGroup, action: Action, *
         updates=action.updates.select_related("author").prefetch_related("photos"),
         status_form=forms.get("status_form") or ActionStatusForm(),
         update_form=forms.get("update_form") or ActionUpdateForm(initial={"progress": action.progress}),
+        edit_form=forms.get("edit_form")
+        or ActionForm(
+            group=group,
+            concerns=_action_concern_choices(group, action),
+            initial={
+                "title": action.title,
+                "description": action.description,
+                "concerns": [concern.pk for concern in action.concerns.all()],
+                "owner": action.owner_id,
+                "responsible": action.responsible_id,
+                "partners": action.partners,
+                "starts_on": action.starts_on,
+                "due_on": action.due_on,
+                "is_public": action.is_public,
+            },
+            prefix="edit",
+        ),
+    )
+
+
+def _action_concern_choices(group: WorkingGroup, action: Action) -> QuerySet[Concern]:
+    """The concerns an action can be for, and those it is already for (resolved ones included)."""
+    return (
+        selectors.group_concern_list(group=group)
+        .filter(Q(pk__in=selectors.actionable_concern_list(group=group).values("pk")) | Q(actions=action))
+        .distinct()
     )
 
 
@@ -630,7 +658,31 @@ def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
         return _refuse(request, group, "action")
     forms: dict[str, object] = {}
     try:
-        if request.POST.get("action") == "status":
+        if request.POST.get("action") == "edit":
+            if not permissions.can_manage_group(user, group):
+                return _refuse(request, group, "action details")
+            edit_form = ActionForm(
+                request.POST, group=group, concerns=_action_concern_choices(group, action), prefix="edit"
+            )
+            forms["edit_form"] = edit_form
+            if edit_form.is_valid():
+                data = edit_form.cleaned_data
+                services.action_update(
+                    actor=user,
+                    action=action,
+                    title=data["title"],
+                    description=data["description"],
+                    concerns=list(data["concerns"]),
+                    owner=data["owner"],
+                    responsible=data["responsible"],
+                    partners=data["partners"],
+                    starts_on=data["starts_on"],
+                    due_on=data["due_on"],
+                    is_public=data["is_public"],
+                )
+                messages.success(request, _("Saved."))
+                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
+        elif request.POST.get("action") == "status":
             status_form = ActionStatusForm(request.POST)
             forms["status_form"] = status_form
             if status_form.is_valid():
