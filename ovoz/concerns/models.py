@@ -207,7 +207,8 @@ class ConcernRollup(models.Model):
 
 class ConcernMonthRollup(models.Model):
     """Counts per month, area (and ALL_AREAS), theme (and ALL_THEMES) and status (and ALL_STATUSES),
-    kept in step with ConcernRollup by the same writes.
+    kept in step with ConcernRollup by the same writes. A concern counts under its area and under
+    every area above it: a region's row holds everything inside the region.
 
     Its size grows with areas × months, not with concerns: maps and dashboards over whole months read
     it, so they cost the same at ten thousand concerns as at a million (bench/map.py).

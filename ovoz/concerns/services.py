@@ -129,9 +129,13 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
     """
     daily = [(key, count) for key, count in daily_counts.items() if count]
     monthly: Counter[tuple[date, int, int, str]] = Counter()
+    # The monthly rollup counts a concern under its area and every area above it, so a region's row
+    # holds everything inside the region: a map by region reads a few rows per region, whatever the
+    # number of districts or concerns.
+    enclosing = areas_enclosing({key[1] for key, _count in daily})
     for (day, area_key, theme_key, _visibility, _channel, status), count in daily:
         month = day.replace(day=1)
-        for area in (area_key, ALL_AREAS):
+        for area in (*enclosing[area_key], ALL_AREAS):
             monthly[(month, area, theme_key, status)] += count
             monthly[(month, area, theme_key, ALL_STATUSES)] += count
     daily_columns = ["day", "area_key", "theme_key", "visibility", "channel", "status"]
@@ -140,6 +144,17 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
     changed = [(key, count) for key, count in monthly.items() if count]
     for start in range(0, len(changed), batch_size):
         _upsert(ConcernMonthRollup, ["month", "area_key", "theme_key", "status"], changed[start : start + batch_size])
+
+
+def areas_enclosing(area_ids: Iterable[int]) -> dict[int, list[int]]:
+    """For each area id, the ids of the area and of every area above it (0, no area, stays 0)."""
+    ids = [area_id for area_id in set(area_ids) if area_id > 0]
+    paths = dict(Area.objects.filter(pk__in=ids).values_list("pk", "path")) if ids else {}
+    enclosing = {
+        area_id: [*(int(part) for part in paths.get(area_id, "").split("/") if part), area_id] for area_id in ids
+    }
+    enclosing[0] = [0]
+    return enclosing
 
 
 def _upsert(model: type[models.Model], key_columns: list[str], rows: Sequence[tuple[tuple[Any, ...], int]]) -> None:

@@ -120,7 +120,10 @@ def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
         top = area_counts(level=AreaKind.REGION, since=months[0])[:TOP_AREAS]
     else:
         area_ids = _area_ids_within(areas)
-        monthly = monthly.filter(area_key__in=area_ids)
+        # Monthly rows already count everything inside an area: read the outermost granted areas only,
+        # or a district inside a granted region would be counted twice.
+        outermost = {area.pk for area in areas if not any(o.pk != area.pk and o.contains(area) for o in areas)}
+        monthly = monthly.filter(area_key__in=outermost)
         daily = daily.filter(area_key__in=area_ids)
         top = [item for item in area_counts(level=AreaKind.DISTRICT, since=months[0]) if item.area.pk in area_ids]
         top += [item for item in area_counts(level=AreaKind.REGION, since=months[0]) if item.area.pk in area_ids]

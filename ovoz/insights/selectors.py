@@ -40,34 +40,37 @@ def area_counts(
     """Concerns per area of ``level`` (all visibilities counted), each area including everything inside it.
 
     Whole months (no dates, or a period from a first to a last day of a month) are read from the
-    monthly rollup, whose size does not grow with the number of concerns; other periods from the
-    daily one. Concerns without an area, or above the level, are not placed.
+    monthly rollup, which already counts each concern under every area above it: a few rows per
+    area, however many concerns. Other periods are summed from the daily rollup. Concerns without an
+    area, or placed above the level, are not counted at that level.
     """
-    per_area = _counts_per_area(theme=theme, since=since, until=until, status=status)
-    if not per_area:
-        return []
-    return _at_level(per_area, level)
-
-
-def _counts_per_area(*, theme: Theme | None, since: date | None, until: date | None, status: str) -> dict[int, int]:
-    """Concerns per area as placed (any level), read from the coarsest rollup that answers exactly."""
     theme_key = theme.pk if theme is not None else ALL_THEMES
+    depth = AREA_KIND_DEPTH[level]
     if is_whole_months(since, until):
-        monthly = ConcernMonthRollup.objects.filter(theme_key=theme_key, status=status or ALL_STATUSES)
+        monthly = ConcernMonthRollup.objects.filter(
+            theme_key=theme_key,
+            status=status or ALL_STATUSES,
+            area_key__in=Area.objects.filter(depth=depth).values("pk"),
+        )
         if since is not None:
             monthly = monthly.filter(month__gte=since)
         if until is not None:
             monthly = monthly.filter(month__lte=until)
-        # Keys 0 (no area given) and ALL_AREAS (-1) are not places.
-        return _totals(monthly.filter(area_key__gt=0).values("area_key").annotate(total=Sum("count")))
-    daily = ConcernRollup.objects.filter(theme_key=theme_key, area_key__gt=0)
-    if since is not None:
-        daily = daily.filter(day__gte=since)
-    if until is not None:
-        daily = daily.filter(day__lte=until)
-    if status:
-        daily = daily.filter(status=status)
-    return _totals(daily.values("area_key").annotate(total=Sum("count")))
+        totals = _totals(monthly.values("area_key").annotate(total=Sum("count")))
+    else:
+        daily = ConcernRollup.objects.filter(theme_key=theme_key, area_key__gt=0)
+        if since is not None:
+            daily = daily.filter(day__gte=since)
+        if until is not None:
+            daily = daily.filter(day__lte=until)
+        if status:
+            daily = daily.filter(status=status)
+        totals = _at_level(_totals(daily.values("area_key").annotate(total=Sum("count"))), depth)
+    areas = Area.objects.filter(pk__in=list(totals)).select_related("parent").defer("boundary")
+    return sorted(
+        (AreaCount(area, totals[area.pk]) for area in areas if totals[area.pk] > 0),
+        key=lambda item: (-item.count, item.area.code or "", item.area.pk),
+    )
 
 
 def _totals(rows: Iterable[dict[str, Any]]) -> dict[int, int]:
@@ -79,19 +82,15 @@ def is_whole_months(since: date | None, until: date | None) -> bool:
     return (since is None or since.day == 1) and (until is None or (until + timedelta(days=1)).day == 1)
 
 
-def _at_level(per_area: dict[int, int], level: AreaKind) -> list[AreaCount]:
-    depth = AREA_KIND_DEPTH[level]
+def _at_level(per_area: dict[int, int], depth: int) -> dict[int, int]:
+    """Counts of areas at any depth, added up for their ancestor at ``depth``."""
     paths = dict(Area.objects.filter(pk__in=list(per_area)).values_list("pk", "path"))
     totals: dict[int, int] = defaultdict(int)
     for area_id, total in per_area.items():
         chain = [int(part) for part in paths.get(area_id, "").split("/") if part] + [area_id]
         if len(chain) > depth:  # the area sits at or below the level: count it for its ancestor there
             totals[chain[depth]] += total
-    areas = Area.objects.filter(pk__in=list(totals)).select_related("parent")
-    return sorted(
-        (AreaCount(area, totals[area.pk]) for area in areas if totals[area.pk] > 0),
-        key=lambda item: (-item.count, item.area.code or "", item.area.pk),
-    )
+    return totals
 
 
 # Published points are snapped to a grid of 0.01° (about 1 km) before they leave the server.

@@ -46,16 +46,17 @@ OPERATIONS = st.lists(
 
 def recount() -> tuple[Counter, Counter]:
     """Both rollups counted again from the concerns: daily per theme and all themes (-1); monthly
-    also per status and all statuses (""), and per area and all areas (-1)."""
+    also per status and all statuses (""), per area, every area above it and all areas (-1)."""
     daily: Counter = Counter()
     monthly: Counter = Counter()
-    for concern in Concern.objects.prefetch_related("themes"):
+    for concern in Concern.objects.select_related("area").prefetch_related("themes"):
         day = timezone.localdate(concern.created_at)
         area, status = concern.area_id or 0, concern.status
         for theme_id in [*([theme.pk for theme in concern.themes.all()] or [0]), ALL_THEMES]:
             daily[(day, area, theme_id, concern.visibility, concern.channel, status)] += 1
+            enclosing = [*(int(part) for part in concern.area.path.split("/") if part), area] if area else [0]
             for status_key in (status, ALL_STATUSES):
-                for area_key in (area, ALL_AREAS):
+                for area_key in (*enclosing, ALL_AREAS):
                     monthly[(day.replace(day=1), area_key, theme_id, status_key)] += 1
     return daily, monthly
 
