@@ -19,6 +19,11 @@ class AreaStatsFilters(Schema):
     until: date | None = Field(None, description="Concerns received on or before this day.")
     status: Literal["received", "accepted", "prioritised", "in_action", "resolved", "closed"] | None = None
     level: Literal["country", "region", "district", "community"] = Field("region", description="Areas to count by.")
+    bbox: str | None = Field(
+        None,
+        description="west,south,east,north in degrees: only areas whose representative point is inside "
+        "(what a map shows when zoomed in).",
+    )
 
 
 class AreaFeatureCollection(Schema):
@@ -37,6 +42,7 @@ def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> dict[
         since=filters.since,
         until=filters.until,
         status=filters.status or "",
+        bbox=_bbox(filters.bbox),
     )
     features = []
     for item in counts:
@@ -85,6 +91,19 @@ def stats_points(request: HttpRequest, filters: Query[PointFilters]) -> dict[str
             for cell in cells
         ],
     }
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        west = south = east = north = float("nan")
+    is_valid = -180 <= west <= east <= 180 and -90 <= south <= north <= 90  # NaN fails every comparison
+    if not is_valid:
+        raise ApiError(400, _("bbox must be west,south,east,north in degrees, west before east."), "invalid_bbox")
+    return west, south, east, north
 
 
 def _theme(slug: str | None) -> Theme | None:

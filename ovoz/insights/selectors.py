@@ -36,8 +36,10 @@ def area_counts(
     since: date | None = None,
     until: date | None = None,
     status: str = "",
+    bbox: tuple[float, float, float, float] | None = None,
 ) -> list[AreaCount]:
-    """Concerns per area of ``level`` (all visibilities counted), each area including everything inside it.
+    """Concerns per area of ``level`` (all visibilities counted), each area including everything inside it;
+    with ``bbox`` (west, south, east, north), only areas whose representative point lies inside it.
 
     Whole months (no dates, or a period from a first to a last day of a month) are read from the
     monthly rollup, which already counts each concern under every area above it: a few rows per
@@ -46,11 +48,13 @@ def area_counts(
     """
     theme_key = theme.pk if theme is not None else ALL_THEMES
     depth = AREA_KIND_DEPTH[level]
+    at_level = Area.objects.filter(depth=depth)
+    if bbox is not None:
+        west, south, east, north = bbox
+        at_level = at_level.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north)
     if is_whole_months(since, until):
         monthly = ConcernMonthRollup.objects.filter(
-            theme_key=theme_key,
-            status=status or ALL_STATUSES,
-            area_key__in=Area.objects.filter(depth=depth).values("pk"),
+            theme_key=theme_key, status=status or ALL_STATUSES, area_key__in=at_level.values("pk")
         )
         if since is not None:
             monthly = monthly.filter(month__gte=since)
@@ -66,6 +70,9 @@ def area_counts(
         if status:
             daily = daily.filter(status=status)
         totals = _at_level(_totals(daily.values("area_key").annotate(total=Sum("count"))), depth)
+        if bbox is not None:
+            in_view = set(at_level.values_list("pk", flat=True))
+            totals = {key: value for key, value in totals.items() if key in in_view}
     areas = Area.objects.filter(pk__in=list(totals)).select_related("parent").defer("boundary")
     return sorted(
         (AreaCount(area, totals[area.pk]) for area in areas if totals[area.pk] > 0),

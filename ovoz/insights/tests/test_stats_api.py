@@ -92,3 +92,16 @@ def test_whole_months_and_single_days_give_the_same_numbers(client, world):
     whole = counts(client, f"?since={month_start}&until={month_end}&level=country")
     day = counts(client, f"?since={today}&until={today}&level=country")
     assert whole == day == {"UZ": 7}
+
+
+def test_a_bounding_box_keeps_only_the_areas_in_view(client, world):
+    # Zomin's point is 68.4 E, 39.96 N.
+    assert counts(client, "?level=district&bbox=68,39.5,69,40.5") == {"Zomin district": "<5"}
+    assert counts(client, "?level=district&bbox=70,39.5,71,40.5") == {}
+    today = timezone.localdate()
+    assert counts(client, f"?level=district&bbox=68,39.5,69,40.5&since={today}&until={today}") == {
+        "Zomin district": "<5"
+    }
+    for bad in ("1,2,3", "69,39,68,40", "a,b,c,d", "0,0,0,nan"):
+        response = client.get(f"/api/v1/stats/areas?level=district&bbox={bad}")
+        assert response.status_code == 400 and response.json()["code"] == "invalid_bbox"
