@@ -57,6 +57,17 @@ print(json.dumps(results))
 """
 
 
+# After a bulk load the planner's statistics are stale until autovacuum (PostgreSQL) or nobody (SQLite)
+# refreshes them; a live deployment has fresh ones, so the bench refreshes them before measuring.
+ANALYZE = """
+import os, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "ovoz.settings"
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
+"""
+
 COUNT = """
 import os, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "ovoz.settings"
@@ -123,6 +134,7 @@ def main() -> None:
             url = f"sqlite:///{SQLITE_PATH}" if database == "sqlite" else POSTGRES_URL
             env = {**os.environ, "OVOZ_DATABASE_URL": url, "OVOZ_LOG_LEVEL": "WARNING"}
             size = int(run([python, "-c", COUNT], env))
+            run([python, "-c", ANALYZE], env)
             measured = json.loads(run([python, "-c", MEASURE, json.dumps(urls()), str(arguments.repeat)], env))
             for url_measured, numbers in measured.items():
                 table.setdefault((database, url_measured), {})[size] = numbers
@@ -149,6 +161,7 @@ def main() -> None:
                 env,
             )
             made = size
+            run([python, "-c", ANALYZE], env)
             measured = json.loads(run([python, "-c", MEASURE, json.dumps(urls()), str(arguments.repeat)], env))
             for url, numbers in measured.items():
                 table.setdefault((database, url), {})[size] = numbers

@@ -223,7 +223,9 @@ class ConcernMonthRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["theme_key", "status", "month", "area_key"], name="month_rollup_one_row_per_key"
+                # Ordered for the map's query: a theme and status, then a set of areas, then months.
+                fields=["theme_key", "status", "area_key", "month"],
+                name="month_rollup_one_row_per_key",
             )
         ]
         indexes = [models.Index(fields=["area_key", "status", "month"], name="month_rollup_by_area")]
