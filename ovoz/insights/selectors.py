@@ -73,7 +73,7 @@ def area_counts(
         if bbox is not None:
             in_view = set(at_level.values_list("pk", flat=True))
             totals = {key: value for key, value in totals.items() if key in in_view}
-    areas = Area.objects.filter(pk__in=list(totals)).select_related("parent").defer("boundary")
+    areas = Area.objects.filter(pk__in=list(totals)).select_related("parent")
     return sorted(
         (AreaCount(area, totals[area.pk]) for area in areas if totals[area.pk] > 0),
         key=lambda item: (-item.count, item.area.code or "", item.area.pk),

@@ -105,3 +105,14 @@ def test_a_bounding_box_keeps_only_the_areas_in_view(client, world):
     for bad in ("1,2,3", "69,39,68,40", "a,b,c,d", "0,0,0,nan"):
         response = client.get(f"/api/v1/stats/areas?level=district&bbox={bad}")
         assert response.status_code == 400 and response.json()["code"] == "invalid_bbox"
+
+
+def test_the_stats_api_makes_the_same_few_queries_however_many_areas_it_returns(
+    client, world, django_assert_max_num_queries
+):
+    jizzakh = world["jizzakh"]
+    for number in range(30):
+        district = Area.objects.create(parent=jizzakh, kind="district", name=f"D{number}", latitude=40, longitude=68)
+        services.concern_submit(text="Road", channel=Channel.WEB, area=district)
+    with django_assert_max_num_queries(6):
+        assert len(client.get("/api/v1/stats/areas?level=district").json()["features"]) == 31
