@@ -317,6 +317,21 @@ class ActionForm(GroupFormMixin):
         users = User.objects.filter(grants__working_group=group).order_by("first_name", "username")
         _model_choices(self, "responsible").queryset = users
 
+    def action_details(self) -> dict[str, Any]:
+        """The cleaned fields as the keyword arguments of ``action_create`` and ``action_update``."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "concerns": list(data["concerns"]),
+            "owner": data["owner"],
+            "responsible": data["responsible"],
+            "partners": data["partners"],
+            "starts_on": data["starts_on"],
+            "due_on": data["due_on"],
+            "is_public": data["is_public"],
+        }
+
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=ActionStatus.choices)

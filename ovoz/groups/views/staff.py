@@ -571,20 +571,7 @@ def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("staff:group_actions", slug=group.slug)
             form = ActionForm(request.POST, group=group, concerns=selectors.actionable_concern_list(group=group))
             if form.is_valid():
-                data = form.cleaned_data
-                action = services.action_create(
-                    actor=user,
-                    group=group,
-                    title=data["title"],
-                    description=data["description"],
-                    concerns=list(data["concerns"]),
-                    owner=data["owner"],
-                    responsible=data["responsible"],
-                    partners=data["partners"],
-                    starts_on=data["starts_on"],
-                    due_on=data["due_on"],
-                    is_public=data["is_public"],
-                )
+                action = services.action_create(actor=user, group=group, **form.action_details())
                 messages.success(request, _("Action added to the plan."))
                 return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
         except GroupError as error:
@@ -666,20 +653,7 @@ def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
             )
             forms["edit_form"] = edit_form
             if edit_form.is_valid():
-                data = edit_form.cleaned_data
-                services.action_update(
-                    actor=user,
-                    action=action,
-                    title=data["title"],
-                    description=data["description"],
-                    concerns=list(data["concerns"]),
-                    owner=data["owner"],
-                    responsible=data["responsible"],
-                    partners=data["partners"],
-                    starts_on=data["starts_on"],
-                    due_on=data["due_on"],
-                    is_public=data["is_public"],
-                )
+                services.action_update(actor=user, action=action, **edit_form.action_details())
                 messages.success(request, _("Saved."))
                 return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
         elif request.POST.get("action") == "status":
