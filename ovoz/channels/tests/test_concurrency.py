@@ -18,6 +18,25 @@ from ovoz.concerns.services import themes_seed
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def deliver_ten_at_once(url: str, body: bytes, headers: dict[str, str]) -> list[int]:
+    """POST the same body from ten threads released together; the status codes they got."""
+    statuses: list[int] = []
+    start = threading.Barrier(10)
+
+    def deliver() -> None:
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        start.wait()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            statuses.append(response.status)
+
+    threads = [threading.Thread(target=deliver) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
 def test_ten_simultaneous_deliveries_of_one_message_make_one_concern_and_ten_2xx(live_server):
     themes_seed()
     gateway = FakeGateway()
@@ -29,25 +48,11 @@ def test_ten_simultaneous_deliveries_of_one_message_make_one_concern_and_ten_2xx
             {"id": "gw-burst", "from": "+998901234567", "text": "Gas pressure is too low at night"}
         ).encode()
         signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        statuses: list[int] = []
-        start = threading.Barrier(10)
-
-        def deliver() -> None:
-            request = urllib.request.Request(
-                f"{live_server.url}/channels/sms/{channel.pk}/",
-                data=body,
-                headers={"Content-Type": "application/json", "X-Ovoz-Signature": signature},
-                method="POST",
-            )
-            start.wait()
-            with urllib.request.urlopen(request, timeout=60) as response:
-                statuses.append(response.status)
-
-        threads = [threading.Thread(target=deliver) for _ in range(10)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = deliver_ten_at_once(
+            f"{live_server.url}/channels/sms/{channel.pk}/",
+            body,
+            {"Content-Type": "application/json", "X-Ovoz-Signature": signature},
+        )
         assert statuses == [200] * 10
         assert Concern.objects.count() == 1
         assert InboundMessage.objects.count() == 1
@@ -69,25 +74,11 @@ def test_ten_simultaneous_deliveries_of_one_telegram_update_are_taken_once(live_
         body = json.dumps(
             {"update_id": 77, "message": {"chat": {"id": 4242, "type": "private"}, "text": "Gas is off again"}}
         ).encode()
-        statuses: list[int] = []
-        start = threading.Barrier(10)
-
-        def deliver() -> None:
-            request = urllib.request.Request(
-                f"{live_server.url}/channels/telegram/{channel.pk}/",
-                data=body,
-                headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
-                method="POST",
-            )
-            start.wait()
-            with urllib.request.urlopen(request, timeout=60) as response:
-                statuses.append(response.status)
-
-        threads = [threading.Thread(target=deliver) for _ in range(10)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = deliver_ten_at_once(
+            f"{live_server.url}/channels/telegram/{channel.pk}/",
+            body,
+            {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+        )
         assert statuses == [200] * 10
         assert InboundMessage.objects.count() == 1 and Conversation.objects.count() == 1
         assert OutboundMessage.objects.count() == 1  # one language question

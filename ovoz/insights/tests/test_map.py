@@ -109,7 +109,6 @@ def test_the_map_page_weighs_under_100_kb_before_tiles(client, world):
     data = re.search(r'data-stats-url="([^"]+)"', html).group(1).replace("&amp;", "&")
     total = len(gzip.compress(html.encode())) + sum(_gzipped_size(client, url) for url in [*assets, data])
     assert total < 100 * 1024, total
-    print(f"map page: {total} bytes gzipped")
 
 
 @pytest.mark.browser
