@@ -13,6 +13,7 @@ from ovoz.concerns.models import Concern, ConcernEvent, Theme
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.ids import parse_id
 from ovoz.places.models import Area
+from ovoz.places.selectors import areas_within
 
 
 def theme_list(*, include_inactive: bool = False) -> QuerySet[Theme]:
@@ -34,8 +35,7 @@ class PublicFilters:
 
 def _within(area: Area) -> Q:
     """Concerns in an area or anywhere inside it."""
-    inside = Area.objects.filter(Q(pk=area.pk) | Q(path__startswith=area.own_path)).values("pk")
-    return Q(area__in=inside)
+    return Q(area__in=areas_within([area]).values("pk"))
 
 
 def public_concern_list(*, filters: PublicFilters | None = None) -> QuerySet[Concern]:

@@ -33,6 +33,7 @@ from ovoz.groups.models import (
 from ovoz.groups.permissions import can_see_group, has_deployment_role
 from ovoz.groups.ranking import rank
 from ovoz.places.models import Area
+from ovoz.places.selectors import areas_within
 
 # --- Groups ------------------------------------------------------------------------------------
 
@@ -162,8 +163,7 @@ def institution_list(*, group: WorkingGroup) -> QuerySet[Institution]:
 
 
 def _within(area: Area) -> Q:
-    inside = Area.objects.filter(Q(pk=area.pk) | Q(path__startswith=area.own_path)).values("pk")
-    return Q(area__in=inside)
+    return Q(area__in=areas_within([area]).values("pk"))
 
 
 @dataclass(frozen=True)

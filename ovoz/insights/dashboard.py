@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from ovoz.groups.models import Action
 from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
+from ovoz.places.selectors import areas_within
 
 MONTHS = 12
 TOP_THEMES = 5
@@ -228,7 +229,4 @@ def _theme_series(months: list[date], rows: object) -> list[Series]:
 
 
 def _area_ids_within(areas: list[Area]) -> set[int]:
-    scope = Q(pk__in=[])
-    for area in areas:
-        scope |= Q(pk=area.pk) | Q(path__startswith=area.own_path)
-    return set(Area.objects.filter(scope).values_list("pk", flat=True))
+    return set(areas_within(areas).values_list("pk", flat=True))

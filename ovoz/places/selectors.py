@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
@@ -24,6 +26,14 @@ def area_list(*, kind: str | None = None, parent_id: int | None = None, country:
             return areas.none()
         areas = areas.filter(path__startswith=root.own_path)
     return areas
+
+
+def areas_within(areas: Iterable[Area]) -> QuerySet[Area]:
+    """The given areas and every area inside any of them (materialised-path prefixes)."""
+    scope = Q(pk__in=[])
+    for area in areas:
+        scope |= Q(pk=area.pk) | Q(path__startswith=area.own_path)
+    return Area.objects.filter(scope)
 
 
 def area_get_by_reference(reference: str) -> Area | None:
