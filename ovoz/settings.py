@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ovoz.groups",
     "ovoz.channels",
     "ovoz.insights",
+    "ovoz.referrals",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "ovoz.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ovoz.accounts.keys.UnlockCookieMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ovoz.core.middleware.CsrfViewMiddleware",
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ovoz.core.context_processors.languages",
+                "ovoz.accounts.keys.key_notice",
             ],
         },
     },
@@ -141,6 +144,9 @@ OVOZ_LOGIN_FAILURES_BEFORE_LOCK = int(os.environ.get("OVOZ_LOGIN_FAILURES_BEFORE
 OVOZ_LOGIN_LOCK_SECONDS = int(os.environ.get("OVOZ_LOGIN_LOCK_SECONDS", "900"))
 # Concerns: the country assumed for phone numbers written without +, and how long a receipt works.
 OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
+# Argon2id cost of wrapping a staff user's private key under their password or recovery key (libsodium's
+# "interactive" level: 64 MiB and about 0.15 s here). Each wrapped key records the cost it was made at.
+OVOZ_KEY_WRAP_COST = (2, 64 * 1024 * 1024)
 OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
 # Guessing receipts: at most this many follow attempts per client per 10 minutes (see core.ratelimit).
 OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))

@@ -14,6 +14,9 @@ if _test_database_url:
 # Production Argon2 costs about 100 MB and a tenth of a second per hash; tests hash thousands of times.
 PASSWORD_HASHERS = ["ovoz.core.tests.hashers.FastArgon2PasswordHasher"]
 
+# The cheapest Argon2id libsodium allows: tests unwrap keys at every login.
+OVOZ_KEY_WRAP_COST = (1, 8192)
+
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ovoz-tests"}}
 

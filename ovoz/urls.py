@@ -12,6 +12,7 @@ from ovoz.core.views import public, staff
 from ovoz.groups import urls as group_urls
 from ovoz.insights import views as insight_views
 from ovoz.places.views import staff as area_staff_views
+from ovoz.referrals import urls as referral_urls
 
 staff_patterns = (
     [
@@ -33,6 +34,7 @@ staff_patterns = (
         path("exports/concerns.csv", insight_views.staff_export_concerns_view, name="export_concerns"),
         path("account/telegram/", channel_staff_views.telegram_link_view, name="telegram_link"),
         *group_urls.staff_urlpatterns,
+        *referral_urls.staff_urlpatterns,
     ],
     "staff",
 )

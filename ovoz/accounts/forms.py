@@ -47,3 +47,21 @@ class PasswordChangeForm(forms.Form):
         if cleaned.get("new_password") and cleaned.get("new_password") != cleaned.get("new_password_again"):
             self.add_error("new_password_again", _("The two new passwords differ."))
         return cleaned
+
+
+class KeyRecoverForm(forms.Form):
+    recovery_key = forms.CharField(label=_("Recovery key"), max_length=64, strip=True)
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput, strip=False)
+
+
+class KeyPasswordForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput, strip=False)
+
+
+class KeyReplaceForm(KeyPasswordForm):
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that I will no longer be able to open the confidential concerns sealed to my old key, "
+            "and that nobody can give that access back."
+        )
+    )

@@ -19,6 +19,14 @@ class User(AbstractUser):
     role = models.CharField(_("deployment role"), max_length=32, choices=DeploymentRole.choices, blank=True)
     failed_login_count = models.PositiveIntegerField(_("failed logins in a row"), default=0, editable=False)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, editable=False)
+    receives_confidential = models.BooleanField(
+        _("receives confidential reports"),
+        default=False,
+        help_text=_(
+            "New confidential concerns are sealed to this person's key at intake. Choose few people, "
+            "trained for it: nobody else can read a confidential concern unless they refer it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff user")
@@ -68,3 +76,23 @@ class Grant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.working_group} · {self.get_role_display()}"
+
+
+class UserKey(TimeStampedModel):
+    """A staff user's keypair for confidential concerns (DESIGN §5). The private key is stored only
+    wrapped: under their password and under a recovery key they were shown once. Nobody else, the
+    administrators and the server included, can unwrap it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="key")
+    public_key = models.BinaryField(editable=False)
+    password_wrapped = models.BinaryField(editable=False)
+    recovery_wrapped = models.BinaryField(editable=False)
+    # Set when the password no longer opens the key (an administrator reset it): the recovery key must.
+    needs_recovery = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("staff key")
+        verbose_name_plural = _("staff keys")
+
+    def __str__(self) -> str:
+        return f"key of {self.user}"

@@ -17,7 +17,7 @@ def can_use_staff_workspace(user: Any) -> bool:
     """A verified user with a deployment role or at least one working-group grant."""
     if not is_verified_staff(user) or not isinstance(user, User):
         return False
-    return bool(user.role) or user.grants.exists()
+    return bool(user.role) or user.receives_confidential or user.grants.exists() or user.case_work.exists()
 
 
 def can_administer(user: Any) -> bool:

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.errors import AccountError
+from ovoz.accounts.keys import key_rewrap_password
 from ovoz.accounts.models import Grant, User
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
@@ -273,4 +274,6 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     password_validation.validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    # The key for confidential concerns now opens with the new password only.
+    key_rewrap_password(user=user, current_password=current_password, new_password=new_password)
     audit_record(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user)

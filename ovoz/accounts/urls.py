@@ -10,5 +10,6 @@ urlpatterns = [
     path("login/enrol/", staff.enrol_view, name="enrol"),
     path("logout/", staff.logout_view, name="logout"),
     path("account/", staff.account_view, name="account"),
+    path("account/key/", staff.key_view, name="key"),
     path("account/recovery-codes/", staff.recovery_codes_view, name="recovery_codes"),
 ]

@@ -131,6 +131,20 @@ class ReportForm(RegionDistrictMixin):
         required=False,
     )
     photos = PhotosField(label=_("Photos (optional, up to 3)"), required=False)
+    referral_consent = forms.ChoiceField(
+        label=_(
+            "If your concern is confidential and a service could help you (a shelter, legal aid, counselling, "
+            "medical care), may we pass it to that service?"
+        ),
+        widget=forms.RadioSelect,
+        choices=[
+            ("no", _("No, not without asking me")),
+            ("yes", _("Yes, what I wrote, without my contact details")),
+            ("yes_contact", _("Yes, and they may contact me")),
+        ],
+        initial="no",
+        required=False,
+    )
     submission_token = forms.CharField(widget=forms.HiddenInput)
     # Filled in by report.js when the reporter shares the phone's location; rounded to about 1 km.
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)

@@ -89,6 +89,14 @@ class Concern(TimeStampedModel):
     contact_ciphertext = models.BinaryField(null=True, editable=False)
     contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     contact_email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Confidential concerns (DESIGN §5): ``text`` stays empty; the story is sealed to the concern's content
+    # key and the contact to its contact key (then contact_ciphertext is sealed too, and no lookup hashes
+    # are kept). The private halves are sealed to each recipient (ConcernKey) and, for the story, wrapped
+    # under the reporter's receipt.
+    content_public_key = models.BinaryField(null=True, editable=False)
+    contact_public_key = models.BinaryField(null=True, editable=False)
+    sealed_text = models.BinaryField(null=True, editable=False)
+    receipt_wrapped_key = models.BinaryField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("concern")
@@ -110,6 +118,11 @@ class Concern(TimeStampedModel):
     def is_open(self) -> bool:
         return self.status not in (Status.RESOLVED, Status.CLOSED)
 
+    @property
+    def is_sealed(self) -> bool:
+        """Its words, photos and contact are sealed to its recipients (a confidential concern)."""
+        return self.content_public_key is not None
+
 
 class ConcernEvent(models.Model):
     """Something that happened to a concern; ``audience`` says who may read it."""
@@ -124,6 +137,8 @@ class ConcernEvent(models.Model):
     from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     text = models.TextField(blank=True, max_length=MAX_TEXT_LENGTH)
+    # On a sealed concern the text is sealed to the concern's content key instead.
+    sealed_text = models.BinaryField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("concern event")
@@ -146,10 +161,39 @@ class Attachment(TimeStampedModel):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size = models.PositiveIntegerField()
+    # The file holds the image sealed to the concern's content key (a confidential concern).
+    is_sealed = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+
+
+class KeyPart(models.TextChoices):
+    CONTENT = "content", _("what happened (text, answers, photos)")
+    CONTACT = "contact", _("contact details")
+
+
+class ConcernKey(models.Model):
+    """One part of a sealed concern's key, sealed to one staff user's public key. Deleting the row takes
+    that user's access away for good (revoked referrals, retention)."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="keys")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="concern_keys")
+    part = models.CharField(max_length=16, choices=KeyPart.choices)
+    sealed_key = models.BinaryField()
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.CASCADE, related_name="keys"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("concern key")
+        verbose_name_plural = _("concern keys")
+        constraints = [models.UniqueConstraint(fields=["concern", "user", "part"], name="concern_key_one_per_part")]
+
+    def __str__(self) -> str:
+        return f"#{self.concern_id} {self.part} for user {self.user_id}"
 
 
 class Support(models.Model):

@@ -44,7 +44,12 @@ def _on_channel(event: ConcernEvent, concern: Concern) -> bool:
 
     language = concern.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        if event.kind in (EventKind.QUESTION, EventKind.REPLY):
+        if concern.is_sealed or event.concern.is_sealed:
+            # A confidential concern's news never travels in a message someone else may read on the phone.
+            text = _(
+                "Ovoz: there is news about your concern no. %(number)s. Read it on the follow page with your receipt."
+            ) % {"number": concern.pk}
+        elif event.kind in (EventKind.QUESTION, EventKind.REPLY):
             text = _("Ovoz, concern no. %(number)s: %(text)s") % {"number": event.concern_id, "text": event.text}
         else:
             status = event.get_to_status_display() or event.concern.get_status_display()
@@ -55,7 +60,8 @@ def _on_channel(event: ConcernEvent, concern: Concern) -> bool:
 
 
 def _email(event: ConcernEvent, concern: Concern) -> bool:
-    if concern.contact_ciphertext is None:
+    if concern.contact_ciphertext is None or concern.is_sealed:
+        # A sealed concern's contact opens only with a recipient's key, never in a background task.
         return False
     contact = contact_open(bytes(concern.contact_ciphertext))
     if not contact.email:

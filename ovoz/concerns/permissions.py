@@ -3,7 +3,9 @@
 Reaching a concern at all is decided by ``selectors.staff_concern_list`` (the user's areas); these
 decide what a user who reaches it may read and do there:
 
-- administrators: everything, confidential text included (until per-concern encryption lands);
+- confidential concerns: only those they are sealed to at intake (ConcernKey), whatever their role;
+  case workers read referred ones through the referrals app; nobody else, administrators included;
+- administrators: public and restricted concerns;
 - coordinators (deployment-wide, non-confidential): read and act on public and restricted concerns;
 - facilitators: read and act on public and restricted concerns of their groups' areas;
 - members: the concern's metadata and published text only, and no actions.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Visibility
-from ovoz.concerns.models import Concern
+from ovoz.concerns.models import Concern, ConcernKey
 
 
 def _facilitates_area_of(user: User, concern: Concern) -> bool:
@@ -26,11 +28,11 @@ def _facilitates_area_of(user: User, concern: Concern) -> bool:
 
 def can_read_original(user: User, concern: Concern) -> bool:
     """The reporter's own words, photos and masked contact."""
-    if user.is_administrator:
-        return True
+    if concern.is_sealed:
+        return ConcernKey.objects.filter(concern=concern, user=user, referral=None).exists()
     if concern.visibility == Visibility.CONFIDENTIAL:
-        return False
-    return user.is_coordinator or _facilitates_area_of(user, concern)
+        return user.is_administrator  # made confidential before it could be sealed
+    return user.is_administrator or user.is_coordinator or _facilitates_area_of(user, concern)
 
 
 def can_act_on(user: User, concern: Concern) -> bool:

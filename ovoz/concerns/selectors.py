@@ -9,7 +9,7 @@ from django.http import Http404
 
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Audience, Visibility
-from ovoz.concerns.models import Concern, ConcernEvent, Theme
+from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, Theme
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.ids import parse_id
 from ovoz.places.models import Area
@@ -93,7 +93,8 @@ def staff_area_scope(user: User) -> Q | None:
     """Which concerns a staff user may see, as a filter; None means all (deployment-wide roles)."""
     if user.role:
         return None
-    scope = Q(pk__in=[])
+    # Confidential concerns sealed to the user at intake, wherever they are.
+    scope = Q(pk__in=ConcernKey.objects.filter(user=user, referral=None).values("concern_id"))
     for grant in user.grants.select_related("working_group__area"):
         scope |= _within(grant.working_group.area)
     return scope

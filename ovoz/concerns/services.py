@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections import Counter
@@ -16,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.concerns import tasks
+from ovoz.concerns import confidential, tasks
 from ovoz.concerns.choices import (
     VISIBILITY_STRICTNESS,
     Audience,
@@ -41,6 +42,7 @@ from ovoz.concerns.models import (
     ConcernMonthRollup,
     ConcernRollup,
     ConcernStepRollup,
+    KeyPart,
     Open311Token,
     Support,
     Theme,
@@ -341,7 +343,15 @@ def concern_submit(
         visibility=visibility or _default_visibility(themes),
     )
     concern.reporter_visibility = concern.visibility
-    if contact is not None and not contact.is_empty:
+    sealed_parts = None
+    if concern.visibility == Visibility.CONFIDENTIAL:
+        # Language was detected above, in memory: from here on only the recipients can read the words.
+        sealed_parts = confidential.seal_new(concern, text=text, contact=contact, receipt=receipt)
+        if submission_token:
+            concern.sealed_receipt = seal_with_secret(
+                f"{receipt}|{_digest(text)}".encode(), secret=scoped_token.encode()
+            )
+    elif contact is not None and not contact.is_empty:
         concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
     if submission_hash:
         try:
@@ -359,32 +369,56 @@ def concern_submit(
         concern.themes.add(*themes)
     # The concern's own created_at is the "received" step of its timeline: no event row is needed.
     _attach(concern, None, photos)
+    if sealed_parts is not None:
+        parts: dict[str, bytes] = {KeyPart.CONTENT: sealed_parts.content, KeyPart.CONTACT: sealed_parts.contact}
+        confidential.seal_to(concern, parts, confidential.intake_recipients())
     _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
     return SubmittedConcern(concern, receipt)
 
 
 def _repeat(existing: Concern, *, text: str, token: str) -> SubmittedConcern:
     """A retried submission gets its first receipt back, but only for the very same text."""
-    if existing.text != text or existing.sealed_receipt is None:
-        raise ConcernError(
-            _("This idempotency key was already used for a different concern."), code="idempotency_conflict"
-        )
-    receipt = open_with_secret(bytes(existing.sealed_receipt), secret=token.encode()).decode()
+    conflict = ConcernError(
+        _("This idempotency key was already used for a different concern."), code="idempotency_conflict"
+    )
+    if existing.sealed_receipt is None:
+        raise conflict
+    receipt, _bar, digest = (
+        open_with_secret(bytes(existing.sealed_receipt), secret=token.encode()).decode().partition("|")
+    )
+    # A sealed concern's text cannot be compared: its digest was sealed with the receipt, under the token.
+    if (digest != _digest(text)) if existing.is_sealed else (existing.text != text):
+        raise conflict
     return SubmittedConcern(existing, receipt, is_repeat=True)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _attach(concern: Concern, event: ConcernEvent | None, photos: Sequence[CleanImage]) -> None:
     for photo in photos:
-        name = f"{secrets.token_hex(16)}.{photo.extension}"
+        if concern.is_sealed:
+            name, content = f"{secrets.token_hex(16)}.sealed", confidential.seal_bytes(concern, photo.content)
+        else:
+            name, content = f"{secrets.token_hex(16)}.{photo.extension}", photo.content
         Attachment.objects.create(
             concern=concern,
             event=event,
-            file=ContentFile(photo.content, name=name),
+            is_sealed=concern.is_sealed,
+            file=ContentFile(content, name=name),
             content_type=photo.content_type,
             width=photo.width,
             height=photo.height,
             size=len(photo.content),
         )
+
+
+def _event_text(concern: Concern, text: str) -> dict[str, Any]:
+    """An event's text fields: on a sealed concern the words are sealed to it, never stored plain."""
+    if concern.is_sealed and text:
+        return {"text": "", "sealed_text": confidential.seal_text(concern, text)}
+    return {"text": text}
 
 
 # --- The reporter, with the receipt -----------------------------------------------------------
@@ -405,7 +439,7 @@ def concern_reporter_message(*, concern: Concern, text: str, photos: Sequence[Cl
     if concern.attachments.count() + len(photos) > MAX_ATTACHMENTS * 3:
         raise ConcernError(_("This concern has as many photos as it can hold."), code="too_many_photos")
     event = ConcernEvent.objects.create(
-        concern=concern, kind=EventKind.REPORTER_MESSAGE, audience=Audience.REPORTER, text=text
+        concern=concern, kind=EventKind.REPORTER_MESSAGE, audience=Audience.REPORTER, **_event_text(concern, text)
     )
     _attach(concern, event, photos)
     Concern.objects.filter(pk=concern.pk).update(updated_at=timezone.now())
@@ -475,6 +509,12 @@ def concern_triage(
             code="visibility_looser",
             field="visibility",
         )
+    if concern.is_sealed and visibility != Visibility.CONFIDENTIAL:
+        raise ConcernError(
+            _("A confidential concern stays confidential: its words are sealed to its recipients."),
+            code="visibility_sealed",
+            field="visibility",
+        )
     with _RollupMove(concern):
         concern.area = area
         concern.visibility = visibility
@@ -489,6 +529,8 @@ def concern_triage(
                 concern=concern, kind=EventKind.UNPUBLISHED, audience=Audience.STAFF, actor=actor
             )
         ConcernEvent.objects.create(concern=concern, kind=EventKind.TRIAGE, audience=Audience.STAFF, actor=actor)
+    if visibility == Visibility.CONFIDENTIAL and not concern.is_sealed:
+        confidential.seal_existing(concern, recipients=confidential.intake_recipients())
     audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern)
     return concern
 
@@ -542,7 +584,7 @@ def concern_change_status(
         if not note:
             return concern
         event = ConcernEvent.objects.create(
-            concern=concern, kind=EventKind.NOTE, audience=Audience.PUBLIC, actor=actor, text=note
+            concern=concern, kind=EventKind.NOTE, audience=Audience.PUBLIC, actor=actor, **_event_text(concern, note)
         )
     else:
         with _RollupMove(concern):
@@ -558,7 +600,7 @@ def concern_change_status(
                 actor=actor,
                 from_status=previous,
                 to_status=status,
-                text=note,
+                **_event_text(concern, note),
             )
     audit_record(action=AuditAction.CONCERN_STATUS_CHANGED, actor=actor, target=concern, data={"to": str(status)})
     event_id = event.pk
@@ -572,7 +614,9 @@ def concern_message_reporter(*, actor: User, concern: Concern, text: str, kind: 
     if kind not in (EventKind.QUESTION, EventKind.REPLY):
         raise ValueError(kind)
     text = _clean_text(text)
-    event = ConcernEvent.objects.create(concern=concern, kind=kind, audience=Audience.REPORTER, actor=actor, text=text)
+    event = ConcernEvent.objects.create(
+        concern=concern, kind=kind, audience=Audience.REPORTER, actor=actor, **_event_text(concern, text)
+    )
     audit_record(action=AuditAction.CONCERN_MESSAGED, actor=actor, target=concern)
     event_id = event.pk
     transaction.on_commit(lambda: tasks.notify_reporter.enqueue(event_id=event_id))

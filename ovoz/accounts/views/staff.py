@@ -23,11 +23,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ovoz.accounts import services
+from ovoz.accounts import keys, services
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.errors import AccountError
-from ovoz.accounts.forms import EnrolForm, PasswordChangeForm, PasswordLoginForm, SecondFactorForm
-from ovoz.accounts.models import User
+from ovoz.accounts.forms import (
+    EnrolForm,
+    KeyPasswordForm,
+    KeyRecoverForm,
+    KeyReplaceForm,
+    PasswordChangeForm,
+    PasswordLoginForm,
+    SecondFactorForm,
+)
+from ovoz.accounts.models import User, UserKey
 from ovoz.accounts.permissions import staff_user
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
@@ -75,6 +83,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error.message))
         else:
             request.session.cycle_key()
+            keys.login_unlock(request, user=user, password=form.cleaned_data["password"])
             request.session[PENDING_USER] = user.pk
             request.session[PENDING_SINCE] = time.time()
             request.session[PENDING_NEXT] = request.GET.get("next", "")
@@ -121,8 +130,14 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(error.message))
         else:
             _finish_login(request, user, device)
-            # Shown once, in this response only: the codes are never stored readable.
-            return render(request, "accounts/recovery_codes.html", {"codes": codes, "just_enrolled": True})
+            # Shown once, in this response only: the codes are never stored readable. The key page, with
+            # the new recovery key, comes next (the page links to it).
+            context = {
+                "codes": codes,
+                "just_enrolled": True,
+                "key_waiting": keys.SESSION_NEW_RECOVERY_KEY in request.session,
+            }
+            return render(request, "accounts/recovery_codes.html", context)
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, omitsize=False)
     context = {"form": form, "qr_svg": qr_svg, "secret": _base32_secret(device)}
     return render(request, "accounts/enrol.html", context)
@@ -163,7 +178,9 @@ def account_view(request: HttpRequest) -> HttpResponse:
         else:
             logout(request)
             messages.success(request, _("Your password was changed. Every session has ended; sign in again."))
-            return redirect("accounts:login")
+            response = redirect("accounts:login")
+            keys.forget(response)
+            return response
     return render(request, "accounts/account.html", {"form": form})
 
 
@@ -173,4 +190,51 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         audit_record(action=AuditAction.LOGOUT, actor=request.user, target=request.user)
     logout(request)
     messages.info(request, _("You have signed out."))
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    keys.forget(response)
+    return response
+
+
+@never_cache
+@staff_required(workspace=False)
+@require_http_methods(["GET", "POST"])
+def key_view(request: HttpRequest) -> HttpResponse:
+    """The user's key for confidential concerns: see a new recovery key once, open the key with the
+    recovery key after a password reset, make a new recovery key, or start over with a new key."""
+    user = staff_user(request)
+    action = request.POST.get("action", "")
+    recover_form = KeyRecoverForm(request.POST if action == "recover" else None)
+    renew_form = KeyPasswordForm(request.POST if action == "renew" else None, prefix="renew")
+    replace_form = KeyReplaceForm(request.POST if action == "replace" else None, prefix="replace")
+    new_recovery_key = keys.session_take_recovery_key(request)
+    try:
+        if action == "recover" and recover_form.is_valid():
+            private = keys.key_recover(
+                user=user,
+                recovery_key=recover_form.cleaned_data["recovery_key"],
+                password=recover_form.cleaned_data["password"],
+            )
+            keys.session_remember(request, private)
+            messages.success(request, _("Your key is open again, and opens with your password from now on."))
+            return redirect("accounts:key")
+        if action == "renew" and renew_form.is_valid():
+            new_recovery_key = keys.recovery_key_replace(user=user, password=renew_form.cleaned_data["password"])
+        if action == "replace" and replace_form.is_valid():
+            if not user.check_password(replace_form.cleaned_data["password"]):
+                raise AccountError(keys.WRONG_PASSWORD, code="invalid_password")
+            private, new_recovery_key = keys.key_create(user=user, password=replace_form.cleaned_data["password"])
+            keys.session_remember(request, private)
+    except AccountError as error:
+        form = {"recover": recover_form, "renew": renew_form}.get(action, replace_form)
+        form.add_error(None, str(error.message))
+    user_key = UserKey.objects.filter(user=user).first()
+    context = {
+        "user_key": user_key,
+        "is_open": keys.session_private_key(request) is not None,
+        "new_recovery_key": new_recovery_key,
+        "sealed_count": user.concern_keys.values("concern").distinct().count(),
+        "recover_form": recover_form,
+        "renew_form": renew_form,
+        "replace_form": replace_form,
+    }
+    return render(request, "accounts/key.html", context, status=400 if action and not new_recovery_key else 200)

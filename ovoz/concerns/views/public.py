@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ovoz.concerns import selectors, services
+from ovoz.concerns import confidential, selectors, services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
@@ -22,6 +22,10 @@ from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageFo
 from ovoz.concerns.models import Concern
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
+from ovoz.referrals import services as referral_services
+from ovoz.referrals.errors import ReferralError
+from ovoz.referrals.forms import ConsentAnswerForm
+from ovoz.referrals.selectors import open_consent_requests
 
 SUPPORTER_COOKIE = "ovoz_supporter"
 FOLLOW_WINDOW_SECONDS = 600
@@ -65,6 +69,11 @@ def report_view(request: HttpRequest) -> HttpResponse:
         except ConcernError as error:
             form.add_concern_error(error)
         else:
+            if submitted.concern.is_sealed:
+                consent = form.cleaned_data.get("referral_consent") or "no"
+                referral_services.consent_at_intake(
+                    concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
+                )
             return render(
                 request, "concerns/receipt.html", {"receipt": submitted.receipt, "concern": submitted.concern}
             )
@@ -75,11 +84,21 @@ def _follow_context(
     concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
 ) -> dict[str, object]:
     """The reporter's view: a merged concern shows the status of the one that stays open."""
+    events = list(selectors.reporter_events(concern))
+    if concern.is_sealed:
+        # Opened with the receipt, in memory, for this response only.
+        opened = confidential.open_for_reporter(concern, receipt=receipt)
+        for event in events:
+            if event.concern_id == concern.pk:
+                event.text = opened.event_text(event) if opened is not None else ""
     return {
         "concern": concern.duplicate_of or concern,
         "own": concern,
         "receipt": receipt,
-        "events": selectors.reporter_events(concern),
+        "events": events,
+        "consent_requests": [
+            (consent, ConsentAnswerForm(initial={"consent": consent.pk})) for consent in open_consent_requests(concern)
+        ],
         "original_photos": concern.attachments.filter(event__isnull=True),
         "message_form": message_form or ReporterMessageForm(),
         "original": concern.duplicate_of,
@@ -118,6 +137,23 @@ def follow_view(request: HttpRequest) -> HttpResponse:
                 context = _follow_context(concern, receipt)
                 context["notice"] = _("Thank you. Your message was added to your concern.")
                 return render(request, "concerns/follow_concern.html", context)
+    elif action == "consent":
+        answer = ConsentAnswerForm(request.POST)
+        context = _follow_context(concern, receipt)
+        if answer.is_valid():
+            try:
+                referral_services.consent_answer(
+                    concern=concern,
+                    consent_id=answer.cleaned_data["consent"],
+                    give=answer.cleaned_data["answer"] != "no",
+                    share_contact=answer.cleaned_data["answer"] == "yes_contact",
+                )
+            except ReferralError as error:
+                context["notice"] = str(error.message)
+            else:
+                context = _follow_context(concern, receipt)
+                context["notice"] = _("Thank you. Your answer was recorded.")
+        return render(request, "concerns/follow_concern.html", context)
     elif action == "withdraw" and request.POST.get("confirm") == "yes":
         try:
             services.concern_withdraw(concern=concern)

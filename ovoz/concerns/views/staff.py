@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ovoz.accounts import keys
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
-from ovoz.concerns import permissions, selectors, services
+from ovoz.concerns import confidential, permissions, selectors, services
 from ovoz.concerns.choices import CloseReason, EventKind, Status, Visibility
 from ovoz.concerns.contacts import contact_open, email_masked, phone_masked
 from ovoz.concerns.errors import ConcernError
@@ -26,9 +27,11 @@ from ovoz.concerns.forms import (
 )
 from ovoz.concerns.models import Concern
 from ovoz.concerns.redaction import redact
+from ovoz.concerns.views.photos import photo_response
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.places.models import Area
+from ovoz.referrals.views.staff import referral_context
 
 
 @staff_required
@@ -115,9 +118,19 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
     user = staff_user(request)
     can_read_text = permissions.can_read_original(user, concern)
     contact = None
-    if concern.contact_ciphertext is not None and can_read_text:
-        opened = contact_open(bytes(concern.contact_ciphertext))
-        contact = {"phone": phone_masked(opened.phone), "email": email_masked(opened.email)}
+    original_text = concern.text
+    events = list(concern.events.select_related("actor").prefetch_related("attachments"))
+    opened = None
+    if concern.is_sealed and can_read_text:
+        opened = confidential.open_for_staff(concern, user=user, private_key=keys.session_private_key(request))
+        original_text = opened.text if opened is not None else ""
+        for event in events:
+            event.text = opened.event_text(event) if opened is not None else ""
+        if opened is not None and opened.contact is not None:
+            contact = {"phone": opened.contact.phone, "email": opened.contact.email}
+    elif concern.contact_ciphertext is not None and can_read_text:
+        plain = contact_open(bytes(concern.contact_ciphertext))
+        contact = {"phone": phone_masked(plain.phone), "email": email_masked(plain.email)}
     region_id = None
     if concern.area is not None:
         region_id = concern.area.parent_id if concern.area.kind == "district" else concern.area_id
@@ -130,11 +143,14 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
     }
     return {
         "concern": concern,
-        "can_read_text": can_read_text,
+        "can_read_text": can_read_text and (opened is not None or not concern.is_sealed),
+        "key_locked": can_read_text and concern.is_sealed and opened is None,
+        "original_text": original_text,
         "can_act": permissions.can_act_on(user, concern),
         "contact": contact,
-        "events": concern.events.select_related("actor").prefetch_related("attachments"),
+        "events": events,
         "attachments": concern.attachments.all() if can_read_text else [],
+        "referrals": referral_context(request, concern) if concern.is_sealed else None,
         "triage_form": forms.get("triage_form") or TriageForm(initial=triage_initial, region_id=region_id),
         "public_form": forms.get("public_form")
         or PublicTextForm(
@@ -152,8 +168,6 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
     user = staff_user(request)
     concern = _reachable(request, concern_id)
     if request.method == "GET":
-        if concern.visibility == Visibility.CONFIDENTIAL and permissions.can_read_original(user, concern):
-            audit_record(action=AuditAction.CONCERN_READ_CONFIDENTIAL, actor=user, target=concern)
         return render(request, "concerns/staff/detail.html", _detail_context(request, concern))
     if not permissions.can_act_on(user, concern):
         audit_record(action=AuditAction.ACCESS_DENIED, actor=user, target=concern, data={"view": "concern action"})
@@ -234,7 +248,7 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
 
 
 @staff_required
-def attachment_view(request: HttpRequest, concern_id: int, attachment_id: int) -> FileResponse:
+def attachment_view(request: HttpRequest, concern_id: int, attachment_id: int) -> HttpResponse:
     """A photo of a concern, for staff who may read the concern's text; never served publicly."""
     user = staff_user(request)
     concern = _reachable(request, concern_id)
@@ -243,6 +257,7 @@ def attachment_view(request: HttpRequest, concern_id: int, attachment_id: int) -
     attachment = concern.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    opened = None
+    if attachment.is_sealed:
+        opened = confidential.open_for_staff(concern, user=user, private_key=keys.session_private_key(request))
+    return photo_response(attachment, opened)

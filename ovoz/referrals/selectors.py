@@ -1,0 +1,73 @@
+"""Who may see which provider, consent and referral: every staff read goes through here."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ovoz.accounts.models import User
+from ovoz.concerns.models import Concern, ConcernKey
+from ovoz.referrals.models import Consent, ConsentState, Referral, ReferralStatus, ServiceProvider
+
+
+def providers_for(concern: Concern) -> QuerySet[ServiceProvider]:
+    """Active providers serving the concern's area (an area they serve contains it), or all without an area."""
+    providers = ServiceProvider.objects.filter(is_active=True)
+    if concern.area is not None:
+        around = [int(part) for part in concern.area.path.split("/") if part] + [concern.area.pk]
+        providers = providers.filter(areas__in=around).distinct()
+    return providers.order_by("kind", "name")
+
+
+def holds_intake_key(user: User, concern: Concern) -> bool:
+    """Whether the concern was sealed to the user at intake (not through a referral)."""
+    return ConcernKey.objects.filter(concern=concern, user=user, referral=None).exists()
+
+
+def consent_for(concern: Concern, provider: ServiceProvider) -> Consent | None:
+    """The reporter's answer that counts for ``provider``: their latest about it, else their latest about
+    any service; None if they never answered."""
+    answered = concern.consents.exclude(state=ConsentState.ASKED)
+    return answered.filter(provider=provider).first() or answered.filter(provider=None).first()
+
+
+def open_consent_requests(concern: Concern) -> QuerySet[Consent]:
+    return concern.consents.filter(state=ConsentState.ASKED, provider__isnull=False).select_related("provider")
+
+
+def case_worker_referrals(user: User) -> QuerySet[Referral]:
+    """Active referrals to the providers the user works for, newest first."""
+    return (
+        Referral.objects.filter(provider__case_workers__user=user)
+        .exclude(status=ReferralStatus.REVOKED)
+        .select_related("provider", "concern__area")
+        .distinct()
+    )
+
+
+def case_worker_referral_get(user: User, referral_id: int) -> Referral:
+    referral = case_worker_referrals(user).filter(pk=referral_id).first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def concern_referrals(concern: Concern) -> QuerySet[Referral]:
+    return concern.referrals.select_related("provider", "referred_by")
+
+
+def is_case_worker(user: User) -> bool:
+    return user.case_work.exists()
+
+
+def may_refer_without_consent(user: User) -> bool:
+    """The separate override permission, given explicitly (an administrator does not have it by default)."""
+    codename = "refer_without_consent"
+    return user.is_active and (
+        user.user_permissions.filter(codename=codename).exists()
+        or user.groups.filter(permissions__codename=codename).exists()
+    )
+
+
+def referral_exists(referral_id: int) -> bool:
+    return Referral.objects.filter(Q(pk=referral_id)).exists()
