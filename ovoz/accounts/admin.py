@@ -69,11 +69,22 @@ class GrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     list_display = ("username", "email", "role", "is_active", "locked_until")
     list_filter = ("role", "is_active")
-    readonly_fields = ("role", "is_staff", "is_superuser", "last_login", "date_joined", "locked_until")
+    readonly_fields = (
+        "role",
+        "receives_confidential",
+        "is_staff",
+        "is_superuser",
+        "last_login",
+        "date_joined",
+        "locked_until",
+    )
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser", "locked_until")}),
+        (
+            _("Role"),
+            {"fields": ("role", "receives_confidential", "is_active", "is_staff", "is_superuser", "locked_until")},
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     inlines = [GrantInline]
@@ -81,7 +92,15 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[admin.options.InlineModelAdmin]]:  # type: ignore[type-arg]
         return [GrantInline] if obj is not None else []
 
-    actions = ["make_administrator", "make_coordinator", "remove_role", "reset_second_factor", "unlock"]
+    actions = [
+        "make_administrator",
+        "make_coordinator",
+        "remove_role",
+        "receive_confidential",
+        "stop_receiving_confidential",
+        "reset_second_factor",
+        "unlock",
+    ]
 
     def _set_role(self, request: HttpRequest, users: QuerySet[User], role: DeploymentRole) -> None:
         actor = staff_user(request)
@@ -100,6 +119,20 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     @admin.action(description=_("Remove deployment role"))
     def remove_role(self, request: HttpRequest, users: QuerySet[User]) -> None:
         self._set_role(request, users, DeploymentRole.NONE)
+
+    @admin.action(description=_("Receive new confidential concerns"))
+    def receive_confidential(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        for user in users:
+            services.user_set_confidential_intake(actor=staff_user(request), user=user, receives=True)
+        self.message_user(request, _("New confidential concerns will be sealed to them too."), messages.SUCCESS)
+
+    @admin.action(description=_("Stop receiving new confidential concerns"))
+    def stop_receiving_confidential(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        for user in users:
+            services.user_set_confidential_intake(actor=staff_user(request), user=user, receives=False)
+        self.message_user(
+            request, _("They keep the concerns already sealed to them; new ones are not."), messages.SUCCESS
+        )
 
     @admin.action(description=_("Reset second factor (user enrols again at next login)"))
     def reset_second_factor(self, request: HttpRequest, users: QuerySet[User]) -> None:

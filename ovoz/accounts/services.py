@@ -72,6 +72,18 @@ def user_set_role(*, actor: User | None, user: User, role: DeploymentRole) -> Us
 
 
 @transaction.atomic
+def user_set_confidential_intake(*, actor: User | None, user: User, receives: bool) -> User:
+    """Whether new confidential concerns are sealed to this user (they need a key: one sign-in)."""
+    if user.receives_confidential != receives:
+        user.receives_confidential = receives
+        user.save(update_fields=["receives_confidential"])
+        audit_record(
+            action=AuditAction.ROLE_CHANGED, actor=actor, target=user, data={"receives_confidential": receives}
+        )
+    return user
+
+
+@transaction.atomic
 def grant_set(*, actor: User | None, user: User, working_group: WorkingGroup, role: GrantRole) -> Grant:
     """Give a user a role in a working group, or change it."""
     grant, created = Grant.objects.select_for_update().get_or_create(

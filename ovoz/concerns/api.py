@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from ovoz.concerns import selectors, services
+from ovoz.concerns import confidential, selectors, services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
@@ -177,9 +177,9 @@ def _followed(request: HttpRequest, receipt: str) -> Concern:
     return concern
 
 
-def _follow_out(concern: Concern) -> dict[str, object]:
+def _follow_out(concern: Concern, receipt: str) -> dict[str, object]:
     followed = concern.duplicate_of or concern
-    events = list(selectors.reporter_events(concern))
+    events = confidential.reporter_events(concern, receipt=receipt)
     return {
         "id": followed.pk,
         "status": followed.status,
@@ -196,7 +196,7 @@ def _follow_out(concern: Concern) -> dict[str, object]:
 @router.post("concerns/follow", response={200: FollowOut, 404: ErrorOut, 429: ErrorOut}, summary="Follow a concern")
 def follow_concern(request: HttpRequest, payload: ReceiptIn) -> Status[object]:
     """Status, public updates and the facilitator's questions and replies, for the holder of the receipt."""
-    return Status(200, _follow_out(_followed(request, payload.receipt)))
+    return Status(200, _follow_out(_followed(request, payload.receipt), payload.receipt))
 
 
 @router.post(
@@ -211,7 +211,7 @@ def reply_to_concern(request: HttpRequest, payload: ReplyIn) -> Status[object]:
         services.concern_reporter_message(concern=concern, text=payload.text)
     except ConcernError as error:
         raise ApiError(400, str(error.message), error.code) from error
-    return Status(201, _follow_out(concern))
+    return Status(201, _follow_out(concern, payload.receipt))
 
 
 class AreaRef(Schema):

@@ -212,3 +212,17 @@ def attachment_bytes(attachment: Attachment, opened: Opened | None) -> bytes | N
     if opened is None or not opened.content_key:
         return None
     return keys.unseal(opened.content_key, data)
+
+
+def reporter_events(concern: Concern, *, receipt: str) -> list[ConcernEvent]:
+    """What the receipt's holder reads (selectors.reporter_events), a sealed concern's texts opened with
+    the receipt in memory for this response only."""
+    from ovoz.concerns.selectors import reporter_events as events_of
+
+    events = list(events_of(concern))
+    if concern.is_sealed:
+        opened = open_for_reporter(concern, receipt=receipt)
+        for event in events:
+            if event.concern_id == concern.pk:
+                event.text = opened.event_text(event) if opened is not None else ""
+    return events

@@ -21,7 +21,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ovoz.accounts import services as account_services
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.models import User
+from ovoz.accounts.keys import key_create
+from ovoz.accounts.models import User, UserKey
 from ovoz.concerns.choices import Channel, CloseReason, EventKind, Status, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, Theme
 from ovoz.concerns.services import (
@@ -35,6 +36,7 @@ from ovoz.core.demo_groups import demo_groups_load
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
 
 DEMO_PASSWORD = "ovoz-demo-password"  # noqa: S105 (printed on purpose; demo refuses production)
 DEMO_GROUP_SLUG = "jizzakh-demo"
@@ -53,6 +55,8 @@ DEMO_USERS = (
     DemoUser("coordinator", "coordinator", role=DeploymentRole.COORDINATOR),
     DemoUser("facilitator", "facilitator of the demo working groups", grant=GrantRole.FACILITATOR),
     DemoUser("member", "community member of the demo working groups", grant=GrantRole.COMMUNITY),
+    DemoUser("intake", "receives confidential concerns (and refers them, with consent)"),
+    DemoUser("caseworker", "case worker of the demo shelter (reads what is referred to it)"),
 )
 
 
@@ -91,6 +95,24 @@ def demo_load() -> list[DemoLogin]:
             account_services.user_set_role(actor=None, user=user, role=demo_user.role)
             if demo_user.grant:
                 account_services.grant_set(actor=None, user=user, working_group=group, role=demo_user.grant)
+        if demo_user.username in ("intake", "caseworker") and not UserKey.objects.filter(user=user).exists():
+            # Keys are made at a first sign-in; these two need theirs before the demo's confidential
+            # concerns are sealed to them. (Their recovery keys are not needed for a demo.)
+            key_create(user=user, password=DEMO_PASSWORD)
+        if demo_user.username == "intake":
+            account_services.user_set_confidential_intake(actor=None, user=user, receives=True)
+        if demo_user.username == "caseworker":
+            shelter, created = ServiceProvider.objects.get_or_create(
+                name="Jizzakh women's shelter (demo)",
+                defaults={
+                    "kind": ProviderKind.SHELTER,
+                    "languages": ["uz", "ru"],
+                    "how_to_reach": "+998 72 000 00 00 · Sharof Rashidov ko'chasi (demo)",
+                },
+            )
+            if created:
+                shelter.areas.add(region)
+            CaseWorker.objects.get_or_create(provider=shelter, user=user)
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name=account_services.TOTP_DEVICE_NAME, confirmed=True)

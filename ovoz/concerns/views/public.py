@@ -84,13 +84,7 @@ def _follow_context(
     concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
 ) -> dict[str, object]:
     """The reporter's view: a merged concern shows the status of the one that stays open."""
-    events = list(selectors.reporter_events(concern))
-    if concern.is_sealed:
-        # Opened with the receipt, in memory, for this response only.
-        opened = confidential.open_for_reporter(concern, receipt=receipt)
-        for event in events:
-            if event.concern_id == concern.pk:
-                event.text = opened.event_text(event) if opened is not None else ""
+    events = confidential.reporter_events(concern, receipt=receipt)
     return {
         "concern": concern.duplicate_of or concern,
         "own": concern,

@@ -45,7 +45,14 @@ def test_demo_data_loads_once_and_again_changes_nothing():
     second = demo_load()
     assert counts() == before
     assert [login.totp_key for login in first] == [login.totp_key for login in second]
-    assert {login.username for login in first} == {"admin", "coordinator", "facilitator", "member"}
+    assert {login.username for login in first} == {
+        "admin",
+        "coordinator",
+        "facilitator",
+        "member",
+        "intake",
+        "caseworker",
+    }
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="facilitator").grants.get(working_group__slug="jizzakh-demo").role == "facilitator"
     assert len(demo_current_code(username="member")) == 6
@@ -56,6 +63,10 @@ def test_demo_data_loads_once_and_again_changes_nothing():
     published = Concern.objects.filter(is_published=True)
     assert published.exists() and not published.exclude(visibility="public").exists()
     assert not Concern.objects.filter(visibility="confidential", is_published=True).exists()
+    # Every confidential demo concern is sealed to the demo's intake recipient, and its words stored nowhere.
+    confidential = Concern.objects.filter(visibility="confidential")
+    assert confidential.exists() and not confidential.exclude(text="").exists()
+    assert all(concern.keys.filter(user__username="intake").exists() for concern in confidential)
 
 
 def test_catalogs_cover_every_string_in_every_language():
