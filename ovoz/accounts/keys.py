@@ -177,10 +177,13 @@ def session_offer_recovery_key(request: HttpRequest, recovery_key: str) -> None:
 
 
 def session_take_recovery_key(request: HttpRequest) -> str | None:
-    """A recovery key made in this session, once: it is forgotten as it is read."""
+    """A recovery key made in this session, once: it is forgotten as it is read (and marked as shown)."""
     value = _session_get(request, SESSION_NEW_RECOVERY_KEY)
     request.session.pop(SESSION_NEW_RECOVERY_KEY, None)
-    return value.decode() if value is not None else None
+    if value is None:
+        return None
+    UserKey.objects.filter(user_id=request.user.pk).update(recovery_key_shown=True)
+    return value.decode()
 
 
 def set_unlock_cookie(request: HttpRequest, response: HttpResponse) -> None:
@@ -234,6 +237,9 @@ def key_notice(request: HttpRequest) -> dict[str, str]:
         return {}
     if SESSION_NEW_RECOVERY_KEY in request.session:
         return {"key_notice": "new_recovery_key"}
-    if UserKey.objects.filter(user=user, needs_recovery=True).exists():
+    user_key = UserKey.objects.filter(user=user).only("needs_recovery", "recovery_key_shown").first()
+    if user_key is not None and user_key.needs_recovery:
         return {"key_notice": "needs_recovery"}
+    if user_key is not None and not user_key.recovery_key_shown:
+        return {"key_notice": "no_recovery_key"}
     return {}

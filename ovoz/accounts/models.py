@@ -89,6 +89,9 @@ class UserKey(TimeStampedModel):
     recovery_wrapped = models.BinaryField(editable=False)
     # Set when the password no longer opens the key (an administrator reset it): the recovery key must.
     needs_recovery = models.BooleanField(default=False, editable=False)
+    # Whether the user was shown their current recovery key (a sign-in abandoned before it was shown
+    # leaves a key without one: the staff pages then ask for a new one).
+    recovery_key_shown = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("staff key")

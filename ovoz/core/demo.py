@@ -99,6 +99,7 @@ def demo_load() -> list[DemoLogin]:
             # Keys are made at a first sign-in; these two need theirs before the demo's confidential
             # concerns are sealed to them. (Their recovery keys are not needed for a demo.)
             key_create(user=user, password=DEMO_PASSWORD)
+            UserKey.objects.filter(user=user).update(recovery_key_shown=True)
         if demo_user.username == "intake":
             account_services.user_set_confidential_intake(actor=None, user=user, receives=True)
         if demo_user.username == "caseworker":

@@ -219,10 +219,12 @@ def key_view(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:key")
         if action == "renew" and renew_form.is_valid():
             new_recovery_key = keys.recovery_key_replace(user=user, password=renew_form.cleaned_data["password"])
+            UserKey.objects.filter(user=user).update(recovery_key_shown=True)
         if action == "replace" and replace_form.is_valid():
             if not user.check_password(replace_form.cleaned_data["password"]):
                 raise AccountError(keys.WRONG_PASSWORD, code="invalid_password")
             private, new_recovery_key = keys.key_create(user=user, password=replace_form.cleaned_data["password"])
+            UserKey.objects.filter(user=user).update(recovery_key_shown=True)
             keys.session_remember(request, private)
     except AccountError as error:
         form = {"recover": recover_form, "renew": renew_form}.get(action, replace_form)

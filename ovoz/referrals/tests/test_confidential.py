@@ -121,6 +121,21 @@ def test_a_confidential_concern_is_sealed_before_it_is_written_and_only_its_reci
     assert administrator.get(f"/staff/concerns/{concern.pk}/photos/{attachment.pk}/").status_code == 404
 
 
+def test_a_key_whose_recovery_key_was_never_shown_asks_for_a_new_one(seeded):
+    user = UserFactory(username="abandoned", role=DeploymentRole.COORDINATOR)
+    Client().post("/staff/login/", {"username": user.username, "password": PASSWORD})  # key made, never shown
+    client = _sign_in_again(user, PASSWORD)
+    assert "has no recovery key you have seen" in client.get("/staff/").content.decode()
+    page = client.post("/staff/account/key/", {"action": "renew", "renew-password": PASSWORD}).content.decode()
+    recovery = re.search(r'<code class="recovery-key">([0-9A-Z-]+)</code>', page)
+    assert recovery is not None
+    assert "has no recovery key you have seen" not in client.get("/staff/").content.decode()
+    from ovoz.core import keys
+
+    private = keys.unwrap(bytes(UserKey.objects.get(user=user).recovery_wrapped), recovery.group(1))
+    assert keys.public_key_of(private) == bytes(UserKey.objects.get(user=user).public_key)
+
+
 def test_without_the_session_half_of_the_key_a_stolen_session_opens_nothing(intake):
     _user, client, _recovery = intake
     concern = _confidential().concern
