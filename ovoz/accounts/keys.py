@@ -182,7 +182,8 @@ def session_take_recovery_key(request: HttpRequest) -> str | None:
     request.session.pop(SESSION_NEW_RECOVERY_KEY, None)
     if value is None:
         return None
-    UserKey.objects.filter(user_id=request.user.pk).update(recovery_key_shown=True)
+    if isinstance(request.user, User):
+        UserKey.objects.filter(user=request.user).update(recovery_key_shown=True)
     return value.decode()
 
 

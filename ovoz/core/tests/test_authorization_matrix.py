@@ -129,7 +129,7 @@ EXPECTED_BUILDERS = {
 
 
 def _staff_and_api_url_names() -> set[str]:
-    def walk(patterns: list[URLPattern | URLResolver], prefix: str = ""):  # type: ignore[no-untyped-def]
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str = ""):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
