@@ -144,9 +144,11 @@ OVOZ_LOGIN_FAILURES_BEFORE_LOCK = int(os.environ.get("OVOZ_LOGIN_FAILURES_BEFORE
 OVOZ_LOGIN_LOCK_SECONDS = int(os.environ.get("OVOZ_LOGIN_LOCK_SECONDS", "900"))
 # Concerns: the country assumed for phone numbers written without +, and how long a receipt works.
 OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
-# Argon2id cost of wrapping a staff user's private key under their password or recovery key (libsodium's
-# "interactive" level: 64 MiB and about 0.15 s here). Each wrapped key records the cost it was made at.
-OVOZ_KEY_WRAP_COST = (2, 64 * 1024 * 1024)
+# Argon2id cost of wrapping a staff user's private key under their password or recovery key, as libsodium's
+# levels: interactive (64 MiB, about 0.15 s on a small server), moderate (256 MiB, about 0.8 s) or sensitive
+# (1 GiB, several seconds). Each wrapped key records the cost it was made at, so raising it later is safe.
+_KEY_WRAP_LEVELS = {"interactive": (2, 64 << 20), "moderate": (3, 256 << 20), "sensitive": (4, 1 << 30)}
+OVOZ_KEY_WRAP_COST = _KEY_WRAP_LEVELS[os.environ.get("OVOZ_KEY_WRAP_COST", "interactive")]
 OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
 # Guessing receipts: at most this many follow attempts per client per 10 minutes (see core.ratelimit).
 OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))
