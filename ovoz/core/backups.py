@@ -180,6 +180,9 @@ def _read_snapshot(connection: BaseDatabaseWrapper) -> Iterator[None]:
     if connection.in_atomic_block:
         raise BackupError("A backup cannot be taken inside another transaction.", code="in_transaction")
     if connection.vendor == "postgresql":
+        # A pending health check would send its SELECT 1 first inside the transaction; do it now.
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:
                 # Must be the transaction's first statement: every later query sees the same snapshot.
