@@ -27,6 +27,7 @@ from ovoz.concerns.models import Attachment, Concern, Theme
 from ovoz.core.backup_format import (
     PREAMBLE_BYTES,
     BackupError,
+    EncryptedReader,
     keypair_generate,
     private_key_parse,
     public_key_parse,
@@ -220,6 +221,16 @@ def test_a_canary_in_a_concerns_text_and_a_photos_name_is_not_readable_in_the_ba
         assert readable not in backup
     assert b"No water" not in backup and photo()[:200] not in backup
     assert b"+998901234567" not in backup and b"facilitator" not in backup
+
+
+def test_the_backup_holds_neither_the_data_key_nor_the_secret_key(made_backup, settings):
+    plaintext = b"".join(
+        record.payload
+        for record in EncryptedReader(io.BytesIO(made_backup.content), private_key=made_backup.private_key)
+    )
+    assert b"No water in the mahalla" in plaintext  # the content is there, readable with the private key
+    for secret in (data_key(), base64.b64encode(data_key()), settings.SECRET_KEY.encode()):
+        assert secret not in plaintext
 
 
 @pytest.mark.django_db
