@@ -114,7 +114,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DEBUG else 60)}
+# Persistent connections outside DEBUG; each is checked before a request reuses it, so a database
+# restart costs no request that starts after the database is back (see the fault tests).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DEBUG else 60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -158,6 +160,8 @@ OVOZ_CLIENT_ADDRESS_HEADER = os.environ.get("OVOZ_CLIENT_ADDRESS_HEADER", "")
 # Flooding: at most this many new concerns per client per 10 minutes, on the web form and the API.
 OVOZ_INTAKE_LIMIT = int(os.environ.get("OVOZ_INTAKE_LIMIT", "30"))
 OVOZ_SUPPORT_LIMIT = int(os.environ.get("OVOZ_SUPPORT_LIMIT", "60"))
+# Backups are sealed to this public key (`ovoz backup-keygen`); its private key stays off the server.
+OVOZ_BACKUP_PUBLIC_KEY = os.environ.get("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
 # Working groups: how long an invitation link works.
 OVOZ_INVITATION_DAYS = int(os.environ.get("OVOZ_INVITATION_DAYS", "7"))
 # The hour (local time) at which `ovoz serve` enqueues the members' daily reminder e-mail.

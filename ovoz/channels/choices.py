@@ -16,9 +16,17 @@ class ChannelKind(models.TextChoices):
 
 
 class OutboundState(models.TextChoices):
+    """queued → sending (being handed to the gateway) → sent or failed, or back to queued for a retry.
+
+    A message found still "sending" by a later attempt was being handed over when its worker died:
+    the gateway may or may not have it, so it is marked uncertain and never sent again blindly.
+    """
+
     QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    UNCERTAIN = "uncertain", _("delivery uncertain, not sent again")
 
 
 class TelegramStep(models.TextChoices):

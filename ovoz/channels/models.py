@@ -89,7 +89,11 @@ class Conversation(models.Model):
 
 
 class OutboundMessage(TimeStampedModel):
-    """A reply on its way. Recipient and text are encrypted, and wiped once the gateway took them."""
+    """A reply on its way. Recipient and text are encrypted, and wiped once the gateway took them.
+
+    Sent at most once: ``state`` is set to "sending" and committed before the gateway is called, so
+    an attempt that died in between is recognised and not repeated (see ``outbound_send``).
+    """
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(Conversation, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -98,7 +102,7 @@ class OutboundMessage(TimeStampedModel):
     text_ciphertext = models.BinaryField(null=True)
     # Telegram buttons under the message (language names, area names, choices): nothing personal.
     markup = models.JSONField(null=True)
-    state = models.CharField(_("state"), max_length=8, choices=OutboundState.choices, default=OutboundState.QUEUED)
+    state = models.CharField(_("state"), max_length=16, choices=OutboundState.choices, default=OutboundState.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True)

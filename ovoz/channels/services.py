@@ -290,18 +290,30 @@ def concern_reply_on_channel(*, concern: Concern, text: str) -> bool:
 
 
 def outbound_send(*, message_id: int) -> OutboundState:
-    """Hand one reply to the gateway; retried with backoff, reported when it keeps failing."""
+    """Hand one reply to the gateway, at most once; retried with backoff, reported when it keeps failing.
+
+    The message is marked "sending" in its own committed transaction before the gateway is called. If
+    the worker dies after that (killed, out of memory, power cut) the task runs again and finds it still
+    "sending": whether the gateway got it cannot be known, so it is marked uncertain, audited and not
+    sent twice (docs/channels.md). Retries after a definite refusal (5xx, connection refused) go on.
+    """
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().select_related("channel").get(pk=message_id)
+        if message.state == OutboundState.SENDING:
+            return _outbound_uncertain(message)
         if message.state != OutboundState.QUEUED or message.recipient_ciphertext is None:
             return OutboundState(message.state)  # sent already, stopped, or given up: never twice
         message.attempts += 1
-        message.save(update_fields=["attempts", "updated_at"])
+        message.state = OutboundState.SENDING
+        message.save(update_fields=["attempts", "state", "updated_at"])
     recipient = decrypt(bytes(message.recipient_ciphertext), purpose="channel-sender").decode()
     text = decrypt(bytes(message.text_ciphertext or b""), purpose="channel-outbound").decode()
     error, is_retryable = _hand_over(message, recipient=recipient, text=text)
     if error is None:
-        OutboundMessage.objects.filter(pk=message.pk).update(
+        # Recorded even if another attempt meanwhile judged it uncertain: now it is known.
+        OutboundMessage.objects.filter(
+            pk=message.pk, state__in=[OutboundState.SENDING, OutboundState.UNCERTAIN]
+        ).update(
             state=OutboundState.SENT,
             sent_at=timezone.now(),
             recipient_ciphertext=None,
@@ -309,20 +321,34 @@ def outbound_send(*, message_id: int) -> OutboundState:
             last_error="",
         )
         return OutboundState.SENT
+    this_attempt = OutboundMessage.objects.filter(pk=message.pk, state=OutboundState.SENDING)
     if message.attempts >= MAX_SEND_ATTEMPTS or not is_retryable:
-        OutboundMessage.objects.filter(pk=message.pk).update(
+        this_attempt.update(
             state=OutboundState.FAILED, last_error=error[:200], recipient_ciphertext=None, text_ciphertext=None
         )
         logger.error("Outbound message %s failed for good after %s attempts: %s", message.pk, message.attempts, error)
         audit_record(action=AuditAction.OUTBOUND_FAILED, target=message, data={"attempts": message.attempts})
         return OutboundState.FAILED
-    OutboundMessage.objects.filter(pk=message.pk).update(last_error=error[:200])
+    if not this_attempt.update(state=OutboundState.QUEUED, last_error=error[:200]):
+        return OutboundState(OutboundMessage.objects.get(pk=message.pk).state)
     backoff = timedelta(seconds=30 * 2 ** (message.attempts - 1))
     if task_backends["default"].supports_defer:
         tasks.send_outbound.using(run_after=timezone.now() + backoff).enqueue(message_id=message.pk)
     else:  # the immediate backend of the tests runs the retry at once
         tasks.send_outbound.enqueue(message_id=message.pk)
     return OutboundState.QUEUED
+
+
+def _outbound_uncertain(message: OutboundMessage) -> OutboundState:
+    """An earlier attempt began handing this message over and never recorded how it ended."""
+    message.state = OutboundState.UNCERTAIN
+    message.last_error = "interrupted while the gateway was called; not sent again"
+    message.recipient_ciphertext = None
+    message.text_ciphertext = None
+    message.save(update_fields=["state", "last_error", "recipient_ciphertext", "text_ciphertext", "updated_at"])
+    logger.warning("Outbound message %s: an attempt was interrupted while handing it over; not sent again", message.pk)
+    audit_record(action=AuditAction.OUTBOUND_UNCERTAIN, target=message, data={"attempts": message.attempts})
+    return OutboundState.UNCERTAIN
 
 
 def _hand_over(message: OutboundMessage, *, recipient: str, text: str) -> tuple[str | None, bool]:

@@ -2,19 +2,19 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ovoz.core.scheduler import DailyScheduler
+from ovoz.core.worker import WorkerSupervisor, worker_id_for
 
 
 class Command(BaseCommand):
     help = (
-        "Serve Ovoz with waitress and start a task worker for the configured backend. "
+        "Serve Ovoz with waitress and start a task worker for the configured backend, started again if "
+        "it dies (its unfinished tasks are queued again). "
         "The access log carries no client address (waitress keeps none)."
     )
 
@@ -39,22 +39,27 @@ class Command(BaseCommand):
             jobs=[lambda day: send_daily_digests.enqueue(day=day.isoformat())],
         )
 
-    @staticmethod
-    def worker_command() -> list[str]:
-        """The worker for the configured task backend (DESIGN §2)."""
-        if str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_rq"):
-            return ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
-        return ["db_worker", "--no-reload"]
-
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
+        from waitress.server import create_server
 
         from ovoz.wsgi import application
 
-        worker: subprocess.Popen[bytes] | None = None
+        host, port = options["host"], options["port"]
+        # Listen first: a second `ovoz serve` on the same port stops here, before it touches the
+        # tasks of the first one's worker.
+        try:
+            server = create_server(application, host=host, port=port, threads=options["threads"], ident="ovoz")
+        except OSError as error:
+            raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}") from error
+        supervisor: WorkerSupervisor | None = None
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "ovoz", *self.worker_command()])  # noqa: S603 (fixed arguments)
-            self.stdout.write(f"Task worker started (process {worker.pid}).")
+
+            def started(pid: int) -> None:
+                self.stdout.write(f"Task worker started (process {pid}).")
+                self.stdout.flush()
+
+            supervisor = WorkerSupervisor(worker_id=worker_id_for(port), on_start=started)
+            supervisor.start()
         scheduler: DailyScheduler | None = None
         if not options["no_worker"] and not options["no_scheduler"]:
             scheduler = self.daily_scheduler()
@@ -64,17 +69,16 @@ class Command(BaseCommand):
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
-        host, port = options["host"], options["port"]
         shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
         self.stdout.write(f"Ovoz is running at http://{shown_host}:{port}/ (staff: http://{shown_host}:{port}/staff/)")
         self.stdout.flush()
         try:
-            serve(application, host=host, port=port, threads=options["threads"], ident="ovoz")
+            server.run()
         except KeyboardInterrupt:
             pass
         finally:
+            server.close()
             if scheduler is not None:
                 scheduler.stop()
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            if supervisor is not None:
+                supervisor.stop()

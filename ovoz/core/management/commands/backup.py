@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ovoz.core.backup_format import BackupError, public_key_parse
+from ovoz.core.backups import BackupSummary, backup_create
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} bytes"  # pragma: no cover
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a consistent, encrypted snapshot of the database and the media folder, sealed to the "
+        "backup public key (OVOZ_BACKUP_PUBLIC_KEY). See docs/deployment.md, Backups."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--output", required=True, help="The file to write (it must not exist); - for stdout.")
+        parser.add_argument("--public-key", default="", help="The backup public key (default: OVOZ_BACKUP_PUBLIC_KEY).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        key_text = options["public_key"] or settings.OVOZ_BACKUP_PUBLIC_KEY
+        if not key_text:
+            raise CommandError(
+                "No backup key: set OVOZ_BACKUP_PUBLIC_KEY (make a keypair with `ovoz backup-keygen`) "
+                "or pass --public-key."
+            )
+        try:
+            public_key = public_key_parse(key_text)
+            if options["output"] == "-":
+                summary = backup_create(output=sys.stdout.buffer, public_key=public_key)
+                self.stderr.write(self._report("standard output", summary))
+                return
+            summary = self._write_file(Path(options["output"]), public_key)
+        except BackupError as error:
+            raise CommandError(error.message) from error
+        self.stdout.write(self._report(options["output"], summary))
+
+    @staticmethod
+    def _write_file(path: Path, public_key: Any) -> BackupSummary:
+        """Write next to ``path`` and rename at the end: a failed backup never looks like a whole one."""
+        if path.exists():
+            raise CommandError(f"{path} exists already; choose a new file name.")
+        partial = path.with_name(path.name + ".partial")
+        try:
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError as error:
+            raise CommandError(f"{partial} is left from an interrupted backup; delete it and try again.") from error
+        except OSError as error:
+            raise CommandError(f"Cannot write {partial}: {error.strerror}") from error
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                summary = backup_create(output=handle, public_key=public_key)
+                os.fsync(handle.fileno())
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.replace(partial, path)
+        return summary
+
+    @staticmethod
+    def _report(where: str, summary: BackupSummary) -> str:
+        report = (
+            f"Backup written to {where}: {summary.row_count} rows in {len(summary.rows)} tables, "
+            f"{summary.files} media files ({_size(summary.file_bytes)}); {_size(summary.bytes_written)} in all, "
+            f"encrypted for backup key {summary.key_id}."
+        )
+        if summary.missing_files:
+            report += (
+                f"\nWarning: {len(summary.missing_files)} files the database refers to were not in the media "
+                f"folder, e.g. {summary.missing_files[0]}."
+            )
+        return report

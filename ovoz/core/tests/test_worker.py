@@ -1,0 +1,49 @@
+"""`ovoz serve` queues again the tasks its worker claimed and never finished when that worker died."""
+
+import pytest
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from ovoz.core.worker import abandoned_tasks_requeue, worker_command, worker_id_for
+
+pytestmark = pytest.mark.django_db
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def task_result(status: TaskResultStatus, worker_ids: list[str]) -> DBTaskResult:
+    return DBTaskResult.objects.create(
+        status=status,
+        args_kwargs={"args": [], "kwargs": {"message_id": 1}},
+        task_path="ovoz.channels.tasks.send_outbound",
+        backend_name="default",
+        worker_ids=worker_ids,
+        started_at=timezone.now() if status != TaskResultStatus.READY else None,
+        run_after=timezone.now(),
+    )
+
+
+def test_tasks_a_dead_worker_left_running_are_queued_again_and_no_others(settings):
+    settings.TASKS = DATABASE_TASKS
+    ours = worker_id_for(8000)
+    abandoned = task_result(TaskResultStatus.RUNNING, ["serve-other-8000", ours])  # retried once, by us
+    elsewhere = task_result(TaskResultStatus.RUNNING, [ours, "serve-other-8000"])  # now another's
+    finished = task_result(TaskResultStatus.SUCCESSFUL, [ours])
+
+    assert abandoned_tasks_requeue(worker_id=ours) == 1
+
+    abandoned.refresh_from_db()
+    assert (abandoned.status, abandoned.started_at) == (TaskResultStatus.READY, None)
+    assert DBTaskResult.objects.ready().filter(pk=abandoned.pk).exists()  # a worker will take it
+    assert DBTaskResult.objects.get(pk=elsewhere.pk).status == TaskResultStatus.RUNNING
+    assert DBTaskResult.objects.get(pk=finished.pk).status == TaskResultStatus.SUCCESSFUL
+
+
+def test_the_database_worker_runs_under_the_servers_stable_id_and_rq_is_left_to_rq(settings):
+    settings.TASKS = DATABASE_TASKS
+    assert worker_command(worker_id_for(8000))[-2:] == ["--worker-id", worker_id_for(8000)]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    task_result(TaskResultStatus.RUNNING, [worker_id_for(8000)])
+    assert worker_command(worker_id_for(8000))[0] == "rqworker"
+    assert abandoned_tasks_requeue(worker_id=worker_id_for(8000)) == 0
