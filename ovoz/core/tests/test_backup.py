@@ -478,3 +478,33 @@ def test_a_postgresql_backup_restores_into_sqlite_and_back(made_backup, media, t
 
     restored_rows_match(made_backup.rows)
     assert media_files(media) == made_backup.files
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restored_confidential_concern_opens_for_its_recipient_and_for_nobody_else(media, keys):
+    from ovoz.accounts.keys import key_create, key_open_with_password
+    from ovoz.accounts.tests.factories import PASSWORD
+    from ovoz.concerns import confidential
+
+    areas_seed()
+    recipient = UserFactory(username="intake", role=DeploymentRole.NONE, receives_confidential=True)
+    key_create(user=recipient, password=PASSWORD)
+    outsider = UserFactory(username="outsider", role=DeploymentRole.ADMINISTRATOR)
+    key_create(user=outsider, password=PASSWORD)
+    submitted = concern_services.concern_submit(
+        text="CANARY-BACKUP he hits me", channel=Channel.WEB, visibility="confidential", photos=[image_clean(photo())]
+    )
+    public_key, private_key, _generated = keys
+    content = backup_bytes(public_key)
+    assert b"CANARY-BACKUP" not in content
+    fresh_database(media)
+
+    backup_restore(source=io.BytesIO(content), private_key=private_key)
+    concern = Concern.objects.get(pk=submitted.concern.pk)
+    recipient_key = key_open_with_password(user=recipient, password=PASSWORD)
+    opened = confidential.open_for_staff(concern, user=recipient, private_key=recipient_key)
+    assert opened is not None and opened.text == "CANARY-BACKUP he hits me"
+    assert confidential.attachment_bytes(concern.attachments.get(), opened).startswith(b"\xff\xd8")
+    outsider_key = key_open_with_password(user=outsider, password=PASSWORD)
+    assert confidential.open_for_staff(concern, user=outsider, private_key=outsider_key) is None
+    assert confidential.open_for_reporter(concern, receipt=submitted.receipt).text == "CANARY-BACKUP he hits me"
