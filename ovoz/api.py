@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -13,6 +13,7 @@ from ninja.parser import Parser
 from ovoz.concerns.api import ApiError, themes_router
 from ovoz.concerns.api import router as concerns_router
 from ovoz.core.jsontext import has_unstorable_text
+from ovoz.core.scoping import OutOfScope, access_denied_record
 from ovoz.groups.api import router as groups_router
 from ovoz.insights.api import router as stats_router
 from ovoz.places.api import router as areas_router
@@ -82,6 +83,14 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     if error.status_code == 400 and str(error).startswith("Cannot parse request body"):
         return _error(request, 400, _("The request body is not valid JSON."), "invalid_json")
     return _error(request, error.status_code, str(error), "bad_request" if error.status_code == 400 else "http_error")
+
+
+@api.exception_handler(OutOfScope)
+def on_out_of_scope(request: HttpRequest, refusal: OutOfScope) -> HttpResponse:
+    """An object outside the caller's scope (a staff endpoint's selector said so): an audit entry, and
+    exactly the answer a missing object gets."""
+    access_denied_record(request, target=refusal.target)
+    return api.on_exception(request, Http404())
 
 
 @api.exception_handler(AuthenticationError)

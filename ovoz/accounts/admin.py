@@ -21,7 +21,9 @@ class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
 
     model = Grant
     extra = 0
-    readonly_fields = ("working_group", "role")
+    # Every field: a change here would bypass the audited services (and only a member decides whether
+    # public pages name them).
+    readonly_fields = ("working_group", "role", "institution", "is_named_publicly")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -10,9 +10,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ovoz.accounts.permissions import can_use_staff_workspace, is_verified_staff, staff_user
-from ovoz.core.events import AuditAction
-from ovoz.core.services import audit_record
+from ovoz.accounts.permissions import can_use_staff_workspace, is_verified_staff
+from ovoz.core.scoping import OutOfScope, access_denied_record
 
 ViewFunction = Callable[..., HttpResponseBase]
 
@@ -37,7 +36,8 @@ def staff_required(
 
     With ``workspace`` the user must also hold a role or grant; with ``permission`` that predicate
     must hold. Anonymous users go to the login page; signed-in users without the right get a 403,
-    which is audited.
+    which is audited. A view that reaches for an object outside the user's scope answers 404, also
+    audited here (``ovoz.core.scoping``), so no view has to remember it.
     """
 
     def decorate(function: ViewFunction) -> ViewFunction:
@@ -50,11 +50,13 @@ def staff_required(
                 permission is None or permission(request.user)
             )
             if not allowed:
-                audit_record(
-                    action=AuditAction.ACCESS_DENIED, actor=staff_user(request), data={"view": function.__name__}
-                )
+                access_denied_record(request)
                 return render(request, "staff/forbidden.html", status=403)
-            return function(request, *args, **kwargs)
+            try:
+                return function(request, *args, **kwargs)
+            except OutOfScope as refusal:
+                access_denied_record(request, target=refusal.target)
+                raise
 
         return wrapper
 

@@ -12,6 +12,7 @@ from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, Theme
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.ids import parse_id
+from ovoz.core.scoping import scoped_get
 from ovoz.places.models import Area
 from ovoz.places.selectors import areas_within
 
@@ -100,11 +101,6 @@ def staff_area_scope(user: User) -> Q | None:
     return scope
 
 
-def concern_exists(*, concern_id: int) -> bool:
-    """Whether a concern exists at all, to audit a refused access to it (never shown to the user)."""
-    return Concern.objects.filter(pk=concern_id).exists()
-
-
 @dataclass(frozen=True)
 class StaffFilters:
     status: str = ""
@@ -153,13 +149,10 @@ def staff_status_counts(*, user: User) -> dict[str, int]:
 
 
 def staff_concern_get(*, user: User, concern_id: int) -> Concern:
-    """One concern the user may see; a concern outside their areas is a 404, not a 403."""
-    concern = (
-        staff_concern_list(user=user)
-        .prefetch_related(Prefetch("events", queryset=ConcernEvent.objects.select_related("actor")))
-        .filter(pk=concern_id)
-        .first()
+    """One concern the user may see; a concern outside their areas is a 404 (audited), not a 403."""
+    return scoped_get(
+        staff_concern_list(user=user).prefetch_related(
+            Prefetch("events", queryset=ConcernEvent.objects.select_related("actor"))
+        ),
+        pk=concern_id,
     )
-    if concern is None:
-        raise Http404
-    return concern

@@ -9,9 +9,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.accounts.permissions import can_administer, is_verified_staff, staff_user
-from ovoz.core.events import AuditAction
-from ovoz.core.services import audit_record
+from ovoz.accounts.permissions import can_administer, is_verified_staff
+from ovoz.core.scoping import access_denied_record
 
 
 class OvozAdminSite(admin.AdminSite):
@@ -33,7 +32,7 @@ class OvozAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if is_verified_staff(request.user):
             # Signed in with both factors but not an administrator: refuse, and say so in the audit log.
-            audit_record(action=AuditAction.ACCESS_DENIED, actor=staff_user(request), data={"view": "admin"})
+            access_denied_record(request)
             return render(request, "staff/forbidden.html", status=403)
         next_url = request.GET.get("next") or reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")

@@ -68,3 +68,6 @@ class AuditAction(StrEnum):
     REFERRAL_UPDATED = "referral.updated"
     REFERRAL_REVOKED = "referral.revoked"
     REFERRAL_READ = "referral.read"
+    RETENTION_POLICY_CHANGED = "retention.policy_changed"
+    RETENTION_APPLIED = "retention.applied"
+    AUDIT_CHAIN_VERIFIED = "audit.verified"

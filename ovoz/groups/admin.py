@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ovoz.accounts import services as account_services
+from ovoz.accounts.permissions import staff_user
 from ovoz.groups.models import Institution, Invitation, WorkingGroup
 
 
@@ -11,6 +15,17 @@ class WorkingGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "slug", "area", "is_active")
     prepopulated_fields = {"slug": ("name",)}
     raw_id_fields = ("area",)
+
+    @transaction.atomic
+    def delete_model(self, request: HttpRequest, obj: WorkingGroup) -> None:
+        # Deleting a group takes its members' roles with it: each one is audited as removed.
+        for grant in obj.grants.select_related("user"):
+            account_services.grant_remove(actor=staff_user(request), user=grant.user, working_group=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WorkingGroup]) -> None:
+        for group in queryset:
+            self.delete_model(request, group)
 
 
 @admin.register(Institution)

@@ -17,6 +17,7 @@ from ovoz.concerns.choices import Status, Visibility
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.permissions import can_read_original
 from ovoz.core.ids import parse_id
+from ovoz.core.scoping import OutOfScope, scoped_get
 from ovoz.groups.choices import DEFAULT_CRITERIA, ActionStatus, AgeBand, Gender, MeetingStatus, RoundStatus
 from ovoz.groups.models import (
     Action,
@@ -59,16 +60,11 @@ def staff_group_list(*, user: User) -> QuerySet[WorkingGroup]:
 
 
 def staff_group_get(*, user: User, slug: str) -> WorkingGroup:
-    """One group the user may open; any other group is a 404, as if it did not exist."""
-    group = WorkingGroup.objects.select_related("area").filter(slug=slug).first()
-    if group is None or not can_see_group(user, group):
-        raise Http404
+    """One group the user may open; any other group is a 404 (audited), as if it did not exist."""
+    group = scoped_get(WorkingGroup.objects.select_related("area"), slug=slug)
+    if not can_see_group(user, group):
+        raise OutOfScope(group)
     return group
-
-
-def group_exists(*, slug: str) -> bool:
-    """Whether a group exists at all, to audit a refused access (never shown to the user)."""
-    return WorkingGroup.objects.filter(slug=slug).exists()
 
 
 # --- Members -----------------------------------------------------------------------------------
@@ -84,10 +80,8 @@ def member_list(*, group: WorkingGroup) -> list[Grant]:
 
 
 def member_get(*, group: WorkingGroup, grant_id: int) -> Grant:
-    grant = Grant.objects.filter(working_group=group, pk=grant_id).select_related("user", "institution").first()
-    if grant is None:
-        raise Http404
-    return grant
+    """One member (grant) of this group; a grant in another group is a 404 (audited)."""
+    return scoped_get(Grant.objects.filter(working_group=group).select_related("user", "institution"), pk=grant_id)
 
 
 def member_name(user: User) -> str:
@@ -264,11 +258,8 @@ def meeting_list(*, group: WorkingGroup) -> QuerySet[Meeting]:
 
 
 def meeting_get(*, group: WorkingGroup, meeting_id: int) -> Meeting:
-    """One meeting of this group; a meeting of another group is a 404."""
-    meeting = group.meetings.filter(pk=meeting_id).first()
-    if meeting is None:
-        raise Http404
-    return meeting
+    """One meeting of this group; a meeting of another group is a 404 (audited)."""
+    return scoped_get(group.meetings.all(), pk=meeting_id)
 
 
 def agenda(meeting: Meeting) -> list[Concern]:
@@ -419,11 +410,8 @@ def action_list(*, group: WorkingGroup) -> QuerySet[Action]:
 
 
 def action_get(*, group: WorkingGroup, action_id: int) -> Action:
-    """One action of this group; an action of another group is a 404."""
-    action = action_list(group=group).filter(pk=action_id).first()
-    if action is None:
-        raise Http404
-    return action
+    """One action of this group; an action of another group is a 404 (audited)."""
+    return scoped_get(action_list(group=group), pk=action_id)
 
 
 def public_action_list(*, group: WorkingGroup) -> QuerySet[Action]:
@@ -533,10 +521,8 @@ def public_photo_get(*, group: WorkingGroup, photo_id: int) -> ActionPhoto:
 
 
 def staff_photo_get(*, action: Action, photo_id: int) -> ActionPhoto:
-    photo = ActionPhoto.objects.filter(pk=photo_id, update__action=action).first()
-    if photo is None:
-        raise Http404
-    return photo
+    """A photo of one of this action's updates; another action's photo is a 404 (audited)."""
+    return scoped_get(ActionPhoto.objects.filter(update__action=action), pk=photo_id)
 
 
 # --- Reminders ---------------------------------------------------------------------------------

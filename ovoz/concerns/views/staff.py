@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +29,7 @@ from ovoz.concerns.models import Concern
 from ovoz.concerns.redaction import redact
 from ovoz.concerns.views.photos import photo_response
 from ovoz.core.events import AuditAction
+from ovoz.core.scoping import OutOfScope, access_denied_record, scoped_get
 from ovoz.core.services import audit_record
 from ovoz.places.models import Area
 from ovoz.referrals.views.staff import referral_context
@@ -104,14 +105,8 @@ def bulk_status_view(request: HttpRequest) -> HttpResponse:
 
 
 def _reachable(request: HttpRequest, concern_id: int) -> Concern:
-    """The concern if the user's areas cover it; otherwise a 404, and the refusal is audited."""
-    user = staff_user(request)
-    try:
-        return selectors.staff_concern_get(user=user, concern_id=concern_id)
-    except Http404:
-        if selectors.concern_exists(concern_id=concern_id):
-            audit_record(action=AuditAction.ACCESS_DENIED, actor=user, data={"view": "concern", "id": concern_id})
-        raise
+    """The concern if the user's areas cover it; otherwise a 404 (audited by ``staff_required``)."""
+    return selectors.staff_concern_get(user=staff_user(request), concern_id=concern_id)
 
 
 def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> dict[str, object]:
@@ -170,7 +165,7 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "concerns/staff/detail.html", _detail_context(request, concern))
     if not permissions.can_act_on(user, concern):
-        audit_record(action=AuditAction.ACCESS_DENIED, actor=user, target=concern, data={"view": "concern action"})
+        access_denied_record(request, target=concern)
         return render(request, "staff/forbidden.html", status=403)
 
     action = request.POST.get("action", "")
@@ -237,7 +232,7 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
                 while root.duplicate_of_id is not None:
                     root = _reachable(request, root.duplicate_of_id)
                 if not permissions.can_act_on(user, root):
-                    raise Http404
+                    raise OutOfScope(root)
                 services.concern_mark_duplicate(actor=user, concern=concern, original=root)
                 messages.success(request, _("Marked as a duplicate."))
                 return redirect("staff:concern", concern_id=concern.pk)
@@ -252,11 +247,9 @@ def attachment_view(request: HttpRequest, concern_id: int, attachment_id: int) -
     """A photo of a concern, for staff who may read the concern's text; never served publicly."""
     user = staff_user(request)
     concern = _reachable(request, concern_id)
+    attachment = scoped_get(concern.attachments.all(), pk=attachment_id)
     if not permissions.can_read_original(user, concern):
-        raise Http404
-    attachment = concern.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise Http404
+        raise OutOfScope(attachment)
     opened = None
     if attachment.is_sealed:
         opened = confidential.open_for_staff(concern, user=user, private_key=keys.session_private_key(request))

@@ -22,9 +22,8 @@ from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
 from ovoz.concerns.models import Concern
-from ovoz.core.events import AuditAction
 from ovoz.core.ids import parse_id
-from ovoz.core.services import audit_record
+from ovoz.core.scoping import access_denied_record, scoped_get
 from ovoz.groups import permissions, selectors, services
 from ovoz.groups.choices import ActionStatus, MeetingStatus, RoundStatus
 from ovoz.groups.errors import GroupError
@@ -52,20 +51,14 @@ from ovoz.groups.models import Action, Meeting, PrioritisationRound, WorkingGrou
 
 
 def _group(request: HttpRequest, slug: str) -> WorkingGroup:
-    """The group if the user is in it (or has a deployment role); otherwise a 404, audited."""
-    user = staff_user(request)
-    try:
-        return selectors.staff_group_get(user=user, slug=slug)
-    except Http404:
-        if selectors.group_exists(slug=slug):
-            audit_record(action=AuditAction.ACCESS_DENIED, actor=user, data={"view": "working group", "slug": slug})
-        raise
+    """The group if the user is in it (or has a deployment role); otherwise a 404 (audited by
+    ``staff_required``)."""
+    return selectors.staff_group_get(user=staff_user(request), slug=slug)
 
 
-def _refuse(request: HttpRequest, group: WorkingGroup, what: str) -> HttpResponse:
-    audit_record(
-        action=AuditAction.ACCESS_DENIED, actor=staff_user(request), target=group, data={"view": f"group {what}"}
-    )
+def _refuse(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
+    """A 403 for what the user's role in the group does not allow, audited with the URL's name."""
+    access_denied_record(request, target=group)
     return render(request, "staff/forbidden.html", status=403)
 
 
@@ -96,7 +89,7 @@ def group_view(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = NamedForm(request.POST)
         if role is None or not form.is_valid():
-            return _refuse(request, group, "named")
+            return _refuse(request, group)
         services.member_set_named(user=user, group=group, is_named_publicly=form.cleaned_data["is_named_publicly"])
         messages.success(request, _("Saved."))
         return redirect("staff:group", slug=group.slug)
@@ -139,7 +132,7 @@ def members_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group, "members")
+            return _refuse(request, group)
         action = request.POST.get("action", "")
         try:
             if action == "invite":
@@ -208,7 +201,7 @@ def institutions_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group, "institutions")
+            return _refuse(request, group)
         form = InstitutionForm(request.POST, group=group)
         if form.is_valid():
             try:
@@ -291,7 +284,7 @@ def meetings_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group, "meetings")
+            return _refuse(request, group)
         form = MeetingForm(request.POST)
         if form.is_valid():
             try:
@@ -377,7 +370,7 @@ def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
     if request.method == "GET":
         return render(request, "groups/staff/meeting.html", _meeting_context(request, group, meeting))
     if not permissions.can_manage_group(user, group):
-        return _refuse(request, group, "meeting")
+        return _refuse(request, group)
     action = request.POST.get("action", "")
     forms: dict[str, object] = {}
     here = redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
@@ -489,7 +482,7 @@ def scores_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespons
     status = 200
     if request.method == "POST":
         if not permissions.can_score(user, group):
-            return _refuse(request, group, "scores")
+            return _refuse(request, group)
         form = ScoreForm(request.POST, concerns=concerns, criteria=criteria)
         if form.is_valid():
             try:
@@ -516,7 +509,7 @@ def criteria_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group, "criteria")
+            return _refuse(request, group)
         form = WeightsForm(request.POST, criteria=criteria)
         if form.is_valid():
             try:
@@ -559,13 +552,11 @@ def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group, "actions")
+            return _refuse(request, group)
         try:
             if request.POST.get("action") == "resolve":
                 concern_id = parse_id(request.POST.get("concern")) or 0
-                concern = selectors.group_concern_list(group=group).filter(pk=concern_id).first()
-                if concern is None:
-                    raise Http404
+                concern = scoped_get(selectors.group_concern_list(group=group), pk=concern_id)
                 services.concern_resolve(actor=user, group=group, concern=concern)
                 messages.success(request, _("The concern is resolved. Its reporter will be told."))
                 return redirect("staff:group_actions", slug=group.slug)
@@ -642,12 +633,12 @@ def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
     if request.method == "GET":
         return render(request, "groups/staff/action.html", _action_context(request, group, action))
     if not permissions.can_report_on(user, action):
-        return _refuse(request, group, "action")
+        return _refuse(request, group)
     forms: dict[str, object] = {}
     try:
         if request.POST.get("action") == "edit":
             if not permissions.can_manage_group(user, group):
-                return _refuse(request, group, "action details")
+                return _refuse(request, group)
             edit_form = ActionForm(
                 request.POST, group=group, concerns=_action_concern_choices(group, action), prefix="edit"
             )
