@@ -11,6 +11,7 @@ import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ from ovoz.core.services import audit_record
 from ovoz.places.models import Area
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from ovoz.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -244,6 +247,34 @@ def conversation_stop(conversation: Conversation) -> None:
         recipient_ciphertext=None,
         text_ciphertext=None,
     )
+
+
+# --- Retention (ovoz.core.retention decides what is due) ----------------------------------------
+
+
+def concern_routes_forget(*, concern_ids: Sequence[int]) -> int:
+    """The concerns lose their way back to their reporters on SMS and Telegram: their inbound messages
+    stop pointing at the conversation, conversations stop following them, and replies to them that still
+    hold a recipient are wiped (dropped, if still queued). Returns how many routes were removed."""
+    routes = InboundMessage.objects.filter(concern_id__in=concern_ids, conversation__isnull=False).update(
+        conversation=None
+    )
+    Conversation.objects.filter(concern_id__in=concern_ids).update(concern=None)
+    OutboundMessage.objects.filter(concern_id__in=concern_ids, state=OutboundState.QUEUED).update(
+        state=OutboundState.FAILED, last_error="contact deleted (retention)"
+    )
+    OutboundMessage.objects.filter(concern_id__in=concern_ids, recipient_ciphertext__isnull=False).update(
+        recipient_ciphertext=None, text_ciphertext=None
+    )
+    return routes
+
+
+def conversations_delete(*, conversations: QuerySet[Conversation]) -> int:
+    """Delete conversations (retention decides which): each holds a sender's number or chat id,
+    encrypted, and the keyed hash that finds it. A sender who writes again starts afresh; messages keep
+    their gateway ids (so redeliveries are still recognised) but lose the link. Returns how many."""
+    _deleted, details = conversations.delete()
+    return int(details.get(Conversation._meta.label, 0))
 
 
 # --- Outbound ----------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.RECEIVED, Status.ACCEPTED, Status.PRIORITISED, Status.IN_ACTION)
+# Retention periods count from when a concern reached one of these (Concern.closed_at).
+CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 class CloseReason(models.TextChoices):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.concerns.choices import Audience, Channel, CloseReason, EventKind, Status, Visibility
+from ovoz.concerns.choices import CLOSED_STATUSES, Audience, Channel, CloseReason, EventKind, Status, Visibility
 from ovoz.core.models import TimeStampedModel
 from ovoz.core.translated import pick
 
@@ -72,6 +72,8 @@ class Concern(TimeStampedModel):
         _("visibility chosen by the reporter"), max_length=16, choices=Visibility.choices, editable=False
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    # When the concern was last resolved or closed (None while open): retention counts from here.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, db_index=True, editable=False)
     close_reason = models.CharField(_("reason for closing"), max_length=32, choices=CloseReason.choices, blank=True)
     duplicate_of = models.ForeignKey(
         "self",
@@ -116,7 +118,7 @@ class Concern(TimeStampedModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.RESOLVED, Status.CLOSED)
+        return self.status not in CLOSED_STATUSES
 
     @property
     def is_sealed(self) -> bool:

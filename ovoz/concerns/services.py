@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.concerns import confidential, tasks
 from ovoz.concerns.choices import (
+    CLOSED_STATUSES,
     VISIBILITY_STRICTNESS,
     Audience,
     Channel,
@@ -176,29 +177,64 @@ def _upsert(model: type[models.Model], key_columns: list[str], rows: Sequence[tu
         )
 
 
+StepKey = tuple[date, str, str, int]
+# Events that move a concern from one status to another (a merge closes it without a STATUS event).
+STATUS_MOVES = (EventKind.STATUS, EventKind.MERGED)
+
+
+def _step_days(elapsed: timedelta) -> int:
+    return min(max(elapsed.days, 0), ConcernStepRollup.MAX_DAYS)
+
+
 def _steps_count(concern: Concern, *, previous: Status, reached: Status) -> None:
     """Count how long the step from ``previous`` to ``reached`` took, and for a resolution also the whole
-    path since the concern was received (dashboards show the medians)."""
+    path since the concern was received (dashboards show the medians).
+
+    The step began when the concern last changed status (or was received): the same rule
+    ``steps_from_events`` follows, so the live counts equal a recount and a deletion can take a
+    concern's steps out again.
+    """
     now = timezone.now()
     entered = (
-        ConcernEvent.objects.filter(concern=concern, kind=EventKind.STATUS, to_status=previous)
-        .order_by("-at")
+        ConcernEvent.objects.filter(concern=concern, kind__in=STATUS_MOVES)
+        .order_by("-at", "-pk")
         .values_list("at", flat=True)
         .first()
     ) or concern.created_at
-    steps: Counter[tuple[date, str, str, int]] = Counter()
+    steps: Counter[StepKey] = Counter()
     month = timezone.localdate(now).replace(day=1)
-    steps[(month, previous, reached, min((now - entered).days, ConcernStepRollup.MAX_DAYS))] += 1
+    steps[(month, previous, reached, _step_days(now - entered))] += 1
     if reached == Status.RESOLVED:
-        steps[(month, "", reached, min((now - concern.created_at).days, ConcernStepRollup.MAX_DAYS))] += 1
+        steps[(month, "", reached, _step_days(now - concern.created_at))] += 1
     steps_add(steps)
 
 
-def steps_add(steps: Counter[tuple[date, str, str, int]], *, batch_size: int = 2000) -> None:
+def steps_add(steps: Counter[StepKey], *, batch_size: int = 2000) -> None:
     """Add step durations (month, status left, status reached, days) to the step rollup."""
     rows = [(key, count) for key, count in steps.items() if count]
     for start in range(0, len(rows), batch_size):
         _upsert(ConcernStepRollup, ["month", "from_status", "to_status", "days"], rows[start : start + batch_size])
+
+
+def steps_from_events(events: models.QuerySet[ConcernEvent], created: dict[int, datetime]) -> Counter[StepKey]:
+    """The step durations that ``events`` (and the concerns' ``created`` times) account for: one per STATUS
+    event, timed from the concern's previous status move (or its receipt), plus the whole path for a
+    resolution. ``steps_recount`` counts every concern's; ``concern_delete`` takes one concern's out."""
+    steps: Counter[StepKey] = Counter()
+    entered: dict[int, datetime] = {}
+    ordered = events.filter(kind__in=STATUS_MOVES).order_by("concern_id", "at", "pk")
+    for concern_id, kind, from_status, to_status, at in ordered.values_list(
+        "concern_id", "kind", "from_status", "to_status", "at"
+    ):
+        since = entered.get(concern_id, created[concern_id])
+        entered[concern_id] = at
+        if kind != EventKind.STATUS:
+            continue
+        month = timezone.localdate(at).replace(day=1)
+        steps[(month, from_status, to_status, _step_days(at - since))] += 1
+        if to_status == Status.RESOLVED:
+            steps[(month, "", to_status, _step_days(at - created[concern_id]))] += 1
+    return steps
 
 
 @transaction.atomic
@@ -208,18 +244,7 @@ def steps_recount() -> int:
     Returns how many steps were counted.
     """
     ConcernStepRollup.objects.all().delete()
-    steps: Counter[tuple[date, str, str, int]] = Counter()
-    entered: dict[int, tuple[str, datetime]] = {}
-    created = dict(Concern.objects.values_list("pk", "created_at"))
-    events = ConcernEvent.objects.filter(kind=EventKind.STATUS).order_by("concern_id", "at", "pk")
-    for concern_id, from_status, to_status, at in events.values_list("concern_id", "from_status", "to_status", "at"):
-        _status, since = entered.get(concern_id, (Status.RECEIVED, created[concern_id]))
-        month = timezone.localdate(at).replace(day=1)
-        steps[(month, from_status, to_status, min(max((at - since).days, 0), ConcernStepRollup.MAX_DAYS))] += 1
-        if to_status == Status.RESOLVED:
-            days = min(max((at - created[concern_id]).days, 0), ConcernStepRollup.MAX_DAYS)
-            steps[(month, "", to_status, days)] += 1
-        entered[concern_id] = (to_status, at)
+    steps = steps_from_events(ConcernEvent.objects.all(), dict(Concern.objects.values_list("pk", "created_at")))
     steps_add(steps)
     return sum(steps.values())
 
@@ -454,8 +479,10 @@ def concern_withdraw(*, concern: Concern) -> Concern:
         raise ConcernError(_("This concern is already closed."), code="already_closed")
     with _RollupMove(concern):
         previous = concern.status
+        _steps_count(concern, previous=Status(previous), reached=Status.CLOSED)
+        now = timezone.now()
         Concern.objects.filter(pk=concern.pk).update(
-            status=Status.CLOSED, close_reason=CloseReason.WITHDRAWN, is_published=False, updated_at=timezone.now()
+            status=Status.CLOSED, close_reason=CloseReason.WITHDRAWN, is_published=False, updated_at=now, closed_at=now
         )
         ConcernEvent.objects.create(
             concern=concern,
@@ -592,7 +619,8 @@ def concern_change_status(
             _steps_count(concern, previous=Status(previous), reached=status)
             concern.status = status
             concern.close_reason = close_reason or "" if status == Status.CLOSED else ""
-            concern.save(update_fields=["status", "close_reason", "updated_at"])
+            concern.closed_at = timezone.now() if status in CLOSED_STATUSES else None
+            concern.save(update_fields=["status", "close_reason", "closed_at", "updated_at"])
             event = ConcernEvent.objects.create(
                 concern=concern,
                 kind=EventKind.STATUS,
@@ -647,11 +675,20 @@ def concern_mark_duplicate(*, actor: User, concern: Concern, original: Concern) 
         previous = concern.status
         concern.status = Status.CLOSED
         concern.close_reason = CloseReason.DUPLICATE
+        concern.closed_at = timezone.now()
         concern.duplicate_of = original
         concern.is_published = False
         concern.support_count = 0
         concern.save(
-            update_fields=["status", "close_reason", "duplicate_of", "is_published", "support_count", "updated_at"]
+            update_fields=[
+                "status",
+                "close_reason",
+                "closed_at",
+                "duplicate_of",
+                "is_published",
+                "support_count",
+                "updated_at",
+            ]
         )
         event = ConcernEvent.objects.create(
             concern=concern,
@@ -680,6 +717,50 @@ def concern_bulk_status(
             concern_change_status(actor=actor, concern=concern, status=status, close_reason=close_reason)
             changed += 1
     return changed
+
+
+# --- Retention (ovoz.core.retention decides what is due) ----------------------------------------
+
+
+def concern_contact_erase(*, concern_ids: Sequence[int]) -> int:
+    """Forget the reporters' contact details of these concerns: the encrypted contact and its lookup
+    hashes. Returns how many concerns had one. (The channel routes are ``channels.services``' part.)"""
+    with_contact = Q(contact_ciphertext__isnull=False) | ~Q(contact_phone_hash="") | ~Q(contact_email_hash="")
+    return Concern.objects.filter(with_contact, pk__in=concern_ids).update(
+        contact_ciphertext=None, contact_phone_hash="", contact_email_hash=""
+    )
+
+
+@transaction.atomic
+def concern_delete(*, concern: Concern) -> bool:
+    """Delete a concern for good and take it out of every rollup (daily, monthly and step durations).
+
+    With it go its events, attachments (the files leave storage once the deletion is committed),
+    supports, Open311 token, places on meeting agendas, scores and links to actions; channel messages
+    and conversations, and concerns merged into it, only lose their link. A confidential concern's
+    per-recipient sealed keys are deleted with it (CASCADE): that is what makes it unreadable for good,
+    since no copy of its ciphertext (in a backup, say) can be opened without one of those keys.
+
+    Returns False if the concern was already gone. The caller audits: retention records how many
+    concerns it deleted, never which.
+    """
+    locked = Concern.objects.select_for_update().filter(pk=concern.pk).first()
+    if locked is None:
+        return False
+    concern = locked
+    _rollup_apply(_rollup_keys(concern), -1)
+    steps = steps_from_events(concern.events.all(), {concern.pk: concern.created_at})
+    steps_add(Counter({key: -count for key, count in steps.items()}))
+    storage = Attachment._meta.get_field("file").storage
+    files = [name for name in concern.attachments.values_list("file", flat=True) if name]
+    concern.delete()
+    transaction.on_commit(lambda: _files_delete(storage, files))
+    return True
+
+
+def _files_delete(storage: Any, names: Sequence[str]) -> None:
+    for name in names:
+        storage.delete(name)
 
 
 # --- Open311 partners --------------------------------------------------------------------------

@@ -6,11 +6,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ovoz.core.models import AuditEntry
+from ovoz.accounts.permissions import staff_user
+from ovoz.core.models import RETENTION_FIELDS, AuditEntry, RetentionPolicy
+from ovoz.core.services import retention_policy_update
 
 # Not for editing by hand: Django's permission groups are unused (Ovoz has roles and grants), and the
 # second-factor devices hold secrets no administrator should read; an administrator resets a user's
@@ -73,3 +76,23 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The one retention policy: its list page opens the policy itself. Changes are audited."""
+
+    fields = RETENTION_FIELDS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        policy = RetentionPolicy.load()
+        return HttpResponseRedirect(reverse("admin:core_retentionpolicy_change", args=[policy.pk]))
+
+    def save_model(self, request: HttpRequest, obj: RetentionPolicy, form: Any, change: bool) -> None:
+        retention_policy_update(actor=staff_user(request), policy=obj)

@@ -23,7 +23,7 @@ from ovoz.accounts import services as account_services
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.keys import key_create
 from ovoz.accounts.models import User, UserKey
-from ovoz.concerns.choices import Channel, CloseReason, EventKind, Status, Visibility
+from ovoz.concerns.choices import CLOSED_STATUSES, Channel, CloseReason, EventKind, Status, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, Theme
 from ovoz.concerns.services import (
     concern_change_status,
@@ -204,6 +204,8 @@ def _spread_over_time(concern: Concern, received_at: datetime, now: datetime, rn
         ConcernEvent.objects.filter(pk=event.pk).update(at=moment)
         if event.kind == EventKind.PUBLISHED:
             Concern.objects.filter(pk=concern.pk).update(published_at=moment)
+        if event.to_status in CLOSED_STATUSES:
+            Concern.objects.filter(pk=concern.pk).update(closed_at=moment)
     Concern.objects.filter(pk=concern.pk).update(updated_at=moment)
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from ovoz.core import audit
+from ovoz.core import audit, retention
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
+
+
+@task()
+def apply_retention() -> dict[str, object]:
+    """Delete what the retention policy makes due; idempotent (a second run finds nothing more)."""
+    return retention.retention_apply().as_data()
 
 
 @task()

@@ -1,4 +1,4 @@
-"""Rollups equal a recount from the concerns, whatever mix of writes came before (DESIGN §7)."""
+"""Rollups equal a recount from the concerns, whatever mix of writes (deletions too) came before (DESIGN §7)."""
 
 from collections import Counter
 from datetime import timedelta
@@ -13,7 +13,17 @@ from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
-from ovoz.concerns.models import ALL_AREAS, ALL_STATUSES, ALL_THEMES, Concern, ConcernMonthRollup, ConcernRollup, Theme
+from ovoz.concerns.models import (
+    ALL_AREAS,
+    ALL_STATUSES,
+    ALL_THEMES,
+    Concern,
+    ConcernEvent,
+    ConcernMonthRollup,
+    ConcernRollup,
+    ConcernStepRollup,
+    Theme,
+)
 from ovoz.places.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +49,7 @@ OPERATIONS = st.lists(
         st.tuples(st.just("close"), st.integers(0, 50)),
         st.tuples(st.just("withdraw"), st.integers(0, 50)),
         st.tuples(st.just("merge"), st.integers(0, 50), st.integers(0, 50)),
+        st.tuples(st.just("delete"), st.integers(0, 50)),
     ),
     max_size=25,
 )
@@ -59,6 +70,21 @@ def recount() -> tuple[Counter, Counter]:
                 for area_key in (*enclosing, ALL_AREAS):
                     monthly[(day.replace(day=1), area_key, theme_id, status_key)] += 1
     return daily, monthly
+
+
+def steps_recount() -> Counter:
+    """The step durations counted again from the remaining concerns' events."""
+    created = dict(Concern.objects.values_list("pk", "created_at"))
+    return +services.steps_from_events(ConcernEvent.objects.all(), created)
+
+
+def steps() -> Counter:
+    return Counter(
+        {
+            (row.month, row.from_status, row.to_status, row.days): row.count
+            for row in ConcernStepRollup.objects.exclude(count=0)
+        }
+    )
 
 
 def rollups() -> tuple[Counter, Counter]:
@@ -89,6 +115,7 @@ def test_rollups_equal_a_recount_after_any_mix_of_writes(seeded, operations):
         concerns: list[Concern] = []
 
         def pick(index: int) -> Concern | None:
+            concerns[:] = [concern for concern in concerns if Concern.objects.filter(pk=concern.pk).exists()]
             return Concern.objects.get(pk=concerns[index % len(concerns)].pk) if concerns else None
 
         for operation in operations:
@@ -128,7 +155,10 @@ def test_rollups_equal_a_recount_after_any_mix_of_writes(seeded, operations):
                     services.concern_withdraw(concern=concern)
                 elif kind == "merge":
                     services.concern_mark_duplicate(actor=actor, concern=concern, original=pick(operation[2]))
+                elif kind == "delete":
+                    assert services.concern_delete(concern=concern)
             except ConcernError:
                 pass  # refused steps (e.g. withdrawing a closed concern) must leave the counts right too
         assert rollups() == recount()
+        assert steps() == steps_recount()
         transaction.set_rollback(True)

@@ -26,17 +26,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-scheduler",
             action="store_true",
-            help="Do not enqueue the daily reminders from here (when cron runs `ovoz send-reminders`).",
+            help=(
+                "Do not enqueue the daily tasks from here (when cron runs `ovoz send-reminders`, "
+                "`ovoz apply-retention` and `ovoz audit-verify`)."
+            ),
         )
 
     @staticmethod
     def daily_scheduler() -> DailyScheduler:
-        """Enqueue the working groups' daily reminder digest at OVOZ_REMINDER_HOUR, local time."""
+        """Enqueue the daily tasks at OVOZ_REMINDER_HOUR, local time: the working groups' reminder digest,
+        retention (deleting what is due) and a check of the audit log's hash chain."""
+        from ovoz.core.tasks import apply_retention, verify_audit_chain
         from ovoz.groups.tasks import send_daily_digests
 
         return DailyScheduler(
             hour=settings.OVOZ_REMINDER_HOUR,
-            jobs=[lambda day: send_daily_digests.enqueue(day=day.isoformat())],
+            jobs=[
+                lambda day: send_daily_digests.enqueue(day=day.isoformat()),
+                lambda day: apply_retention.enqueue(),
+                lambda day: verify_audit_chain.enqueue(),
+            ],
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
