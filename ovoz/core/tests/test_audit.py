@@ -215,3 +215,22 @@ def test_database_errors_from_the_triggers_name_the_refusal():
     entry = _entries(1)[0]
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE core_auditentry SET action = action WHERE id = %s", [entry.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_chains_entries_written_before_it_and_then_locks_the_table():
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("core")
+    executor.migrate([("core", "0001_initial")])
+    old_entry = executor.loader.project_state([("core", "0001_initial")]).apps.get_model("core", "AuditEntry")
+    for number in range(3):
+        old_entry.objects.create(action="login", object_type="accounts.user", object_id=str(number), data={"n": number})
+    executor.loader.build_graph()
+    executor.migrate(latest)
+
+    assert "Checked 3 audit entries." in _verify()
+    assert triggers_missing() == []
+    audit_record(action=AuditAction.LOGOUT)  # new entries continue the chain
+    assert "Checked 4 audit entries." in _verify()
