@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import QuerySet
 
 from ovoz.accounts.models import User
 from ovoz.concerns.models import Concern, ConcernKey
+from ovoz.core.scoping import scoped_get
 from ovoz.referrals.models import Consent, ConsentState, Referral, ReferralStatus, ServiceProvider
 
 
@@ -46,10 +46,8 @@ def case_worker_referrals(user: User) -> QuerySet[Referral]:
 
 
 def case_worker_referral_get(user: User, referral_id: int) -> Referral:
-    referral = case_worker_referrals(user).filter(pk=referral_id).first()
-    if referral is None:
-        raise Http404
-    return referral
+    """One active referral to a provider the user works for; any other is a 404 (audited)."""
+    return scoped_get(case_worker_referrals(user), pk=referral_id)
 
 
 def concern_referrals(concern: Concern) -> QuerySet[Referral]:
@@ -67,7 +65,3 @@ def may_refer_without_consent(user: User) -> bool:
         user.user_permissions.filter(codename=codename).exists()
         or user.groups.filter(permissions__codename=codename).exists()
     )
-
-
-def referral_exists(referral_id: int) -> bool:
-    return Referral.objects.filter(Q(pk=referral_id)).exists()

@@ -28,9 +28,7 @@ from ovoz.concerns.forms import (
 from ovoz.concerns.models import Concern
 from ovoz.concerns.redaction import redact
 from ovoz.concerns.views.photos import photo_response
-from ovoz.core.events import AuditAction
 from ovoz.core.scoping import OutOfScope, access_denied_record, scoped_get
-from ovoz.core.services import audit_record
 from ovoz.places.models import Area
 from ovoz.referrals.views.staff import referral_context
 

@@ -21,13 +21,14 @@ from ovoz.channels.services import channel_create, sms_receive
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.contacts import contact_parse
-from ovoz.concerns.models import Concern, ConcernEvent
+from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, KeyPart
 from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.concerns.tests.test_rollups import recount, rollups, steps, steps_recount
 from ovoz.core.images import image_clean
 from ovoz.core.management.commands.serve import Command as ServeCommand
 from ovoz.core.models import AuditEntry, RetentionPolicy
 from ovoz.core.retention import retention_apply
+from ovoz.referrals.tests.test_confidential import _confidential
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +294,24 @@ def test_serve_runs_retention_and_checks_the_audit_chain_daily(actor):
     assert AuditEntry.objects.get(action="retention.applied").data["concerns"]["confidential"] == 1
     assert AuditEntry.objects.get(action="audit.verified").data["intact"] is True
     assert not Concern.objects.exists()
+
+
+def test_a_sealed_concern_loses_its_contact_keys_then_goes_with_every_key_that_could_open_it(
+    intake, media, django_capture_on_commit_callbacks
+):
+    user, _client, _recovery = intake
+    concern = _confidential().concern
+    assert concern.is_sealed and ConcernKey.objects.filter(concern=concern, user=user).count() == 2
+    _close(concern, user)
+
+    assert retention_apply(now=_days_later(181)).contacts == 1
+    concern.refresh_from_db()
+    assert concern.contact_ciphertext is None
+    assert list(ConcernKey.objects.filter(concern=concern).values_list("part", flat=True)) == [KeyPart.CONTENT]
+
+    photo = concern.attachments.get().file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention_apply(now=_days_later(366)).concerns["confidential"] == 1
+    assert not Concern.objects.filter(pk=concern.pk).exists()
+    assert not ConcernKey.objects.exists()
+    assert not default_storage.exists(photo)

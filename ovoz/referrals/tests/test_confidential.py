@@ -360,4 +360,6 @@ def test_a_case_worker_of_another_provider_sees_nothing(intake, shelter):
     stranger_client = _signed_in(stranger)
     assert stranger_client.get(f"/staff/referrals/{referral.pk}/").status_code == 404
     assert STORY not in stranger_client.get("/staff/referrals/").content.decode()
-    assert AuditEntry.objects.filter(action="access.denied", actor=stranger).exists()
+    denied = AuditEntry.objects.get(action="access.denied", actor=stranger)
+    assert (denied.object_type, denied.object_id) == ("referrals.referral", str(referral.pk))
+    assert denied.data == {"url_name": "staff:referral", "method": "GET"}

@@ -17,6 +17,8 @@ from ovoz.concerns import selectors as concern_selectors
 from ovoz.concerns.models import Concern
 from ovoz.concerns.views.photos import photo_response
 from ovoz.core.events import AuditAction
+from ovoz.core.ids import parse_id
+from ovoz.core.scoping import OutOfScope, scoped_get
 from ovoz.core.services import audit_record
 from ovoz.referrals import selectors, services
 from ovoz.referrals.errors import ReferralError
@@ -40,24 +42,14 @@ def referral_context(request: HttpRequest, concern: Concern) -> dict[str, object
     }
 
 
-def _refused(request: HttpRequest, view: str, object_id: int) -> None:
-    audit_record(action=AuditAction.ACCESS_DENIED, actor=staff_user(request), data={"view": view, "id": object_id})
-
-
 @staff_required
 @require_POST
 def concern_referrals_view(request: HttpRequest, concern_id: int) -> HttpResponse:
     """Ask the reporter's consent, refer, or revoke a referral; back to the concern's page."""
     user = staff_user(request)
-    try:
-        concern = concern_selectors.staff_concern_get(user=user, concern_id=concern_id)
-    except Http404:
-        if concern_selectors.concern_exists(concern_id=concern_id):
-            _refused(request, "concern referrals", concern_id)
-        raise
+    concern = concern_selectors.staff_concern_get(user=user, concern_id=concern_id)  # a 404, audited
     if not (permissions.can_act_on(user, concern) and selectors.holds_intake_key(user, concern)):
-        _refused(request, "concern referrals", concern_id)
-        raise Http404
+        raise OutOfScope(concern)
     providers = selectors.providers_for(concern)
     action = request.POST.get("action", "")
     try:
@@ -83,9 +75,7 @@ def concern_referrals_view(request: HttpRequest, concern_id: int) -> HttpRespons
             else:
                 messages.error(request, _("Choose a service."))
         elif action == "revoke":
-            referral = concern.referrals.filter(pk=request.POST.get("referral", "0") or 0).first()
-            if referral is None:
-                raise Http404
+            referral = scoped_get(concern.referrals.all(), pk=parse_id(request.POST.get("referral")) or 0)
             services.referral_revoke(actor=user, referral=referral)
             messages.success(request, _("Revoked. The service can no longer open this concern."))
     except ReferralError as error:
@@ -102,12 +92,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 
 
 def _case_worker_referral(request: HttpRequest, referral_id: int) -> Referral:
-    try:
-        return selectors.case_worker_referral_get(staff_user(request), referral_id)
-    except Http404:
-        if selectors.referral_exists(referral_id):
-            _refused(request, "referral", referral_id)
-        raise
+    """A referral to one of the user's providers; any other is a 404 (audited by ``staff_required``)."""
+    return selectors.case_worker_referral_get(staff_user(request), referral_id)
 
 
 def _opened(request: HttpRequest, referral: Referral) -> confidential.Opened | None:
@@ -166,7 +152,5 @@ def detail_view(request: HttpRequest, referral_id: int) -> HttpResponse:
 @staff_required(permission=lambda user: selectors.is_case_worker(user))
 def photo_view(request: HttpRequest, referral_id: int, attachment_id: int) -> HttpResponse:
     referral = _case_worker_referral(request, referral_id)
-    attachment = referral.concern.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise Http404
+    attachment = scoped_get(referral.concern.attachments.all(), pk=attachment_id)
     return photo_response(attachment, _opened(request, referral))
