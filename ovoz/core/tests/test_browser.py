@@ -60,5 +60,13 @@ def test_first_staff_login_sets_up_the_authenticator(live_server, page):
     page.get_by_label("The 6-digit code your app shows now").fill(f"{totp(b32decode(secret)):06d}")
     page.get_by_role("button", name="Confirm").click()
     assert page.get_by_test_id("recovery-codes").locator("li").count() == 10
-    page.get_by_role("link", name="Continue to the workspace").click()
+    # Then the key for confidential concerns, made at this first sign-in: its recovery key is shown once.
+    page.get_by_role("link", name="Continue: your key for confidential concerns").click()
+    page.wait_for_url(f"{live_server.url}/staff/account/key/")
+    recovery_key = page.locator("code.recovery-key").inner_text()
+    assert len(recovery_key.replace("-", "")) == 32
+    assert "nobody can give you back access" in page.get_by_test_id("new-recovery-key").inner_text()
+    page.get_by_role("link", name="I have kept it. Continue to the workspace").click()
     page.wait_for_url(f"{live_server.url}/staff/")
+    page.goto(f"{live_server.url}/staff/account/key/")
+    assert page.locator("code.recovery-key").count() == 0  # never shown again
