@@ -33,6 +33,7 @@ from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.images import image_clean
+from ovoz.core.tests.urlwalk import Route
 from ovoz.groups import services as group_services
 from ovoz.groups.choices import ActionStatus, MeetingStatus
 from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
@@ -357,6 +358,11 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
         "invitation_token": link.rstrip("/").rsplit("/", 1)[1],
         "concerns": Concern.objects.all(),
     }
+
+
+def shows_content(route: Route) -> bool:
+    """Routes whose pages show data: every route but the admin's history, delete and redirect pages."""
+    return not route.is_admin or route.name == "index" or route.name.endswith(("_changelist", "_add", "_change"))
 
 
 def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
