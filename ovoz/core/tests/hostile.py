@@ -80,8 +80,8 @@ JUNK = [
 ]
 
 
-# Attributes that may carry text as a value; a marker anywhere else in a tag means live markup.
-TEXT_ATTRIBUTES = {"value", "title", "alt", "aria-label", "placeholder", "content", "label"}
+# Attributes whose value a browser runs: user text must never end up in one.
+SCRIPT_ATTRIBUTES = {"style", "srcdoc"}
 
 
 @dataclass
@@ -109,8 +109,9 @@ class Markup(HTMLParser):
             value = value or ""
             if value.strip().lower().startswith(("javascript:", "data:text/html", "vbscript:")):
                 self.live.append(f"<{tag} {name}={value!r}>")
+            runs = name.startswith("on") or name in SCRIPT_ATTRIBUTES
             for marker in self.markers:
-                if marker in name or (marker in value and name not in TEXT_ATTRIBUTES):
+                if marker in name or (marker in value and runs):
                     self.live.append(f"<{tag} {name}={value!r}>")
         if tag in ("img", "svg", "iframe", "object", "embed") and any(
             marker in str(value) for _name, value in attrs for marker in self.markers
