@@ -176,11 +176,22 @@ def signed_sms(client: Client, channel_id: Any, secret: str, message_id: str, te
     )
 
 
-def telegram_report(client: Client, channel_id: Any, secret: str, text: str, *, chat: int = 4242) -> None:
+def telegram_update(client: Client, channel_id: Any, secret: str, update: dict[str, Any]) -> Any:
+    return client.post(
+        f"/channels/telegram/{channel_id}/",
+        json.dumps(update),
+        content_type="application/json",
+        HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=secret,
+    )
+
+
+def telegram_report(
+    client: Client, channel_id: Any, secret: str, text: str, *, chat: int = 4242, language: str = "en"
+) -> None:
     """The guided report in the bot, as Telegram delivers it."""
     steps: list[dict[str, Any]] = [
         {"text": "/start"},
-        {"data": "language:en"},
+        {"data": f"language:{language}"},
         {"text": text},
         {"data": "here:"},
         {"data": "visibility:public"},
@@ -202,12 +213,7 @@ def telegram_report(client: Client, channel_id: Any, secret: str, text: str, *, 
                 "update_id": 5000 + number,
                 "message": {"message_id": number, "chat": chat_ref, "text": step["text"]},
             }
-        response = client.post(
-            f"/channels/telegram/{channel_id}/",
-            json.dumps(update),
-            content_type="application/json",
-            HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=secret,
-        )
+        response = telegram_update(client, channel_id, secret, update)
         assert response.status_code == 200, response.content
 
 

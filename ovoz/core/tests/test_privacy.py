@@ -326,7 +326,8 @@ def _free_port() -> int:
 
 
 def test_ovoz_serve_logs_requests_without_the_client_address_or_user_agent(tmp_path):
-    """The run command, at DEBUG, on a database without tables: a 500, a 404, a static file."""
+    """The run command, at DEBUG, on a database without tables: a 500, a 404, a static file, and a
+    request body larger than Ovoz takes."""
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
     env.update(OVOZ_VAR_DIR=str(tmp_path), OVOZ_LOG_LEVEL="DEBUG", OVOZ_DEBUG="0")
@@ -349,15 +350,21 @@ def test_ovoz_serve_logs_requests_without_the_client_address_or_user_agent(tmp_p
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None, "ovoz serve did not start"
                 time.sleep(0.2)
-        for path in ("/en/", "/en/no-such-page/", "/static/ovoz/ovoz.css"):
+        for method, path, size in (
+            ("GET", "/en/", 0),
+            ("GET", "/en/no-such-page/", 0),
+            ("GET", "/static/ovoz/ovoz.css", 0),
+            ("POST", "/en/report/", 64 * 1024 * 1024),  # announced only: refused before it is read
+        ):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(address, 0))
-            connection.request("GET", path, headers={"User-Agent": agent, "X-Forwarded-For": address})
+            headers = {"User-Agent": agent, "X-Forwarded-For": address, "Content-Length": str(size)}
+            connection.request(method, path, headers=headers)
             statuses.append(connection.getresponse().status)
             connection.close()
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
-    assert statuses == [500, 404, 200]
+    assert statuses == [500, 404, 200, 413]
     assert "Internal Server Error: /en/" in output and "Not Found: /en/no-such-page/" in output
     assert address not in output
     assert agent not in output

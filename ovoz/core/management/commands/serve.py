@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ovoz.core.scheduler import DailyScheduler
 
+MAX_REQUEST_BYTES = 16 * 1024 * 1024  # as DATA_UPLOAD_MAX_MEMORY_SIZE, and nginx's client_max_body_size
+
 
 class Command(BaseCommand):
     help = (
@@ -69,7 +71,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Ovoz is running at http://{shown_host}:{port}/ (staff: http://{shown_host}:{port}/staff/)")
         self.stdout.flush()
         try:
-            serve(application, host=host, port=port, threads=options["threads"], ident="ovoz")
+            serve(
+                application,
+                host=host,
+                port=port,
+                threads=options["threads"],
+                ident="ovoz",
+                # Waitress would take a gigabyte; Ovoz's largest request is a form with three photos.
+                max_request_body_size=MAX_REQUEST_BYTES,
+            )
         except KeyboardInterrupt:
             pass
         finally:
