@@ -33,7 +33,9 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 @pytest.fixture
 def api_data(transactional_db):
     country = Area.objects.create(kind="country", code="UZ", name="Uzbekistan", latitude=41.3, longitude=64.6)
-    region = Area.objects.create(kind="region", code="UZ-JI", name="Jizzakh", parent=country, latitude=40.1, longitude=67.8)
+    region = Area.objects.create(
+        kind="region", code="UZ-JI", name="Jizzakh", parent=country, latitude=40.1, longitude=67.8
+    )
     water = Theme.objects.create(slug="water", labels={"en": "Water"})
     group = WorkingGroupFactory(name="Jizzakh group", slug="jizzakh", area=region)
     facilitator = MemberFactory(working_group=group, role=GrantRole.FACILITATOR).user
@@ -47,7 +49,11 @@ def api_data(transactional_db):
         actor=facilitator, group=group, starts_at=timezone.now() - timedelta(days=1), place="Mahalla centre"
     )
     group_services.meeting_update(
-        actor=facilitator, meeting=meeting, starts_at=meeting.starts_at, place=meeting.place, online_link="",
+        actor=facilitator,
+        meeting=meeting,
+        starts_at=meeting.starts_at,
+        place=meeting.place,
+        online_link="",
         status=MeetingStatus.HELD,
     )
     group_services.action_create(
