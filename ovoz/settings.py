@@ -83,6 +83,7 @@ MIDDLEWARE = [
     # (the language redirect of LocaleMiddleware) carry the headers too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ovoz.core.middleware.SecurityHeadersMiddleware",
+    "ovoz.core.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -141,7 +141,7 @@ def test_junk_in_every_filter_and_sort_parameter_gets_an_answer_never_a_500(host
                 elif response.get("Content-Type", "").startswith("text/html"):
                     page = Markup.of(response.content.decode(), (MARKER,))
                     assert not page.live, (url, name, page.live[:3])
-    assert failures == []
+    assert failures == [], "\n".join(str(failure) for failure in failures)
 
 
 def test_junk_in_the_admin_filters_search_and_sorting_gets_an_answer(hostile_world):
@@ -157,4 +157,15 @@ def test_junk_in_the_admin_filters_search_and_sorting_gets_an_answer(hostile_wor
                     continue
                 if response.status_code >= 500:
                     failures.append((url, name, junk, response.status_code))
-    assert failures == []
+    assert failures == [], "\n".join(str(failure) for failure in failures)
+
+
+def test_a_nul_byte_in_a_query_string_is_a_bad_request_before_any_query(client, django_assert_num_queries):
+    """PostgreSQL refuses text with NUL bytes in any comparison: such requests never reach a view."""
+    with django_assert_num_queries(0):
+        page = client.get("/en/concerns/?theme=water%00")
+        api = client.get("/api/v1/areas?country=U%00Z")
+        admin = client.get("/staff/admin/places/area/?kind__exact=region%00")
+    assert (page.status_code, api.status_code, admin.status_code) == (400, 400, 400)
+    assert api.json()["code"] == "invalid"
+    assert client.get("/en/concerns/?theme=water").status_code == 200
