@@ -3,7 +3,7 @@ in-process against the WSGI application: whatever the request, never a 5xx.
 
 The database holds a little of everything (areas, themes, a published concern, a working group with a
 held meeting and an action), so generated requests also reach the code behind a valid filter or slug.
-Bounded: a few dozen examples per operation, without a Hypothesis database, so a run is quick and the
+Bounded: twenty examples per operation, without a Hypothesis database, so a run is quick and the
 same on every machine.
 """
 
@@ -25,7 +25,7 @@ from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, Worki
 from ovoz.places.models import Area
 from ovoz.wsgi import application
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 20
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 

@@ -22,15 +22,14 @@ from ovoz.core.tests.urlwalk import concrete_urls
 pytestmark = pytest.mark.django_db
 
 MARKER = "xss-query"
-# Each as it stands in a query string; the %-escapes that are not UTF-8 are sent as they are.
+# Each as it stands in a query string. Broken %-escapes ("%", an encoded surrogate) are decoded by
+# Django the same way for every view, into what "%ff%fe" becomes; a NUL byte is refused before any view
+# (core.middleware.RefuseNulBytesMiddleware), which the last test checks.
 JUNK = [
     quote("' OR 1=1 --"),
-    "a%00b",  # a NUL byte, which PostgreSQL refuses in text
+    "a%00b",
     "%ff%fe",  # not UTF-8
-    "%ed%a0%80",  # a lone surrogate, encoded
-    "%",  # a broken escape
     "9" * 40,  # beyond 64 bits
-    "-1",
     "1e309",  # infinity as a float
     quote("ж😀\u202e" * 1000),  # long, multibyte, right-to-left override
     quote(xss(MARKER)),  # reflected into the page?

@@ -16,7 +16,15 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from openpyxl import load_workbook
 
-from ovoz.core.tests.hostile import MARKERS, Markup, shown_markers, shows_content, url_values, xss
+from ovoz.core.tests.hostile import (
+    MARKERS,
+    Markup,
+    assert_security_headers,
+    shown_markers,
+    shows_content,
+    url_values,
+    xss,
+)
 from ovoz.core.tests.urlwalk import concrete_urls
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +87,7 @@ def test_every_page_export_and_api_answer_shows_user_text_as_text(hostile_world)
         except Exception as error:
             raise AssertionError(f"GET {url} raised {error!r}") from error
         assert response.status_code < 500, url
+        assert_security_headers(url, response)
         shown |= _check_response(url, response)
     # The reporter's follow page, and the API's, with the receipt.
     receipt = hostile_world["receipt"]
