@@ -131,6 +131,7 @@ TEXT_FIELDS = [
     "xss-region",
     "xss-district",
     "xss-theme",
+    "xss-theme-description",
     "xss-group",
     "xss-group-description",
     "xss-institution",
@@ -216,7 +217,9 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
     district = Area.objects.create(
         kind="district", name="Zomin", names={"en": xss("xss-district")}, parent=region, latitude=39.9, longitude=68.4
     )
-    theme = Theme.objects.create(slug="water", labels={"en": xss("xss-theme")})
+    theme = Theme.objects.create(
+        slug="water", labels={"en": xss("xss-theme")}, descriptions={"en": xss("xss-theme-description")}
+    )
     group = WorkingGroupFactory(
         name=xss("xss-group"), slug="zomin", area=district, description=xss("xss-group-description")
     )
