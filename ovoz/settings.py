@@ -80,7 +80,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost with the other header middleware, so that responses made by middleware further in
+    # (the language redirect of LocaleMiddleware) carry the headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ovoz.core.middleware.SecurityHeadersMiddleware",
+    "ovoz.core.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ovoz.accounts.keys.UnlockCookieMiddleware",
@@ -90,7 +94,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "ovoz.urls"
@@ -287,15 +290,21 @@ OVOZ_MAP_TILE_ATTRIBUTION = os.environ.get("OVOZ_MAP_TILE_ATTRIBUTION", "")
 # The licence of the open data exports (docs/data.md), as an SPDX identifier or a URL.
 OVOZ_DATA_LICENCE = os.environ.get("OVOZ_DATA_LICENCE", "CC-BY-4.0")
 
-# Logging: never personal data. Django's request logger would log paths of failed requests only.
+# Logging: never personal data. Django's request and security loggers log the path of a failed
+# request, never its address or user agent: only the plain message reaches the console, and
+# Django's default "mail_admins" handler, whose report lists every request header, is dropped.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"without_addresses": {"()": "ovoz.core.logfilters.WithoutClientAddresses"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("OVOZ_LOG_LEVEL", "INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"level": "WARNING"},
+        # waitress logs a failing connection with the client's address (`ovoz serve`).
+        "waitress": {"filters": ["without_addresses"]},
         # httpx logs every request's URL at INFO, and Bot API URLs carry the bot's token.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

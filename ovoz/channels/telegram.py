@@ -26,6 +26,13 @@ class BotApiError(Exception):
         self.is_retryable = is_retryable
 
 
+class FileTooLarge(BotApiError):
+    """A file a user sent is larger than Ovoz takes."""
+
+    def __init__(self) -> None:
+        super().__init__("file too large", is_retryable=False)
+
+
 @dataclass(frozen=True)
 class BotApi:
     token: str
@@ -79,7 +86,7 @@ class BotApi:
         if not isinstance(file_path, str) or not file_path or ".." in file_path:
             raise BotApiError("Bot API gave no file path", is_retryable=False)
         if isinstance(result.get("file_size"), int) and result["file_size"] > max_bytes:
-            raise BotApiError("file too large", is_retryable=False)
+            raise FileTooLarge
         url = f"{self.base.rstrip('/')}/file/bot{self.token}/{file_path}"
         try:
             with httpx.stream("GET", url, timeout=TIMEOUT_SECONDS) as response:
@@ -90,7 +97,7 @@ class BotApi:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise BotApiError("file too large", is_retryable=False)
+                        raise FileTooLarge
                     chunks.append(chunk)
         except httpx.HTTPError as error:
             raise BotApiError(f"file download failed: {error.__class__.__name__}", is_retryable=True) from None

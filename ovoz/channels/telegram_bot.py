@@ -145,13 +145,19 @@ class _Draft:
         return [CleanImage(**{**photo, "content": base64.b64decode(photo["content"])}) for photo in self.photos]
 
 
-def telegram_receive(*, channel: Channel, update: TelegramUpdate, photo: CleanImage | None) -> InboundResult:
-    """Take one update: the same ``update_id`` again (even ten at once) changes nothing."""
+def telegram_receive(
+    *, channel: Channel, update: TelegramUpdate, photo: CleanImage | None, photo_refused: object = None
+) -> InboundResult:
+    """Take one update: the same ``update_id`` again (even ten at once) changes nothing.
+
+    ``photo_refused`` is why the update's photo could not be kept (a lazily translated message);
+    the rest of the update still counts, and the reporter is told, in their language.
+    """
     external_id = str(update.update_id)
     try:
         with transaction.atomic():
             inbound = InboundMessage.objects.create(channel=channel, external_id=external_id)
-            conversation, concern = _converse(channel=channel, update=update, photo=photo)
+            conversation, concern = _converse(channel=channel, update=update, photo=photo, photo_refused=photo_refused)
             if concern is not None:
                 InboundMessage.objects.filter(pk=inbound.pk).update(
                     concern=concern, conversation=None if conversation.is_stopped else conversation
@@ -170,7 +176,7 @@ def telegram_receive(*, channel: Channel, update: TelegramUpdate, photo: CleanIm
 
 
 def _converse(
-    *, channel: Channel, update: TelegramUpdate, photo: CleanImage | None
+    *, channel: Channel, update: TelegramUpdate, photo: CleanImage | None, photo_refused: object = None
 ) -> tuple[Conversation, Concern | None]:
     sender_hash = keyed_hash(f"telegram:{channel.pk}:{update.chat_id}", purpose="channel-chat")
     conversation, _created = Conversation.objects.select_for_update().get_or_create(
@@ -196,6 +202,8 @@ def _converse(
     conversation.last_inbound_at = timezone.now()
     bot = _Bot(channel=channel, conversation=conversation)
     with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
+        if photo_refused is not None:
+            bot.say(str(photo_refused))
         concern = bot.handle(update, photo)
     conversation.save()
     return conversation, concern

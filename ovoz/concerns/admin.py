@@ -17,7 +17,7 @@ class ThemeForm(TranslatedJSONForm):
 
     class Meta:
         model = Theme
-        fields = ("slug", "labels", "descriptions", "default_visibility", "position", "is_active")
+        fields = ("slug", "default_visibility", "position", "is_active")
 
 
 @admin.register(Theme)

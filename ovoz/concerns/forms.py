@@ -13,7 +13,7 @@ from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import MAX_TEXT_LENGTH, Theme
 from ovoz.concerns.services import MAX_ATTACHMENTS
 from ovoz.core.ids import coerce_id, parse_id
-from ovoz.core.images import CleanImage, ImageRejected, image_clean
+from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_clean, too_large
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 
@@ -53,6 +53,8 @@ class PhotosField(forms.FileField):
             if not isinstance(upload, UploadedFile):
                 continue
             try:
+                if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+                    raise too_large()  # refused before it is read into memory
                 cleaned.append(image_clean(upload.read()))
             except ImageRejected as error:
                 raise forms.ValidationError(str(error.message)) from error

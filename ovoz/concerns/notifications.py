@@ -73,7 +73,7 @@ def _email(event: ConcernEvent, concern: Concern) -> bool:
             "concern": event.concern,
             "follow_url": f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/",
         }
-        subject = render_to_string("concerns/email/reporter_subject.txt", context).strip()
+        subject = " ".join(render_to_string("concerns/email/reporter_subject.txt", context).split())  # one header line
         body = render_to_string("concerns/email/reporter_body.txt", context)
     send_mail(subject, body, None, [contact.email])
     logger.info("Reporter notified by e-mail for concern event %s", event.pk)

@@ -26,28 +26,40 @@ for model in (Group, TOTPDevice, StaticDevice):
 class TranslatedJSONForm(forms.ModelForm):  # type: ignore[type-arg]
     """Edit ``{language: text}`` JSON fields as one text box per interface language.
 
-    Subclasses set ``translated_fields`` to the JSON field names; languages set outside the
-    interface languages (e.g. a local name in Turkmen) are kept as they are.
+    Subclasses set ``translated_fields`` to the JSON field names and leave those names out of
+    ``Meta.fields``; languages set outside the interface languages (e.g. a local name in Turkmen)
+    are kept as they are. The boxes are declared on the class, not added per instance, because the
+    admin lays out its add and change pages from the form class's fields.
     """
 
     translated_fields: tuple[str, ...] = ()
     extra_languages: tuple[str, ...] = ()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field_name in self.translated_fields:
-            self.fields.pop(field_name, None)
-            current = getattr(self.instance, field_name, None) or {}
-            for code, language_name in self._languages():
-                self.fields[f"{field_name}__{code}"] = forms.CharField(
-                    label=f"{self._meta.model._meta.get_field(field_name).verbose_name} ({language_name})",
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = getattr(getattr(cls, "Meta", None), "model", None)
+        if model is None:
+            return
+        # Runs inside the form metaclass, before it gathers the declared fields.
+        for field_name in cls.translated_fields:
+            verbose_name = model._meta.get_field(field_name).verbose_name
+            for code, language_name in cls._languages():
+                cls.declared_fields[f"{field_name}__{code}"] = forms.CharField(
+                    label=f"{verbose_name} ({language_name})",
                     required=code == settings.LANGUAGE_CODE,
-                    initial=current.get(code, ""),
                     widget=forms.Textarea(attrs={"rows": 2}) if "description" in field_name else forms.TextInput(),
                 )
 
-    def _languages(self) -> list[tuple[str, str]]:
-        return [*settings.LANGUAGES, *((code, code) for code in self.extra_languages)]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field_name in self.translated_fields:
+            current = getattr(self.instance, field_name, None) or {}
+            for code, _language_name in self._languages():
+                self.initial.setdefault(f"{field_name}__{code}", current.get(code, ""))
+
+    @classmethod
+    def _languages(cls) -> list[tuple[str, str]]:
+        return [*settings.LANGUAGES, *((code, code) for code in cls.extra_languages)]
 
     def save(self, commit: bool = True) -> Any:
         for field_name in self.translated_fields:

@@ -14,6 +14,9 @@ MAX_SIDE = 2048
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
+UNREADABLE = _("This file is not a photo Ovoz can read (JPEG, PNG or WebP).")
+
+
 class ImageRejected(Exception):
     def __init__(self, message: object) -> None:
         super().__init__(str(message))
@@ -29,10 +32,18 @@ class CleanImage:
     height: int
 
 
+def too_large() -> ImageRejected:
+    return ImageRejected(_("A photo can be at most 5 MB."))
+
+
 def image_clean(data: bytes) -> CleanImage:
-    """Re-encode an uploaded photo as JPEG or PNG without EXIF, GPS or any other metadata."""
+    """Re-encode an uploaded photo as JPEG or PNG without EXIF, GPS or any other metadata.
+
+    Only the decoded pixels are kept: whatever else the file carries (metadata, a script in a text
+    chunk, an archive or a page appended after the image) is gone from the new file.
+    """
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageRejected(_("A photo can be at most 5 MB."))
+        raise too_large()
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format
@@ -47,8 +58,10 @@ def image_clean(data: bytes) -> CleanImage:
         rotated: Image.Image = ImageOps.exif_transpose(image) or image
     except ImageRejected:
         raise
+    except Image.DecompressionBombError as error:  # a few bytes declaring billions of pixels
+        raise ImageRejected(_("This photo is too large in pixels.")) from error
     except Exception as error:  # corrupt files fail in many ways (struct.error in EXIF, ValueError, ...)
-        raise ImageRejected(_("This file is not a photo Ovoz can read (JPEG, PNG or WebP).")) from error
+        raise ImageRejected(UNREADABLE) from error
     rotated.thumbnail((MAX_SIDE, MAX_SIDE))
     has_alpha = rotated.mode in ("RGBA", "LA") or (rotated.mode == "P" and "transparency" in rotated.info)
     clean = Image.new("RGBA" if has_alpha else "RGB", rotated.size)

@@ -4,8 +4,10 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import csrf
+from django.utils.translation import gettext as _
+from django.views.defaults import bad_request
 
 
 def content_security_policy() -> str:
@@ -43,6 +45,24 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte in a query string is never meant, and PostgreSQL cannot even compare text with one:
+    answer 400 before any view or the admin builds a query from it (the API in its own error format)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if ("%00" in query or "\x00" in query) and any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": _("The request is not valid."), "code": "invalid"}, status=400)
+            return bad_request(request, ValueError("NUL byte in the query string"))
+        return self.get_response(request)
 
 
 class CsrfViewMiddleware(csrf.CsrfViewMiddleware):

@@ -1,14 +1,16 @@
 """Rate limits that never store a client address.
 
-A client is counted under an HMAC of its address with a salt that changes every window and is
-derived, not stored; the counter lives only in the cache and expires with the window. Nothing that
-identifies the client reaches the database or the logs.
+A client is counted under an HMAC of its address keyed with a salt that changes every window; the
+salt is derived from the deployment data key and the window's number, never stored. The counter
+lives only in the cache and expires with the window. Nothing that identifies the client reaches the
+database or the logs, and a counter key of a past window cannot be linked to the next one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import time
 
 from django.conf import settings
@@ -17,15 +19,34 @@ from django.http import HttpRequest
 
 from ovoz.core.crypto import keyed_hash
 
+# One IPv6 subscriber gets a whole /64: counting single addresses would let them walk around the limit.
+IPV6_PREFIX = 64
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address to count a client under: the proxy's header if configured, else the socket's.
+
+    Only ever an input to ``_client_key``. With a list-valued header (``X-Forwarded-For: a, b``),
+    the last entry is the one the deployment's own proxy added; entries before it come from the
+    client and could be anything. IPv6 addresses are cut to their /64 network.
+    """
+    header = settings.OVOZ_CLIENT_ADDRESS_HEADER
+    address = request.META.get("HTTP_" + header.upper().replace("-", "_"), "") if header else ""
+    address = address.rsplit(",", 1)[-1].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]  # not an address (a test client, a misconfigured proxy): count it as given
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_PREFIX), strict=False).network_address)
+    return str(parsed)
+
 
 def _client_key(request: HttpRequest, *, scope: str, window: int) -> str:
     salt = keyed_hash(f"{scope}:{window}", purpose="ratelimit-salt").encode()
-    # The address is only ever an input to this HMAC; it is never stored or logged. Behind a proxy,
-    # the proxy passes it in the header named by OVOZ_CLIENT_ADDRESS_HEADER (e.g. X-Real-IP).
-    header = settings.OVOZ_CLIENT_ADDRESS_HEADER
-    address = request.META.get("HTTP_" + header.upper().replace("-", "_"), "") if header else ""
-    address = address or request.META.get("REMOTE_ADDR", "")
-    return hmac.new(salt, address.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(salt, client_address(request).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def is_limited(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) -> bool:

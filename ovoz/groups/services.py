@@ -149,7 +149,7 @@ def invitation_link(token: str) -> str:
 def _send_invitation(invitation: Invitation, link: str) -> None:
     with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
         context = {"invitation": invitation, "group": invitation.working_group, "link": link}
-        subject = render_to_string("groups/email/invitation_subject.txt", context).strip()
+        subject = " ".join(render_to_string("groups/email/invitation_subject.txt", context).split())  # one header line
         body = render_to_string("groups/email/invitation_body.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
@@ -706,7 +706,9 @@ def digest_send(*, user: User, day: date) -> bool:
             SentDigest.objects.create(user=user, day=day, item_count=digest.item_count)
             with translation.override(settings.LANGUAGE_CODE):
                 context = {"user": user, "digest": digest, "day": day, "site": settings.OVOZ_PUBLIC_URL}
-                subject = render_to_string("groups/email/digest_subject.txt", context).strip()
+                subject = " ".join(
+                    render_to_string("groups/email/digest_subject.txt", context).split()
+                )  # one header line
                 body = render_to_string("groups/email/digest_body.txt", context)
             # Telegram too when the member linked a chat (queued, sent after commit by the channel's task).
             sent_by_telegram = staff_message_queue(user=user, text=f"{subject}\n\n{body}")

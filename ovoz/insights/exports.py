@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.models import Concern
@@ -107,6 +108,17 @@ def area_rows(*, level: AreaKind) -> list[dict[str, Any]]:
 
 # --- Formats -----------------------------------------------------------------------------------
 
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...), =WEBSERVICE(...), @SUM(...)|cmd...): "CSV injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs: text starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def csv_lines(columns: list[Column], rows: Iterable[dict[str, Any]], *, with_hxl: bool) -> Iterator[str]:
     """CSV text line by line (for streaming), with an HXL hashtag row under the header if asked."""
@@ -116,7 +128,7 @@ def csv_lines(columns: list[Column], rows: Iterable[dict[str, Any]], *, with_hxl
     def line(values: list[Any]) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(values)
+        writer.writerow([spreadsheet_text(value) for value in values])
         return buffer.getvalue()
 
     yield line([column.name for column in columns])
@@ -145,11 +157,20 @@ def xlsx_bytes(columns: list[Column], rows: Iterable[dict[str, Any]], *, sheet: 
     """An XLSX workbook with the rows and a second sheet naming the licence and the source."""
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet(sheet)
+
+    def cell(value: Any) -> Any:
+        # openpyxl stores text starting with "=" as a formula; every text is stored as text.
+        if not isinstance(value, str) or not value.startswith("="):
+            return value
+        text = WriteOnlyCell(data, value=value)
+        text.data_type = "s"
+        return text
+
     data.append([column.name for column in columns])
     for count, row in enumerate(rows):
         if count >= XLSX_MAX_ROWS:
             break
-        data.append([row[column.name] for column in columns])
+        data.append([cell(row[column.name]) for column in columns])
     about = workbook.create_sheet("about")
     about.append(["source", settings.OVOZ_PUBLIC_URL])
     about.append(["licence", settings.OVOZ_DATA_LICENCE])

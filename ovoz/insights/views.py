@@ -162,7 +162,7 @@ def _dashboard_csv(dashboard: Dashboard, chart: str) -> HttpResponse:
     suppress = 0 if dashboard.is_exact else SUPPRESS_BELOW
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ovoz-{chart}.csv"'
-    writer = csv.writer(response)
+    writer = SpreadsheetSafeWriter(response)
     if chart in ("themes", "channels"):
         writer.writerow(["month", "theme" if chart == "themes" else "channel", "concerns"])
         for line in dashboard.by_theme if chart == "themes" else dashboard.by_channel:
@@ -182,6 +182,20 @@ def _dashboard_csv(dashboard: Dashboard, chart: str) -> HttpResponse:
         writer.writerow(["step", "median_days"])
         writer.writerows([bar.label, bar.value if bar.display != "–" else ""] for bar in dashboard.steps)
     return response
+
+
+class SpreadsheetSafeWriter:
+    """``csv.writer`` whose text cells never start like a formula (``exports.spreadsheet_text``)."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.writer = csv.writer(response)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self.writer.writerow([exports.spreadsheet_text(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
 
 
 # --- Open data ---------------------------------------------------------------------------------

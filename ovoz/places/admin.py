@@ -13,7 +13,7 @@ class AreaForm(TranslatedJSONForm):
 
     class Meta:
         model = Area
-        fields = ("parent", "kind", "code", "name", "names", "latitude", "longitude")
+        fields = ("parent", "kind", "code", "name", "latitude", "longitude")
 
 
 @admin.register(Area)

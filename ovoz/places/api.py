@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from ovoz.core.ids import parse_id
 from ovoz.core.pagination import Pagination
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
@@ -37,4 +38,6 @@ def list_areas(
     request: HttpRequest, kind: AreaKind | None = None, parent: int | None = None, country: str | None = None
 ) -> object:
     """Countries, regions, districts and communities, shallowest first. Boundaries are not included."""
+    if parent is not None and parse_id(parent) is None:
+        return Area.objects.none()  # no area has such an id, and SQLite cannot even compare a 64-bit overflow
     return area_list(kind=kind, parent_id=parent, country=country)

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from ovoz.channels import services, telegram_bot
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Channel
-from ovoz.channels.telegram import BotApiError, bot_api_for
+from ovoz.channels.telegram import BotApiError, FileTooLarge, bot_api_for
 from ovoz.concerns.errors import ConcernError
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
-from ovoz.core.images import CleanImage, ImageRejected, image_clean
+from ovoz.core.images import UNREADABLE, CleanImage, ImageRejected, image_clean, too_large
 from ovoz.core.jsontext import has_unstorable_text
 from ovoz.core.services import audit_record
 
@@ -162,16 +162,22 @@ def telegram_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpRespons
     if telegram_bot.update_seen(channel=channel, update=update):
         return _telegram_answer(update)
     photo: CleanImage | None = None
+    photo_refused: ImageRejected | None = None
     if update.photo_file_id:
         try:
             photo = image_clean(bot_api_for(channel.credentials()).download_file(file_id=update.photo_file_id))
+        except FileTooLarge:
+            photo_refused = too_large()
         except BotApiError as error:
             if error.is_retryable:
                 return JsonResponse({"detail": "the photo could not be fetched yet", "code": "retry"}, status=502)
-        except ImageRejected:
-            photo = None  # not a photo Ovoz can keep; the text still counts
+            photo_refused = ImageRejected(UNREADABLE)
+        except ImageRejected as error:
+            photo_refused = error  # not a photo Ovoz can keep; the text still counts, and the reporter is told
     try:
-        result = telegram_bot.telegram_receive(channel=channel, update=update, photo=photo)
+        result = telegram_bot.telegram_receive(
+            channel=channel, update=update, photo=photo, photo_refused=photo_refused.message if photo_refused else None
+        )
     except ConcernError as error:
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
     if result.immediate_answer:  # the chat id is already forgotten, so this cannot be queued

@@ -7,6 +7,7 @@ from datetime import datetime, time
 from django.contrib.syndication.views import Feed
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
@@ -75,7 +76,8 @@ class UpdatesFeed(Feed):  # type: ignore[type-arg]
         return _("%(action)s: %(progress)s %%") % {"action": update.action.title, "progress": update.progress}
 
     def item_description(self, update: ActionUpdate) -> str:
-        return update.text
+        # Atom carries the description as HTML (type="html"), and an update is plain text.
+        return str(linebreaksbr(update.text, autoescape=True))
 
     def item_link(self, update: ActionUpdate) -> str:
         group = update.action.working_group

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ovoz.core.scheduler import DailyScheduler
 from ovoz.core.worker import WorkerSupervisor, worker_id_for
 
+MAX_REQUEST_BYTES = 16 * 1024 * 1024  # as DATA_UPLOAD_MAX_MEMORY_SIZE, and nginx's client_max_body_size
+
 
 class Command(BaseCommand):
     help = (
@@ -57,7 +59,15 @@ class Command(BaseCommand):
         # Listen first: a second `ovoz serve` on the same port stops here, before it touches the
         # tasks of the first one's worker.
         try:
-            server = create_server(application, host=host, port=port, threads=options["threads"], ident="ovoz")
+            server = create_server(
+                application,
+                host=host,
+                port=port,
+                threads=options["threads"],
+                ident="ovoz",
+                # Waitress would take a gigabyte; Ovoz's largest request is a form with three photos.
+                max_request_body_size=MAX_REQUEST_BYTES,
+            )
         except OSError as error:
             raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}") from error
         supervisor: WorkerSupervisor | None = None
