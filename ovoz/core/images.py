@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +47,27 @@ def image_clean(data: bytes) -> CleanImage:
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise too_large()
+    with _pillow_quiet():
+        return _clean(data)
+
+
+@contextlib.contextmanager
+def _pillow_quiet() -> Iterator[None]:
+    """Pillow's DEBUG lines quote the EXIF it parses (a description, GPS coordinates): even where an
+    operator turned on DEBUG logging everywhere, they never reach a log while Ovoz reads a photo."""
+    names = ["PIL", *(name for name in list(logging.Logger.manager.loggerDict) if name.startswith("PIL."))]
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _clean(data: bytes) -> CleanImage:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format
