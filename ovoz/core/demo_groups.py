@@ -23,6 +23,7 @@ from ovoz.groups.choices import ActionStatus, AgeBand, Gender, MeetingStatus
 from ovoz.groups.models import Action, ActionUpdate, Institution, WorkingGroup
 from ovoz.groups.selectors import concerns_ready_to_resolve, round_ranking
 from ovoz.places.models import Area
+from ovoz.referrals.services import consent_at_intake
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,9 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
             received_at=now - timedelta(days=70 - number),
         )
         concern = submitted.concern
+        if concern.is_sealed:
+            # As if the reporter had ticked "yes, what I wrote" on the form: the demo's intake user can refer it.
+            consent_at_intake(concern=concern, share=True, share_contact=False)
         if entry.public_text:
             concern_publish(actor=facilitator, concern=concern, public_text=entry.public_text)
         concern_change_status(actor=facilitator, concern=concern, status=Status.ACCEPTED)
