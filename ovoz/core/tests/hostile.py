@@ -37,6 +37,7 @@ from ovoz.groups import services as group_services
 from ovoz.groups.choices import ActionStatus, MeetingStatus
 from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
 from ovoz.places.models import Area
+from ovoz.referrals.models import CaseWorker, ProviderKind, Referral, ServiceProvider
 
 
 def xss(marker: str) -> str:
@@ -333,9 +334,19 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
     )
     group_services.digest_send(user=member, day=timezone.localdate())
 
+    # A service with a hostile name, a case worker, and a referral of a sealed concern to it.
+    provider = ServiceProvider.objects.create(name=xss("provider-name"), kind=ProviderKind.SHELTER)
+    provider.areas.add(region)
+    CaseWorker.objects.create(provider=provider, user=member)
+    sealed = concern_services.concern_submit(
+        text=xss("sealed-text"), channel=Channel.WEB, area=district, visibility=Visibility.CONFIDENTIAL
+    )
+    referral = Referral.objects.create(concern=sealed.concern, provider=provider, referred_by=facilitator)
+
     staff = Client()
     assert sign_in(staff, administrator)["Location"] == "/staff/"
     return {
+        "referral": referral,
         "staff": staff,
         "administrator": administrator,
         "facilitator": facilitator,
@@ -379,4 +390,5 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "fmt": ["csv", "geojson", "xlsx", "json", "xml"],
         "code": [world["theme"].slug],
         "request_id": [str(world["public"].pk)],
+        "referral_id": [str(world["referral"].pk)],
     }
