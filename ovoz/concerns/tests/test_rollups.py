@@ -13,7 +13,16 @@ from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
-from ovoz.concerns.models import ALL_AREAS, ALL_STATUSES, ALL_THEMES, Concern, ConcernMonthRollup, ConcernRollup, Theme
+from ovoz.concerns.models import (
+    ALL_AREAS,
+    ALL_STATUSES,
+    ALL_THEMES,
+    Concern,
+    ConcernAreaRollup,
+    ConcernMonthRollup,
+    ConcernRollup,
+    Theme,
+)
 from ovoz.places.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +53,12 @@ OPERATIONS = st.lists(
 )
 
 
-def recount() -> tuple[Counter, Counter]:
-    """Both rollups counted again from the concerns: daily per theme and all themes (-1); monthly
-    also per status and all statuses (""), per area, every area above it and all areas (-1)."""
+def recount() -> tuple[Counter, Counter, Counter]:
+    """The rollups counted again from the concerns: daily per theme and all themes (-1); monthly and
+    all-time also per status and all statuses (""), per area, every area above it and all areas (-1)."""
     daily: Counter = Counter()
     monthly: Counter = Counter()
+    all_time: Counter = Counter()
     for concern in Concern.objects.select_related("area").prefetch_related("themes"):
         day = timezone.localdate(concern.created_at)
         area, status = concern.area_id or 0, concern.status
@@ -58,10 +68,11 @@ def recount() -> tuple[Counter, Counter]:
             for status_key in (status, ALL_STATUSES):
                 for area_key in (*enclosing, ALL_AREAS):
                     monthly[(day.replace(day=1), area_key, theme_id, status_key)] += 1
-    return daily, monthly
+                    all_time[(area_key, theme_id, status_key)] += 1
+    return daily, monthly, all_time
 
 
-def rollups() -> tuple[Counter, Counter]:
+def rollups() -> tuple[Counter, Counter, Counter]:
     daily = Counter(
         {
             (row.day, row.area_key, row.theme_key, row.visibility, row.channel, row.status): row.count
@@ -74,7 +85,10 @@ def rollups() -> tuple[Counter, Counter]:
             for row in ConcernMonthRollup.objects.exclude(count=0)
         }
     )
-    return daily, monthly
+    all_time = Counter(
+        {(row.area_key, row.theme_key, row.status): row.count for row in ConcernAreaRollup.objects.exclude(count=0)}
+    )
+    return daily, monthly, all_time
 
 
 @settings(
