@@ -1,4 +1,5 @@
 import json
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from ovoz.concerns.api import ApiError
 from ovoz.concerns.models import Theme
+from ovoz.core.translated import pick
 from ovoz.insights.selectors import (
     AreaSummary,
     area_summaries,
@@ -56,58 +58,72 @@ def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> HttpR
         status=filters.status or "",
         bbox=_bbox(filters.bbox),
     )
-    heads = _feature_heads(level)
-    # An area added since the heads were read is left out until the next request.
-    shown = sorted((pk for pk in totals if pk in heads), key=lambda pk: (-totals[pk], heads[pk][0], pk))
+    features = _level_features(level)
+    names = features.names_in(get_language() or settings.LANGUAGE_CODE)
+    parts = features.parts
+    # An area added since the parts were read is left out until the next request.
+    shown = sorted((pk for pk in totals if pk in parts), key=lambda pk: (-totals[pk], parts[pk][0], pk))
     # Written out as text: the same bytes as the API's JSON renderer would give for the dictionaries
     # (a test compares), without building and validating every district's feature on every request.
-    features = ", ".join(f"{heads[pk][1]}{_count_json(totals[pk])}}}}}" for pk in shown)
+    body = ", ".join(f"{parts[pk][1]}{names[pk]}{parts[pk][2]}{_count_json(totals[pk])}}}}}" for pk in shown)
     return HttpResponse(
-        '{"type": "FeatureCollection", "features": [' + features + "]}",
-        content_type="application/json; charset=utf-8",
+        '{"type": "FeatureCollection", "features": [' + body + "]}", content_type="application/json; charset=utf-8"
     )
 
 
-def _feature_heads(level: AreaKind) -> dict[int, tuple[str, str]]:
-    """For each area of ``level``, its code (for ordering) and its GeoJSON feature in the active language
-    as JSON text up to the count: a map of every district spent most of its time reading and writing
-    out the areas. Kept in this process while the areas' version stays the same; any process builds
-    its own, so nothing is shared between processes."""
-    language = get_language() or settings.LANGUAGE_CODE
+@dataclass
+class _LevelFeatures:
+    """The GeoJSON features of a level's areas as JSON text, but for the name and the count: a map of
+    every district spent most of its time reading and writing out the areas. Kept in this process
+    while the areas' version stays the same (each process builds its own: nothing is shared)."""
+
+    version: str
+    # Area id -> (code, for ordering; the feature up to its name; from after the name up to the count).
+    parts: dict[int, tuple[str, str, str]]
+    # Area id -> (names by language, source name).
+    name_sources: dict[int, tuple[dict[str, str], str]]
+    # Language -> area id -> name as JSON text: names are small, geometries are not, so a boundary is
+    # kept once whatever the number of languages.
+    names: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def names_in(self, language: str) -> dict[int, str]:
+        if language not in self.names:
+            self.names[language] = {
+                pk: _json_value(pick(names, language, default=name)) for pk, (names, name) in self.name_sources.items()
+            }
+        return self.names[language]
+
+
+_LEVEL_FEATURES: dict[str, _LevelFeatures] = {}
+
+
+def _level_features(level: AreaKind) -> _LevelFeatures:
     version = areas_version(level=level)
-    kept = _FEATURE_HEADS.get((level, language))
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    heads = {area.pk: (area.code or "", _feature_head(area)) for area in area_summaries(level=level)}
-    _FEATURE_HEADS[(level, language)] = (version, heads)
-    return heads
+    kept = _LEVEL_FEATURES.get(level)
+    if kept is not None and kept.version == version:
+        return kept
+    areas = area_summaries(level=level)
+    kept = _LevelFeatures(
+        version=version,
+        parts={area.pk: _feature_parts(area) for area in areas},
+        name_sources={area.pk: (area.names, area.name) for area in areas},
+    )
+    _LEVEL_FEATURES[level] = kept
+    return kept
 
 
-# (level, language) -> (areas' version, feature heads): one entry per level and language at most.
-_FEATURE_HEADS: dict[tuple[str, str], tuple[str, dict[int, tuple[str, str]]]] = {}
-
-
-def _feature_head(area: AreaSummary) -> str:
+def _feature_parts(area: AreaSummary) -> tuple[str, str, str]:
     geometry: dict[str, Any] | None = area.boundary
     if geometry is None and area.latitude is not None and area.longitude is not None:
         geometry = {"type": "Point", "coordinates": [area.longitude, area.latitude]}
-    feature = {
-        "type": "Feature",
-        "id": area.pk,
-        "geometry": geometry,
-        "properties": {
-            "id": area.pk,
-            "code": area.code,
-            "name": area.name,
-            "kind": area.kind,
-            "parent": area.parent_id,
-            "count": None,
-        },
-    }
-    text = _json_value(feature)
-    tail = "null}}"
-    assert text.endswith(tail)  # noqa: S101 (the count is the last property)
-    return text[: -len(tail)]
+    # The keys in the order a dictionary {"type", "id", "geometry", "properties": {"id", "code", "name",
+    # "kind", "parent", "count"}} is written, with json.dumps's default separators.
+    before_name = (
+        f'{{"type": "Feature", "id": {area.pk}, "geometry": {_json_value(geometry)}, '
+        f'"properties": {{"id": {area.pk}, "code": {_json_value(area.code)}, "name": '
+    )
+    after_name = f', "kind": {_json_value(area.kind)}, "parent": {_json_value(area.parent_id)}, "count": '
+    return area.code or "", before_name, after_name
 
 
 def _count_json(count: int) -> str:

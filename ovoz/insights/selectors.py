@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
-from django.utils.translation import get_language
 
 from ovoz.concerns.models import (
     ALL_STATUSES,
@@ -23,7 +21,6 @@ from ovoz.concerns.models import (
     Theme,
 )
 from ovoz.concerns.selectors import PublicFilters, public_concern_list
-from ovoz.core.translated import pick
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
 
@@ -71,7 +68,8 @@ class AreaSummary(NamedTuple):
 
     pk: int
     code: str | None
-    name: str  # in the active language
+    name: str  # the source (English) name
+    names: dict[str, str]  # names by language code, often none
     kind: str
     parent_id: int | None
     latitude: float | None
@@ -83,7 +81,6 @@ def area_summaries(*, level: AreaKind) -> list[AreaSummary]:
     """Every area of ``level`` with only the columns the stats API shows: no model instances, and the
     JSON columns (names, boundary) read as text and parsed only where an area has them (most synthetic
     or imported districts have neither names in other languages nor a boundary)."""
-    language = get_language() or settings.LANGUAGE_CODE
     rows = _areas_at_level(level, None).values_list(
         "pk",
         "code",
@@ -99,7 +96,8 @@ def area_summaries(*, level: AreaKind) -> list[AreaSummary]:
         AreaSummary(
             pk,
             code,
-            pick(json.loads(names), language, default=name) if names and names != "{}" else name,
+            name,
+            json.loads(names) if names and names != "{}" else {},
             kind,
             parent_id,
             latitude,
