@@ -135,19 +135,22 @@ def area_totals(
     """
     theme_key = theme.pk if theme is not None else ALL_THEMES
     at_level = _areas_at_level(level, bbox)
-    # Both planners handle these shapes well: with a box, the few areas in view as a list to look up
-    # in the key; without one, the theme and status's rows (one per area of any level) each checked
-    # against its area (SQLite would otherwise look up all 5000 districts one by one).
-    in_view = (
-        Q(area_key__in=at_level.values("pk"))
-        if bbox is not None
-        else Q(Exists(Area.objects.filter(pk=OuterRef("area_key"), depth=AREA_KIND_DEPTH[level])))
-    )
     if since is None and until is None:
+        # One row per area of any level for a theme and status: without a box each is checked against
+        # its area (SQLite would otherwise look the level's areas up one by one: all 5000 districts);
+        # with a box, the few areas in view are looked up in the key.
+        in_view = (
+            Q(area_key__in=at_level.values("pk"))
+            if bbox is not None
+            else Q(Exists(Area.objects.filter(pk=OuterRef("area_key"), depth=AREA_KIND_DEPTH[level])))
+        )
         all_time = ConcernAreaRollup.objects.filter(in_view, theme_key=theme_key, status=status or ALL_STATUSES)
         return {area_key: count for area_key, count in all_time.values_list("area_key", "count") if count > 0}
     if is_whole_months(since, until):
-        monthly = ConcernMonthRollup.objects.filter(in_view, theme_key=theme_key, status=status or ALL_STATUSES)
+        # Many rows per area (one per month): the areas of the level are looked up in the key.
+        monthly = ConcernMonthRollup.objects.filter(
+            theme_key=theme_key, status=status or ALL_STATUSES, area_key__in=at_level.values("pk")
+        )
         if since is not None:
             monthly = monthly.filter(month__gte=since)
         if until is not None:
