@@ -280,6 +280,37 @@ class ConcernMonthRollup(models.Model):
         return f"{self.month:%Y-%m} area {self.area_key} theme {self.theme_key}: {self.count}"
 
 
+class ConcernAreaRollup(models.Model):
+    """All-time counts per area (and ALL_AREAS), theme (and ALL_THEMES) and status (and ALL_STATUSES),
+    kept in step with ConcernRollup by the same writes; like the monthly rollup, a concern counts under
+    its area and every area above it.
+
+    One row per area for a map without a period: the district map reads one row per district in view,
+    where the monthly rollup has one per district and month (14,000 rows for a zoomed-in view at a
+    million concerns). Its size grows with areas × themes × statuses, never with concerns.
+    """
+
+    area_key = models.BigIntegerField()
+    theme_key = models.BigIntegerField()
+    status = models.CharField(max_length=16, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                # Ordered for the map's query: a theme and status, then the areas in view.
+                fields=["theme_key", "status", "area_key"],
+                name="area_rollup_one_row_per_key",
+            )
+        ]
+        # The same key with the count: both databases answer the map from this index alone, without
+        # visiting the table (PostgreSQL once VACUUM has marked the pages all-visible).
+        indexes = [models.Index(fields=["theme_key", "status", "area_key", "count"], name="area_rollup_covering")]
+
+    def __str__(self) -> str:
+        return f"area {self.area_key} theme {self.theme_key} {self.status or 'all'}: {self.count}"
+
+
 class ConcernStepRollup(models.Model):
     """How many days concerns took for each step of their path: per month of the step, the status left
     (empty: counted from when the concern was received) and the status reached, and whole days (capped

@@ -39,6 +39,7 @@ from ovoz.concerns.models import (
     ApiPartner,
     Attachment,
     Concern,
+    ConcernAreaRollup,
     ConcernEvent,
     ConcernKey,
     ConcernMonthRollup,
@@ -125,7 +126,8 @@ def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
 
 
 def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> None:
-    """Add counts to the daily rollup and the matching monthly rollup, in upserts that add on conflict.
+    """Add counts to the daily rollup and the matching monthly and all-time rollups, in upserts that add
+    on conflict.
 
     PostgreSQL and SQLite (3.24+) share this INSERT ... ON CONFLICT ... DO UPDATE syntax; the
     unique key settles concurrent writers without a read first. One statement per table for a single
@@ -133,6 +135,7 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
     """
     daily = [(key, count) for key, count in daily_counts.items() if count]
     monthly: Counter[tuple[date, int, int, str]] = Counter()
+    all_time: Counter[tuple[int, int, str]] = Counter()
     # The monthly rollup counts a concern under its area and every area above it, so a region's row
     # holds everything inside the region: a map by region reads a few rows per region, whatever the
     # number of districts or concerns.
@@ -142,12 +145,18 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
         for area in (*enclosing[area_key], ALL_AREAS):
             monthly[(month, area, theme_key, status)] += count
             monthly[(month, area, theme_key, ALL_STATUSES)] += count
+            all_time[(area, theme_key, status)] += count
+            all_time[(area, theme_key, ALL_STATUSES)] += count
     daily_columns = ["day", "area_key", "theme_key", "visibility", "channel", "status"]
     for start in range(0, len(daily), batch_size):
         _upsert(ConcernRollup, daily_columns, daily[start : start + batch_size])
-    changed = [(key, count) for key, count in monthly.items() if count]
+    # In key order, so that concurrent writers lock shared rows (a region's, all areas') in the same order.
+    changed = sorted((key, count) for key, count in monthly.items() if count)
     for start in range(0, len(changed), batch_size):
         _upsert(ConcernMonthRollup, ["month", "area_key", "theme_key", "status"], changed[start : start + batch_size])
+    totals = sorted((key, count) for key, count in all_time.items() if count)
+    for start in range(0, len(totals), batch_size):
+        _upsert(ConcernAreaRollup, ["area_key", "theme_key", "status"], totals[start : start + batch_size])
 
 
 def areas_enclosing(area_ids: Iterable[int]) -> dict[int, list[int]]:

@@ -1,13 +1,26 @@
+import json
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from ovoz.concerns.api import ApiError
 from ovoz.concerns.models import Theme
-from ovoz.insights.selectors import area_counts, published_point_cells
+from ovoz.core.translated import pick
+from ovoz.insights.selectors import (
+    AreaSummary,
+    area_summaries,
+    area_totals,
+    areas_version,
+    public_count,
+    published_point_cells,
+)
 from ovoz.places.choices import AreaKind
 
 router = Router(tags=["statistics"])
@@ -32,40 +45,94 @@ class AreaFeatureCollection(Schema):
 
 
 @router.get("stats/areas", response=AreaFeatureCollection, summary="Concerns per area (GeoJSON)")
-def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> dict[str, Any]:
+def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> HttpResponse:
     """A GeoJSON FeatureCollection: one feature per area with concerns, its boundary or representative
     point as geometry, and ``count`` (concerns of every visibility; under 5 shown as "<5")."""
     theme = _theme(filters.theme)
-    counts = area_counts(
-        level=AreaKind(filters.level),
+    level = AreaKind(filters.level)
+    totals = area_totals(
+        level=level,
         theme=theme,
         since=filters.since,
         until=filters.until,
         status=filters.status or "",
         bbox=_bbox(filters.bbox),
     )
-    features = []
-    for item in counts:
-        area = item.area
-        geometry: dict[str, Any] | None = area.boundary
-        if geometry is None and area.latitude is not None and area.longitude is not None:
-            geometry = {"type": "Point", "coordinates": [area.longitude, area.latitude]}
-        features.append(
-            {
-                "type": "Feature",
-                "id": area.pk,
-                "geometry": geometry,
-                "properties": {
-                    "id": area.pk,
-                    "code": area.code,
-                    "name": area.display_name,
-                    "kind": area.kind,
-                    "parent": area.parent_id,
-                    "count": item.public_count,
-                },
+    features = _level_features(level)
+    names = features.names_in(get_language() or settings.LANGUAGE_CODE)
+    parts = features.parts
+    # An area added since the parts were read is left out until the next request.
+    shown = sorted((pk for pk in totals if pk in parts), key=lambda pk: (-totals[pk], parts[pk][0], pk))
+    # Written out as text: the same bytes as the API's JSON renderer would give for the dictionaries
+    # (a test compares), without building and validating every district's feature on every request.
+    body = ", ".join(f"{parts[pk][1]}{names[pk]}{parts[pk][2]}{_count_json(totals[pk])}}}}}" for pk in shown)
+    return HttpResponse(
+        '{"type": "FeatureCollection", "features": [' + body + "]}", content_type="application/json; charset=utf-8"
+    )
+
+
+@dataclass
+class _LevelFeatures:
+    """The GeoJSON features of a level's areas as JSON text, but for the name and the count: a map of
+    every district spent most of its time reading and writing out the areas. Kept in this process
+    while the areas' version stays the same (each process builds its own: nothing is shared)."""
+
+    version: str
+    # Area id -> (code, for ordering; the feature up to its name; from after the name up to the count).
+    parts: dict[int, tuple[str, str, str]]
+    # Area id -> (names by language, source name).
+    name_sources: dict[int, tuple[dict[str, str], str]]
+    # Language -> area id -> name as JSON text: names are small, geometries are not, so a boundary is
+    # kept once whatever the number of languages.
+    names: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def names_in(self, language: str) -> dict[int, str]:
+        if language not in self.names:
+            self.names[language] = {
+                pk: _json_value(pick(names, language, default=name)) for pk, (names, name) in self.name_sources.items()
             }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        return self.names[language]
+
+
+_LEVEL_FEATURES: dict[str, _LevelFeatures] = {}
+
+
+def _level_features(level: AreaKind) -> _LevelFeatures:
+    version = areas_version(level=level)
+    kept = _LEVEL_FEATURES.get(level)
+    if kept is not None and kept.version == version:
+        return kept
+    areas = area_summaries(level=level)
+    kept = _LevelFeatures(
+        version=version,
+        parts={area.pk: _feature_parts(area) for area in areas},
+        name_sources={area.pk: (area.names, area.name) for area in areas},
+    )
+    _LEVEL_FEATURES[level] = kept
+    return kept
+
+
+def _feature_parts(area: AreaSummary) -> tuple[str, str, str]:
+    geometry: dict[str, Any] | None = area.boundary
+    if geometry is None and area.latitude is not None and area.longitude is not None:
+        geometry = {"type": "Point", "coordinates": [area.longitude, area.latitude]}
+    # The keys in the order a dictionary {"type", "id", "geometry", "properties": {"id", "code", "name",
+    # "kind", "parent", "count"}} is written, with json.dumps's default separators.
+    before_name = (
+        f'{{"type": "Feature", "id": {area.pk}, "geometry": {_json_value(geometry)}, '
+        f'"properties": {{"id": {area.pk}, "code": {_json_value(area.code)}, "name": '
+    )
+    after_name = f', "kind": {_json_value(area.kind)}, "parent": {_json_value(area.parent_id)}, "count": '
+    return area.code or "", before_name, after_name
+
+
+def _count_json(count: int) -> str:
+    value = public_count(count)
+    return str(value) if isinstance(value, int) else f'"{value}"'  # "<5": nothing to escape
+
+
+def _json_value(value: Any) -> str:
+    return json.dumps(value, cls=NinjaJSONEncoder)
 
 
 class PointFilters(Schema):

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
 
-from ovoz.concerns.models import ALL_STATUSES, ALL_THEMES, ConcernMonthRollup, ConcernRollup, Theme
+from ovoz.concerns.models import (
+    ALL_STATUSES,
+    ALL_THEMES,
+    ConcernAreaRollup,
+    ConcernMonthRollup,
+    ConcernRollup,
+    Theme,
+)
 from ovoz.concerns.selectors import PublicFilters, public_concern_list
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
@@ -26,7 +35,12 @@ class AreaCount:
 
     @property
     def public_count(self) -> int | str:
-        return self.count if self.count >= SUPPRESS_BELOW else f"<{SUPPRESS_BELOW}"
+        return public_count(self.count)
+
+
+def public_count(count: int) -> int | str:
+    """A count as the public may see it: under SUPPRESS_BELOW only as "<5"."""
+    return count if count >= SUPPRESS_BELOW else f"<{SUPPRESS_BELOW}"
 
 
 def area_counts(
@@ -40,19 +54,100 @@ def area_counts(
 ) -> list[AreaCount]:
     """Concerns per area of ``level`` (all visibilities counted), each area including everything inside it;
     with ``bbox`` (west, south, east, north), only areas whose representative point lies inside it.
+    Largest counts first. See ``area_totals`` for where the numbers come from."""
+    totals = area_totals(level=level, theme=theme, since=since, until=until, status=status, bbox=bbox)
+    areas = Area.objects.filter(pk__in=list(totals)).select_related("parent")
+    return sorted(
+        (AreaCount(area, totals[area.pk]) for area in areas),
+        key=lambda item: (-item.count, item.area.code or "", item.area.pk),
+    )
 
-    Whole months (no dates, or a period from a first to a last day of a month) are read from the
-    monthly rollup, which already counts each concern under every area above it: a few rows per
-    area, however many concerns. Other periods are summed from the daily rollup. Concerns without an
-    area, or placed above the level, are not counted at that level.
+
+class AreaSummary(NamedTuple):
+    """What the stats API shows of an area."""
+
+    pk: int
+    code: str | None
+    name: str  # the source (English) name
+    names: dict[str, str]  # names by language code, often none
+    kind: str
+    parent_id: int | None
+    latitude: float | None
+    longitude: float | None
+    boundary: dict[str, Any] | None
+
+
+def area_summaries(*, level: AreaKind) -> list[AreaSummary]:
+    """Every area of ``level`` with only the columns the stats API shows: no model instances, and the
+    JSON columns (names, boundary) read as text and parsed only where an area has them (most synthetic
+    or imported districts have neither names in other languages nor a boundary)."""
+    rows = _areas_at_level(level, None).values_list(
+        "pk",
+        "code",
+        "name",
+        Cast("names", TextField()),
+        "kind",
+        "parent_id",
+        "latitude",
+        "longitude",
+        Cast("boundary", TextField()),
+    )
+    return [
+        AreaSummary(
+            pk,
+            code,
+            name,
+            json.loads(names) if names and names != "{}" else {},
+            kind,
+            parent_id,
+            latitude,
+            longitude,
+            json.loads(boundary) if boundary and boundary != "null" else None,
+        )
+        for pk, code, name, names, kind, parent_id, latitude, longitude, boundary in rows
+    ]
+
+
+def areas_version(*, level: AreaKind) -> str:
+    """Changes whenever an area of ``level`` is added, changed (saving sets ``updated_at``) or removed:
+    a cache key for what is derived from these areas."""
+    version = _areas_at_level(level, None).aggregate(number=Count("pk"), last_id=Max("pk"), changed=Max("updated_at"))
+    changed = version["changed"].timestamp() if version["changed"] is not None else 0
+    return f"{version['number']}.{version['last_id'] or 0}.{changed:.6f}"
+
+
+def area_totals(
+    *,
+    level: AreaKind = AreaKind.REGION,
+    theme: Theme | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    status: str = "",
+    bbox: tuple[float, float, float, float] | None = None,
+) -> dict[int, int]:
+    """Concerns per area id of ``level`` (areas with none left out), read from the rollups.
+
+    Without a period the all-time rollup answers: one row per area in view. Whole months (a period from
+    a first to a last day of a month) are read from the monthly rollup. Both already count each concern
+    under every area above it, so the cost grows with the areas and months, never with the concerns.
+    Other periods are summed from the daily rollup. Concerns without an area, or placed above the level,
+    are not counted at that level.
     """
     theme_key = theme.pk if theme is not None else ALL_THEMES
-    depth = AREA_KIND_DEPTH[level]
-    at_level = Area.objects.filter(depth=depth)
-    if bbox is not None:
-        west, south, east, north = bbox
-        at_level = at_level.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north)
+    at_level = _areas_at_level(level, bbox)
+    if since is None and until is None:
+        # One row per area of any level for a theme and status: without a box each is checked against
+        # its area (SQLite would otherwise look the level's areas up one by one: all 5000 districts);
+        # with a box, the few areas in view are looked up in the key.
+        in_view = (
+            Q(area_key__in=at_level.values("pk"))
+            if bbox is not None
+            else Q(Exists(Area.objects.filter(pk=OuterRef("area_key"), depth=AREA_KIND_DEPTH[level])))
+        )
+        all_time = ConcernAreaRollup.objects.filter(in_view, theme_key=theme_key, status=status or ALL_STATUSES)
+        return {area_key: count for area_key, count in all_time.values_list("area_key", "count") if count > 0}
     if is_whole_months(since, until):
+        # Many rows per area (one per month): the areas of the level are looked up in the key.
         monthly = ConcernMonthRollup.objects.filter(
             theme_key=theme_key, status=status or ALL_STATUSES, area_key__in=at_level.values("pk")
         )
@@ -60,24 +155,27 @@ def area_counts(
             monthly = monthly.filter(month__gte=since)
         if until is not None:
             monthly = monthly.filter(month__lte=until)
-        totals = _totals(monthly.values("area_key").annotate(total=Sum("count")))
-    else:
-        daily = ConcernRollup.objects.filter(theme_key=theme_key, area_key__gt=0)
-        if since is not None:
-            daily = daily.filter(day__gte=since)
-        if until is not None:
-            daily = daily.filter(day__lte=until)
-        if status:
-            daily = daily.filter(status=status)
-        totals = _at_level(_totals(daily.values("area_key").annotate(total=Sum("count"))), depth)
-        if bbox is not None:
-            in_view = set(at_level.values_list("pk", flat=True))
-            totals = {key: value for key, value in totals.items() if key in in_view}
-    areas = Area.objects.filter(pk__in=list(totals)).select_related("parent")
-    return sorted(
-        (AreaCount(area, totals[area.pk]) for area in areas if totals[area.pk] > 0),
-        key=lambda item: (-item.count, item.area.code or "", item.area.pk),
-    )
+        return _totals(monthly.values("area_key").annotate(total=Sum("count")))
+    daily = ConcernRollup.objects.filter(theme_key=theme_key, area_key__gt=0)
+    if since is not None:
+        daily = daily.filter(day__gte=since)
+    if until is not None:
+        daily = daily.filter(day__lte=until)
+    if status:
+        daily = daily.filter(status=status)
+    totals = _at_level(_totals(daily.values("area_key").annotate(total=Sum("count"))), AREA_KIND_DEPTH[level])
+    if bbox is not None:
+        shown = set(at_level.values_list("pk", flat=True))
+        totals = {key: value for key, value in totals.items() if key in shown}
+    return {key: value for key, value in totals.items() if value > 0}
+
+
+def _areas_at_level(level: AreaKind, bbox: tuple[float, float, float, float] | None) -> QuerySet[Area]:
+    at_level = Area.objects.filter(depth=AREA_KIND_DEPTH[level])
+    if bbox is not None:
+        west, south, east, north = bbox
+        at_level = at_level.filter(longitude__gte=west, longitude__lte=east, latitude__gte=south, latitude__lte=north)
+    return at_level.order_by()
 
 
 def _totals(rows: Iterable[dict[str, Any]]) -> dict[int, int]:

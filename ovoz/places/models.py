@@ -44,7 +44,11 @@ class Area(TimeStampedModel):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["path"]
-        indexes = [models.Index(fields=["parent", "kind"])]
+        indexes = [
+            models.Index(fields=["parent", "kind"]),
+            # Answers "have the areas of a level changed?" (the stats API's version) from the index alone.
+            models.Index(fields=["depth", "updated_at"], name="area_depth_updated"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(latitude__gte=-90, latitude__lte=90) | models.Q(latitude__isnull=True),

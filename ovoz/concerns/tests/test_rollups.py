@@ -18,6 +18,7 @@ from ovoz.concerns.models import (
     ALL_STATUSES,
     ALL_THEMES,
     Concern,
+    ConcernAreaRollup,
     ConcernEvent,
     ConcernMonthRollup,
     ConcernRollup,
@@ -55,11 +56,12 @@ OPERATIONS = st.lists(
 )
 
 
-def recount() -> tuple[Counter, Counter]:
-    """Both rollups counted again from the concerns: daily per theme and all themes (-1); monthly
-    also per status and all statuses (""), per area, every area above it and all areas (-1)."""
+def recount() -> tuple[Counter, Counter, Counter]:
+    """The rollups counted again from the concerns: daily per theme and all themes (-1); monthly and
+    all-time also per status and all statuses (""), per area, every area above it and all areas (-1)."""
     daily: Counter = Counter()
     monthly: Counter = Counter()
+    all_time: Counter = Counter()
     for concern in Concern.objects.select_related("area").prefetch_related("themes"):
         day = timezone.localdate(concern.created_at)
         area, status = concern.area_id or 0, concern.status
@@ -69,7 +71,8 @@ def recount() -> tuple[Counter, Counter]:
             for status_key in (status, ALL_STATUSES):
                 for area_key in (*enclosing, ALL_AREAS):
                     monthly[(day.replace(day=1), area_key, theme_id, status_key)] += 1
-    return daily, monthly
+                    all_time[(area_key, theme_id, status_key)] += 1
+    return daily, monthly, all_time
 
 
 def steps_recount() -> Counter:
@@ -87,7 +90,7 @@ def steps() -> Counter:
     )
 
 
-def rollups() -> tuple[Counter, Counter]:
+def rollups() -> tuple[Counter, Counter, Counter]:
     daily = Counter(
         {
             (row.day, row.area_key, row.theme_key, row.visibility, row.channel, row.status): row.count
@@ -100,7 +103,10 @@ def rollups() -> tuple[Counter, Counter]:
             for row in ConcernMonthRollup.objects.exclude(count=0)
         }
     )
-    return daily, monthly
+    all_time = Counter(
+        {(row.area_key, row.theme_key, row.status): row.count for row in ConcernAreaRollup.objects.exclude(count=0)}
+    )
+    return daily, monthly, all_time
 
 
 @settings(

@@ -1,12 +1,18 @@
+import importlib
+import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
+from django.db import connection
 from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
 
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Status, Visibility
-from ovoz.concerns.models import Theme
+from ovoz.concerns.models import ALL_STATUSES, ALL_THEMES, ConcernAreaRollup, Theme
 from ovoz.concerns.services import themes_seed
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
@@ -116,3 +122,92 @@ def test_the_stats_api_makes_the_same_few_queries_however_many_areas_it_returns(
         services.concern_submit(text="Road", channel=Channel.WEB, area=district)
     with django_assert_max_num_queries(6):
         assert len(client.get("/api/v1/stats/areas?level=district").json()["features"]) == 31
+
+
+def test_features_are_the_bytes_the_api_json_renderer_gives(client, world):
+    # A district with a boundary, a name in Russian (non-ASCII) and no code, with 5 concerns.
+    boundary = {"type": "Polygon", "coordinates": [[[68.1, 39.9], [68.7, 39.9], [68.4, 40.25], [68.1, 39.9]]]}
+    bakhmal = Area.objects.create(
+        parent=world["jizzakh"],
+        kind="district",
+        name="Bakhmal district",
+        names={"ru": "Бахмальский район", "en": "Bakhmal"},
+        latitude=39.75,
+        longitude=67.7,
+        boundary=boundary,
+    )
+    for _ in range(5):
+        services.concern_submit(text="Road", channel=Channel.WEB, area=bakhmal)
+    zomin = world["zomin"]
+    expected = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": bakhmal.pk,
+                "geometry": boundary,
+                "properties": {
+                    "id": bakhmal.pk,
+                    "code": None,
+                    "name": "Бахмальский район",
+                    "kind": "district",
+                    "parent": world["jizzakh"].pk,
+                    "count": 5,
+                },
+            },
+            {
+                "type": "Feature",
+                "id": zomin.pk,
+                "geometry": {"type": "Point", "coordinates": [68.4, 39.96]},
+                "properties": {
+                    "id": zomin.pk,
+                    "code": None,
+                    "name": "Zomin district",
+                    "kind": "district",
+                    "parent": world["jizzakh"].pk,
+                    "count": "<5",
+                },
+            },
+        ],
+    }
+    response = client.get("/api/v1/stats/areas?level=district", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.content == json.dumps(expected, cls=NinjaJSONEncoder).encode()
+    assert client.get("/api/v1/stats/areas?level=district&bbox=60,30,61,31").content == (
+        b'{"type": "FeatureCollection", "features": []}'
+    )
+
+
+def test_area_names_follow_the_reader_language_and_changes_show_at_once(client, world):
+    zomin = world["zomin"]
+    zomin.names = {"ru": "Зааминский район"}
+    zomin.save()
+
+    def names(language):
+        body = client.get("/api/v1/stats/areas?level=district", HTTP_ACCEPT_LANGUAGE=language).json()
+        return [feature["properties"]["name"] for feature in body["features"]]
+
+    assert names("ru") == ["Зааминский район"]
+    assert names("en") == ["Зааминский район"]  # no English name: the Russian one before the source name
+    zomin.names = {"ru": "Зааминский район", "en": "Zaamin"}
+    zomin.save()
+    assert names("en") == ["Zaamin"]
+    assert names("ru") == ["Зааминский район"]
+    newcomer = Area.objects.create(
+        parent=world["jizzakh"], kind="district", name="Forish district", latitude=40.5, longitude=66.9
+    )
+    services.concern_submit(text="Road", channel=Channel.WEB, area=newcomer)
+    assert sorted(names("en")) == ["Forish district", "Zaamin"]
+    newcomer.concerns.all().delete()  # (no delete service yet: only to let the area go)
+    newcomer.delete()
+    assert names("en") == ["Zaamin"]
+
+
+def test_the_all_time_rollup_is_rebuilt_from_the_monthly_one_by_its_migration(world):
+    migration = importlib.import_module("ovoz.concerns.migrations.0010_area_rollup_all_time_counts_per_area")
+    before = sorted(ConcernAreaRollup.objects.exclude(count=0).values_list("area_key", "theme_key", "status", "count"))
+    ConcernAreaRollup.objects.all().delete()
+    migration.count_from_monthly(django_apps, SimpleNamespace(connection=connection))
+    after = sorted(ConcernAreaRollup.objects.values_list("area_key", "theme_key", "status", "count"))
+    assert after == before
+    assert (world["zomin"].pk, ALL_THEMES, ALL_STATUSES, 4) in after
