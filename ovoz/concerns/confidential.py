@@ -9,7 +9,6 @@ See ovoz/core/keys.py for the primitives and docs/security.md for the promises.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -18,7 +17,7 @@ from django.db import transaction
 
 from ovoz.accounts.keys import public_keys
 from ovoz.accounts.models import User
-from ovoz.concerns.contacts import Contact, contact_open
+from ovoz.concerns.contacts import Contact, contact_decode, contact_encode, contact_open
 from ovoz.concerns.models import Attachment, Concern, ConcernEvent, ConcernKey, KeyPart
 from ovoz.concerns.receipts import receipt_normalise
 from ovoz.core import keys
@@ -45,20 +44,25 @@ class SealedParts:
     contact: bytes
 
 
+def _seal_fields(concern: Concern, *, text: str, contact: Contact | None) -> SealedParts:
+    """New content and contact keypairs for ``concern``: its text and contact sealed to them, the plain
+    fields and the contact's lookup hashes emptied (not saved)."""
+    content, contact_pair = keys.keypair_generate(), keys.keypair_generate()
+    concern.content_public_key, concern.contact_public_key = content.public, contact_pair.public
+    concern.sealed_text = keys.seal(content.public, text.encode())
+    concern.text = ""
+    concern.contact_ciphertext = None
+    if contact is not None and not contact.is_empty:
+        concern.contact_ciphertext = keys.seal(contact_pair.public, contact_encode(contact))
+    concern.contact_phone_hash = concern.contact_email_hash = ""
+    return SealedParts(content=content.private, contact=contact_pair.private)
+
+
 def seal_new(concern: Concern, *, text: str, contact: Contact | None, receipt: str) -> SealedParts:
     """Fill an unsaved concern's sealed fields (``text`` left empty). Recipients are added after saving."""
-    content, contact_pair = keys.keypair_generate(), keys.keypair_generate()
-    concern.text = ""
-    concern.content_public_key = content.public
-    concern.contact_public_key = contact_pair.public
-    concern.sealed_text = keys.seal(content.public, text.encode())
-    concern.receipt_wrapped_key = keys.wrap_fast(content.private, _receipt_secret(receipt), purpose=RECEIPT_PURPOSE)
-    concern.contact_ciphertext = None
-    concern.contact_phone_hash = concern.contact_email_hash = ""
-    if contact is not None and not contact.is_empty:
-        payload = json.dumps({"phone": contact.phone, "email": contact.email}).encode()
-        concern.contact_ciphertext = keys.seal(contact_pair.public, payload)
-    return SealedParts(content=content.private, contact=contact_pair.private)
+    parts = _seal_fields(concern, text=text, contact=contact)
+    concern.receipt_wrapped_key = keys.wrap_fast(parts.content, _receipt_secret(receipt), purpose=RECEIPT_PURPOSE)
+    return parts
 
 
 def seal_to(
@@ -99,29 +103,19 @@ def seal_existing(concern: Concern, *, recipients: Iterable[User]) -> None:
     if concern.is_sealed:
         return
     contact = contact_open(bytes(concern.contact_ciphertext)) if concern.contact_ciphertext is not None else None
-    content, contact_pair = keys.keypair_generate(), keys.keypair_generate()
-    concern.content_public_key, concern.contact_public_key = content.public, contact_pair.public
-    concern.sealed_text = keys.seal(content.public, concern.text.encode())
-    concern.text = ""
-    concern.contact_ciphertext = None
-    if contact is not None and not contact.is_empty:
-        payload = json.dumps({"phone": contact.phone, "email": contact.email}).encode()
-        concern.contact_ciphertext = keys.seal(contact_pair.public, payload)
-    concern.contact_phone_hash = concern.contact_email_hash = ""
+    parts = _seal_fields(concern, text=concern.text, contact=contact)
     concern.save()
     for event in concern.events.exclude(text=""):
-        ConcernEvent.objects.filter(pk=event.pk).update(
-            text="", sealed_text=keys.seal(content.public, event.text.encode())
-        )
+        ConcernEvent.objects.filter(pk=event.pk).update(text="", sealed_text=seal_text(concern, event.text))
     for attachment in concern.attachments.filter(is_sealed=False):
         with attachment.file.open("rb") as handle:
             plain = handle.read()
         old_name = attachment.file.name
-        attachment.file.save(old_name.rsplit("/", 1)[-1], ContentFile(keys.seal(content.public, plain)), save=False)
+        attachment.file.save(old_name.rsplit("/", 1)[-1], ContentFile(seal_bytes(concern, plain)), save=False)
         attachment.is_sealed = True
         attachment.save(update_fields=["file", "is_sealed"])
         attachment.file.storage.delete(old_name)
-    seal_to(concern, {KeyPart.CONTENT: content.private, KeyPart.CONTACT: contact_pair.private}, recipients)
+    seal_to(concern, {KeyPart.CONTENT: parts.content, KeyPart.CONTACT: parts.contact}, recipients)
 
 
 # --- Opening -------------------------------------------------------------------------------------
@@ -163,8 +157,7 @@ def open_with_parts(concern: Concern, parts: dict[str, bytes]) -> Opened | None:
         return None
     contact = None
     if KeyPart.CONTACT in parts and concern.contact_ciphertext is not None:
-        data = json.loads(keys.unseal(parts[KeyPart.CONTACT], bytes(concern.contact_ciphertext)))
-        contact = Contact(phone=data.get("phone", ""), email=data.get("email", ""))
+        contact = contact_decode(keys.unseal(parts[KeyPart.CONTACT], bytes(concern.contact_ciphertext)))
     texts = {
         event_id: keys.unseal(content, bytes(sealed or b"")).decode()
         for event_id, sealed in concern.events.exclude(sealed_text=None).values_list("pk", "sealed_text")

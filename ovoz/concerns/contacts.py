@@ -47,17 +47,26 @@ def contact_parse(*, phone: str = "", email: str = "") -> Contact:
     return Contact(phone=normalised_phone, email=email)
 
 
+def contact_encode(contact: Contact) -> bytes:
+    """The plaintext that is encrypted (with the data key, or sealed to a confidential concern's key)."""
+    return json.dumps({"phone": contact.phone, "email": contact.email}).encode()
+
+
+def contact_decode(plaintext: bytes) -> Contact:
+    data = json.loads(plaintext)
+    return Contact(phone=data.get("phone", ""), email=data.get("email", ""))
+
+
 def contact_seal(contact: Contact) -> tuple[bytes, str, str]:
     """Ciphertext plus the keyed hashes of phone and e-mail for lookups."""
-    ciphertext = encrypt(json.dumps({"phone": contact.phone, "email": contact.email}).encode(), purpose=PURPOSE)
+    ciphertext = encrypt(contact_encode(contact), purpose=PURPOSE)
     phone_hash = keyed_hash(contact.phone, purpose="contact-phone") if contact.phone else ""
     email_hash = keyed_hash(contact.email, purpose="contact-email") if contact.email else ""
     return ciphertext, phone_hash, email_hash
 
 
 def contact_open(ciphertext: bytes) -> Contact:
-    data = json.loads(decrypt(bytes(ciphertext), purpose=PURPOSE))
-    return Contact(phone=data.get("phone", ""), email=data.get("email", ""))
+    return contact_decode(decrypt(bytes(ciphertext), purpose=PURPOSE))
 
 
 def phone_masked(phone: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from ovoz.accounts.models import User
-from ovoz.concerns.models import Concern, ConcernKey
+from ovoz.concerns.models import Concern
 from ovoz.core.scoping import scoped_get
 from ovoz.referrals.models import Consent, ConsentState, Referral, ReferralStatus, ServiceProvider
 
@@ -17,11 +17,6 @@ def providers_for(concern: Concern) -> QuerySet[ServiceProvider]:
         around = [int(part) for part in concern.area.path.split("/") if part] + [concern.area.pk]
         providers = providers.filter(areas__in=around).distinct()
     return providers.order_by("kind", "name")
-
-
-def holds_intake_key(user: User, concern: Concern) -> bool:
-    """Whether the concern was sealed to the user at intake (not through a referral)."""
-    return ConcernKey.objects.filter(concern=concern, user=user, referral=None).exists()
 
 
 def consent_for(concern: Concern, provider: ServiceProvider) -> Consent | None:

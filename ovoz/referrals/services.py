@@ -26,6 +26,7 @@ from ovoz.referrals.models import (
     ReferralStatus,
     ServiceProvider,
 )
+from ovoz.referrals.permissions import can_refer
 
 NOT_SEALED = _("Only confidential concerns are referred to services.")
 NO_KEY = _("Open your key first: you need it to pass this concern on.")
@@ -103,7 +104,7 @@ def referral_create(
     """
     if not concern.is_sealed:
         raise ReferralError(NOT_SEALED, code="not_confidential")
-    if not (can_act_on(actor, concern) and selectors.holds_intake_key(actor, concern)):
+    if not can_refer(actor, concern):
         raise ReferralError(_("You cannot refer this concern."), code="forbidden")
     parts = confidential.part_keys(concern, user=actor, private_key=private_key) if private_key else {}
     if KeyPart.CONTENT not in parts:

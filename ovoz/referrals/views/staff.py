@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ovoz.accounts import keys
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
-from ovoz.concerns import confidential, permissions
+from ovoz.concerns import confidential
 from ovoz.concerns import selectors as concern_selectors
 from ovoz.concerns.models import Concern
 from ovoz.concerns.views.photos import photo_response
@@ -24,12 +24,13 @@ from ovoz.referrals import selectors, services
 from ovoz.referrals.errors import ReferralError
 from ovoz.referrals.forms import AskConsentForm, ReferForm, ReferralUpdateForm
 from ovoz.referrals.models import ConsentState, Referral, ReferralStatus
+from ovoz.referrals.permissions import can_refer
 
 
 def referral_context(request: HttpRequest, concern: Concern) -> dict[str, object] | None:
     """The referrals block of a confidential concern's staff page (None for those who cannot act on it)."""
     user = staff_user(request)
-    if not (permissions.can_act_on(user, concern) and selectors.holds_intake_key(user, concern)):
+    if not can_refer(user, concern):
         return None
     providers = selectors.providers_for(concern)
     return {
@@ -48,7 +49,7 @@ def concern_referrals_view(request: HttpRequest, concern_id: int) -> HttpRespons
     """Ask the reporter's consent, refer, or revoke a referral; back to the concern's page."""
     user = staff_user(request)
     concern = concern_selectors.staff_concern_get(user=user, concern_id=concern_id)  # a 404, audited
-    if not (permissions.can_act_on(user, concern) and selectors.holds_intake_key(user, concern)):
+    if not can_refer(user, concern):
         raise OutOfScope(concern)
     providers = selectors.providers_for(concern)
     action = request.POST.get("action", "")
