@@ -2,18 +2,22 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The first of these that is Python 3.11 to 3.13 (Debian 12 ships 3.11, Ubuntu 24.04 3.12, Debian 13 3.13).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	command -v $$p > /dev/null && $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2> /dev/null \
+	&& { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 OVOZ := $(BIN)/ovoz
 
-.PHONY: help run test lint typecheck check-migrations catalogs catalogs-update openapi pytest clean
+.PHONY: help run test lint typecheck check-migrations catalogs catalogs-update openapi pytest pytest-fault clean
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Ovoz needs Python 3.11; set PYTHON=/path/to/python3.11")'
+	@test -n "$(PYTHON)" || { echo "Ovoz needs Python 3.11, 3.12 or 3.13 on the path; set PYTHON=/path/to/python3"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else "Ovoz needs Python 3.11, 3.12 or 3.13; set PYTHON=/path/to/python3")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -53,8 +57,15 @@ catalogs-update: $(VENV)/.installed ## Add new source strings to every catalog u
 openapi: $(VENV)/.installed ## Write the API's OpenAPI document to docs/openapi.json (the tests compare it)
 	$(OVOZ) openapi > docs/openapi.json
 
-pytest: $(VENV)/.installed-dev ## Only the tests
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Test processes: one per core by default (each gets its own SQLite file or PostgreSQL database);
+# tests of one file stay in one process, so data a module builds once is built once.
+PYTEST_WORKERS ?= auto
+
+pytest: $(VENV)/.installed-dev ## Only the tests, in parallel (PYTEST_WORKERS=N, PYTEST_ARGS="-m 'not slow'" for the fast suite)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+pytest-fault: $(VENV)/.installed-dev ## The fault tests, one at a time: they restart PostgreSQL (OVOZ_TEST_DATABASE_URL) and kill workers
+	OVOZ_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)
 
 clean: ## Remove the virtualenv and caches (keeps ./var, your local data)
 	rm -rf $(VENV) .mypy_cache .ruff_cache build *.egg-info

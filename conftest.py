@@ -9,13 +9,20 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Fault tests restart the shared PostgreSQL and kill processes: they run only when asked for."""
-    if os.environ.get("OVOZ_FAULT_TESTS") == "1":
-        return
+    """Browser, live-server and fault tests are `slow`; fault tests run only when asked for.
+
+    Fault tests restart the shared PostgreSQL and kill processes, so `make pytest-fault` runs them alone,
+    never beside other tests (`make pytest` runs in parallel).
+    """
+    run_faults = os.environ.get("OVOZ_FAULT_TESTS") == "1"
     skip = pytest.mark.skip(reason="a fault test: set OVOZ_FAULT_TESTS=1 to run it (it restarts PostgreSQL)")
     for item in items:
         if item.get_closest_marker("fault"):
-            item.add_marker(skip)
+            item.add_marker(pytest.mark.slow)
+            if not run_faults:
+                item.add_marker(skip)
+        elif item.get_closest_marker("browser") or "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ that makemessages would hand to xgettext, so both produce the same messages.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,8 +115,12 @@ def compile_all() -> list[Path]:
     for language in translated_languages():
         catalog = _read(language)
         target = po_path(language).with_suffix(".mo")
-        with target.open("wb") as handle:
+        # Written beside the target and renamed over it: parallel test processes (and a server reading
+        # catalogs while `make run` compiles them) never see a half-written file.
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        with partial.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
+        os.replace(partial, target)
         written.append(target)
     return written
 
