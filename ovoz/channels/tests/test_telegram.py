@@ -37,6 +37,7 @@ class FakeBotApi:
         self.calls: list[tuple[str, dict]] = []
         self.failures: list[int] = []  # status codes to answer sendMessage with, in order
         self.photo = jpeg_with_gps()
+        self.downloads = 0  # GETs of the photo file, after getFile
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,6 +60,7 @@ class FakeBotApi:
             def do_GET(self) -> None:
                 if self.path != f"/file/bot{TOKEN}/p/1.jpg":
                     return self._answer(404, {"ok": False})
+                api.downloads += 1
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(api.photo)))
                 self.end_headers()
@@ -209,7 +211,9 @@ def test_the_same_update_delivered_again_makes_one_concern_and_answers_2xx(teleg
     assert len(bot_api.sent()) == replies_before
 
 
-def test_a_wrong_secret_token_or_unknown_bot_is_refused_stored_nowhere_and_audited(client, telegram, channel):
+def test_a_wrong_secret_token_or_unknown_bot_is_refused_stored_nowhere_and_audited_unless_made_up(
+    client, telegram, channel
+):
     assert telegram(text="/start", secret="not-the-secret").status_code == 403
     unknown = client.post(
         "/channels/telegram/00000000-0000-0000-0000-000000000000/", b"{}", content_type="application/json"
@@ -219,7 +223,8 @@ def test_a_wrong_secret_token_or_unknown_bot_is_refused_stored_nowhere_and_audit
     assert client.post(f"/channels/sms/{channel.pk}/", b"{}", content_type="application/json").status_code == 404
     assert InboundMessage.objects.count() == 0 and Conversation.objects.count() == 0
     reasons = sorted(entry.data["reason"] for entry in AuditEntry.objects.filter(action="channel.refused"))
-    assert reasons == ["bad_secret_token", "unknown_channel", "unknown_channel"]
+    # A made-up id leaves nothing; a real channel at the wrong webhook is counted against it.
+    assert reasons == ["bad_secret_token", "wrong_webhook"]
 
 
 def test_a_photo_is_attached_without_its_metadata(telegram, bot_api):
@@ -234,6 +239,22 @@ def test_a_photo_is_attached_without_its_metadata(telegram, bot_api):
     assert attachment.concern.text == "Broken pipe"
     with attachment.file.open("rb") as handle:
         assert not Image.open(io.BytesIO(handle.read())).getexif()
+
+
+def test_a_redelivered_photo_update_answers_200_without_fetching_the_photo_again(telegram, bot_api):
+    telegram(text="/start")
+    telegram(data="language:en")
+    photo = {"photo": [{"file_id": "large", "width": 64}], "caption": "Broken pipe"}
+    assert telegram(update_id=5000, **photo).status_code == 200
+    fetched = ([method for method, _body in bot_api.calls].count("getFile"), bot_api.downloads)
+    assert fetched == (1, 1)
+    for _ in range(3):
+        assert telegram(update_id=5000, **photo).status_code == 200
+    assert ([method for method, _body in bot_api.calls].count("getFile"), bot_api.downloads) == fetched
+    telegram(data="here:")
+    telegram(data="visibility:public")
+    telegram(data="send")
+    assert Attachment.objects.count() == 1
 
 
 def test_messages_after_the_report_join_it_and_a_facilitators_question_reaches_the_chat(

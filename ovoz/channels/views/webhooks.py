@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import uuid
 
 from django.conf import settings
@@ -15,38 +14,86 @@ from django.views.decorators.http import require_POST
 from ovoz.channels import services, telegram_bot
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Channel
+from ovoz.channels.refusals import refusal_record
 from ovoz.channels.telegram import BotApiError, FileTooLarge, bot_api_for
 from ovoz.concerns.errors import ConcernError
 from ovoz.core.crypto import keyed_hash
-from ovoz.core.events import AuditAction
 from ovoz.core.images import UNREADABLE, CleanImage, ImageRejected, image_clean, too_large
-from ovoz.core.jsontext import has_unstorable_text
-from ovoz.core.services import audit_record
+from ovoz.core.jsontext import has_unstorable_text, json_parse
+
+# A gateway's message or a Telegram update is a few kilobytes; nothing honest comes near this.
+MAX_BODY_BYTES = 256 * 1024
+
+UNKNOWN_CHANNEL = {"detail": "unknown channel", "code": "unknown_channel"}
 
 
-def _refuse(status: int, code: str, channel: Channel | None = None) -> JsonResponse:
-    # Audited without anything from the request: no payload, no address.
-    audit_record(action=AuditAction.CHANNEL_REFUSED, target=channel, data={"reason": code})
+def _refuse(status: int, code: str, channel: Channel) -> JsonResponse:
+    # Counted, and audited at most once per channel, reason and hour (ovoz.channels.refusals).
+    refusal_record(channel=channel, reason=code)
     return JsonResponse({"detail": code.replace("_", " "), "code": code}, status=status)
+
+
+def _served_channel(channel_id: uuid.UUID, *, is_telegram: bool) -> Channel | HttpResponse:
+    """The active channel this webhook serves, or the 404 that answers for any other id.
+
+    An id that names no channel leaves nothing behind: anyone can make up ids. An existing channel
+    that this webhook does not serve (deactivated, or of the other kind) gets the same 404, and the
+    refusal is counted against that channel.
+    """
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        return JsonResponse(UNKNOWN_CHANNEL, status=404)
+    if (channel.kind == ChannelKind.TELEGRAM) != is_telegram:
+        refusal_record(channel=channel, reason="wrong_webhook")
+        return JsonResponse(UNKNOWN_CHANNEL, status=404)
+    if not channel.is_active:
+        refusal_record(channel=channel, reason="inactive_channel")
+        return JsonResponse(UNKNOWN_CHANNEL, status=404)
+    return channel
+
+
+def _too_large(request: HttpRequest) -> HttpResponse | None:
+    """A 413 for a body over MAX_BODY_BYTES, judged by its declared length before anything reads it."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        return JsonResponse({"detail": "the body is too large", "code": "too_large"}, status=413)
+    return None
+
+
+def _json_body(request: HttpRequest) -> object:
+    """The body parsed as JSON; ValueError for anything else, including nesting past MAX_DEPTH."""
+    if len(request.body) > MAX_BODY_BYTES:  # no declared length, or a wrong one
+        raise ValueError("the body is too large")
+    return json_parse(request.body)
 
 
 @csrf_exempt  # gateways authenticate with the channel's signature, not cookies
 @require_POST
 def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
-    """The generic SMS gateway: JSON ``{"id", "from", "text", "received_at"}``, signed (docs/channels.md)."""
-    channel = Channel.objects.filter(pk=channel_id, is_active=True).exclude(kind=ChannelKind.TELEGRAM).first()
-    if channel is None:
-        return _refuse(404, "unknown_channel")
+    """The generic SMS gateway: JSON ``{"id", "from", "text", "received_at"}``, signed (docs/channels.md).
+
+    The concern is dated when Ovoz receives it: ``received_at`` is the gateway's clock and is not used.
+    """
+    channel = _served_channel(channel_id, is_telegram=False)
+    if isinstance(channel, HttpResponse):
+        return channel
+    refused = _too_large(request)
+    if refused is not None:
+        return refused
     if channel.kind == ChannelKind.TWILIO:
         return _twilio(request, channel)
     if channel.kind == ChannelKind.RAPIDPRO:
         return _rapidpro(request, channel)
-    if not services.signature_valid(
-        channel=channel, body=request.body, signature=request.headers.get("X-Ovoz-Signature", "")
-    ):
+    signature = request.headers.get("X-Ovoz-Signature", "")
+    if not signature.strip():
+        return _refuse(403, "missing_signature", channel)
+    if not services.signature_valid(channel=channel, body=request.body, signature=signature):
         return _refuse(403, "bad_signature", channel)
     try:
-        payload = json.loads(request.body)
+        payload = _json_body(request)
     except ValueError:
         return JsonResponse({"detail": "the body is not JSON", "code": "invalid_json"}, status=400)
     if not isinstance(payload, dict) or has_unstorable_text(payload):
@@ -56,19 +103,9 @@ def sms_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
         return JsonResponse({"detail": "id is required", "code": "invalid_id"}, status=400)
     if not isinstance(sender, str) or not isinstance(text, str) or not text.strip() or "\x00" in text:
         return JsonResponse({"detail": "from and text are required", "code": "invalid"}, status=400)
-    received_at = None
-    if isinstance(payload.get("received_at"), str):
-        try:
-            received_at = parse_datetime(payload["received_at"])
-        except ValueError:
-            received_at = None
     try:
         result = services.sms_receive(
-            channel=channel,
-            external_id=str(external_id),
-            sender=sender,
-            text=text[:4000],
-            received_at=received_at if received_at is not None and received_at.tzinfo is not None else None,
+            channel=channel, external_id=str(external_id), sender=sender, text=text[:4000], received_at=None
         )
     except ConcernError as error:
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
@@ -88,6 +125,8 @@ def _twilio(request: HttpRequest, channel: Channel) -> HttpResponse:
     params = {key: request.POST.get(key, "") for key in request.POST}
     url = f"{settings.OVOZ_PUBLIC_URL}{request.get_full_path()}"
     signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature.strip():
+        return _refuse(403, "missing_signature", channel)
     if not services.twilio_signature_valid(channel=channel, url=url, params=params, signature=signature):
         return _refuse(403, "bad_signature", channel)
     external_id, sender, text = params.get("MessageSid", ""), params.get("From", ""), params.get("Body", "")
@@ -107,9 +146,13 @@ def _rapidpro(request: HttpRequest, channel: Channel) -> HttpResponse:
 
     RapidPro's own receive endpoint trusts its secret URL; Ovoz also wants ``Authorization: Token
     <channel secret>``. A redelivered message is recognised by its ``id``, or else by sender, date
-    and text together, so one of ``id`` and ``date`` is required.
+    and text together, so one of ``id`` and ``date`` is required. ``date`` only tells redeliveries apart:
+    the concern is dated when Ovoz receives it, whatever the gateway's clock says.
     """
-    if not services.token_valid(channel=channel, authorization=request.headers.get("Authorization", "")):
+    authorization = request.headers.get("Authorization", "")
+    if not authorization.strip():
+        return _refuse(403, "missing_token", channel)
+    if not services.token_valid(channel=channel, authorization=authorization):
         return _refuse(403, "bad_token", channel)
     params = {key: request.POST.get(key, "") for key in request.POST}
     sender = params.get("from") or params.get("sender", "")
@@ -118,18 +161,17 @@ def _rapidpro(request: HttpRequest, channel: Channel) -> HttpResponse:
         return JsonResponse({"detail": "from and text are required", "code": "invalid"}, status=400)
     if not message_id and not date:
         return JsonResponse({"detail": "id or date is required", "code": "invalid_id"}, status=400)
-    received_at = None
     if date:
         try:
-            received_at = parse_datetime(date.replace(" ", "T", 1))
+            sent_at = parse_datetime(date.replace(" ", "T", 1))
         except ValueError:
-            received_at = None
-        if received_at is None or received_at.tzinfo is None:
+            sent_at = None
+        if sent_at is None or sent_at.tzinfo is None:
             return JsonResponse({"detail": "date must be ISO 8601 with an offset", "code": "invalid_date"}, status=400)
     external_id = message_id[:128] or keyed_hash(f"{sender}|{date}|{text}", purpose="rapidpro-message")
     try:
         result = services.sms_receive(
-            channel=channel, external_id=external_id, sender=sender, text=text[:4000], received_at=received_at
+            channel=channel, external_id=external_id, sender=sender, text=text[:4000], received_at=None
         )
     except ConcernError as error:
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
@@ -144,14 +186,19 @@ def telegram_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpRespons
     A 2xx tells Telegram the update is taken: it is answered only once the update is stored, and a
     photo that cannot be fetched yet gets a 502 so that Telegram delivers the update again.
     """
-    channel = Channel.objects.filter(pk=channel_id, is_active=True, kind=ChannelKind.TELEGRAM).first()
-    if channel is None:
-        return _refuse(404, "unknown_channel")
+    channel = _served_channel(channel_id, is_telegram=True)
+    if isinstance(channel, HttpResponse):
+        return channel
+    refused = _too_large(request)
+    if refused is not None:
+        return refused
     token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not token.strip():
+        return _refuse(403, "missing_secret_token", channel)
     if not hmac.compare_digest(token.encode(), channel.credentials()["secret"].encode()):
         return _refuse(403, "bad_secret_token", channel)
     try:
-        payload = json.loads(request.body)
+        payload = _json_body(request)
     except ValueError:
         return JsonResponse({"detail": "the body is not JSON", "code": "invalid_json"}, status=400)
     if has_unstorable_text(payload):
