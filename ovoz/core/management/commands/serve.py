@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ovoz.core.scheduler import DailyScheduler
-from ovoz.core.worker import WorkerSupervisor, worker_id_for
+from ovoz.core.worker import WorkerSupervisor
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # as DATA_UPLOAD_MAX_MEMORY_SIZE, and nginx's client_max_body_size
 
@@ -73,11 +73,11 @@ class Command(BaseCommand):
         supervisor: WorkerSupervisor | None = None
         if not options["no_worker"]:
 
-            def started(pid: int) -> None:
-                self.stdout.write(f"Task worker started (process {pid}).")
+            def started(pid: int, worker_id: str) -> None:
+                self.stdout.write(f"Task worker started (process {pid}, id {worker_id}).")
                 self.stdout.flush()
 
-            supervisor = WorkerSupervisor(worker_id=worker_id_for(port), on_start=started)
+            supervisor = WorkerSupervisor(port=port, on_start=started)
             supervisor.start()
         scheduler: DailyScheduler | None = None
         if not options["no_worker"] and not options["no_scheduler"]:
