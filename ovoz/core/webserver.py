@@ -31,7 +31,7 @@ RECEIVE_BYTES = 64 * 1024  # read uploads in larger pieces than waitress's 8 KB
 SEND_BYTES = 18_000  # waitress's default: about a dozen TCP packets per send
 
 
-class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
+class DeadlineChannel(HTTPChannel):
     """A connection that remembers since when it has been waiting for a request's headers."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -47,9 +47,10 @@ class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
         return result
 
 
-def _close_slow_headers(server: BaseWSGIServer, header_timeout: float) -> None:
-    """Besides waitress's idle timeout, close every connection slower than ``header_timeout`` to send
-    its request's headers (a "slowloris" sends them a byte at a time to stay just short of idle)."""
+def _close_slow_headers(server: Any, header_timeout: float) -> None:
+    """Besides waitress's idle timeout, close every connection of ``server`` (a BaseWSGIServer) slower
+    than ``header_timeout`` to send its request's headers (a "slowloris" sends them a byte at a time to
+    stay just short of idle)."""
     idle_maintenance = server.maintenance
 
     def maintenance(now: float) -> None:
@@ -60,7 +61,7 @@ def _close_slow_headers(server: BaseWSGIServer, header_timeout: float) -> None:
                 channel.will_close = True
 
     server.channel_class = DeadlineChannel
-    server.maintenance = maintenance  # type: ignore[method-assign]
+    server.maintenance = maintenance
 
 
 def _allow_open_files(count: int) -> None:
@@ -92,7 +93,7 @@ def server_create(application: Any, *, host: str, port: int, threads: int) -> An
         send_bytes=SEND_BYTES,
         asyncore_use_poll=True,
     )
-    listeners = [server] if isinstance(server, BaseWSGIServer) else list(server.map.values())
+    listeners: list[Any] = [server] if isinstance(server, BaseWSGIServer) else list((server.map or {}).values())
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):
             _close_slow_headers(listener, settings.OVOZ_SERVE_HEADER_TIMEOUT)
