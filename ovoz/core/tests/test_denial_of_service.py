@@ -5,6 +5,7 @@ A 154 KB PNG declaring 6300 x 6300 pixels used to be decoded (1.8 s, 600 MB) bef
 
 import functools
 import io
+import json
 import os
 import stat
 
@@ -216,3 +217,11 @@ def test_uploads_above_one_megabyte_spill_to_owner_only_temporary_files(settings
     assert isinstance(spilled, TemporaryUploadedFile)
     assert stat.S_IMODE(os.stat(spilled.temporary_file_path()).st_mode) == 0o600
     spilled.close()
+
+
+def test_an_api_body_over_one_megabyte_is_refused_with_413_in_the_api_format(client, seeded):
+    body = json.dumps({"text": "x" * (2 * 1024 * 1024)})
+    response = client.post("/api/v1/concerns", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert Concern.objects.count() == 0
