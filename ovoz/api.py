@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -83,6 +84,12 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     if error.status_code == 400 and str(error).startswith("Cannot parse request body"):
         return _error(request, 400, _("The request body is not valid JSON."), "invalid_json")
     return _error(request, error.status_code, str(error), "bad_request" if error.status_code == 400 else "http_error")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_request_data_too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (1 MB) is refused before it is read into memory."""
+    return _error(request, 413, _("The request body is too large."), "too_large")
 
 
 @api.exception_handler(OutOfScope)

@@ -169,8 +169,22 @@ OVOZ_BACKUP_PUBLIC_KEY = os.environ.get("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
 OVOZ_INVITATION_DAYS = int(os.environ.get("OVOZ_INVITATION_DAYS", "7"))
 # The hour (local time) at which `ovoz serve` enqueues the members' daily reminder e-mail.
 OVOZ_REMINDER_HOUR = int(os.environ.get("OVOZ_REMINDER_HOUR", "7"))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# `ovoz serve` (waitress; ovoz.core.webserver): worker threads; open connections at most; seconds a
+# connection may take to send a request's headers, and may stay silent; how often that is checked;
+# the largest request body (three 5 MB photos and the form; nginx's client_max_body_size matches it).
+OVOZ_SERVE_THREADS = int(os.environ.get("OVOZ_SERVE_THREADS", "8"))
+OVOZ_SERVE_CONNECTION_LIMIT = int(os.environ.get("OVOZ_SERVE_CONNECTION_LIMIT", "1000"))
+OVOZ_SERVE_HEADER_TIMEOUT = int(os.environ.get("OVOZ_SERVE_HEADER_TIMEOUT", "10"))
+OVOZ_SERVE_CHANNEL_TIMEOUT = int(os.environ.get("OVOZ_SERVE_CHANNEL_TIMEOUT", "30"))
+OVOZ_SERVE_CLEANUP_INTERVAL = int(os.environ.get("OVOZ_SERVE_CLEANUP_INTERVAL", "2"))
+OVOZ_SERVE_MAX_REQUEST_BYTES = int(os.environ.get("OVOZ_SERVE_MAX_REQUEST_BYTES", str(16 * 1024 * 1024)))
+# Request bodies: fields (and JSON bodies) up to 1 MB are read into memory; uploaded files above 1 MB
+# spill to owner-only temporary files (mode 0600) instead of being held in memory while a request waits.
+# The whole body is capped by the server in front (`ovoz serve`: OVOZ_SERVE_MAX_REQUEST_BYTES; nginx:
+# client_max_body_size), and each photo at 5 MB (ovoz.core.images).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")
 OTP_TOTP_THROTTLE_FACTOR = 1
 

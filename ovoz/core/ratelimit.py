@@ -44,15 +44,23 @@ def client_address(request: HttpRequest) -> str:
     return str(parsed)
 
 
-def _client_key(request: HttpRequest, *, scope: str, window: int) -> str:
+def _client_key(identity: str, *, scope: str, window: int) -> str:
     salt = keyed_hash(f"{scope}:{window}", purpose="ratelimit-salt").encode()
-    return hmac.new(salt, client_address(request).encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(salt, identity.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def is_limited(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt; True when this client went over ``limit`` in the current window."""
+    return is_limited_for(client_address(request), scope=scope, limit=limit, window_seconds=window_seconds)
+
+
+def is_limited_for(identity: str, *, scope: str, limit: int, window_seconds: int) -> bool:
+    """Count one attempt by ``identity`` (a client address, a chat); True when it went over ``limit``.
+
+    The identity is only ever an input to a keyed hash whose key changes every window.
+    """
     window = int(time.time() // window_seconds)
-    key = f"ovoz:rl:{scope}:{window}:{_client_key(request, scope=scope, window=window)}"
+    key = f"ovoz:rl:{scope}:{window}:{_client_key(identity, scope=scope, window=window)}"
     if cache.add(key, 1, timeout=window_seconds):
         return False
     try:

@@ -2,16 +2,24 @@
 
 A worker can die in the middle of a task (killed, out of memory, a power cut). With the database
 backend its task then stays "running" for ever: nothing else knows that worker is gone. `ovoz serve`
-does know, because it started the worker: it gives its worker a stable id (host and port), and before
-starting a worker, the first time or after one died, it queues again the tasks a worker of that id
-claimed and never finished. Ovoz's tasks are idempotent, so running one again is safe; a message that
-was being handed to a gateway when the worker died is recognised and not sent twice
-(``channels.services.outbound_send``).
+does know, because it started the worker: before starting a worker, the first time or after one died,
+it queues again the tasks that a worker of this host and port claimed and never finished. Ovoz's tasks
+are idempotent, so running one again is safe; a message that was being handed to a gateway when the
+worker died is recognised and not sent twice (``channels.services.outbound_send``).
+
+Each start of `ovoz serve` gives its worker a new id (``serve-<host>-<port>-<pid>-<random>``), so two
+workers never share one, and the worker dies with the server that started it, even when the server
+is killed outright (``ovoz.core.worker_process``): a restarted server never finds an orphan of its
+predecessor still running tasks beside its own worker. Only one `ovoz serve` can listen on a port, so
+the tasks of this host and port that are still "running" when a server starts its worker are a dead
+worker's.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -33,9 +41,14 @@ def uses_database_backend() -> bool:
     return not str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_rq")
 
 
+def worker_id_prefix(port: int) -> str:
+    """What the ids of every `ovoz serve` worker on this host and port begin with."""
+    return f"serve-{socket.gethostname()[:24]}-{port}-"
+
+
 def worker_id_for(port: int) -> str:
-    """One id per `ovoz serve` (host and port): two cannot listen on the same port at once."""
-    return f"serve-{socket.gethostname()[:40]}-{port}"
+    """A new id for the worker of one start of `ovoz serve`: never the same twice (at most 64 characters)."""
+    return f"{worker_id_prefix(port)}{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def worker_command(worker_id: str) -> list[str]:
@@ -45,11 +58,13 @@ def worker_command(worker_id: str) -> list[str]:
     return ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
 
 
-def abandoned_tasks_requeue(*, worker_id: str) -> int:
-    """Queue again the tasks the worker ``worker_id`` claimed and never finished; how many.
+def abandoned_tasks_requeue(*, worker_id_prefix: str) -> int:
+    """Queue again the tasks that a worker whose id begins with ``worker_id_prefix`` claimed and never
+    finished; how many.
 
-    Only for the database backend, and only when no worker with that id is running. (RQ moves the job
-    of a dead worker to its failed-job registry itself.)
+    Only for the database backend, and only when no worker of that prefix is running (`ovoz serve`
+    holds the port, and the workers of earlier servers on it died with them). RQ moves the job of a
+    dead worker to its failed-job registry itself.
     """
     if not uses_database_backend():
         return 0
@@ -58,7 +73,9 @@ def abandoned_tasks_requeue(*, worker_id: str) -> int:
 
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).only("id", "worker_ids")
     # JSON containment is not available on SQLite; there are only ever a few running tasks.
-    abandoned = [result.pk for result in running if result.worker_ids and result.worker_ids[-1] == worker_id]
+    abandoned = [
+        result.pk for result in running if result.worker_ids and result.worker_ids[-1].startswith(worker_id_prefix)
+    ]
     if not abandoned:
         return 0
     return int(
@@ -71,9 +88,10 @@ def abandoned_tasks_requeue(*, worker_id: str) -> int:
 class WorkerSupervisor(threading.Thread):
     """Start the task worker, and start it again whenever it ends while the server runs."""
 
-    def __init__(self, *, worker_id: str, on_start: Callable[[int], None]) -> None:
+    def __init__(self, *, port: int, on_start: Callable[[int, str], None]) -> None:
         super().__init__(name="ovoz-worker-supervisor", daemon=True)
-        self.worker_id = worker_id
+        self.worker_id_prefix = worker_id_prefix(port)
+        self.worker_id = worker_id_for(port)
         self.on_start = on_start
         self.process: subprocess.Popen[bytes] | None = None
         self.stopped = threading.Event()
@@ -81,7 +99,7 @@ class WorkerSupervisor(threading.Thread):
 
     def _requeue(self) -> bool:
         try:
-            requeued = abandoned_tasks_requeue(worker_id=self.worker_id)
+            requeued = abandoned_tasks_requeue(worker_id_prefix=self.worker_id_prefix)
         except Exception:  # the database is down: try again before starting a worker
             logger.exception("Could not look for tasks a stopped task worker left unfinished")
             return False
@@ -102,10 +120,18 @@ class WorkerSupervisor(threading.Thread):
                 if self.stopped.is_set():
                     return
                 started = time.monotonic()
-                command = [sys.executable, "-m", "ovoz", *worker_command(self.worker_id)]
+                # The worker ends when this process does (see ovoz.core.worker_process). On Linux that
+                # is tied to this thread, which lives until the worker has ended.
+                command = [
+                    sys.executable,
+                    "-m",
+                    "ovoz.core.worker_process",
+                    str(os.getpid()),
+                    *worker_command(self.worker_id),
+                ]
                 self.process = subprocess.Popen(command)  # noqa: S603 (fixed arguments)
             process_id = self.process.pid
-            self.on_start(process_id)
+            self.on_start(process_id, self.worker_id)
             status = self.process.wait()
             if self.stopped.is_set():
                 return

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from ovoz.concerns.errors import ConcernError
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.images import UNREADABLE, CleanImage, ImageRejected, image_clean, too_large
 from ovoz.core.jsontext import has_unstorable_text, json_parse
+from ovoz.core.ratelimit import is_limited_for
 
 # A gateway's message or a Telegram update is a few kilobytes; nothing honest comes near this.
 MAX_BODY_BYTES = 256 * 1024
@@ -210,7 +212,17 @@ def telegram_webhook(request: HttpRequest, channel_id: uuid.UUID) -> HttpRespons
         return _telegram_answer(update)
     photo: CleanImage | None = None
     photo_refused: ImageRejected | None = None
-    if update.photo_file_id:
+    if update.photo_file_id and is_limited_for(
+        f"telegram:{channel.pk}:{update.chat_id}",
+        scope="telegram-photo",
+        limit=settings.OVOZ_INTAKE_LIMIT,
+        window_seconds=600,
+    ):
+        # Neither fetched nor opened: decoding photos is the costly part, and a chat may send many.
+        photo_refused = ImageRejected(
+            _("Too many photos in a short time. Please wait a few minutes and send it again.")
+        )
+    elif update.photo_file_id:
         try:
             photo = image_clean(bot_api_for(channel.credentials()).download_file(file_id=update.photo_file_id))
         except FileTooLarge:

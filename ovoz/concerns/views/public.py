@@ -41,13 +41,18 @@ def report_view(request: HttpRequest) -> HttpResponse:
     """Raise a concern. Works without JavaScript: "Show districts" re-renders the form with them."""
     if request.method == "GET":
         return render(request, "concerns/report.html", {"form": _fresh_report_form()})
-    form = ReportForm(request.POST, request.FILES)
     if "show_districts" in request.POST:
-        form.is_valid()  # bind the values so the page shows them again
+        # Bind the values so the page shows them again. A browser never sends chosen files again with
+        # the re-rendered form, so they are not opened here.
+        form = ReportForm(request.POST)
+        form.is_valid()
         return render(request, "concerns/report.html", {"form": form, "errors_hidden": True})
-    if form.is_valid() and is_limited(request, scope="intake", limit=settings.OVOZ_INTAKE_LIMIT, window_seconds=600):
+    # Counted before any photo is opened: decoding is the costly part of a report.
+    if is_limited(request, scope="intake", limit=settings.OVOZ_INTAKE_LIMIT, window_seconds=600):
+        form = ReportForm(request.POST)  # shows what was written; the files are never opened
         form.add_error(None, _("Too many concerns from here in a short time. Please wait a few minutes."))
         return render(request, "concerns/report.html", {"form": form}, status=429)
+    form = ReportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             contact = contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"])

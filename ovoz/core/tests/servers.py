@@ -57,8 +57,8 @@ def free_port() -> int:
 class OvozServer:
     """`ovoz serve` in a subprocess; its output is collected line by line so a test can wait for it."""
 
-    def __init__(self, env: dict[str, str], *arguments: str) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], *arguments: str, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.lines: list[str] = []
         self.changed = threading.Condition()

@@ -8,22 +8,21 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ovoz.core.scheduler import DailyScheduler
-from ovoz.core.worker import WorkerSupervisor, worker_id_for
-
-MAX_REQUEST_BYTES = 16 * 1024 * 1024  # as DATA_UPLOAD_MAX_MEMORY_SIZE, and nginx's client_max_body_size
+from ovoz.core.worker import WorkerSupervisor
 
 
 class Command(BaseCommand):
     help = (
         "Serve Ovoz with waitress and start a task worker for the configured backend, started again if "
         "it dies (its unfinished tasks are queued again). "
-        "The access log carries no client address (waitress keeps none)."
+        "The access log carries no client address (waitress keeps none). Connection limits and timeouts "
+        "are the OVOZ_SERVE_* settings (docs/deployment.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("OVOZ_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("OVOZ_PORT", "8000")))
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=settings.OVOZ_SERVE_THREADS)
         parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded task worker.")
         parser.add_argument(
             "--no-scheduler",
@@ -51,33 +50,24 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress.server import create_server
-
+        from ovoz.core.webserver import server_create
         from ovoz.wsgi import application
 
         host, port = options["host"], options["port"]
         # Listen first: a second `ovoz serve` on the same port stops here, before it touches the
         # tasks of the first one's worker.
         try:
-            server = create_server(
-                application,
-                host=host,
-                port=port,
-                threads=options["threads"],
-                ident="ovoz",
-                # Waitress would take a gigabyte; Ovoz's largest request is a form with three photos.
-                max_request_body_size=MAX_REQUEST_BYTES,
-            )
+            server = server_create(application, host=host, port=port, threads=options["threads"])
         except OSError as error:
             raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}") from error
         supervisor: WorkerSupervisor | None = None
         if not options["no_worker"]:
 
-            def started(pid: int) -> None:
-                self.stdout.write(f"Task worker started (process {pid}).")
+            def started(pid: int, worker_id: str) -> None:
+                self.stdout.write(f"Task worker started (process {pid}, id {worker_id}).")
                 self.stdout.flush()
 
-            supervisor = WorkerSupervisor(worker_id=worker_id_for(port), on_start=started)
+            supervisor = WorkerSupervisor(port=port, on_start=started)
             supervisor.start()
         scheduler: DailyScheduler | None = None
         if not options["no_worker"] and not options["no_scheduler"]:
