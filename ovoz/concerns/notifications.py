@@ -100,7 +100,11 @@ def reporter_email_send(*, email_id: int) -> EmailState:
     answered is kept as a code and an exception class, never as text.
     """
     with transaction.atomic():
-        email = ReporterEmail.objects.select_for_update().select_related("event__concern", "concern").get(pk=email_id)
+        email = (
+            ReporterEmail.objects.select_for_update().select_related("event__concern", "concern").filter(pk=email_id)
+        ).first()
+        if email is None:  # its concern, or the reporter's contact, was deleted meanwhile: nobody to write to
+            return EmailState.FAILED
         if email.state == EmailState.SENDING:
             return _email_uncertain(email)
         if email.state != EmailState.QUEUED:

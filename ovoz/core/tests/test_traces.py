@@ -26,7 +26,8 @@ from ovoz.core.tests.canary import canary
 ROOT = Path(__file__).resolve().parents[2].parent
 
 
-def _refusal(address: str) -> smtplib.SMTPRecipientsRefused:
+def _refusal(address: str) -> Exception:
+    """A relay's refusal of the address, and the error raised while handling it, both naming it."""
     try:
         try:
             raise smtplib.SMTPRecipientsRefused({address: (550, f"<{address}>: Recipient address rejected".encode())})
