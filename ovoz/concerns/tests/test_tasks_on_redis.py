@@ -142,11 +142,12 @@ def test_a_refused_address_stays_out_of_redis_and_the_rq_workers_output_and_the_
 
     assert relay.refused == [address]  # the relay was asked, and refused
     assert address not in output.stdout + output.stderr
-    stored = b""
+    stored = b""  # every value in the Redis database, as bytes
     for key in store.scan_iter():
         kind = store.type(key)
         if kind == b"string":
-            stored += store.get(key) or b""
+            value = store.get(key)
+            stored += value if isinstance(value, bytes) else b""
         elif kind == b"hash":
             stored += b"".join(store.hgetall(key).values())
         elif kind == b"list":
