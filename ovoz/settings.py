@@ -22,6 +22,35 @@ ENVIRONMENT = os.environ.get("OVOZ_ENV", "development")
 IS_PRODUCTION = ENVIRONMENT == "production"
 
 
+def _owner_only_var() -> None:
+    """Everything Ovoz writes is for its own user only: files 0600, folders 0700.
+
+    The umask covers what is created from now on in this process and the workers it starts (the
+    SQLite database and its -wal and -shm files, keys, collected static files, logs a process
+    manager writes); ``./var`` itself and the files in it that hold secrets or personal data are
+    set right if an older version left them readable. Walking media would cost too much at every
+    start: an owner-only ``./var`` already keeps every other user out of everything below it.
+    """
+    os.umask(0o077)
+    if not IS_PRODUCTION:  # the embedded default keeps its database and keys there
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in (VAR_DIR, VAR_DIR / "media", VAR_DIR / "mail"):
+        _chmod_if_present(path, 0o700)
+    for name in ("secret_key", "data_key", "ovoz.sqlite3", "ovoz.sqlite3-wal", "ovoz.sqlite3-shm"):
+        _chmod_if_present(VAR_DIR / name, 0o600)
+
+
+def _chmod_if_present(path: Path, mode: int) -> None:
+    try:
+        if path.exists() and (path.stat().st_mode & 0o777) != mode:
+            path.chmod(mode)
+    except OSError:  # not ours to change (another owner, a read-only mount): leave it as it is
+        pass
+
+
+_owner_only_var()
+
+
 def _required(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -33,7 +62,7 @@ def _generated_secret_key() -> str:
     """Read the embedded deployment's secret key from ./var, creating it on first use."""
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
@@ -121,7 +150,11 @@ TEMPLATES = [
 # restart costs no request that starts after the database is back (see the fault tests).
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DEBUG else 60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _sqlite_path = Path(DATABASES["default"]["NAME"])
+    _sqlite_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not _sqlite_path.exists():
+        # Created owner-only before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+        os.close(os.open(_sqlite_path, os.O_WRONLY | os.O_CREAT, 0o600))
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers go on while the task worker writes; IMMEDIATE avoids lock upgrades.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
@@ -213,6 +246,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "ovoz" / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("OVOZ_MEDIA_ROOT", VAR_DIR / "media"))
+# Django's default for uploaded files is 0644: uploads are photos from reporters, for Ovoz's user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -277,7 +313,8 @@ if IS_PRODUCTION:
         SILENCED_SYSTEM_CHECKS += ["security.W008"]
 
 # E-mail to reporters who gave an address, and to staff. Without OVOZ_SMTP_URL mail is written to
-# files under ./var/mail (never to the console: it carries addresses).
+# owner-only files under ./var/mail (never to the console: it carries addresses), which retention
+# deletes after OVOZ_MAIL_FILE_DAYS; production refuses to start without a relay (ovoz.core.checks).
 SMTP_URL = os.environ.get("OVOZ_SMTP_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("OVOZ_FROM_EMAIL", "Ovoz <noreply@localhost>")
 if SMTP_URL:
@@ -292,8 +329,12 @@ if SMTP_URL:
     EMAIL_USE_SSL = _smtp.scheme == "smtps"
     EMAIL_USE_TLS = _smtp.scheme == "smtp+tls"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "ovoz.core.mail.OwnerOnlyFileBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Retention of traces that are not concerns: finished task results (their arguments and, for a failed
+# task, its traceback) and the development mail files, deleted this many days after they were written.
+OVOZ_TASK_RESULT_DAYS = int(os.environ.get("OVOZ_TASK_RESULT_DAYS", "7"))
+OVOZ_MAIL_FILE_DAYS = int(os.environ.get("OVOZ_MAIL_FILE_DAYS", "7"))
 # The address residents use, for links in messages (e.g. https://ovoz.example.org).
 OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 
@@ -311,8 +352,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"without_addresses": {"()": "ovoz.core.logfilters.WithoutClientAddresses"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "without_addresses": {"()": "ovoz.core.logfilters.WithoutClientAddresses"},
+        "without_exception_text": {"()": "ovoz.core.logfilters.WithoutExceptionText"},
+    },
+    # An exception's message may hold what it was working on (a refused e-mail address, a URL with a
+    # bot token): the console prints tracebacks with their code locations and exception classes only.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["without_exception_text"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("OVOZ_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},

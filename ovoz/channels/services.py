@@ -339,7 +339,11 @@ def outbound_send(*, message_id: int) -> OutboundState:
         message.save(update_fields=["attempts", "state", "updated_at"])
     recipient = decrypt(bytes(message.recipient_ciphertext), purpose="channel-sender").decode()
     text = decrypt(bytes(message.text_ciphertext or b""), purpose="channel-outbound").decode()
-    error, is_retryable = _hand_over(message, recipient=recipient, text=text)
+    try:
+        error, is_retryable = _hand_over(message, recipient=recipient, text=text)
+    except Exception as unexpected:
+        # Told by class only, and not tried again: whether the gateway got it cannot be known.
+        error, is_retryable = f"could not hand over: {unexpected.__class__.__name__}", False
     if error is None:
         # Recorded even if another attempt meanwhile judged it uncertain: now it is known.
         OutboundMessage.objects.filter(
@@ -391,7 +395,7 @@ def _hand_over(message: OutboundMessage, *, recipient: str, text: str) -> tuple[
                 chat_id=recipient, text=text, reply_markup=message.markup or None
             )
         except BotApiError as error:
-            return error.message, error.is_retryable
+            return error.summary, error.is_retryable  # never Telegram's description: it could name the chat
         return None, True
     return _post_to_gateway(channel, {"id": str(message.pk), "to": recipient, "text": text}), True
 

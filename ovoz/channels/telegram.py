@@ -18,11 +18,17 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 class BotApiError(Exception):
-    """The Bot API refused a call or could not be reached; ``is_retryable`` says whether to try again."""
+    """The Bot API refused a call or could not be reached; ``is_retryable`` says whether to try again.
 
-    def __init__(self, message: str, *, is_retryable: bool) -> None:
+    ``message`` may quote Telegram's description of the refusal, for an operator at a terminal
+    (``ovoz telegram-webhook``); ``summary`` never does (status and method only), and is what may be
+    stored or logged: a description comes from elsewhere and could name a chat.
+    """
+
+    def __init__(self, message: str, *, is_retryable: bool, summary: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.summary = summary or message
         self.is_retryable = is_retryable
 
 
@@ -56,6 +62,7 @@ class BotApi:
             raise BotApiError(
                 f"Bot API answered {response.status_code} to {method}: {description[:120]}",
                 is_retryable=response.status_code == 429 or response.status_code >= 500,
+                summary=f"Bot API answered {response.status_code} to {method}",
             )
         return data.get("result")
 

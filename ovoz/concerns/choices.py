@@ -61,3 +61,17 @@ class Audience(models.TextChoices):
     PUBLIC = "public", _("everyone")
     REPORTER = "reporter", _("the reporter and staff")
     STAFF = "staff", _("staff only")
+
+
+class EmailState(models.TextChoices):
+    """queued → sending (being handed to the mail relay) → sent or failed, or back to queued for a retry.
+
+    One found still "sending" by a later attempt was being handed over when its worker died: the relay
+    may have it, so it is marked uncertain and never sent again.
+    """
+
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    UNCERTAIN = "uncertain", _("delivery uncertain, not sent again")

@@ -4,7 +4,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.concerns.choices import CLOSED_STATUSES, Audience, Channel, CloseReason, EventKind, Status, Visibility
+from ovoz.concerns.choices import (
+    CLOSED_STATUSES,
+    Audience,
+    Channel,
+    CloseReason,
+    EmailState,
+    EventKind,
+    Status,
+    Visibility,
+)
 from ovoz.core.models import TimeStampedModel
 from ovoz.core.translated import pick
 
@@ -149,6 +158,31 @@ class ConcernEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.concern_id} {self.kind}"
+
+
+class ReporterEmail(TimeStampedModel):
+    """One e-mail telling a reporter about one event: sent at most once, retried with backoff.
+
+    It holds no address: each attempt opens the concern's encrypted contact, so an e-mail whose
+    contact retention erased meanwhile is not sent. ``failure`` says what went wrong as a code and an
+    exception class (``recipient_refused (SMTPRecipientsRefused)``), never the relay's answer, which
+    names the address.
+    """
+
+    event = models.ForeignKey(ConcernEvent, on_delete=models.CASCADE, related_name="+")
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, choices=EmailState.choices, default=EmailState.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.CharField(max_length=80, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail to a reporter")
+        verbose_name_plural = _("e-mails to reporters")
+        constraints = [models.UniqueConstraint(fields=["event", "concern"], name="one_email_per_event_and_concern")]
+
+    def __str__(self) -> str:
+        return f"{self.concern_id} {self.event_id} {self.state}"
 
 
 class Attachment(TimeStampedModel):

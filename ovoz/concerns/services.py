@@ -47,6 +47,7 @@ from ovoz.concerns.models import (
     ConcernStepRollup,
     KeyPart,
     Open311Token,
+    ReporterEmail,
     Support,
     Theme,
 )
@@ -734,13 +735,15 @@ def concern_bulk_status(
 
 def concern_contact_erase(*, concern_ids: Sequence[int]) -> int:
     """Forget the reporters' contact details of these concerns: the encrypted (or sealed) contact, its
-    lookup hashes and, on a confidential concern, every recipient's key to it. Returns how many concerns
-    had one. (The channel routes are ``channels.services``' part.)"""
+    lookup hashes, on a confidential concern every recipient's key to it, and the records of e-mails
+    sent to them (which say that the reporter gave an address). Returns how many concerns had one.
+    (The channel routes are ``channels.services``' part.)"""
     with_contact = Q(contact_ciphertext__isnull=False) | ~Q(contact_phone_hash="") | ~Q(contact_email_hash="")
     erased = Concern.objects.filter(with_contact, pk__in=concern_ids).update(
         contact_ciphertext=None, contact_phone_hash="", contact_email_hash=""
     )
     ConcernKey.objects.filter(concern_id__in=concern_ids, part=KeyPart.CONTACT).delete()
+    ReporterEmail.objects.filter(concern_id__in=concern_ids).delete()
     return erased
 
 

@@ -370,7 +370,7 @@ def backup_restore(
         source_database=str(header.get("database", "")),
     )
     storage = default_storage
-    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    settings.VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     written: list[str] = []
     with tempfile.TemporaryDirectory(prefix="restore-", dir=settings.VAR_DIR) as staging_directory:
         staging = Path(staging_directory)

@@ -32,7 +32,7 @@ def data_key() -> bytes:
     else:
         path = settings.VAR_DIR / "data_key"
         if not path.exists():
-            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+            settings.VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(base64.b64encode(nacl.utils.random(KEY_BYTES)).decode())

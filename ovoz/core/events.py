@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     CONCERN_STATUS_CHANGED = "concern.status_changed"
     CONCERN_MESSAGED = "concern.messaged"
     CONCERN_MERGED = "concern.merged"
+    REPORTER_EMAIL_FAILED = "concern.email_failed"
+    REPORTER_EMAIL_UNCERTAIN = "concern.email_uncertain"
     API_PARTNER_CREATED = "api_partner.created"
     CHANNEL_CREATED = "channel.created"
     CHANNEL_REFUSED = "channel.refused"

@@ -1,10 +1,11 @@
-"""Logging filters: no client address in any log line (DESIGN §5)."""
+"""Logging filters: no client address and no exception text in any log line (DESIGN §5)."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 import re
+import traceback
 
 # Candidates only; each is confirmed by the ipaddress module, so times like 12:30:45 stay.
 _IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
@@ -37,4 +38,54 @@ class WithoutClientAddresses(logging.Filter):
         cleaned = without_addresses(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        return True
+
+
+WITHHELD = "[message withheld]"
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and the exceptions it was raised from or during, oldest first, as Python prints them."""
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current = current.__context__
+        else:
+            current = None
+    return list(reversed(chain))
+
+
+def exception_text_withheld(error: BaseException) -> str:
+    """A traceback of ``error`` with every frame (file, line, function, source line) and each exception's
+    class, and none of their messages: ``SMTPRecipientsRefused`` puts the refused address in its own."""
+    parts: list[str] = []
+    for position, link in enumerate(_chain(error)):
+        if position:
+            parts.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+        if link.__traceback__ is not None:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.StackSummary.extract(traceback.walk_tb(link.__traceback__)).format())
+        kind = type(link)
+        parts.append(f"{kind.__module__}.{kind.__qualname__}: {WITHHELD}\n")
+    return "".join(parts).rstrip("\n")
+
+
+class WithoutExceptionText(logging.Filter):
+    """Print a record's exception as its traceback and class names, never its message.
+
+    Attached to the console handler, so it applies to every record that reaches the log, whichever
+    logger wrote it (Django's request logger on a 500, the task backends' "task failed" lines). Ovoz's
+    own failures are already told by code (``ovoz.core.failures``); this keeps a library's exception
+    text out too.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = exception_text_withheld(record.exc_info[1])
         return True

@@ -12,6 +12,14 @@ or ``ovoz apply-retention`` from cron) this module deletes what is due:
 - conversations nobody wrote in for the contact period that no longer lead to a concern keeping its
   contact: they hold the sender's number or chat id.
 
+Two kinds of traces go after a fixed number of days instead (settings, docs/deployment.md):
+
+- finished task results (``OVOZ_TASK_RESULT_DAYS``): a task's arguments and, when it failed, its
+  traceback (told without exception text, ``ovoz.core.failures``, but still a record of who was
+  written to when);
+- mail files of the development mail backend (``OVOZ_MAIL_FILE_DAYS``): whole e-mails, addresses
+  and staff messages included.
+
 The audit log records that retention ran and how many of each kind it deleted, never which.
 Running it twice deletes nothing more: it is safe from several servers, or a server and cron.
 """
@@ -22,7 +30,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -106,10 +117,43 @@ class RetentionReport:
     concerns: dict[str, int] = field(default_factory=lambda: {str(visibility): 0 for visibility in Visibility})
     contacts: int = 0
     conversations: int = 0
+    task_results: int = 0
+    mail_files: int = 0
     is_dry_run: bool = False
 
     def as_data(self) -> dict[str, object]:
-        return {"concerns": dict(self.concerns), "contacts": self.contacts, "conversations": self.conversations}
+        return {
+            "concerns": dict(self.concerns),
+            "contacts": self.contacts,
+            "conversations": self.conversations,
+            "task_results": self.task_results,
+            "mail_files": self.mail_files,
+        }
+
+
+def task_results_due(*, now: datetime) -> QuerySet[Any]:
+    """Results of tasks that finished (succeeded or failed) more than ``OVOZ_TASK_RESULT_DAYS`` ago."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lt=now - timedelta(days=settings.OVOZ_TASK_RESULT_DAYS),
+    )
+
+
+def mail_folder() -> Path:
+    """Where the development mail backend writes, also after a relay was configured (old files stay)."""
+    return Path(getattr(settings, "EMAIL_FILE_PATH", None) or settings.VAR_DIR / "mail")
+
+
+def mail_files_due(*, now: datetime) -> list[Path]:
+    """Mail files (``*.log``) written more than ``OVOZ_MAIL_FILE_DAYS`` ago."""
+    cutoff = (now - timedelta(days=settings.OVOZ_MAIL_FILE_DAYS)).timestamp()
+    folder = mail_folder()
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.glob("*.log") if path.is_file() and path.stat().st_mtime < cutoff)
 
 
 def _ids(queryset: QuerySet[Concern]) -> list[int]:
@@ -126,6 +170,8 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
             report.concerns[str(visibility)] = queryset.count()
         report.contacts = plan.contacts.count()
         report.conversations = plan.conversations.count()
+        report.task_results = task_results_due(now=now).count()
+        report.mail_files = len(mail_files_due(now=now))
         return report
     for visibility, queryset in plan.concerns.items():
         for concern_id in _ids(queryset):
@@ -142,5 +188,9 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
             concern_services.concern_contact_erase(concern_ids=batch)
         report.contacts += len(batch)
     report.conversations = channel_services.conversations_delete(conversations=plan.conversations)
+    report.task_results, _by_model = task_results_due(now=now).delete()
+    for path in mail_files_due(now=now):
+        path.unlink(missing_ok=True)
+        report.mail_files += 1
     audit_record(action=AuditAction.RETENTION_APPLIED, data=report.as_data())
     return report

@@ -55,7 +55,8 @@ def worker_command(worker_id: str) -> list[str]:
     """The worker for the configured task backend (DESIGN §2)."""
     if uses_database_backend():
         return ["db_worker", "--no-reload", "--worker-id", worker_id]
-    return ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+    # With its scheduler, so that deferred tasks (retries with backoff) run when they are due.
+    return ["rqworker", "--with-scheduler", "--job-class", "django_tasks_rq.Job", "default"]
 
 
 def abandoned_tasks_requeue(*, worker_id_prefix: str) -> int:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -23,7 +23,9 @@ from ovoz.concerns.models import Concern
 from ovoz.concerns.services import concern_change_status
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
+from ovoz.core.failures import SanitisedFailure
 from ovoz.core.images import CleanImage
+from ovoz.core.mail import mail_send
 from ovoz.core.services import audit_record
 from ovoz.groups.choices import (
     ACTION_TRANSITIONS,
@@ -64,6 +66,8 @@ from ovoz.groups.selectors import (
     institution_list,
 )
 from ovoz.places.models import Area
+
+logger = logging.getLogger(__name__)
 
 INVITATION_PURPOSE = "group-invitation"
 
@@ -151,7 +155,7 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
         context = {"invitation": invitation, "group": invitation.working_group, "link": link}
         subject = " ".join(render_to_string("groups/email/invitation_subject.txt", context).split())  # one header line
         body = render_to_string("groups/email/invitation_body.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    mail_send(subject=subject, body=body, recipient=invitation.email)  # a failure names no address
 
 
 def invitation_find(token: str) -> Invitation | None:
@@ -716,12 +720,22 @@ def digest_send(*, user: User, day: date) -> bool:
                 transaction.set_rollback(True)
                 return False
             if user.email:
-                send_mail(subject, body, None, [user.email])
+                mail_send(subject=subject, body=body, recipient=user.email)  # a failure names no address
     except IntegrityError:
         return False
     return True
 
 
 def digests_send(*, day: date) -> int:
-    """Send every member's daily reminders for ``day``; returns how many e-mails went out."""
-    return sum(digest_send(user=user, day=day) for user in digest_recipients())
+    """Send every member's daily reminders for ``day``; returns how many e-mails went out.
+
+    One member's refused address stops nobody else's reminders; theirs is tried again at the next
+    run (its sent-record was rolled back), and the log says which member and why, never the address.
+    """
+    sent = 0
+    for user in digest_recipients():
+        try:
+            sent += digest_send(user=user, day=day)
+        except SanitisedFailure as failure:
+            logger.warning("Daily reminders for user %s not sent: %s", user.pk, failure)
+    return sent

@@ -6,6 +6,7 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from django.core.management import call_command
 from PIL import Image
@@ -21,6 +22,7 @@ from ovoz.concerns.receipts import receipt_hash
 from ovoz.concerns.services import themes_seed
 from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.models import AuditEntry
+from ovoz.core.tests.canary import captured_logs
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 
@@ -333,6 +335,32 @@ def test_a_failing_bot_api_is_retried_and_a_refusal_is_not(telegram, bot_api):
     failed = OutboundMessage.objects.exclude(pk=message.pk).get()
     assert (failed.state, failed.attempts) == ("failed", 1)
     assert "403" in failed.last_error and TOKEN not in failed.last_error
+
+
+def test_a_refusal_is_stored_and_logged_without_telegrams_description_which_may_name_the_chat(
+    telegram, bot_api, monkeypatch
+):
+    refusal = httpx.Response(400, json={"ok": False, "description": f"Bad Request: chat {CHAT} not found"})
+    telegram(text="/start")
+    monkeypatch.setattr(httpx, "post", lambda *args, **kwargs: refusal)
+    with captured_logs() as logs:
+        telegram(data="language:en")
+    failed = OutboundMessage.objects.get(state="failed")
+    assert failed.last_error == "Bot API answered 400 to sendMessage"
+    assert "failed for good" in logs.text and str(CHAT) not in logs.text and TOKEN not in logs.text
+
+
+def test_a_bot_api_call_that_fails_unexpectedly_leaves_no_token_in_a_log_or_the_message(telegram, bot_api, monkeypatch):
+    def invalid_url(url, **kwargs):
+        raise httpx.InvalidURL(f"Invalid non-printable ASCII character in URL: {url!r}")  # as httpx says it
+
+    telegram(text="/start")
+    monkeypatch.setattr(httpx, "post", invalid_url)
+    with captured_logs() as logs:
+        telegram(data="language:en")
+    failed = OutboundMessage.objects.get(state="failed")
+    assert (failed.attempts, failed.last_error) == (1, "could not hand over: InvalidURL")  # not sent twice
+    assert TOKEN not in logs.text and str(CHAT) not in logs.text
 
 
 def test_group_chats_and_edits_are_ignored_without_storing(client, channel):

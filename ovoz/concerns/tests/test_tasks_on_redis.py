@@ -2,8 +2,10 @@
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,94 @@ def test_a_status_note_is_mailed_by_an_rq_worker(tmp_path):
     text = message.get_payload()  # 8bit UTF-8 text, as the file backend writes it
     assert "Газовая служба уведомлена" in text  # the note, in the concern's language
     assert "/ru/follow/" in text
+
+
+class GreylistingRelay:
+    """An SMTP relay on 127.0.0.1 that refuses every recipient for now (451), naming the address."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.refused: list[str] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _address = self.server.accept()
+            except OSError:
+                return
+            with connection, connection.makefile("rb") as lines:
+                connection.sendall(b"220 relay.example.org ESMTP\r\n")
+                for line in lines:
+                    command = line.decode().strip()
+                    verb = command.split(" ", 1)[0].split(":", 1)[0].upper()
+                    if verb == "EHLO":
+                        connection.sendall(b"250-relay.example.org\r\n250 8BITMIME\r\n")
+                    elif verb == "RCPT":
+                        address = command.split("<", 1)[1].split(">", 1)[0]
+                        self.refused.append(address)
+                        connection.sendall(f"451 4.7.1 <{address}>: greylisted, try later\r\n".encode())
+                    elif verb == "QUIT":
+                        connection.sendall(b"221 bye\r\n")
+                        break
+                    else:
+                        connection.sendall(b"250 OK\r\n")
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_refused_address_stays_out_of_redis_and_the_rq_workers_output_and_the_retry_is_scheduled(tmp_path):
+    if not _redis_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    import redis
+
+    redis_url = REDIS_URL.rsplit("/", 1)[0] + "/14"  # its own database: the test above empties 15
+    store = redis.Redis.from_url(redis_url)
+    store.flushdb()
+    relay = GreylistingRelay()
+    address = f"resident-{os.getpid()}-{tmp_path.name[-12:]}@example.org"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="ovoz.settings",
+        OVOZ_VAR_DIR=str(tmp_path),
+        OVOZ_REDIS_URL=redis_url,
+        OVOZ_DATABASE_URL=f"sqlite:///{tmp_path / 'ovoz.sqlite3'}",
+        OVOZ_SMTP_URL=f"smtp://127.0.0.1:{relay.port}",
+    )
+    try:
+        subprocess.run(
+            [sys.executable, "-c", SCRIPT.replace("resident@example.org", address)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            timeout=120,
+        )
+        worker = [sys.executable, "-m", "ovoz", "rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default"]
+        output = subprocess.run(worker, env=env, cwd=ROOT, check=True, timeout=120, capture_output=True, text=True)
+    finally:
+        relay.close()
+
+    assert relay.refused == [address]  # the relay was asked, and refused
+    assert address not in output.stdout + output.stderr
+    stored = b""  # every value in the Redis database, as bytes
+    for key in store.scan_iter():
+        kind = store.type(key)
+        if kind == b"string":
+            value = store.get(key)
+            stored += value if isinstance(value, bytes) else b""
+        elif kind == b"hash":
+            stored += b"".join(store.hgetall(key).values())
+        elif kind == b"list":
+            stored += b"".join(store.lrange(key, 0, -1))
+        elif kind in (b"set", b"zset"):
+            stored += b"".join(store.zrange(key, 0, -1) if kind == b"zset" else store.smembers(key))
+    assert stored and address.encode() not in stored
+    assert store.zcard("rq:scheduled:default") == 1  # the retry, a minute later
+    with sqlite3.connect(tmp_path / "ovoz.sqlite3") as database:
+        rows = database.execute("SELECT state, attempts, failure FROM concerns_reporteremail").fetchall()
+    assert rows == [("queued", 1, "recipient_refused (SMTPRecipientsRefused)")]

@@ -140,6 +140,8 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         "OVOZ_SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-with-entropy-1234567890",
         "OVOZ_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "OVOZ_ALLOWED_HOSTS": "ovoz.example.org",
+        # Production mails through a relay; without one the check refuses (next test).
+        "OVOZ_SMTP_URL": "smtp+tls://ovoz:relay-password@mail.example.org:587",
     }
     code = (
         "import django; django.setup(); from django.conf import settings; "
@@ -150,6 +152,21 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
     result = _settings_probe(env, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("False True True")
+
+
+def test_production_without_a_mail_relay_fails_the_checks_instead_of_keeping_mail_in_files(tmp_path):
+    env = {
+        "OVOZ_ENV": "production",
+        "OVOZ_VAR_DIR": str(tmp_path),
+        "OVOZ_SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-with-entropy-1234567890",
+        "OVOZ_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "OVOZ_ALLOWED_HOSTS": "ovoz.example.org",
+    }
+    code = "import django; django.setup(); from django.core.management import call_command; call_command('check')"
+    result = _settings_probe(env, code)
+    assert result.returncode != 0
+    assert "(ovoz.E002)" in result.stderr and "OVOZ_SMTP_URL" in result.stderr
+    assert not (tmp_path / "mail").exists()
 
 
 def test_redis_url_switches_tasks_to_rq(tmp_path):

@@ -83,6 +83,8 @@ def production(tmp_path_factory):
         OVOZ_DATA_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         OVOZ_DATABASE_URL=f"sqlite:///{var / 'production.sqlite3'}",
         OVOZ_ALLOWED_HOSTS="ovoz.example.org",
+        # A proper production sends mail through a relay (without one, ovoz.E002 refuses to start).
+        OVOZ_SMTP_URL="smtp+tls://ovoz:relay-password@mail.example.org:587",
     )
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

@@ -37,6 +37,8 @@ NOTHING: dict[str, Any] = {
     "concerns": {"public": 0, "restricted": 0, "confidential": 0},
     "contacts": 0,
     "conversations": 0,
+    "task_results": 0,
+    "mail_files": 0,
 }
 
 

@@ -10,8 +10,9 @@ from ovoz.core.retention import retention_apply
 class Command(BaseCommand):
     help = (
         "Delete what the retention policy (set by administrators in the admin) makes due: concerns and "
-        "reporters' contact details past their period after closure, and channel conversations that no "
-        "longer lead anywhere. Safe to run twice; `ovoz serve` runs it daily unless --no-scheduler."
+        "reporters' contact details past their period after closure, channel conversations that no "
+        "longer lead anywhere, old task results and mail files. Safe to run twice; `ovoz serve` runs it "
+        "daily unless --no-scheduler."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,5 +24,6 @@ class Command(BaseCommand):
         concerns = ", ".join(f"{count} {visibility}" for visibility, count in report.concerns.items())
         self.stdout.write(
             f"{verb}: concerns {concerns}; contact details of {report.contacts} concerns; "
-            f"{report.conversations} channel conversations."
+            f"{report.conversations} channel conversations; {report.task_results} task results; "
+            f"{report.mail_files} mail files."
         )
