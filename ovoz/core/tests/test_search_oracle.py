@@ -239,10 +239,10 @@ def _answer(client: Client, url: str, name: str, value: str) -> tuple[int, str, 
     response = client.get(url, {name: value})
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode("utf-8", errors="replace")
-    if len(value) > 8:  # a planted text (unique): blank every echo of it
-        text = text.replace(value, "VALUE")
-    else:  # a choice: blank it in links; its option in the form only loses "selected" (below)
-        text = text.replace(f"{name}={value}", f"{name}=VALUE")
+    # A planted text is unique: every echo of it is blanked. A choice is blanked in links only; its
+    # option in the form only loses "selected" (below).
+    echo = value if len(value) > 8 else f"{name}={value}"
+    text = text.replace(echo, echo.replace(value, "VALUE"))
     return (
         response.status_code,
         response.get("Location", "").replace(value, "VALUE"),
