@@ -319,7 +319,7 @@ def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     concern = services.open311_token_concern(token)
     if concern is None:
         raise Open311Error(404, _("Unknown token."))
-    published = concern.is_published and concern.visibility == "public"
+    published = selectors.is_publicly_readable(concern)
     return _respond(
         [{"service_request_id": str(concern.pk) if published else None, "token": token}],
         fmt=fmt,

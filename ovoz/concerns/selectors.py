@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, Theme
@@ -39,10 +40,24 @@ def _within(area: Area) -> Q:
     return Q(area__in=areas_within([area]).values("pk"))
 
 
+def publicly_readable() -> Q:
+    """The one definition of what the public may read: concerns both published and public.
+
+    ``is_published`` alone is not enough: a concern published while restricted or confidential (a
+    triage that went wrong, a row changed by hand) must stay off every public surface."""
+    return Q(is_published=True, visibility=Visibility.PUBLIC)
+
+
+def is_publicly_readable(concern: Concern) -> bool:
+    """``publicly_readable`` for one concern already loaded."""
+    return concern.is_published and concern.visibility == Visibility.PUBLIC
+
+
 def public_concern_list(*, filters: PublicFilters | None = None) -> QuerySet[Concern]:
-    """Published concerns, newest first. Only public, published ones: never restricted or confidential."""
+    """Published concerns, newest first. Only public, published ones: never restricted or confidential.
+    Every public surface (pages, map, downloads, API, Open311, group pages) reads concerns through here."""
     concerns = (
-        Concern.objects.filter(is_published=True, visibility=Visibility.PUBLIC)
+        Concern.objects.filter(publicly_readable())
         .select_related("area")
         .prefetch_related("themes")
         .order_by("-published_at", "-id")
@@ -101,6 +116,50 @@ def staff_area_scope(user: User) -> Q | None:
     return scope
 
 
+# --- What a user may search, filter, sort and count by (issue 12) ----------------------------------
+#
+# A filter on a field the user may not read is an oracle: asking "does the text contain 'a'?",
+# then "'ab'?"... spells out the text one character at a time. Every staff list filters, searches
+# and counts through these, so a query touches only what its user may read.
+
+
+def original_readable(user: User) -> Q:
+    """Concerns whose reporter's words ``user`` may read (text, contact, photos, the conversation):
+    ``permissions.can_read_original`` as a filter, for the lists that search or filter by them."""
+    sealed = Q(content_public_key__isnull=False)
+    sealed_to_user = Q(pk__in=ConcernKey.objects.filter(user=user, referral=None).values("concern_id"))
+    not_confidential = ~Q(visibility=Visibility.CONFIDENTIAL)
+    if user.is_administrator:
+        unsealed = Q()  # confidential ones made so before they could be sealed included
+    elif user.is_coordinator:
+        unsealed = not_confidential
+    else:
+        facilitated = Q(pk__in=[])
+        for grant in user.grants.filter(role=GrantRole.FACILITATOR).select_related("working_group__area"):
+            facilitated |= _within(grant.working_group.area)
+        unsealed = not_confidential & facilitated
+    return (sealed & sealed_to_user) | (~sealed & unsealed)
+
+
+def text_matching(*, user: User | None, search: str) -> Q:
+    """Concerns whose text, as ``user`` may read it, contains ``search``: the published public text of
+    public concerns for everyone (``user`` None is the public), and the reporter's words and the draft
+    public text only of the concerns whose original the user may read."""
+    matches = publicly_readable() & Q(public_text__icontains=search)
+    if user is not None:
+        matches |= original_readable(user) & (Q(text__icontains=search) | Q(public_text__icontains=search))
+    return matches
+
+
+def reporter_metadata_matching(*, user: User, language: str = "", channel: str = "") -> Q:
+    """The language and channel filters, over the concerns whose original ``user`` may read: like the
+    staff page of a concern, the inbox shows the language and channel the reporter used only to them."""
+    lookups = {key: value for key, value in {"language": language, "channel": channel}.items() if value}
+    if not lookups:
+        return Q()
+    return Q(**lookups) & original_readable(user)
+
+
 @dataclass(frozen=True)
 class StaffFilters:
     status: str = ""
@@ -120,16 +179,12 @@ def staff_concern_list(*, user: User, filters: StaffFilters | None = None) -> Qu
         concerns = concerns.filter(scope)
     if filters is not None:
         lookups: dict[str, Any] = {
-            key: value
-            for key, value in {
-                "status": filters.status,
-                "language": filters.language,
-                "visibility": filters.visibility,
-                "channel": filters.channel,
-            }.items()
-            if value
+            key: value for key, value in {"status": filters.status, "visibility": filters.visibility}.items() if value
         }
         concerns = concerns.filter(**lookups)
+        concerns = concerns.filter(
+            reporter_metadata_matching(user=user, language=filters.language, channel=filters.channel)
+        )
         if filters.area is not None:
             concerns = concerns.filter(_within(filters.area))
         if filters.theme is not None:

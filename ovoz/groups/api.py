@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from ovoz.concerns.api import ApiError, AreaRef, ErrorOut
+from ovoz.concerns.selectors import is_publicly_readable
 from ovoz.core.pagination import Pagination
 from ovoz.groups import selectors
 from ovoz.groups.models import Action, Meeting, WorkingGroup
@@ -161,7 +162,7 @@ class ActionOut(Schema):
 
     @staticmethod
     def resolve_concerns(action: Action) -> list[int]:
-        return sorted(concern.pk for concern in action.concerns.all() if selectors.is_publicly_readable(concern))
+        return sorted(concern.pk for concern in action.concerns.all() if is_publicly_readable(concern))
 
 
 class ActionFilters(Schema):

@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import Grant, User
-from ovoz.concerns.choices import Status, Visibility
+from ovoz.concerns.choices import Status
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.permissions import can_read_original
+from ovoz.concerns.selectors import is_publicly_readable, text_matching
 from ovoz.core.ids import parse_id
 from ovoz.core.scoping import OutOfScope, scoped_get
 from ovoz.groups.choices import DEFAULT_CRITERIA, ActionStatus, AgeBand, Gender, MeetingStatus, RoundStatus
@@ -168,11 +169,14 @@ class ConcernFilters:
     search: str = ""
 
 
-def group_concern_list(*, group: WorkingGroup, filters: ConcernFilters | None = None) -> QuerySet[Concern]:
+def group_concern_list(
+    *, group: WorkingGroup, filters: ConcernFilters | None = None, user: User | None = None
+) -> QuerySet[Concern]:
     """Concerns of the group's area and every area inside it, newest first.
 
-    Search matches a concern number, the published public text, and the reporter's words only of
-    concerns that are not confidential (so a search cannot probe confidential text).
+    Search matches a concern number, or text as ``user`` may read it (``concerns.selectors.text_matching``:
+    the published public text for members, the reporter's words only for those who may read them). A
+    search without a user matches published public text only.
     """
     concerns = (
         Concern.objects.filter(_within(group.area))
@@ -192,21 +196,21 @@ def group_concern_list(*, group: WorkingGroup, filters: ConcernFilters | None = 
         if number is not None:
             concerns = concerns.filter(pk=number)
         else:
-            concerns = concerns.filter(
-                Q(is_published=True, public_text__icontains=search)
-                | (~Q(visibility=Visibility.CONFIDENTIAL) & Q(text__icontains=search))
-            )
+            concerns = concerns.filter(text_matching(user=user, search=search))
     return concerns
 
 
-def accepted_concern_list(*, group: WorkingGroup, filters: ConcernFilters | None = None) -> QuerySet[Concern]:
-    """The group's accepted concerns: what agendas are built from."""
+def accepted_concern_list(
+    *, group: WorkingGroup, filters: ConcernFilters | None = None, user: User | None = None
+) -> QuerySet[Concern]:
+    """The group's accepted concerns: what agendas are built from (searched as ``user`` may read them)."""
     filters = filters or ConcernFilters()
     return group_concern_list(
         group=group,
         filters=ConcernFilters(
             status=Status.ACCEPTED, theme=filters.theme, visibility=filters.visibility, search=filters.search
         ),
+        user=user,
     )
 
 
@@ -228,7 +232,7 @@ def concern_reading(*, user: User, concern: Concern) -> ConcernReading:
     public text, else nothing: restricted and confidential concerns are metadata only for members."""
     if can_read_original(user, concern):
         return ConcernReading(concern, concern.text, True)
-    if concern.visibility == Visibility.PUBLIC and concern.is_published:
+    if is_publicly_readable(concern):
         return ConcernReading(concern, concern.public_text, False)
     return ConcernReading(concern, "", False)
 
@@ -240,13 +244,9 @@ def theme_labels(concern: Concern) -> str:
 def public_topic(concern: Concern) -> str:
     """How a concern appears on public pages: its published public text if it is public and
     published, otherwise only its themes (never the words of a restricted or confidential one)."""
-    if concern.visibility == Visibility.PUBLIC and concern.is_published and concern.public_text:
+    if is_publicly_readable(concern) and concern.public_text:
         return concern.public_text
     return theme_labels(concern)
-
-
-def is_publicly_readable(concern: Concern) -> bool:
-    return concern.visibility == Visibility.PUBLIC and concern.is_published
 
 
 # --- Meetings ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ovoz.concerns.choices import Channel, Status
+from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.models import (
     ALL_AREAS,
     ALL_STATUSES,
@@ -33,6 +33,7 @@ from ovoz.places.models import Area
 from ovoz.places.selectors import areas_within
 
 MONTHS = 12
+CONFIDENTIAL_LINE = "confidential"  # the channel view's line for every confidential concern
 TOP_THEMES = 5
 TOP_AREAS = 10
 # The path a concern takes, step by step; the last line is the whole way from received to resolved.
@@ -133,10 +134,15 @@ def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
         months, monthly.exclude(theme_key=ALL_THEMES).values_list("month", "theme_key").annotate(total=Sum("count"))
     )
     top_areas = [Bar(str(item.area), item.count, str(item.count)) for item in top]
+    # The channel a confidential concern came by is its recipients' to read (concerns.permissions): here
+    # confidential concerns are one line of their own, whatever their channel, so no count tells it.
     per_channel: dict[str, Counter[date]] = defaultdict(Counter)
-    for day, channel, total in daily.values_list("day", "channel").annotate(total=Sum("count")):
-        per_channel[channel][day.replace(day=1)] += total
-    labels = dict(Channel.choices)
+    rows = daily.values_list("day", "channel", "visibility").annotate(total=Sum("count"))
+    for day, channel, visibility, total in rows:
+        key = CONFIDENTIAL_LINE if visibility == Visibility.CONFIDENTIAL else channel
+        per_channel[key][day.replace(day=1)] += total
+    labels = {str(value): str(label) for value, label in Channel.choices}
+    labels[CONFIDENTIAL_LINE] = _("confidential, any channel")
     by_channel = [
         Series(str(labels.get(channel, channel)), [per_channel[channel][month] for month in months])
         for channel in sorted(per_channel, key=lambda key: -sum(per_channel[key].values()))

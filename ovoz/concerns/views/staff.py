@@ -55,7 +55,14 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             search=data["search"].strip(),
         )
     page = Paginator(selectors.staff_concern_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
-    rows = [(concern, permissions.can_read_original(user, concern)) for concern in page]
+    rows = [
+        (
+            concern,
+            permissions.can_read_original(user, concern),
+            selectors.is_publicly_readable(concern),
+        )
+        for concern in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -139,6 +146,7 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
         "can_read_text": can_read_text and (opened is not None or not concern.is_sealed),
         "key_locked": can_read_text and concern.is_sealed and opened is None,
         "original_text": original_text,
+        "publicly_readable": selectors.is_publicly_readable(concern),
         "can_act": permissions.can_act_on(user, concern),
         "contact": contact,
         "events": events,

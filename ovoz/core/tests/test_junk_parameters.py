@@ -1,23 +1,18 @@
 """SQL injection strings and junk in every filter and sort parameter: an answer, never a 500.
 
-The parameters are found from the code, not listed by hand: every page of the URL resolver is
-requested once with a query dictionary that records which names the view reads (the filter forms
-read all their fields once bound), the API's from its OpenAPI document, and the admin's from each
-model admin's filters, search and date hierarchy. A filter added tomorrow is fuzzed tomorrow.
+The parameters are found from the code, not listed by hand (``urlwalk.page_parameters``,
+``api_parameters`` and ``admin_parameters``): every page of the URL resolver is requested once with a
+query dictionary that records which names the view reads (the filter forms read all their fields once
+bound), the API's from its OpenAPI document, and the admin's from each model admin's filters, search
+and date hierarchy. A filter added tomorrow is fuzzed tomorrow.
 """
 
-from functools import cached_property
-from typing import ClassVar
 from urllib.parse import quote
 
 import pytest
-from django.contrib import admin
-from django.core.handlers.wsgi import WSGIRequest
-from django.http import QueryDict
 
-from ovoz.api import api
 from ovoz.core.tests.hostile import Markup, shows_content, url_values, xss
-from ovoz.core.tests.urlwalk import concrete_urls
+from ovoz.core.tests.urlwalk import admin_parameters, api_parameters, concrete_urls, page_parameters
 
 pytestmark = pytest.mark.django_db
 
@@ -40,69 +35,6 @@ JUNK = [
 ADMIN_JUNK = [quote("' OR 1=1 --"), "a%00b"]
 
 
-class RecordingQueryDict(QueryDict):
-    """A query dictionary that notes every name a view looks up."""
-
-    names: ClassVar[set[str]] = set()
-
-    def __getitem__(self, key):
-        self.names.add(key)
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        self.names.add(key)
-        return super().get(key, default)
-
-    def getlist(self, key, default=None):
-        self.names.add(key)
-        return super().getlist(key, default)
-
-    def __contains__(self, key):
-        self.names.add(key)
-        return super().__contains__(key)
-
-
-def _recording_get(request):
-    return RecordingQueryDict(request.environ.get("QUERY_STRING", ""), encoding=request._encoding)
-
-
-def _page_parameters(client, urls, monkeypatch) -> dict[str, set[str]]:
-    """Which query parameters each page reads, asked with a non-empty query so forms bind."""
-    recording = cached_property(_recording_get)
-    recording.__set_name__(WSGIRequest, "GET")
-    monkeypatch.setattr(WSGIRequest, "GET", recording)
-    found = {}
-    for url in urls:
-        RecordingQueryDict.names = set()
-        client.get(url + "?probe=1")
-        found[url] = RecordingQueryDict.names - {"probe"}
-    monkeypatch.undo()
-    return found
-
-
-def _api_parameters(slug: str) -> dict[str, set[str]]:
-    schema = api.get_openapi_schema(path_prefix="/api/v1/")
-    found = {}
-    for path, operations in schema["paths"].items():
-        names = {item["name"] for item in operations.get("get", {}).get("parameters", []) if item["in"] == "query"}
-        if names:
-            found[path.replace("{slug}", slug)] = names
-    return found
-
-
-def _admin_parameters() -> dict[str, set[str]]:
-    found = {}
-    for model, model_admin in admin.site._registry.items():
-        names = {"q", "o", "p"}
-        for item in model_admin.list_filter:
-            if isinstance(item, str):
-                names.add(f"{item}__exact")
-        if model_admin.date_hierarchy:
-            names |= {f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")}
-        found[f"/staff/admin/{model._meta.app_label}/{model._meta.model_name}/"] = names
-    return found
-
-
 def test_junk_in_every_filter_and_sort_parameter_gets_an_answer_never_a_500(hostile_world, monkeypatch):
     staff = hostile_world["staff"]
     routes = {
@@ -110,14 +42,14 @@ def test_junk_in_every_filter_and_sort_parameter_gets_an_answer_never_a_500(host
         for route, url in concrete_urls(url_values(hostile_world), include=shows_content)
         if not route.is_admin and not route.template.startswith("/api/")
     }
-    parameters = _page_parameters(staff, sorted(routes), monkeypatch)
+    parameters = page_parameters(staff, sorted(routes), monkeypatch)
     # One URL per route, the one reading the most: /data/areas.csv and .xlsx run the same code.
     chosen: dict[str, str] = {}
     for url, template in routes.items():
         if len(parameters[url]) > len(parameters.get(chosen.get(template, ""), ())):
             chosen[template] = url
     found = {url: parameters[url] for url in chosen.values()}
-    found.update(_api_parameters(hostile_world["group"].slug))
+    found.update(api_parameters(hostile_world["group"].slug))
     # The discovery sees the filters the pages have today (a guard that it works at all).
     assert {"region", "theme", "status", "page"} <= found["/en/concerns/"]
     assert {"status", "region", "theme", "language", "visibility", "channel", "search", "page"} <= found[
@@ -146,7 +78,7 @@ def test_junk_in_every_filter_and_sort_parameter_gets_an_answer_never_a_500(host
 def test_junk_in_the_admin_filters_search_and_sorting_gets_an_answer(hostile_world):
     staff = hostile_world["staff"]
     failures = []
-    for url, names in _admin_parameters().items():
+    for url, names in admin_parameters().items():
         for name in sorted(names):
             for junk in ADMIN_JUNK:
                 try:

@@ -1,8 +1,12 @@
-"""Every URL of Ovoz, from the URL resolver, made concrete with the ids of a test's objects.
+"""Every URL of Ovoz, from the URL resolver, made concrete with the ids of a test's objects, and
+every query parameter each of them reads.
 
 Tests that must cover every page (security headers, hostile input, CSRF) walk ``concrete_urls``:
 a new URL pattern is walked as soon as it exists, and a pattern with a parameter no test gave a
-value for fails with its name instead of being skipped.
+value for fails with its name instead of being skipped. Tests that must cover every filter, search
+and sort (junk input, the search oracle) take the names from ``page_parameters`` (each page asked
+once, noting what it reads), ``api_parameters`` (the OpenAPI document) and ``admin_parameters``
+(each model admin's search, filters and date hierarchy): a filter added tomorrow is walked tomorrow.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 from django.apps import apps
 from django.contrib import admin
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -106,3 +113,75 @@ def concrete_urls(
             filled = [url.replace(f"<{parameter}>", str(value), 1) for url in filled for value in known[parameter]]
         urls.extend((route, url) for url in filled)
     return urls
+
+
+# --- The query parameters each page reads ---------------------------------------------------------
+
+
+class RecordingQueryDict(QueryDict):
+    """A query dictionary that notes every name a view looks up."""
+
+    names: ClassVar[set[str]] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.names.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.names.add(key)
+        return super().get(key, default)
+
+    def getlist(self, key: str, default: Any = None) -> Any:
+        self.names.add(key)
+        return super().getlist(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.names.add(str(key))
+        return super().__contains__(key)
+
+
+def _recording_get(request: WSGIRequest) -> RecordingQueryDict:
+    return RecordingQueryDict(request.environ.get("QUERY_STRING", ""), encoding=request._encoding)
+
+
+def page_parameters(client: Any, urls: Sequence[str], monkeypatch: Any) -> dict[str, set[str]]:
+    """Which query parameters each page reads, asked with a non-empty query so forms bind."""
+    recording = cached_property(_recording_get)
+    recording.__set_name__(WSGIRequest, "GET")
+    monkeypatch.setattr(WSGIRequest, "GET", recording)
+    found = {}
+    try:
+        for url in urls:
+            RecordingQueryDict.names = set()
+            client.get(url + "?probe=1")
+            found[url] = RecordingQueryDict.names - {"probe"}
+    finally:
+        monkeypatch.undo()
+    return found
+
+
+def api_parameters(slug: str) -> dict[str, set[str]]:
+    """The query parameters of every GET operation of the API, from its OpenAPI document."""
+    from ovoz.api import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    found = {}
+    for path, operations in schema["paths"].items():
+        names = {item["name"] for item in operations.get("get", {}).get("parameters", []) if item["in"] == "query"}
+        if names:
+            found[path.replace("{slug}", slug)] = names
+    return found
+
+
+def admin_parameters() -> dict[str, set[str]]:
+    """Search, sort, page, filters and date hierarchy of every model admin's list."""
+    found = {}
+    for model, model_admin in admin.site._registry.items():
+        names = {"q", "o", "p"}
+        for item in model_admin.list_filter:
+            if isinstance(item, str):
+                names.add(f"{item}__exact")
+        if model_admin.date_hierarchy:
+            names |= {f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")}
+        found[f"/staff/admin/{model._meta.app_label}/{model._meta.model_name}/"] = names
+    return found

@@ -14,7 +14,7 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.contacts import Contact
 from ovoz.concerns.models import ConcernEvent
-from ovoz.groups import services
+from ovoz.groups import selectors, services
 from ovoz.groups.choices import RoundStatus
 from ovoz.groups.models import Criterion, Meeting, PrioritisationRound, Score
 from ovoz.groups.ranking import rank
@@ -251,3 +251,25 @@ def test_a_coordinator_manages_any_group(round_world):
     response = client.post(f"/staff/groups/zomin/meetings/{round_world['meeting'].pk}/", {"action": "round_close"})
     assert response.status_code == 302
     assert PrioritisationRound.objects.get().status == RoundStatus.CLOSED
+
+
+def test_the_ranking_selector_returns_nothing_while_the_round_is_open_even_when_called_directly(round_world):
+    """Not only the pages: the selector itself hides the ranking of an open round (scores are secret
+    until it closes), whatever code calls it."""
+    round_ = round_world["round"]
+    concerns, criteria = round_world["concerns"], round_world["criteria"]
+    for user, value in ((round_world["users"]["member"], 5), (round_world["second"], 2)):
+        services.scores_submit(
+            user=user,
+            round=round_,
+            scores={(concern.pk, criterion.pk): value for concern in concerns for criterion in criteria},
+        )
+    assert Score.objects.filter(round=round_).count() == 2 * len(concerns) * len(criteria)
+
+    assert selectors.round_ranking(round=round_) == []
+
+    services.round_close(actor=round_world["users"]["facilitator"], round=round_)
+    round_.refresh_from_db()
+    ranking = selectors.round_ranking(round=round_)
+    assert sorted(row.concern.pk for row in ranking) == sorted(concern.pk for concern in concerns)
+    assert {row.scorers for row in ranking} == {2}

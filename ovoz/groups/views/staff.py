@@ -228,7 +228,8 @@ def concerns_view(request: HttpRequest, slug: str) -> HttpResponse:
         filters = selectors.ConcernFilters(
             status=data["status"], theme=data["theme"], visibility=data["visibility"], search=data["search"]
         )
-    page = Paginator(selectors.group_concern_list(group=group, filters=filters), 50).get_page(request.GET.get("page"))
+    concerns = selectors.group_concern_list(group=group, filters=filters, user=user)
+    page = Paginator(concerns, 50).get_page(request.GET.get("page"))
     readings = [selectors.concern_reading(user=user, concern=concern) for concern in page]
     query = request.GET.copy()
     query.pop("page", None)
@@ -313,7 +314,7 @@ def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting
         data = filter_form.cleaned_data
         filters = selectors.ConcernFilters(theme=data["theme"], visibility=data["visibility"], search=data["search"])
     on_agenda = selectors.agenda(meeting)
-    candidates = selectors.accepted_concern_list(group=group, filters=filters).exclude(
+    candidates = selectors.accepted_concern_list(group=group, filters=filters, user=user).exclude(
         pk__in=[concern.pk for concern in on_agenda]
     )[:50]
     counts = selectors.attendance(meeting)
