@@ -90,7 +90,7 @@ NOT_YET = {"locale/kaa"}  # created by `ovoz catalogs update` once Karakalpak is
 
 
 def test_every_file_the_docs_name_or_link_exists():
-    missing = {}
+    missing: dict[str, list[str]] = {}
     for path in DOCS:
         text = path.read_text(encoding="utf-8")
         links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
@@ -129,7 +129,7 @@ def test_every_url_the_docs_name_is_served():
         r"(?<![\w.])((?:/<lang>|/en|/ru|/staff|/api/v1|/open311/v2|/channels)(?:/[^\s`'\"),?]*)?)", CURRENT_DOCS
     )
     assert named
-    missing = {}
+    missing: dict[str, set[str]] = {}
     for url, files in named.items():
         if url in PREFIXES:
             continue
