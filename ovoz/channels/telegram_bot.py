@@ -265,6 +265,12 @@ class _Bot:
         draft = _Draft.load(conversation)
         if step in (TelegramStep.DESCRIBE, TelegramStep.CONFIRM) and (update.text or photo is not None):
             return self.described(draft, update, photo)
+        if step in (TelegramStep.AREA, TelegramStep.VISIBILITY) and (update.text or photo is not None):
+            # Words before the visibility is chosen: kept for the report, then the question again.
+            if photo is not None:
+                draft.add_photo(photo)
+            draft.text = f"{draft.text}\n{update.text}".strip()[:MAX_TEXT_LENGTH]
+            return self.repeat_question(draft)
         if data == "restart":
             return self.ask_description(_Draft(area_id=draft.area_id, visibility=draft.visibility))
         if step == TelegramStep.AREA:

@@ -187,6 +187,19 @@ def test_words_written_before_choosing_confidential_are_sealed_when_it_is_chosen
     assert_the_thief_finds_nothing(words, receipt=receipt)
 
 
+def test_words_written_while_the_place_is_asked_are_sealed_when_confidential_is_chosen(telegram):
+    words = canary("early")
+    telegram(text="/start")
+    telegram(data="language:en")
+    telegram(text=f"My brother was beaten at the station {words}")
+    telegram(data="here:")
+    response = telegram(data="visibility:confidential")
+    receipt = RECEIPT.search(response.json()["text"]).group(0)
+    concern = Concern.objects.get()
+    assert open_for_reporter(concern, receipt=receipt).text.endswith(words)
+    assert_the_thief_finds_nothing(words, receipt=receipt)
+
+
 # --- SMS ----------------------------------------------------------------------------------------
 
 
