@@ -28,9 +28,8 @@ from ovoz.channels.keywords import Keyword, keyword_split
 from ovoz.channels.models import Channel, Conversation, InboundMessage, OutboundMessage
 from ovoz.channels.telegram import DEFAULT_API_BASE, BotApiError, bot_api_for
 from ovoz.concerns import services as concern_services
-from ovoz.concerns.choices import Audience
+from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.choices import Channel as ConcernChannel
-from ovoz.concerns.choices import Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern
 from ovoz.core.crypto import decrypt, encrypt, keyed_hash
@@ -309,9 +308,9 @@ def concern_channel_seal(*, concern: Concern) -> int:
     """
     language = concern.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        wordless = _(
-            "Ovoz: there is news about your concern no. %(number)s. Reply STATUS to hear its status."
-        ) % {"number": concern.pk}
+        wordless = _("Ovoz: there is news about your concern no. %(number)s. Reply STATUS to hear its status.") % {
+            "number": concern.pk
+        }
     return OutboundMessage.objects.filter(concern=concern, state=OutboundState.QUEUED).update(
         text_ciphertext=encrypt(wordless.encode(), purpose="channel-outbound"), markup=None
     )
@@ -335,6 +334,18 @@ def concern_routes_forget(*, concern_ids: Sequence[int]) -> int:
         recipient_ciphertext=None, text_ciphertext=None
     )
     return routes
+
+
+DRAFT_HOURS = 24
+
+
+def drafts_expire(*, now: datetime) -> int:
+    """Telegram drafts nobody touched for DRAFT_HOURS are wiped: words written before the reporter chose
+    who may see them wait under the data key only until the choice, or until this runs (retention).
+    Returns how many drafts were wiped."""
+    return Conversation.objects.filter(
+        draft_ciphertext__isnull=False, last_inbound_at__lt=now - timedelta(hours=DRAFT_HOURS)
+    ).update(draft_ciphertext=None, step=TelegramStep.FOLLOWING)
 
 
 def conversations_delete(*, conversations: QuerySet[Conversation]) -> int:

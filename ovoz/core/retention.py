@@ -142,5 +142,6 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
             concern_services.concern_contact_erase(concern_ids=batch)
         report.contacts += len(batch)
     report.conversations = channel_services.conversations_delete(conversations=plan.conversations)
+    channel_services.drafts_expire(now=now)
     audit_record(action=AuditAction.RETENTION_APPLIED, data=report.as_data())
     return report

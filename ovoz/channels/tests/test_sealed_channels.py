@@ -12,22 +12,31 @@ import io
 import json
 import re
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.channels.choices import ChannelKind, OutboundState, TelegramStep
 from ovoz.channels.keywords import Keyword, keyword_split
 from ovoz.channels.models import Conversation, OutboundMessage
-from ovoz.channels.services import channel_create, concern_reply_on_channel, outbound_send, twilio_signature
+from ovoz.channels.services import (
+    DRAFT_HOURS,
+    channel_create,
+    concern_reply_on_channel,
+    outbound_send,
+    twilio_signature,
+)
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.confidential import open_for_reporter
 from ovoz.concerns.models import Concern
 from ovoz.core.backup_format import keypair_generate, private_key_parse, public_key_parse
 from ovoz.core.backups import backup_create
+from ovoz.core.retention import retention_apply
 from ovoz.core.tests.canary import canary
 from ovoz.core.tests.thief import backup_loot, receipts_opening, thief_loot
 from ovoz.places.models import Area
@@ -200,6 +209,17 @@ def test_words_written_while_the_place_is_asked_are_sealed_when_confidential_is_
     assert_the_thief_finds_nothing(words, receipt=receipt)
 
 
+def test_words_of_a_draft_abandoned_before_the_choice_are_wiped_by_the_next_retention_run(telegram):
+    words = canary("abandoned")
+    telegram(text=f"I am afraid to say this {words}")  # then the reporter never answers the questions
+    assert words in thief_loot()  # before the choice the words wait under the data key: the window
+    retention_apply(now=timezone.now() + timedelta(hours=DRAFT_HOURS - 1))
+    assert words in thief_loot()
+    retention_apply(now=timezone.now() + timedelta(hours=DRAFT_HOURS + 1))
+    assert Conversation.objects.get().draft_ciphertext is None
+    assert_the_thief_finds_nothing(words)
+
+
 # --- SMS ----------------------------------------------------------------------------------------
 
 
@@ -272,7 +292,7 @@ def test_a_hotline_channel_seals_every_report(client, sms, dead_gateway):
 
 
 def test_twilio_gives_a_sealed_concerns_receipt_only_in_its_twiml_answer(client, transactional_db, worker_stopped):
-    token = "twilio-auth-token"  # noqa: S105 (a test credential)
+    token = "twilio-auth-token"
     channel, _secret = channel_create(
         actor=None,
         kind=ChannelKind.TWILIO,

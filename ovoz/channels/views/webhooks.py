@@ -101,7 +101,8 @@ def _twilio(request: HttpRequest, channel: Channel) -> HttpResponse:
     except ConcernError as error:
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
     if result.immediate_answer:  # a sealed concern's receipt: said in this answer only, stored nowhere
-        twiml = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(result.immediate_answer)}</Message></Response>'
+        message = escape(result.immediate_answer)
+        twiml = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{message}</Message></Response>'
         return HttpResponse(twiml, content_type="text/xml")
     return HttpResponse(TWIML_EMPTY, content_type="text/xml")
 

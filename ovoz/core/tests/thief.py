@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import json
 import re
@@ -69,15 +70,11 @@ def _strings(value: object, purposes: set[str]) -> Iterator[str]:
     elif isinstance(value, str):
         yield value
         if len(value) >= 40 and re.fullmatch(r"[A-Za-z0-9+/=]+", value):
-            try:
+            with contextlib.suppress(binascii.Error, ValueError):
                 yield from _opened(base64.b64decode(value, validate=True), purposes)
-            except (binascii.Error, ValueError):
-                pass
         if value[:1] in "[{":  # JSON kept as text (a draft, a payload): walk its strings too
-            try:
+            with contextlib.suppress(ValueError):
                 yield from _strings(json.loads(value), purposes)
-            except ValueError:
-                pass
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item, purposes)
