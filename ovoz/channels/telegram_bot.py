@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,8 @@ from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.images import CleanImage
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
 COMMANDS = ("/start", "/new", "/status", "/stop", "/link")
@@ -209,6 +212,19 @@ def _converse(
         concern = bot.handle(update, photo)
     conversation.save()
     return conversation, concern, bot.immediate
+
+
+def _sqlite_log_truncate() -> None:
+    """Copy SQLite's write-ahead log into the database and empty it, so rows just overwritten are gone
+    from it (a thief with the data key could open a draft left there). PostgreSQL keeps its own WAL and
+    dead row versions until they are recycled and vacuumed: docs/security.md says so."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _pages, _copied = cursor.fetchone()
+    if busy:
+        logger.warning("The write-ahead log could not be emptied now (a reader held it); it is later.")
 
 
 def _current(conversation: Conversation) -> Concern | None:
@@ -464,7 +480,13 @@ class _Bot:
         concern = self.concern = submitted.concern
         self.conversation.concern = concern
         self.conversation.step = TelegramStep.FOLLOWING
+        stored = _Draft.load(self.conversation)  # what waited under the data key (not this update's words)
+        had_draft_words = bool(stored.text or stored.photos)
         self.conversation.draft_ciphertext = None
+        if concern.is_sealed and had_draft_words:
+            # Words written before the choice were kept under the data key: SQLite's write-ahead log still
+            # holds the old rows until it is checkpointed, so do that as soon as this commits.
+            transaction.on_commit(_sqlite_log_truncate)
         if concern.is_sealed:
             # The receipt opens the sealed words: it goes out in the webhook's answer only, never queued.
             self.immediate = _(

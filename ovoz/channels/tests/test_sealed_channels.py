@@ -209,6 +209,25 @@ def test_words_written_while_the_place_is_asked_are_sealed_when_confidential_is_
     assert_the_thief_finds_nothing(words, receipt=receipt)
 
 
+def test_sealing_words_kept_before_the_choice_empties_sqlites_write_ahead_log(telegram, monkeypatch):
+    from ovoz.channels import telegram_bot
+
+    emptied = []
+    original = telegram_bot._sqlite_log_truncate
+    monkeypatch.setattr(telegram_bot, "_sqlite_log_truncate", lambda: emptied.append(original()))
+    telegram(text="/start")
+    telegram(data="language:en")
+    telegram(data="here:")
+    telegram(data="visibility:confidential")
+    telegram(text="Words sealed on arrival never were in a draft")
+    assert emptied == []
+    telegram(text="/new")
+    telegram(text=f"Words first {canary('wal')}")
+    telegram(data="here:")
+    telegram(data="visibility:confidential")
+    assert len(emptied) == 1 and Concern.objects.filter(content_public_key__isnull=False).count() == 2
+
+
 def test_words_of_a_draft_abandoned_before_the_choice_are_wiped_by_the_next_retention_run(telegram):
     words = canary("abandoned")
     telegram(text=f"I am afraid to say this {words}")  # then the reporter never answers the questions
