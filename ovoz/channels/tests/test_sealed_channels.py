@@ -212,7 +212,7 @@ def test_words_written_while_the_place_is_asked_are_sealed_when_confidential_is_
 def test_sealing_words_kept_before_the_choice_empties_sqlites_write_ahead_log(telegram, monkeypatch):
     from ovoz.channels import telegram_bot
 
-    emptied = []
+    emptied: list[None] = []
     original = telegram_bot._sqlite_log_truncate
     monkeypatch.setattr(telegram_bot, "_sqlite_log_truncate", lambda: emptied.append(original()))
     telegram(text="/start")
