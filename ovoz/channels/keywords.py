@@ -1,4 +1,8 @@
-"""SMS keywords, accepted in every interface language and script (STATUS, СТАТУС, HOLAT, ҲОЛАТ …)."""
+"""SMS keywords, accepted in every interface language and script (STATUS, СТАТУС, HOLAT, ҲОЛАТ …).
+
+SECRET starts a confidential concern with the rest of the message: its words are sealed to the
+recipients as soon as they arrive (docs/adr/0007-sealed-channel-reports.md).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,29 @@ class Keyword(StrEnum):
     STATUS = "status"
     NEW = "new"
     STOP = "stop"
+    SECRET = "secret"  # noqa: S105 (the keyword for a confidential report, not a credential)
 
 
 _WORDS = {
     Keyword.STATUS: ["status", "статус", "holat", "ҳолат", "холат", "вазъ", "абал", "күй", "мәртебе"],
     Keyword.NEW: ["new", "новое", "новая", "новый", "yangi", "янги", "нав", "жаңы", "жаңа"],
     Keyword.STOP: ["stop", "стоп", "toxta", "тўхта", "тухта", "бас", "қатъ", "токтот", "тоқтат"],
+    # en, ru, uz (Latin and Cyrillic), tg, ky, kk; with and without the letters a plain keypad lacks.
+    Keyword.SECRET: [
+        "secret",
+        "confidential",
+        "тайно",
+        "секрет",
+        "конфиденциально",
+        "maxfiy",
+        "махфий",
+        "махфӣ",
+        "махфи",
+        "купуя",
+        "құпия",
+        "қупия",
+        "купия",
+    ],
 }
 _LOOKUP = {word: keyword for keyword, words in _WORDS.items() for word in words}
 _APOSTROPHES = re.compile(r"[\u02bb\u02bc\u2018\u2019'`]")

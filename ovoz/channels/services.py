@@ -28,7 +28,7 @@ from ovoz.channels.keywords import Keyword, keyword_split
 from ovoz.channels.models import Channel, Conversation, InboundMessage, OutboundMessage
 from ovoz.channels.telegram import DEFAULT_API_BASE, BotApiError, bot_api_for
 from ovoz.concerns import services as concern_services
-from ovoz.concerns.choices import Audience
+from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern
@@ -148,21 +148,50 @@ def sms_receive(
     try:
         with transaction.atomic():
             inbound = InboundMessage.objects.create(channel=channel, external_id=external_id)
-            conversation, concern = _converse(channel=channel, phone=contact.phone, text=text, received_at=received_at)
+            conversation, concern, answer = _converse(
+                channel=channel, phone=contact.phone, text=text, received_at=received_at
+            )
             if concern is not None:
                 InboundMessage.objects.filter(pk=inbound.pk).update(
                     concern=concern, conversation=None if conversation.is_stopped else conversation
                 )
-            return InboundResult(is_repeat=False, concern=concern)
+            return InboundResult(is_repeat=False, concern=concern, immediate_answer=answer)
     except IntegrityError:
         if InboundMessage.objects.filter(channel=channel, external_id=external_id).exists():
             return InboundResult(is_repeat=True, concern=None)
         raise
 
 
+def channel_is_confidential(channel: Channel) -> bool:
+    """A hotline whose every report is confidential (``--option confidential=yes``)."""
+    return str(channel.credentials().get("confidential", "")).strip().lower() in ("yes", "true", "1", "on")
+
+
+def answers_in_response(channel: Channel) -> bool:
+    """Whether the webhook's own HTTP answer can carry a message to the sender (TwiML, Bot API method),
+    so that a text which must never be stored (a sealed concern's receipt) need not be queued."""
+    return channel.kind in (ChannelKind.TWILIO, ChannelKind.TELEGRAM)
+
+
+def sealed_received_text(concern: Concern, *, receipt: str = "") -> str:
+    """The answer to a new confidential concern, in the active language: never the reporter's words.
+    With ``receipt`` only for the webhook's own answer; the wordless version is the one that may be queued."""
+    if receipt:
+        return _(
+            "Ovoz: your concern no. %(number)s is received and sealed: only named case workers can read it. "
+            "Receipt code: %(receipt)s (Ovoz does not keep it). Reply to add more, STATUS for news, STOP to end."
+        ) % {"number": concern.pk, "receipt": receipt}
+    return _(
+        "Ovoz: your concern no. %(number)s is received and sealed: only named case workers can read it. "
+        "Reply to add more, STATUS for news, STOP to end."
+    ) % {"number": concern.pk}
+
+
 def _converse(
     *, channel: Channel, phone: str, text: str, received_at: datetime | None
-) -> tuple[Conversation, Concern | None]:
+) -> tuple[Conversation, Concern | None, str]:
+    """Act on one SMS; returns the conversation, the concern it went to, and what to answer in the
+    webhook's own response (a sealed concern's receipt, never stored), if anything."""
     sender_hash = keyed_hash(phone, purpose="contact-phone")
     conversation, _created = Conversation.objects.select_for_update().get_or_create(
         channel=channel, sender_hash=sender_hash
@@ -171,7 +200,7 @@ def _converse(
     now = timezone.now()
     if keyword == Keyword.STOP:
         conversation_stop(conversation)
-        return conversation, None
+        return conversation, None, ""
     conversation.is_stopped = False
     conversation.sender_ciphertext = encrypt(phone.encode(), purpose="channel-sender")
     concern = Concern.objects.filter(pk=conversation.concern_id).first() if conversation.concern_id else None
@@ -182,33 +211,52 @@ def _converse(
     if keyword == Keyword.STATUS:
         conversation.save()
         reply_queue(conversation, concern, status_text(concern, language))
-        return conversation, concern
-    if keyword == Keyword.NEW or concern is None or not recent or not concern.is_open:
-        body = rest if keyword == Keyword.NEW else text
+        return conversation, concern, ""
+    if keyword == Keyword.SECRET and not rest:
+        conversation.save()
+        with translation.override(language):
+            how = _("Ovoz: to report in confidence, send one message that starts with SECRET and says what happened.")
+        reply_queue(conversation, concern, how)
+        return conversation, concern, ""
+    answer = ""
+    if keyword in (Keyword.NEW, Keyword.SECRET) or concern is None or not recent or not concern.is_open:
+        body = rest if keyword in (Keyword.NEW, Keyword.SECRET) else text
         if not body:
             conversation.save()
-            return conversation, concern
+            return conversation, concern, ""
+        is_confidential = keyword == Keyword.SECRET or channel_is_confidential(channel)
         submitted = concern_services.concern_submit(
             text=body,
             channel=ConcernChannel.SMS,
             area=channel.default_area,
             contact=contact_parse(phone=phone),
             received_at=received_at,
+            visibility=Visibility.CONFIDENTIAL if is_confidential else None,
         )
         concern = submitted.concern
         conversation.concern = concern
         language = concern.language or channel.default_language or settings.LANGUAGE_CODE
         with translation.override(language):
-            reply = _(
-                "Ovoz: your concern no. %(number)s is received. Receipt code: %(receipt)s. "
-                "Reply to add more, STATUS for news, NEW for another concern, STOP to end."
-            ) % {"number": concern.pk, "receipt": submitted.receipt}
-        reply_queue(conversation, concern, reply)
+            if concern.is_sealed and answers_in_response(channel):
+                # The receipt opens the sealed words: said once in this answer, queued nowhere.
+                answer = sealed_received_text(concern, receipt=submitted.receipt)
+            elif concern.is_sealed:
+                reply_queue(conversation, concern, sealed_received_text(concern))
+            else:
+                reply_queue(
+                    conversation,
+                    concern,
+                    _(
+                        "Ovoz: your concern no. %(number)s is received. Receipt code: %(receipt)s. "
+                        "Reply to add more, STATUS for news, NEW for another concern, STOP to end."
+                    )
+                    % {"number": concern.pk, "receipt": submitted.receipt},
+                )
     else:
         concern_services.concern_reporter_message(concern=concern, text=text)
     conversation.last_inbound_at = now
     conversation.save()
-    return conversation, concern
+    return conversation, concern, answer
 
 
 def status_text(concern: Concern | None, language: str) -> str:
@@ -249,6 +297,25 @@ def conversation_stop(conversation: Conversation) -> None:
     )
 
 
+def concern_channel_seal(*, concern: Concern) -> int:
+    """A concern was made confidential after intake: replies to it still waiting in the queue (a receipt,
+    a facilitator's question, a status note) lose their words and say only that there is news.
+
+    Called by ``concerns.services.concern_triage`` in its transaction. Inbound, conversation and route
+    rows hold no words (a Telegram draft belongs to the next report, not to this concern). A reply being
+    handed over right now ("sending") keeps its text for that attempt only; it is wiped when it ends.
+    Returns how many queued replies were rewritten.
+    """
+    language = concern.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        wordless = _("Ovoz: there is news about your concern no. %(number)s. Reply STATUS to hear its status.") % {
+            "number": concern.pk
+        }
+    return OutboundMessage.objects.filter(concern=concern, state=OutboundState.QUEUED).update(
+        text_ciphertext=encrypt(wordless.encode(), purpose="channel-outbound"), markup=None
+    )
+
+
 # --- Retention (ovoz.core.retention decides what is due) ----------------------------------------
 
 
@@ -267,6 +334,18 @@ def concern_routes_forget(*, concern_ids: Sequence[int]) -> int:
         recipient_ciphertext=None, text_ciphertext=None
     )
     return routes
+
+
+DRAFT_HOURS = 24
+
+
+def drafts_expire(*, now: datetime) -> int:
+    """Telegram drafts nobody touched for DRAFT_HOURS are wiped: words written before the reporter chose
+    who may see them wait under the data key only until the choice, or until this runs (retention).
+    Returns how many drafts were wiped."""
+    return Conversation.objects.filter(
+        draft_ciphertext__isnull=False, last_inbound_at__lt=now - timedelta(hours=DRAFT_HOURS)
+    ).update(draft_ciphertext=None, step=TelegramStep.FOLLOWING)
 
 
 def conversations_delete(*, conversations: QuerySet[Conversation]) -> int:

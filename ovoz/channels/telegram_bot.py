@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,8 @@ from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.images import CleanImage
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
 COMMANDS = ("/start", "/new", "/status", "/stop", "/link")
@@ -157,12 +160,14 @@ def telegram_receive(
     try:
         with transaction.atomic():
             inbound = InboundMessage.objects.create(channel=channel, external_id=external_id)
-            conversation, concern = _converse(channel=channel, update=update, photo=photo, photo_refused=photo_refused)
+            conversation, concern, answer = _converse(
+                channel=channel, update=update, photo=photo, photo_refused=photo_refused
+            )
             if concern is not None:
                 InboundMessage.objects.filter(pk=inbound.pk).update(
                     concern=concern, conversation=None if conversation.is_stopped else conversation
                 )
-            goodbye = ""
+            goodbye = answer
             if conversation.is_stopped:
                 with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
                     goodbye = _(
@@ -177,7 +182,7 @@ def telegram_receive(
 
 def _converse(
     *, channel: Channel, update: TelegramUpdate, photo: CleanImage | None, photo_refused: object = None
-) -> tuple[Conversation, Concern | None]:
+) -> tuple[Conversation, Concern | None, str]:
     sender_hash = keyed_hash(f"telegram:{channel.pk}:{update.chat_id}", purpose="channel-chat")
     conversation, _created = Conversation.objects.select_for_update().get_or_create(
         channel=channel, sender_hash=sender_hash
@@ -185,7 +190,7 @@ def _converse(
     if update.command == "/stop":
         concern = _current(conversation)
         conversation_stop(conversation)
-        return conversation, concern
+        return conversation, concern, ""
     if update.command == "/link":  # a staff member linking this chat for their reminders
         conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
         conversation.save()
@@ -196,7 +201,7 @@ def _converse(
             else:
                 reply = _("Linked: your working-group reminders will come here too.")
         reply_queue(conversation, None, reply)
-        return conversation, None
+        return conversation, None, ""
     conversation.is_stopped = False
     conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
     conversation.last_inbound_at = timezone.now()
@@ -206,7 +211,20 @@ def _converse(
             bot.say(str(photo_refused))
         concern = bot.handle(update, photo)
     conversation.save()
-    return conversation, concern
+    return conversation, concern, bot.immediate
+
+
+def _sqlite_log_truncate() -> None:
+    """Copy SQLite's write-ahead log into the database and empty it, so rows just overwritten are gone
+    from it (a thief with the data key could open a draft left there). PostgreSQL keeps its own WAL and
+    dead row versions until they are recycled and vacuumed: docs/security.md says so."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _pages, _copied = cursor.fetchone()
+    if busy:
+        logger.warning("The write-ahead log could not be emptied now (a reader held it); it is later.")
 
 
 def _current(conversation: Conversation) -> Concern | None:
@@ -234,6 +252,8 @@ class _Bot:
         self.dispatch(update, photo)
         return self.concern
 
+    immediate = ""  # said in the webhook's own answer, never queued (a sealed concern's receipt)
+
     def dispatch(self, update: TelegramUpdate, photo: CleanImage | None) -> None:
         conversation = self.conversation
         data = update.callback_data
@@ -252,15 +272,23 @@ class _Bot:
             self.concern = _current(conversation)
             return self.say(status_text(self.concern, translation.get_language() or settings.LANGUAGE_CODE))
         if update.command == "/new":
-            return self.ask_description(_Draft())
+            return self.ask_place(_Draft(), self.channel.default_area)
         step = conversation.step
-        if step == TelegramStep.DESCRIBE or step == TelegramStep.FOLLOWING and self.starts_new_concern():
-            return self.described(update, photo)
+        if step == TelegramStep.FOLLOWING and self.starts_new_concern():
+            return self.words_before_choice(update, photo)
         if step == TelegramStep.FOLLOWING:
             return self.follow_up(update, photo)
         draft = _Draft.load(conversation)
+        if step in (TelegramStep.DESCRIBE, TelegramStep.CONFIRM) and (update.text or photo is not None):
+            return self.described(draft, update, photo)
+        if step in (TelegramStep.AREA, TelegramStep.VISIBILITY) and (update.text or photo is not None):
+            # Words before the visibility is chosen: kept for the report, then the question again.
+            if photo is not None:
+                draft.add_photo(photo)
+            draft.text = f"{draft.text}\n{update.text}".strip()[:MAX_TEXT_LENGTH]
+            return self.repeat_question(draft)
         if data == "restart":
-            return self.ask_description(_Draft())
+            return self.ask_description(_Draft(area_id=draft.area_id, visibility=draft.visibility))
         if step == TelegramStep.AREA:
             return self.place_chosen(draft, update)
         if step == TelegramStep.VISIBILITY and data.startswith("visibility:"):
@@ -293,13 +321,19 @@ class _Bot:
             return self.say(
                 _("Language changed. Write here to add to concern no. %(number)s.") % {"number": concern.pk}
             )
-        if draft.text:
-            return self.ask_place(draft, self.channel.default_area)
-        return self.ask_description(draft)
+        return self.ask_place(draft, self.channel.default_area)
 
     def ask_description(self, draft: _Draft) -> None:
         self.conversation.step = TelegramStep.DESCRIBE
         draft.store(self.conversation)
+        if draft.visibility == Visibility.CONFIDENTIAL:
+            self.say(
+                _(
+                    "Describe what happened in your own words. Your first message sends the report, sealed at once "
+                    "so that only named case workers can read it; anything you write after it is added, sealed too."
+                )
+            )
+            return
         self.say(
             _(
                 "Describe the problem in your own words: what is happening, where, and since when. "
@@ -311,18 +345,32 @@ class _Bot:
         concern = _current(self.conversation)
         return concern is None or not concern.is_open
 
-    def described(self, update: TelegramUpdate, photo: CleanImage | None) -> None:
-        draft = _Draft.load(self.conversation) if self.conversation.step == TelegramStep.DESCRIBE else _Draft()
+    def words_before_choice(self, update: TelegramUpdate, photo: CleanImage | None) -> None:
+        """Words written before any question (no report under way): kept in the draft, under the data key,
+        while the place and who may see it are asked; sealed at once if the answer is confidential."""
+        draft = _Draft()
+        if photo is not None:
+            draft.add_photo(photo)
+        draft.text = update.text
+        self.ask_place(draft, self.channel.default_area)
+
+    def described(self, draft: _Draft, update: TelegramUpdate, photo: CleanImage | None) -> None:
+        """Words after the visibility was chosen: a confidential report is sent (sealed) with its first
+        words, so they never wait under the data key; any other is confirmed first (never echoed)."""
         if photo is not None:
             draft.add_photo(photo)
         if update.text:
             draft.text = f"{draft.text}\n{update.text}".strip()[:MAX_TEXT_LENGTH]
+        if draft.visibility == Visibility.CONFIDENTIAL:
+            if not draft.text:
+                draft.text = _("(a photo)")
+            return self.send(draft)
         if not draft.text:
             self.conversation.step = TelegramStep.DESCRIBE
             draft.store(self.conversation)
             self.say(_("Photo kept. Now describe the problem in words, please."))
             return
-        self.ask_place(draft, self.channel.default_area)
+        self.ask_confirmation(draft)
 
     def ask_place(self, draft: _Draft, parent: Area | None) -> None:
         self.conversation.step = TelegramStep.AREA
@@ -384,17 +432,30 @@ class _Bot:
         if visibility not in Visibility.values:
             return self.repeat_question(draft)
         draft.visibility = visibility
+        if draft.text or draft.photos:  # words written before the questions
+            if visibility == Visibility.CONFIDENTIAL:
+                if not draft.text:
+                    draft.text = _("(a photo)")
+                return self.send(draft)
+            return self.ask_confirmation(draft)
+        self.ask_description(draft)
+
+    def ask_confirmation(self, draft: _Draft) -> None:
+        """The summary before sending: never the reporter's words (a queued message is kept until sent)."""
         self.conversation.step = TelegramStep.CONFIRM
         draft.store(self.conversation)
         language = translation.get_language() or settings.LANGUAGE_CODE
         area = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else None
         place = area.name_in(language) if area else _("your location") if draft.latitude is not None else _("not given")
         self.say(
-            _("Your concern:\n%(text)s\n\nPlace: %(place)s\nVisible: %(visibility)s\nPhotos: %(photos)s\n\nSend it?")
+            _(
+                "Your concern: %(characters)s characters.\n\nPlace: %(place)s\nVisible: %(visibility)s\n"
+                "Photos: %(photos)s\n\nSend it? Or write more to add to it."
+            )
             % {
-                "text": draft.text,
+                "characters": len(draft.text),
                 "place": place,
-                "visibility": Visibility(visibility).label,
+                "visibility": Visibility(draft.visibility).label,
                 "photos": len(draft.photos),
             },
             [[(_("Send"), "send"), (_("Start over"), "restart")]],
@@ -419,7 +480,22 @@ class _Bot:
         concern = self.concern = submitted.concern
         self.conversation.concern = concern
         self.conversation.step = TelegramStep.FOLLOWING
+        stored = _Draft.load(self.conversation)  # what waited under the data key (not this update's words)
+        had_draft_words = bool(stored.text or stored.photos)
         self.conversation.draft_ciphertext = None
+        if concern.is_sealed and had_draft_words:
+            # Words written before the choice were kept under the data key: SQLite's write-ahead log still
+            # holds the old rows until it is checkpointed, so do that as soon as this commits.
+            transaction.on_commit(_sqlite_log_truncate)
+        if concern.is_sealed:
+            # The receipt opens the sealed words: it goes out in the webhook's answer only, never queued.
+            self.immediate = _(
+                "Thank you. Your concern no. %(number)s is received and sealed: only named case workers can "
+                "read it.\nReceipt code: %(receipt)s\n"
+                "Ovoz does not keep this message: write the code down somewhere safe, or delete it. "
+                "Write here to add more; /status for news, /new for another concern, /stop to end and be forgotten."
+            ) % {"number": concern.pk, "receipt": submitted.receipt}
+            return
         self.say(
             _(
                 "Thank you. Your concern no. %(number)s is received.\n"
@@ -445,11 +521,13 @@ class _Bot:
     def repeat_question(self, draft: _Draft) -> None:
         """An answer that does not fit the step: ask the step's question again."""
         step = self.conversation.step
+        if step == TelegramStep.LANGUAGE:
+            return self.ask_language(draft)
         if step == TelegramStep.AREA:
             browsed = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else None
             return self.ask_place(draft, browsed or self.channel.default_area)
         if step == TelegramStep.VISIBILITY:
             return self.ask_visibility(draft)
         if step == TelegramStep.CONFIRM:
-            return self.visibility_chosen(draft, draft.visibility)
+            return self.ask_confirmation(draft)
         return self.ask_description(draft)

@@ -569,6 +569,10 @@ def concern_triage(
         ConcernEvent.objects.create(concern=concern, kind=EventKind.TRIAGE, audience=Audience.STAFF, actor=actor)
     if visibility == Visibility.CONFIDENTIAL and not concern.is_sealed:
         confidential.seal_existing(concern, recipients=confidential.intake_recipients())
+        # Replies queued on SMS or Telegram may carry its words: channels build on concerns, not the reverse.
+        from ovoz.channels.services import concern_channel_seal
+
+        concern_channel_seal(concern=concern)
     audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern)
     return concern
 

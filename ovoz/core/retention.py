@@ -192,5 +192,6 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
     for path in mail_files_due(now=now):
         path.unlink(missing_ok=True)
         report.mail_files += 1
+    channel_services.drafts_expire(now=now)
     audit_record(action=AuditAction.RETENTION_APPLIED, data=report.as_data())
     return report

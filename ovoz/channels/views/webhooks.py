@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -135,11 +136,15 @@ def _twilio(request: HttpRequest, channel: Channel) -> HttpResponse:
     if not external_id or len(external_id) > 128 or not text.strip() or "\x00" in text:
         return JsonResponse({"detail": "MessageSid, From and Body are required", "code": "invalid"}, status=400)
     try:
-        services.sms_receive(
+        result = services.sms_receive(
             channel=channel, external_id=external_id, sender=sender, text=text[:4000], received_at=None
         )
     except ConcernError as error:
         return JsonResponse({"detail": str(error.message), "code": error.code}, status=400)
+    if result.immediate_answer:  # a sealed concern's receipt: said in this answer only, stored nowhere
+        message = escape(result.immediate_answer)
+        twiml = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{message}</Message></Response>'
+        return HttpResponse(twiml, content_type="text/xml")
     return HttpResponse(TWIML_EMPTY, content_type="text/xml")
 
 
