@@ -157,7 +157,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         os.close(os.open(_sqlite_path, os.O_WRONLY | os.O_CREAT, 0o600))
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers go on while the task worker writes; IMMEDIATE avoids lock upgrades.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        # secure_delete overwrites what a write frees, so emptied plain text (a Telegram draft sealed when
+        # confidential is chosen, a concern made confidential at triage) is not left in free pages.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA secure_delete=ON;"
+        ),
         "transaction_mode": "IMMEDIATE",
     }
 

@@ -63,8 +63,10 @@ def _on_channel(event: ConcernEvent, concern: Concern) -> bool:
     with translation.override(language):
         if concern.is_sealed or event.concern.is_sealed:
             # A confidential concern's news never travels in a message someone else may read on the phone.
+            # Reporters by a generic or RapidPro gateway never got a receipt (ADR 0007): STATUS still works.
             text = _(
-                "Ovoz: there is news about your concern no. %(number)s. Read it on the follow page with your receipt."
+                "Ovoz: there is news about your concern no. %(number)s. If you have its receipt, read it on the "
+                "follow page; or reply STATUS for its status."
             ) % {"number": concern.pk}
         elif event.kind in (EventKind.QUESTION, EventKind.REPLY):
             text = _("Ovoz, concern no. %(number)s: %(text)s") % {"number": event.concern_id, "text": event.text}
