@@ -26,6 +26,7 @@ from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import Concern
+from ovoz.concerns.promises import VISIBILITY_EXPLAINED
 from ovoz.concerns.services import MAX_ATTACHMENTS
 from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.images import CleanImage
@@ -366,13 +367,10 @@ class _Bot:
     def ask_visibility(self, draft: _Draft) -> None:
         self.conversation.step = TelegramStep.VISIBILITY
         draft.store(self.conversation)
+        # The same sentences as the report form's, so every channel says the same true thing.
+        explained = [str(VISIBILITY_EXPLAINED[visibility]) for visibility in Visibility]
         self.say(
-            _(
-                "Who may see it?\n"
-                "Public: after review, a text without names may be published.\n"
-                "Restricted: only the facilitators of your area.\n"
-                "Confidential: only named case workers (for violence and other dangerous matters)."
-            ),
+            "\n\n".join([str(_("Who may see it?")), *explained]),
             [
                 [(_("Public"), f"visibility:{Visibility.PUBLIC}")],
                 [(_("Restricted"), f"visibility:{Visibility.RESTRICTED}")],

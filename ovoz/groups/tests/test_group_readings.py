@@ -115,7 +115,7 @@ def test_the_facilitator_still_reads_the_original_on_the_concern_page(shared):
 def test_reminder_e_mails_and_the_group_api_carry_no_reporter_words(shared):
     services.digest_send(user=shared["users"]["member"], day=timezone.localdate())
     assert len(mail.outbox) == 1
-    texts = [mail.outbox[0].subject + mail.outbox[0].body]
+    texts = [f"{mail.outbox[0].subject}\n{mail.outbox[0].body}"]
     Meeting.objects.filter(pk=shared["meeting"].pk).update(
         status=MeetingStatus.HELD, starts_at=timezone.now() - timedelta(days=1)
     )
