@@ -113,7 +113,7 @@ class ReportForm(RegionDistrictMixin):
     )
     # Shown (and needed) only when the choice above is looser than a chosen theme asks for.
     visibility_confirmed = forms.BooleanField(
-        label=_("Yes, I am sure: let it be seen as I chose above, not kept confidential."),
+        label=_("Yes, I am sure: let it be seen as I chose above."),
         required=False,
     )
     language = forms.ChoiceField(label=_("Language of your text"), required=False)

@@ -38,9 +38,10 @@ VISIBILITY_EXPLAINED: dict[Visibility, Promise] = {
 }
 
 # Translators: shown when a reporter chose public or restricted together with a theme such as violence
-# at home; the form comes back with "confidential" selected.
+# at home (or public with a theme that is restricted by default); the form comes back with the
+# theme's stricter choice selected.
 LOOSER_THAN_THEME_WARNING = _(
-    "You chose that others may see this concern, but what it is about (such as violence at home) is "
-    "kept confidential unless you are sure. We have not sent it yet. To keep it confidential, send it "
-    "again as it is now. To keep your first choice, choose it again and tick the box below."
+    "You chose that more people may see this concern than is usual for what it is about (violence at "
+    "home is kept confidential). We have not sent it yet, and the safer choice is now selected: to keep "
+    "it, send the form again as it is. To keep your first choice, choose it again and tick the box below."
 )

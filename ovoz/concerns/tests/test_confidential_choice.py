@@ -22,7 +22,7 @@ from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
 pytestmark = pytest.mark.django_db
 
 STORY = "My husband beats me when he drinks"
-WARNING = "You chose that others may see this concern, but what it is about"
+WARNING = "You chose that more people may see this concern than is usual for what it is about"
 
 
 def _checked(html: str, value: str) -> bool:
