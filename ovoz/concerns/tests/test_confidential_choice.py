@@ -204,3 +204,11 @@ def test_every_page_that_explains_confidentiality_says_the_same_sentence(client,
     assert "seen only by the people who must see them" not in home
     assert "A facilitator reads your concern" not in receipt_page.content.decode()
     assert "may be published" not in receipt_page.content.decode()
+
+
+def test_the_receipt_of_a_restricted_concern_does_not_say_it_may_be_published(client, seeded):
+    response = client.post(
+        "/en/report/", {"text": "Bribes at the post", "visibility": "restricted", "submission_token": "q" * 32}
+    )
+    receipt_in(response)
+    assert "may be published" not in response.content.decode()
