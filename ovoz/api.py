@@ -18,6 +18,7 @@ from ovoz.core.scoping import OutOfScope, access_denied_record
 from ovoz.groups.api import router as groups_router
 from ovoz.insights.api import router as stats_router
 from ovoz.places.api import router as areas_router
+from ovoz.referrals.api import router as referrals_router
 
 
 class UnsupportedContentType(Exception):
@@ -47,6 +48,7 @@ api = NinjaAPI(
 )
 api.add_router("", areas_router)
 api.add_router("", themes_router)
+api.add_router("", referrals_router)
 api.add_router("", concerns_router)
 api.add_router("", stats_router)
 api.add_router("", groups_router)

@@ -32,6 +32,7 @@ from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern
+from ovoz.concerns.promises import CONFIDENTIAL_SHORT
 from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
@@ -178,13 +179,13 @@ def sealed_received_text(concern: Concern, *, receipt: str = "") -> str:
     With ``receipt`` only for the webhook's own answer; the wordless version is the one that may be queued."""
     if receipt:
         return _(
-            "Ovoz: your concern no. %(number)s is received and sealed: only named case workers can read it. "
+            "Ovoz: your concern no. %(number)s is received and sealed. %(promise)s "
             "Receipt code: %(receipt)s (Ovoz does not keep it). Reply to add more, STATUS for news, STOP to end."
-        ) % {"number": concern.pk, "receipt": receipt}
+        ) % {"number": concern.pk, "receipt": receipt, "promise": CONFIDENTIAL_SHORT}
     return _(
-        "Ovoz: your concern no. %(number)s is received and sealed: only named case workers can read it. "
+        "Ovoz: your concern no. %(number)s is received and sealed. %(promise)s "
         "Reply to add more, STATUS for news, STOP to end."
-    ) % {"number": concern.pk}
+    ) % {"number": concern.pk, "promise": CONFIDENTIAL_SHORT}
 
 
 def _converse(

@@ -27,6 +27,7 @@ from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import Concern
+from ovoz.concerns.promises import CONFIDENTIAL_SHORT, VISIBILITY_EXPLAINED
 from ovoz.concerns.services import MAX_ATTACHMENTS
 from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.images import CleanImage
@@ -329,9 +330,10 @@ class _Bot:
         if draft.visibility == Visibility.CONFIDENTIAL:
             self.say(
                 _(
-                    "Describe what happened in your own words. Your first message sends the report, sealed at once "
-                    "so that only named case workers can read it; anything you write after it is added, sealed too."
+                    "Describe what happened in your own words. Your first message sends the report, sealed at "
+                    "once; anything you write after it is added, sealed too. %(promise)s"
                 )
+                % {"promise": CONFIDENTIAL_SHORT}
             )
             return
         self.say(
@@ -414,13 +416,10 @@ class _Bot:
     def ask_visibility(self, draft: _Draft) -> None:
         self.conversation.step = TelegramStep.VISIBILITY
         draft.store(self.conversation)
+        # The same sentences as the report form's, so every channel says the same true thing.
+        explained = [str(VISIBILITY_EXPLAINED[visibility]) for visibility in Visibility]
         self.say(
-            _(
-                "Who may see it?\n"
-                "Public: after review, a text without names may be published.\n"
-                "Restricted: only the facilitators of your area.\n"
-                "Confidential: only named case workers (for violence and other dangerous matters)."
-            ),
+            "\n\n".join([str(_("Who may see it?")), *explained]),
             [
                 [(_("Public"), f"visibility:{Visibility.PUBLIC}")],
                 [(_("Restricted"), f"visibility:{Visibility.RESTRICTED}")],
@@ -490,11 +489,11 @@ class _Bot:
         if concern.is_sealed:
             # The receipt opens the sealed words: it goes out in the webhook's answer only, never queued.
             self.immediate = _(
-                "Thank you. Your concern no. %(number)s is received and sealed: only named case workers can "
-                "read it.\nReceipt code: %(receipt)s\n"
+                "Thank you. Your concern no. %(number)s is received and sealed. %(promise)s\n"
+                "Receipt code: %(receipt)s\n"
                 "Ovoz does not keep this message: write the code down somewhere safe, or delete it. "
                 "Write here to add more; /status for news, /new for another concern, /stop to end and be forgotten."
-            ) % {"number": concern.pk, "receipt": submitted.receipt}
+            ) % {"number": concern.pk, "receipt": submitted.receipt, "promise": CONFIDENTIAL_SHORT}
             return
         self.say(
             _(

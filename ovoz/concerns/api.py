@@ -79,13 +79,24 @@ class ConcernIn(Schema):
     lat: float | None = None
     lon: float | None = None
     themes: list[str] = Field(default_factory=list, description="Theme slugs, see GET /themes.")
-    visibility: Literal["public", "restricted", "confidential"] | None = None
+    visibility: Literal["public", "restricted", "confidential"] | None = Field(
+        None,
+        description="Left out: the strictest default of the themes (confidential for domestic-violence), "
+        "else public. A visibility looser than a theme's default is kept only with confirm_visibility; "
+        "otherwise the theme's default is stored. GET /confidential-readers says who can read a confidential one.",
+    )
+    confirm_visibility: bool = Field(
+        False,
+        description="The reporter was told that a theme (such as domestic-violence) is confidential by default "
+        "and still chose this visibility.",
+    )
     contact: ContactIn | None = Field(None, description="For replies; stored encrypted.")
 
 
 class ReceiptOut(Schema):
     receipt: str
     status: str
+    visibility: str = Field(description="The visibility stored: check it when you sent one.")
 
 
 def _themes_from_slugs(slugs: list[str]) -> list[Theme]:
@@ -136,11 +147,13 @@ def create_concern(
             visibility=Visibility(payload.visibility) if payload.visibility else None,
             contact=contact,
             submission_token=idempotency_key[:200],
+            visibility_confirmed=payload.confirm_visibility,
         )
     except ConcernError as error:
         status = 409 if error.code == "idempotency_conflict" else 400
         raise ApiError(status, str(error.message), error.code) from error
-    return Status(201, {"receipt": submitted.receipt, "status": submitted.concern.status})
+    concern = submitted.concern
+    return Status(201, {"receipt": submitted.receipt, "status": concern.status, "visibility": concern.visibility})
 
 
 class ReceiptIn(Schema):

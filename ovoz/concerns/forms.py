@@ -5,30 +5,19 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import MAX_TEXT_LENGTH, Theme
-from ovoz.concerns.services import MAX_ATTACHMENTS
+from ovoz.concerns.promises import LOOSER_THAN_THEME_WARNING, VISIBILITY_EXPLAINED
+from ovoz.concerns.services import MAX_ATTACHMENTS, visibility_default, visibility_needs_confirmation
 from ovoz.core.ids import coerce_id, parse_id
 from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_clean, too_large
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
-
-VISIBILITY_EXPLAINED = {
-    Visibility.PUBLIC: _(
-        "Public after review: a facilitator may publish it without your name, contact or anything that "
-        "identifies you, so others can see and support it."
-    ),
-    Visibility.RESTRICTED: _(
-        "Restricted: only the facilitators for your area read it. It is counted in statistics but never shown."
-    ),
-    Visibility.CONFIDENTIAL: _(
-        "Confidential: for violence and other dangerous matters. Only the people who must act on it can read it."
-    ),
-}
 
 
 def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -122,6 +111,11 @@ class ReportForm(RegionDistrictMixin):
             "published after review."
         ),
     )
+    # Shown (and needed) only when the choice above is looser than a chosen theme asks for.
+    visibility_confirmed = forms.BooleanField(
+        label=_("Yes, I am sure: let it be seen as I chose above."),
+        required=False,
+    )
     language = forms.ChoiceField(label=_("Language of your text"), required=False)
     phone = forms.CharField(label=_("Phone (optional)"), required=False, max_length=32)
     email = forms.EmailField(label=_("E-mail (optional)"), required=False, max_length=254)
@@ -156,13 +150,30 @@ class ReportForm(RegionDistrictMixin):
         super().__init__(*args, **kwargs)
         self.set_area_choices(region_label=_("I'd rather not say"))
         _choices(self, "language").choices = [("", _("Recognise it for me")), *settings.LANGUAGES]
+        self.needs_visibility_confirmation = False
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if (cleaned.get("phone") or cleaned.get("email")) and not cleaned.get("contact_consent"):
             self.add_error("contact_consent", _("Please agree, or leave the contact fields empty."))
         self.clean_area(cleaned)
+        self.ask_again_if_looser_than_themes(cleaned)
         return cleaned
+
+    def ask_again_if_looser_than_themes(self, cleaned: dict[str, Any]) -> None:
+        """Public (or restricted) with a theme that is confidential by default: ask again, offering the
+        theme's default, unless the reporter ticked that they are sure. Nothing is stored meanwhile."""
+        themes = list(cleaned.get("themes") or [])
+        chosen = Visibility(cleaned["visibility"]) if cleaned.get("visibility") else None
+        self.needs_visibility_confirmation = visibility_needs_confirmation(themes=themes, visibility=chosen)
+        if not self.needs_visibility_confirmation or cleaned.get("visibility_confirmed"):
+            return
+        self.add_error(None, _("Please look again at who may see your concern, below: it has not been sent yet."))
+        self.add_error("visibility", LOOSER_THAN_THEME_WARNING)
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data["visibility"] = visibility_default(themes).value  # the choice offered is the safer one
+        self.data = data
 
     def add_concern_error(self, error: ConcernError) -> None:
         field = error.field if error.field in self.fields else None

@@ -21,10 +21,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ovoz.concerns import selectors, services
-from ovoz.concerns.choices import OPEN_STATUSES, Audience, Channel
+from ovoz.concerns.choices import OPEN_STATUSES, Audience, Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import Concern, Theme
+from ovoz.concerns.promises import CONFIDENTIAL_SHORT
 from ovoz.core.ids import parse_id
 from ovoz.core.ratelimit import is_limited
 
@@ -304,6 +305,8 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(409 if error.code == "idempotency_conflict" else 400, str(error.message)) from error
     token = services.open311_token_create(concern=submitted.concern, partner=partner)
     notice = _("Received. A facilitator reviews every request before it is published.")
+    if submitted.concern.visibility == Visibility.CONFIDENTIAL:  # the service's default, e.g. violence at home
+        notice = f"{_('Received.')} {CONFIDENTIAL_SHORT}"
     return _respond(
         [{"token": token, "service_notice": notice, "account_id": ""}],
         fmt=fmt,

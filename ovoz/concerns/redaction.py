@@ -21,5 +21,6 @@ _DOCUMENT = re.compile(r"\b[A-ZА-ЯЁ]{1,3}[\s№-]?\d{6,}\b|\b\d{8,}\b")
 def redact(text: str) -> str:
     """Mask e-mails, phone numbers and document-like numbers."""
     text = _EMAIL.sub(MASK, text)
-    text = _DOCUMENT.sub(MASK, text)
-    return _PHONE.sub(MASK, text)
+    # Phones before documents, so a phone written without separators loses its "+" with its digits.
+    text = _PHONE.sub(MASK, text)
+    return _DOCUMENT.sub(MASK, text)

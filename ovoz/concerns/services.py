@@ -300,10 +300,18 @@ def _clean_text(text: object) -> str:
     return text
 
 
-def _default_visibility(themes: Sequence[Theme]) -> Visibility:
+def visibility_default(themes: Sequence[Theme]) -> Visibility:
     """The strictest default among the chosen themes: violence at home is confidential by default."""
     defaults = [Visibility(theme.default_visibility) for theme in themes] or [Visibility.PUBLIC]
     return max(defaults, key=lambda visibility: VISIBILITY_STRICTNESS[visibility])
+
+
+def visibility_needs_confirmation(*, themes: Sequence[Theme], visibility: Visibility | None) -> bool:
+    """Whether the reporter chose a looser visibility than one of their themes asks for (public for
+    violence at home): intake keeps the theme's default unless the reporter confirms their choice."""
+    if visibility is None:
+        return False
+    return VISIBILITY_STRICTNESS[Visibility(visibility)] < VISIBILITY_STRICTNESS[visibility_default(themes)]
 
 
 def _coarse(value: float | None) -> float | None:
@@ -325,8 +333,13 @@ def concern_submit(
     photos: Sequence[CleanImage] = (),
     submission_token: str = "",
     received_at: datetime | None = None,
+    visibility_confirmed: bool = False,
 ) -> SubmittedConcern:
     """Store a new concern and return it with its receipt.
+
+    A ``visibility`` looser than a chosen theme's default (public or restricted for violence at home)
+    is kept only with ``visibility_confirmed``; otherwise the theme's default (confidential) is stored:
+    every interface asks again or documents this (issue 12).
 
     A repeated submission with the same ``submission_token`` (a double-clicked form, a retried API
     call with the same idempotency key) returns the first concern and its receipt again.
@@ -376,7 +389,12 @@ def concern_submit(
         area=area,
         latitude=_coarse(latitude),
         longitude=_coarse(longitude),
-        visibility=visibility or _default_visibility(themes),
+        visibility=(
+            visibility
+            if visibility
+            and (visibility_confirmed or not visibility_needs_confirmation(themes=themes, visibility=visibility))
+            else visibility_default(themes)
+        ),
     )
     concern.reporter_visibility = concern.visibility
     sealed_parts = None

@@ -237,6 +237,16 @@ def concern_reading(*, user: User, concern: Concern) -> ConcernReading:
     return ConcernReading(concern, "", False)
 
 
+def group_reading(concern: Concern) -> ConcernReading:
+    """A concern as the group sees it together (meeting page, agenda, print, scores, action plan):
+    the published, redacted public text, whoever looks; without one, no words at all, only its area,
+    themes, date and status. The reporter's own words stay on the concern's own page, for those who
+    may read them (a projected or printed agenda must not carry a phone number from them)."""
+    if is_publicly_readable(concern) and concern.public_text:
+        return ConcernReading(concern, concern.public_text, False)
+    return ConcernReading(concern, "", False)
+
+
 def theme_labels(concern: Concern) -> str:
     return ", ".join(theme.label for theme in concern.themes.all())
 

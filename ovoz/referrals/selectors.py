@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ovoz.accounts.models import User
+from ovoz.concerns.confidential import intake_recipients
 from ovoz.concerns.models import Concern
 from ovoz.core.scoping import scoped_get
 from ovoz.referrals.models import Consent, ConsentState, Referral, ReferralStatus, ServiceProvider
@@ -60,3 +64,46 @@ def may_refer_without_consent(user: User) -> bool:
         user.user_permissions.filter(codename=codename).exists()
         or user.groups.filter(permissions__codename=codename).exists()
     )
+
+
+@dataclass(frozen=True, order=True)
+class ReaderRole:
+    """An organisation and a role in it: how reporters are told who can read a confidential concern
+    (never a person's name)."""
+
+    organisation: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ConfidentialReaders:
+    """Who can open a confidential concern raised now: the intake recipients (every one, at once) and
+    the services whose case workers can open one after the reporter agrees to a referral."""
+
+    intake: list[ReaderRole]
+    services: list[ReaderRole]
+
+
+def _roles_of(user: User) -> set[ReaderRole]:
+    site = _("the organisation running this site")
+    roles = {ReaderRole(work.provider.name, _("case worker")) for work in user.case_work.all()}
+    for grant in user.grants.all():
+        organisation = grant.institution.name if grant.institution else grant.working_group.name
+        roles.add(ReaderRole(organisation, grant.get_role_display()))
+    if user.role:
+        roles.add(ReaderRole(site, user.get_role_display()))
+    return roles or {ReaderRole(site, _("staff member"))}
+
+
+def confidential_readers() -> ConfidentialReaders:
+    """The organisations and roles of the current confidential-intake recipients (those with a key, to
+    whom a new concern is sealed) and the active services with case workers who can receive referrals."""
+    recipients = User.objects.filter(pk__in=[user.pk for user in intake_recipients()]).prefetch_related(
+        "case_work__provider", "grants__working_group", "grants__institution"
+    )
+    intake = sorted({role for user in recipients for role in _roles_of(user)})
+    providers = ServiceProvider.objects.filter(
+        is_active=True, case_workers__user__is_active=True, case_workers__user__key__isnull=False
+    ).distinct()
+    services = sorted({ReaderRole(provider.name, provider.get_kind_display()) for provider in providers})
+    return ConfidentialReaders(intake=intake, services=services)

@@ -20,12 +20,13 @@ from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageForm, ReportForm
 from ovoz.concerns.models import Concern
+from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
 from ovoz.referrals.errors import ReferralError
 from ovoz.referrals.forms import ConsentAnswerForm
-from ovoz.referrals.selectors import open_consent_requests
+from ovoz.referrals.selectors import confidential_readers, open_consent_requests
 
 SUPPORTER_COOKIE = "ovoz_supporter"
 FOLLOW_WINDOW_SECONDS = 600
@@ -35,23 +36,31 @@ def _fresh_report_form() -> ReportForm:
     return ReportForm(initial={"submission_token": secrets.token_urlsafe(24)})
 
 
+def _report_page(request: HttpRequest, form: ReportForm, *, status: int = 200, **extra: object) -> HttpResponse:
+    """The form with, next to the visibility choice, who can read a confidential concern (GlobaLeaks
+    shows its recipients to whistleblowers too): organisations and roles, never names."""
+    context = {"form": form, "readers": confidential_readers(), **extra}
+    return render(request, "concerns/report.html", context, status=status)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_view(request: HttpRequest) -> HttpResponse:
-    """Raise a concern. Works without JavaScript: "Show districts" re-renders the form with them."""
+    """Raise a concern. Works without JavaScript: "Show districts" re-renders the form with them, and a
+    choice looser than a theme asks for (public for violence at home) comes back to be confirmed."""
     if request.method == "GET":
-        return render(request, "concerns/report.html", {"form": _fresh_report_form()})
+        return _report_page(request, _fresh_report_form())
     if "show_districts" in request.POST:
         # Bind the values so the page shows them again. A browser never sends chosen files again with
         # the re-rendered form, so they are not opened here.
         form = ReportForm(request.POST)
         form.is_valid()
-        return render(request, "concerns/report.html", {"form": form, "errors_hidden": True})
+        return _report_page(request, form, errors_hidden=True)
     # Counted before any photo is opened: decoding is the costly part of a report.
     if is_limited(request, scope="intake", limit=settings.OVOZ_INTAKE_LIMIT, window_seconds=600):
         form = ReportForm(request.POST)  # shows what was written; the files are never opened
         form.add_error(None, _("Too many concerns from here in a short time. Please wait a few minutes."))
-        return render(request, "concerns/report.html", {"form": form}, status=429)
+        return _report_page(request, form, status=429)
     form = ReportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -70,6 +79,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 photos=form.cleaned_data["photos"],
                 # Tokens come from this form; a tampered, short one just loses the double-submit guard.
                 submission_token=token if len(token := form.cleaned_data["submission_token"]) >= 22 else "",
+                visibility_confirmed=form.cleaned_data["visibility_confirmed"],
             )
         except ConcernError as error:
             form.add_concern_error(error)
@@ -79,10 +89,12 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 referral_services.consent_at_intake(
                     concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
                 )
-            return render(
-                request, "concerns/receipt.html", {"receipt": submitted.receipt, "concern": submitted.concern}
-            )
-    return render(request, "concerns/report.html", {"form": form}, status=400)
+            context = {"receipt": submitted.receipt, "concern": submitted.concern}
+            if submitted.concern.visibility == Visibility.CONFIDENTIAL:
+                context["readers"] = confidential_readers()
+                context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
+            return render(request, "concerns/receipt.html", context)
+    return _report_page(request, form, status=400)
 
 
 def _follow_context(
@@ -101,6 +113,8 @@ def _follow_context(
         "original_photos": concern.attachments.filter(event__isnull=True),
         "message_form": message_form or ReporterMessageForm(),
         "original": concern.duplicate_of,
+        # What the reporter's own concern's visibility means: the same sentence as on the report form.
+        "visibility_explained": VISIBILITY_EXPLAINED[Visibility(concern.visibility)],
     }
 
 

@@ -70,6 +70,7 @@ EXPECTED_BUILDERS = {
     "api-root": lambda w: ("/api/v1/", _everyone(404)),
     "list_areas": lambda w: ("/api/v1/areas", _everyone(200)),
     "list_themes": lambda w: ("/api/v1/themes", _everyone(200)),
+    "get_confidential_readers": lambda w: ("/api/v1/confidential-readers", _everyone(200)),
     "create_concern": lambda w: ("/api/v1/concerns", _everyone(200)),  # GET lists published concerns
     "list_concerns": lambda w: ("/api/v1/concerns", _everyone(200)),
     "follow_concern": lambda w: ("/api/v1/concerns/follow", _everyone(405)),

@@ -307,7 +307,6 @@ def meetings_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting, **forms: object) -> dict[str, object]:
-    user = staff_user(request)
     filter_form = ConcernFilterForm(request.GET or None, with_status=False)
     filters = selectors.ConcernFilters()
     if filter_form.is_valid():
@@ -326,8 +325,8 @@ def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting
         request,
         group,
         meeting=meeting,
-        agenda=[selectors.concern_reading(user=user, concern=concern) for concern in on_agenda],
-        candidates=[selectors.concern_reading(user=user, concern=concern) for concern in candidates],
+        agenda=[selectors.group_reading(concern) for concern in on_agenda],
+        candidates=[selectors.group_reading(concern) for concern in candidates],
         filter_form=filter_form,
         attendance=counts,
         meeting_form=forms.get("meeting_form")
@@ -494,7 +493,7 @@ def scores_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespons
                 messages.success(request, _("Your scores are saved. You can change them until the round closes."))
                 return redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
         status = 400
-    rows = [(selectors.concern_reading(user=user, concern=concern), fields) for concern, fields in form.rows()]
+    rows = [(selectors.group_reading(concern), fields) for concern, fields in form.rows()]
     context = group_context(request, group, meeting=meeting, round=round_, form=form, rows=rows)
     return render(request, "groups/staff/scores.html", context, status=status)
 
@@ -533,7 +532,7 @@ def meeting_print_view(request: HttpRequest, slug: str, meeting_id: int) -> Http
         request,
         group,
         meeting=meeting,
-        agenda=[selectors.concern_reading(user=staff_user(request), concern=c) for c in selectors.agenda(meeting)],
+        agenda=[selectors.group_reading(concern) for concern in selectors.agenda(meeting)],
         attendance=selectors.attendance(meeting),
         present=meeting.members_present.order_by("first_name", "username"),
     )
@@ -591,7 +590,7 @@ def _action_context(request: HttpRequest, group: WorkingGroup, action: Action, *
         action=action,
         is_overdue=action.is_overdue(timezone.localdate()),
         can_report=permissions.can_report_on(user, action),
-        concerns=[selectors.concern_reading(user=user, concern=concern) for concern in action.concerns.all()],
+        concerns=[selectors.group_reading(concern) for concern in action.concerns.all()],
         updates=action.updates.select_related("author").prefetch_related("photos"),
         status_form=forms.get("status_form") or ActionStatusForm(),
         update_form=forms.get("update_form") or ActionUpdateForm(initial={"progress": action.progress}),
