@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from calendar import monthrange
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, TextField
@@ -313,7 +314,8 @@ def _totals(rows: Iterable[dict[str, Any]]) -> dict[int, int]:
 
 def is_whole_months(since: date | None, until: date | None) -> bool:
     """Whether a period starts on a first and ends on a last day of a month (open ends count as whole)."""
-    return (since is None or since.day == 1) and (until is None or (until + timedelta(days=1)).day == 1)
+    # monthrange, not until + 1 day: the last day of December 9999 has no next day.
+    return (since is None or since.day == 1) and (until is None or until.day == monthrange(until.year, until.month)[1])
 
 
 def _at_level(per_area: dict[int, int], depth: int) -> dict[int, int]:

@@ -322,3 +322,7 @@ def test_open311_dates_are_widened_to_whole_days(client, world, months):
         body = client.get("/open311/v2/requests.json", {"start_date": start, "end_date": stamp}).json()
         ids.append([request["service_request_id"] for request in body])
     assert ids == [[str(published.pk)]] * 3
+
+
+def test_the_last_day_of_the_calendar_ends_a_whole_month_and_is_no_500(client, db):
+    assert client.get("/api/v1/stats/areas?until=9999-12-31").status_code == 200
