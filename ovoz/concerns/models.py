@@ -345,6 +345,52 @@ class ConcernAreaRollup(models.Model):
         return f"area {self.area_key} theme {self.theme_key} {self.status or 'all'}: {self.count}"
 
 
+class ConcernPublicMonthRollup(models.Model):
+    """The monthly rollup for concerns whose visibility is public only (same keys, same upkeep).
+
+    Public figures read these: restricted and confidential concerns are added to them only in whole
+    groups that differencing cannot split (``ovoz.insights.selectors``, docs/data.md).
+    """
+
+    month = models.DateField()
+    area_key = models.BigIntegerField()
+    theme_key = models.BigIntegerField()
+    status = models.CharField(max_length=16, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme_key", "status", "area_key", "month"], name="public_month_rollup_one_row_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} area {self.area_key} theme {self.theme_key} (public): {self.count}"
+
+
+class ConcernPublicAreaRollup(models.Model):
+    """The all-time rollup for concerns whose visibility is public only (same keys, same upkeep)."""
+
+    area_key = models.BigIntegerField()
+    theme_key = models.BigIntegerField()
+    status = models.CharField(max_length=16, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme_key", "status", "area_key"], name="public_area_rollup_one_row_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["theme_key", "status", "area_key", "count"], name="public_area_rollup_covering")
+        ]
+
+    def __str__(self) -> str:
+        return f"area {self.area_key} theme {self.theme_key} {self.status or 'all'} (public): {self.count}"
+
+
 class ConcernStepRollup(models.Model):
     """How many days concerns took for each step of their path: per month of the step, the status left
     (empty: counted from when the concern was received) and the status reached, and whole days (capped

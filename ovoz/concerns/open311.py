@@ -228,7 +228,13 @@ def _published(request: HttpRequest) -> QuerySet[Concern]:
         )
     except OverflowError as error:
         raise Open311Error(400, _("%(name)s must be a W3C date and time.") % {"name": "end_date"}) from error
-    concerns = concerns.filter(created_at__gte=start, created_at__lte=end)
+    # Requests show their day only (``_day``): a filter finer than a day would tell the hour by bisection,
+    # so both ends widen to whole days.
+    first_day, last_day = timezone.localdate(start), timezone.localdate(end)
+    concerns = concerns.filter(
+        created_at__gte=timezone.make_aware(datetime.combine(first_day, time.min)),
+        created_at__lt=timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min)),
+    )
     status = request.GET.get("status", "")
     if status == "open":
         concerns = concerns.filter(status__in=OPEN_STATUSES)

@@ -43,6 +43,8 @@ from ovoz.concerns.models import (
     ConcernEvent,
     ConcernKey,
     ConcernMonthRollup,
+    ConcernPublicAreaRollup,
+    ConcernPublicMonthRollup,
     ConcernRollup,
     ConcernStepRollup,
     KeyPart,
@@ -139,25 +141,34 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
     all_time: Counter[tuple[int, int, str]] = Counter()
     # The monthly rollup counts a concern under its area and every area above it, so a region's row
     # holds everything inside the region: a map by region reads a few rows per region, whatever the
-    # number of districts or concerns.
+    # number of districts or concerns. Concerns whose visibility is public are counted once more on their
+    # own: public figures start from these (restricted and confidential ones join only in groups).
+    public_monthly: Counter[tuple[date, int, int, str]] = Counter()
+    public_all_time: Counter[tuple[int, int, str]] = Counter()
     enclosing = areas_enclosing({key[1] for key, _count in daily})
-    for (day, area_key, theme_key, _visibility, _channel, status), count in daily:
+    for (day, area_key, theme_key, visibility, _channel, status), count in daily:
         month = day.replace(day=1)
         for area in (*enclosing[area_key], ALL_AREAS):
-            monthly[(month, area, theme_key, status)] += count
-            monthly[(month, area, theme_key, ALL_STATUSES)] += count
-            all_time[(area, theme_key, status)] += count
-            all_time[(area, theme_key, ALL_STATUSES)] += count
+            for counted_status in (status, ALL_STATUSES):
+                monthly[(month, area, theme_key, counted_status)] += count
+                all_time[(area, theme_key, counted_status)] += count
+                if visibility == Visibility.PUBLIC:
+                    public_monthly[(month, area, theme_key, counted_status)] += count
+                    public_all_time[(area, theme_key, counted_status)] += count
     daily_columns = ["day", "area_key", "theme_key", "visibility", "channel", "status"]
     for start in range(0, len(daily), batch_size):
         _upsert(ConcernRollup, daily_columns, daily[start : start + batch_size])
-    # In key order, so that concurrent writers lock shared rows (a region's, all areas') in the same order.
-    changed = sorted((key, count) for key, count in monthly.items() if count)
-    for start in range(0, len(changed), batch_size):
-        _upsert(ConcernMonthRollup, ["month", "area_key", "theme_key", "status"], changed[start : start + batch_size])
-    totals = sorted((key, count) for key, count in all_time.items() if count)
-    for start in range(0, len(totals), batch_size):
-        _upsert(ConcernAreaRollup, ["area_key", "theme_key", "status"], totals[start : start + batch_size])
+    month_columns, area_columns = ["month", "area_key", "theme_key", "status"], ["area_key", "theme_key", "status"]
+    for model, columns, counts in (
+        (ConcernMonthRollup, month_columns, monthly),
+        (ConcernAreaRollup, area_columns, all_time),
+        (ConcernPublicMonthRollup, month_columns, public_monthly),
+        (ConcernPublicAreaRollup, area_columns, public_all_time),
+    ):
+        # In key order, so that concurrent writers lock shared rows (a region's, all areas') in the same order.
+        changed = sorted((key, count) for key, count in counts.items() if count)
+        for start in range(0, len(changed), batch_size):
+            _upsert(model, columns, changed[start : start + batch_size])
 
 
 def areas_enclosing(area_ids: Iterable[int]) -> dict[int, list[int]]:

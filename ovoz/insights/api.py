@@ -16,8 +16,9 @@ from ovoz.core.translated import pick
 from ovoz.insights.selectors import (
     AreaSummary,
     area_summaries,
-    area_totals,
     areas_version,
+    is_whole_months,
+    public_area_totals,
     public_count,
     published_point_cells,
 )
@@ -28,8 +29,13 @@ router = Router(tags=["statistics"])
 
 class AreaStatsFilters(Schema):
     theme: str | None = Field(None, description="Theme slug.")
-    since: date | None = Field(None, description="Concerns received on or after this day.")
-    until: date | None = Field(None, description="Concerns received on or before this day.")
+    since: date | None = Field(
+        None,
+        description="Concerns received from this day on: the first day of a month (public figures are whole months).",
+    )
+    until: date | None = Field(
+        None, description="Concerns received up to this day: the last day of a month (public figures are whole months)."
+    )
     status: Literal["received", "accepted", "prioritised", "in_action", "resolved", "closed"] | None = None
     level: Literal["country", "region", "district", "community"] = Field("region", description="Areas to count by.")
     bbox: str | None = Field(
@@ -47,10 +53,17 @@ class AreaFeatureCollection(Schema):
 @router.get("stats/areas", response=AreaFeatureCollection, summary="Concerns per area (GeoJSON)")
 def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> HttpResponse:
     """A GeoJSON FeatureCollection: one feature per area with concerns, its boundary or representative
-    point as geometry, and ``count`` (concerns of every visibility; under 5 shown as "<5")."""
+    point as geometry, and ``count`` (under 5 shown as "<5"). Periods are whole months; restricted and
+    confidential concerns are counted only as docs/data.md ("Public figures") says."""
     theme = _theme(filters.theme)
     level = AreaKind(filters.level)
-    totals = area_totals(
+    if not is_whole_months(filters.since, filters.until):
+        raise ApiError(
+            400,
+            _("Public figures cover whole months: since must be the first day of a month, until the last."),
+            "whole_months_only",
+        )
+    totals = public_area_totals(
         level=level,
         theme=theme,
         since=filters.since,

@@ -1,7 +1,8 @@
 """What the dashboards show, read from the rollups only (DESIGN §7): never a scan of the concerns.
 
-Public numbers count every visibility and show counts under 5 as "<5"; staff numbers are exact and,
-for users with per-group grants, limited to the areas of their groups.
+Public numbers follow the rules of every public figure (``selectors.public_area_totals``, docs/data.md):
+restricted and confidential concerns only in whole groups of completed months, counts under 5 as "<5".
+Staff numbers are exact and, for users with per-group grants, limited to the areas of their groups.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from ovoz.concerns.models import (
     ALL_STATUSES,
     ALL_THEMES,
     ConcernMonthRollup,
+    ConcernPublicMonthRollup,
     ConcernRollup,
     ConcernStepRollup,
     Theme,
 )
 from ovoz.groups.choices import ActionStatus
 from ovoz.groups.models import Action
-from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts
+from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts, protected_groups, public_area_counts
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 from ovoz.places.selectors import areas_within
@@ -96,13 +98,17 @@ def last_months(count: int = MONTHS) -> list[date]:
 
 
 def public_dashboard() -> Dashboard:
-    """The public picture: every visibility counted, small counts suppressed."""
+    """The public picture: public concerns, restricted and confidential ones in whole groups of completed
+    months (``selectors.protected_groups``), small counts suppressed."""
     months = last_months()
-    rows = ConcernMonthRollup.objects.filter(area_key=ALL_AREAS, status=ALL_STATUSES, month__gte=months[0]).exclude(
-        theme_key=ALL_THEMES
-    )
-    by_theme = _theme_series(months, rows.values_list("month", "theme_key").annotate(total=Sum("count")))
-    top = area_counts(level=AreaKind.REGION, since=months[0])[:TOP_AREAS]
+    rows = ConcernPublicMonthRollup.objects.filter(
+        area_key=ALL_AREAS, status=ALL_STATUSES, month__gte=months[0]
+    ).exclude(theme_key=ALL_THEMES)
+    per_theme: list[tuple[date, int, int]] = list(rows.values_list("month", "theme_key").annotate(total=Sum("count")))
+    groups = protected_groups(theme_keys=None, since=months[0])
+    per_theme += [(month, theme_key, count) for (theme_key, month, _area), count in groups.items()]
+    by_theme = _theme_series(months, per_theme)
+    top = public_area_counts(level=AreaKind.REGION, since=months[0])[:TOP_AREAS]
     # A bar's length must not tell what "<5" hides.
     top_areas = [
         Bar(str(item.area), item.count if item.count >= SUPPRESS_BELOW else 0, str(item.public_count)) for item in top

@@ -2,9 +2,10 @@
 XLSX. The columns are described in docs/data.md; change both together.
 
 Public exports hold only what is public already: the redacted text of published concerns, their day,
-area, themes and status, a point snapped to the 1 km grid, and counts per area with small ones shown as
-"<5". Staff exports of restricted concerns are separate (``staff_concern_rows``), need a permission, and
-are audited by the view.
+area, themes and status, a point snapped to the 1 km grid, and counts per area as every public figure
+counts them (restricted and confidential concerns only in whole groups, small counts shown as "<5").
+Staff exports of restricted concerns are separate (``staff_concern_rows``), need a permission, and are
+audited by the view.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.models import Concern
 from ovoz.concerns.selectors import PublicFilters, public_concern_list
-from ovoz.insights.selectors import area_counts, snap_to_grid
+from ovoz.insights.selectors import public_area_counts, snap_to_grid
 from ovoz.places.choices import AreaKind
 
 XLSX_MAX_ROWS = 200_000  # an XLSX is built whole; beyond this, use CSV or GeoJSON
@@ -92,7 +93,8 @@ def concern_rows(concerns: QuerySet[Concern]) -> Iterator[dict[str, Any]]:
 
 
 def area_rows(*, level: AreaKind) -> list[dict[str, Any]]:
-    """Counts per area of ``level``, every visibility counted, under 5 as "<5"."""
+    """Counts per area of ``level`` as every public figure counts them (``public_area_totals``), under 5
+    as "<5"."""
     return [
         {
             "area_code": item.area.code or "",
@@ -102,7 +104,7 @@ def area_rows(*, level: AreaKind) -> list[dict[str, Any]]:
             "concerns": item.public_count,
             "_area": item.area,
         }
-        for item in area_counts(level=level)
+        for item in public_area_counts(level=level)
     ]
 
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+from calendar import monthrange
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from ovoz.concerns.models import (
     ALL_STATUSES,
     ALL_THEMES,
     ConcernAreaRollup,
     ConcernMonthRollup,
+    ConcernPublicAreaRollup,
+    ConcernPublicMonthRollup,
     ConcernRollup,
     Theme,
 )
@@ -26,6 +30,10 @@ from ovoz.places.models import Area
 
 # Counts under this are shown as "<5" in public (DESIGN §3): a small number can point at a person.
 SUPPRESS_BELOW = 5
+# Restricted and confidential concerns join public figures only as whole groups of at least this many
+# concerns of one region (or of a country outside its regions, or of no area), one theme key and one
+# completed month: no comparison of public figures can then single one of them out (docs/data.md).
+PROTECTED_GROUP_AT_LEAST = 5
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,23 @@ def area_counts(
     with ``bbox`` (west, south, east, north), only areas whose representative point lies inside it.
     Largest counts first. See ``area_totals`` for where the numbers come from."""
     totals = area_totals(level=level, theme=theme, since=since, until=until, status=status, bbox=bbox)
+    areas = Area.objects.filter(pk__in=list(totals)).select_related("parent")
+    return sorted(
+        (AreaCount(area, totals[area.pk]) for area in areas),
+        key=lambda item: (-item.count, item.area.code or "", item.area.pk),
+    )
+
+
+def public_area_counts(
+    *,
+    level: AreaKind = AreaKind.REGION,
+    theme: Theme | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    status: str = "",
+) -> list[AreaCount]:
+    """``area_counts`` as the public may see them (``public_area_totals``): whole months only."""
+    totals = public_area_totals(level=level, theme=theme, since=since, until=until, status=status)
     areas = Area.objects.filter(pk__in=list(totals)).select_related("parent")
     return sorted(
         (AreaCount(area, totals[area.pk]) for area in areas),
@@ -170,6 +195,111 @@ def area_totals(
     return {key: value for key, value in totals.items() if value > 0}
 
 
+def public_area_totals(
+    *,
+    level: AreaKind = AreaKind.REGION,
+    theme: Theme | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    status: str = "",
+    bbox: tuple[float, float, float, float] | None = None,
+) -> dict[int, int]:
+    """Concerns per area id of ``level`` as every public figure counts them (docs/data.md, "Public figures"):
+
+    - periods are whole calendar months (``since`` a first, ``until`` a last day; ValueError otherwise),
+      so no two answers differ by less than a month of concerns;
+    - concerns whose visibility is public are counted wherever they are, as soon as they arrive;
+    - restricted and confidential concerns are counted only at region level and above, only for every
+      status together, only for months that are over, and only as whole groups
+      (``protected_groups``): a group below PROTECTED_GROUP_AT_LEAST is left out of every figure, so
+      that no total can exceed its visible parts by a hidden few.
+
+    Read from the public-only rollups plus the month rollup's rows of regions and countries: the cost
+    grows with areas and months, never with concerns.
+    """
+    if not is_whole_months(since, until):
+        raise ValueError("public figures take whole months only")
+    theme_key = theme.pk if theme is not None else ALL_THEMES
+    at_level = _areas_at_level(level, bbox)
+    if since is None and until is None:
+        in_view = (
+            Q(area_key__in=at_level.values("pk"))
+            if bbox is not None
+            else Q(Exists(Area.objects.filter(pk=OuterRef("area_key"), depth=AREA_KIND_DEPTH[level])))
+        )
+        all_time = ConcernPublicAreaRollup.objects.filter(in_view, theme_key=theme_key, status=status or ALL_STATUSES)
+        totals: dict[int, int] = defaultdict(int, all_time.values_list("area_key", "count"))
+    else:
+        monthly = ConcernPublicMonthRollup.objects.filter(
+            theme_key=theme_key, status=status or ALL_STATUSES, area_key__in=at_level.values("pk")
+        )
+        if since is not None:
+            monthly = monthly.filter(month__gte=since)
+        if until is not None:
+            monthly = monthly.filter(month__lte=until)
+        totals = defaultdict(int, _totals(monthly.values("area_key").annotate(total=Sum("count"))))
+    depth = AREA_KIND_DEPTH[level]
+    if not status and depth <= AREA_KIND_DEPTH[AreaKind.REGION]:
+        groups = protected_groups(theme_keys=[theme_key], since=since, until=until)
+        in_level = set(at_level.values_list("pk", flat=True))
+        above = _release_areas_at(depth)
+        for (_theme_key, _month, release_area), count in groups.items():
+            target = above.get(release_area)
+            if target in in_level:
+                totals[target] += count
+    return {key: value for key, value in totals.items() if value > 0}
+
+
+def _release_areas_at(depth: int) -> dict[int, int]:
+    """For each area a protected group can belong to (countries and regions), the area at ``depth``
+    (country or region) whose figures count it; a country's own group has none at region level."""
+    release = Area.objects.filter(depth__lte=AREA_KIND_DEPTH[AreaKind.REGION]).values_list("pk", "parent_id", "depth")
+    return {
+        pk: (pk if area_depth == depth else parent_id or 0)
+        for pk, parent_id, area_depth in release
+        if area_depth >= depth
+    }
+
+
+ProtectedGroupKey = tuple[int, date, int]  # theme key, month, release area (region, country or 0)
+
+
+def protected_groups(
+    *, theme_keys: list[int] | None, since: date | None = None, until: date | None = None
+) -> dict[ProtectedGroupKey, int]:
+    """Restricted and confidential concerns, all statuses together, per theme key, completed month and
+    release area, keeping only groups of at least PROTECTED_GROUP_AT_LEAST.
+
+    A release area is the concern's region (for a concern placed in a region or below), the country
+    (for one placed on a country itself) or 0 (no area): each such concern is in exactly one group per
+    theme key and month, and every public figure adds whole groups or none. ``theme_keys`` None means
+    every theme key but ALL_THEMES (the dashboard's lines per theme). The current month is never
+    counted: a figure read every day would otherwise date a newcomer to the day.
+    """
+    this_month = timezone.localdate().replace(day=1)
+    release_areas = dict(
+        Area.objects.filter(depth__lte=AREA_KIND_DEPTH[AreaKind.REGION]).values_list("pk", "parent_id")
+    )
+    keys = Q(area_key__in=[*release_areas, 0], status=ALL_STATUSES, month__lt=this_month)
+    keys &= Q(theme_key__in=theme_keys) if theme_keys is not None else ~Q(theme_key=ALL_THEMES)
+    if since is not None:
+        keys &= Q(month__gte=since)
+    if until is not None:
+        keys &= Q(month__lte=until)
+    protected: dict[ProtectedGroupKey, int] = defaultdict(int)
+    for model, sign in ((ConcernMonthRollup, 1), (ConcernPublicMonthRollup, -1)):
+        for theme_key, month, area_key, count in model.objects.filter(keys).values_list(
+            "theme_key", "month", "area_key", "count"
+        ):
+            protected[(theme_key, month, area_key)] += sign * count
+    # A country's row holds its regions' concerns too: its own group is what is left over.
+    for (theme_key, month, area_key), count in list(protected.items()):
+        country = release_areas.get(area_key)
+        if country is not None and count:
+            protected[(theme_key, month, country)] -= count
+    return {key: count for key, count in protected.items() if count >= PROTECTED_GROUP_AT_LEAST}
+
+
 def _areas_at_level(level: AreaKind, bbox: tuple[float, float, float, float] | None) -> QuerySet[Area]:
     at_level = Area.objects.filter(depth=AREA_KIND_DEPTH[level])
     if bbox is not None:
@@ -184,7 +314,8 @@ def _totals(rows: Iterable[dict[str, Any]]) -> dict[int, int]:
 
 def is_whole_months(since: date | None, until: date | None) -> bool:
     """Whether a period starts on a first and ends on a last day of a month (open ends count as whole)."""
-    return (since is None or since.day == 1) and (until is None or (until + timedelta(days=1)).day == 1)
+    # monthrange, not until + 1 day: the last day of December 9999 has no next day.
+    return (since is None or since.day == 1) and (until is None or until.day == monthrange(until.year, until.month)[1])
 
 
 def _at_level(per_area: dict[int, int], depth: int) -> dict[int, int]:

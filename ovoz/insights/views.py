@@ -25,7 +25,7 @@ from ovoz.insights import exports
 from ovoz.insights.charts import bar_chart, line_chart
 from ovoz.insights.dashboard import Dashboard, public_dashboard, staff_dashboard
 from ovoz.insights.forms import MapFilterForm
-from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts
+from ovoz.insights.selectors import SUPPRESS_BELOW, public_area_counts
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 
@@ -39,7 +39,8 @@ class MapRow:
 
 
 def map_view(request: HttpRequest) -> HttpResponse:
-    """Where concerns gather: every visibility counted, small counts shown as "<5", nothing individual."""
+    """Where concerns gather, as every public figure counts them (``public_area_totals``): whole months,
+    small counts shown as "<5", nothing individual."""
     form = MapFilterForm(request.GET or None)
     theme, status, level, since = None, "", AreaKind.REGION, None
     if form.is_valid():
@@ -47,7 +48,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
         status = form.cleaned_data.get("status") or ""
         level = AreaKind(form.cleaned_data.get("level") or AreaKind.REGION)
         since = form.since()
-    counts = area_counts(level=level, theme=theme, since=since, status=status)
+    counts = public_area_counts(level=level, theme=theme, since=since, status=status)
     language = get_language() or settings.LANGUAGE_CODE
     rows = [
         MapRow(
@@ -215,7 +216,7 @@ def export_concerns_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 
 def export_areas_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    """Concerns per region (or ``?level=district``), every visibility counted, under 5 as "<5"."""
+    """Concerns per region (or ``?level=district``) as every public figure counts them, under 5 as "<5"."""
     level = AreaKind.DISTRICT if request.GET.get("level") == AreaKind.DISTRICT else AreaKind.REGION
     rows = exports.area_rows(level=level)
     return _export(request, fmt, f"{level}s", exports.AREA_COLUMNS, rows, exports.area_geometry)

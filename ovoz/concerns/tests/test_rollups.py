@@ -21,6 +21,8 @@ from ovoz.concerns.models import (
     ConcernAreaRollup,
     ConcernEvent,
     ConcernMonthRollup,
+    ConcernPublicAreaRollup,
+    ConcernPublicMonthRollup,
     ConcernRollup,
     ConcernStepRollup,
     Theme,
@@ -56,12 +58,15 @@ OPERATIONS = st.lists(
 )
 
 
-def recount() -> tuple[Counter, Counter, Counter]:
+def recount() -> tuple[Counter, ...]:
     """The rollups counted again from the concerns: daily per theme and all themes (-1); monthly and
-    all-time also per status and all statuses (""), per area, every area above it and all areas (-1)."""
+    all-time also per status and all statuses (""), per area, every area above it and all areas (-1);
+    the same monthly and all-time counts for public concerns only."""
     daily: Counter = Counter()
     monthly: Counter = Counter()
     all_time: Counter = Counter()
+    public_monthly: Counter = Counter()
+    public_all_time: Counter = Counter()
     for concern in Concern.objects.select_related("area").prefetch_related("themes"):
         day = timezone.localdate(concern.created_at)
         area, status = concern.area_id or 0, concern.status
@@ -72,7 +77,10 @@ def recount() -> tuple[Counter, Counter, Counter]:
                 for area_key in (*enclosing, ALL_AREAS):
                     monthly[(day.replace(day=1), area_key, theme_id, status_key)] += 1
                     all_time[(area_key, theme_id, status_key)] += 1
-    return daily, monthly, all_time
+                    if concern.visibility == Visibility.PUBLIC:
+                        public_monthly[(day.replace(day=1), area_key, theme_id, status_key)] += 1
+                        public_all_time[(area_key, theme_id, status_key)] += 1
+    return daily, monthly, all_time, public_monthly, public_all_time
 
 
 def steps_recount() -> Counter:
@@ -90,7 +98,7 @@ def steps() -> Counter:
     )
 
 
-def rollups() -> tuple[Counter, Counter, Counter]:
+def rollups() -> tuple[Counter, ...]:
     daily = Counter(
         {
             (row.day, row.area_key, row.theme_key, row.visibility, row.channel, row.status): row.count
@@ -106,7 +114,19 @@ def rollups() -> tuple[Counter, Counter, Counter]:
     all_time = Counter(
         {(row.area_key, row.theme_key, row.status): row.count for row in ConcernAreaRollup.objects.exclude(count=0)}
     )
-    return daily, monthly, all_time
+    public_monthly = Counter(
+        {
+            (row.month, row.area_key, row.theme_key, row.status): row.count
+            for row in ConcernPublicMonthRollup.objects.exclude(count=0)
+        }
+    )
+    public_all_time = Counter(
+        {
+            (row.area_key, row.theme_key, row.status): row.count
+            for row in ConcernPublicAreaRollup.objects.exclude(count=0)
+        }
+    )
+    return daily, monthly, all_time, public_monthly, public_all_time
 
 
 @settings(

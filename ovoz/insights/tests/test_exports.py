@@ -50,6 +50,8 @@ def world(db):
             themes=[water],
             contact=contact_parse(phone="+998 93 555 44 33"),
         )
+    # One public concern in Osh; restricted and confidential ones of this month are in no public figure.
+    services.concern_submit(text="Bread costs more", channel=Channel.WEB, area=osh)
     services.concern_submit(text="Restricted matter", channel=Channel.WEB, area=osh, visibility=Visibility.RESTRICTED)
     services.concern_submit(
         text="My husband beats me", channel=Channel.WEB, area=osh, visibility=Visibility.CONFIDENTIAL
@@ -131,7 +133,7 @@ def test_restricted_exports_need_a_deployment_role_and_are_audited(world):
     body = b"".join(response.streaming_content).decode()
     assert "Restricted matter" in body and "husband" not in body and "935554433" not in body
     entry = AuditEntry.objects.get(action="data.exported")
-    assert entry.actor == world["coordinator"] and entry.data == {"export": "concerns", "rows": 7}
+    assert entry.actor == world["coordinator"] and entry.data == {"export": "concerns", "rows": 8}
     facilitator_user = UserFactory(username="facilitator", role=DeploymentRole.NONE)
     group = WorkingGroup.objects.create(name="Osh", slug="osh", area=world["osh"])
     grant_set(actor=None, user=facilitator_user, working_group=group, role=GrantRole.FACILITATOR)

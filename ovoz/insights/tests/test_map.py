@@ -24,6 +24,8 @@ def _world():
     water, prices = Theme.objects.get(slug="water"), Theme.objects.get(slug="prices")
     for _ in range(6):
         services.concern_submit(text="No water", channel=Channel.WEB, area=zomin, themes=[water])
+    # One public concern in Osh; restricted and confidential ones of this month are in no public figure.
+    services.concern_submit(text="Bread costs more", channel=Channel.WEB, area=osh, themes=[prices])
     for visibility in (Visibility.RESTRICTED, Visibility.CONFIDENTIAL):
         services.concern_submit(
             text="Private matter", channel=Channel.WEB, area=osh, themes=[prices], visibility=visibility
