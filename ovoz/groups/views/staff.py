@@ -307,6 +307,7 @@ def meetings_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting, **forms: object) -> dict[str, object]:
+    user = staff_user(request)
     filter_form = ConcernFilterForm(request.GET or None, with_status=False)
     filters = selectors.ConcernFilters()
     if filter_form.is_valid():
