@@ -1,17 +1,12 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ovoz.accounts import lockout
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.keys import key_rewrap_password
@@ -27,9 +22,7 @@ TOTP_DEVICE_NAME = "authenticator app"
 
 INVALID_CREDENTIALS = _("The username or password is not correct.")
 INVALID_CODE = _("That code is not correct or has expired. Enter the current code from your app, or a recovery code.")
-ACCOUNT_LOCKED = _(
-    "This account is locked for a while after too many failed attempts. Try again later or ask an administrator."
-)
+ACCOUNT_LOCKED = lockout.ACCOUNT_LOCKED
 
 
 # --- Accounts and roles -----------------------------------------------------------------------
@@ -122,59 +115,34 @@ def grant_remove(*, actor: User | None, user: User, working_group: WorkingGroup)
 # --- Login with password and second factor ----------------------------------------------------
 
 
-def _register_failure(user: User, *, action: AuditAction) -> None:
-    """Count a failed attempt on this account only; lock it when the limit is reached.
-
-    Runs with the user's row locked (see ``login_check_password``), so parallel guesses queue up
-    behind each other instead of all passing the check at once.
-    """
-    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-    user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-    audit_record(action=action, target=user)
-    if user.failed_login_count >= settings.OVOZ_LOGIN_FAILURES_BEFORE_LOCK:
-        locked_until = timezone.now() + timedelta(seconds=settings.OVOZ_LOGIN_LOCK_SECONDS)
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=locked_until)
-        user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-        audit_record(action=AuditAction.LOGIN_LOCKED, target=user)
-
-
-def _unknown_username_locked(username: str) -> bool:
-    """Guesses at a username that does not exist lock the same way, so a lock reveals nothing.
-
-    Counted in the cache under a keyed hash of the name, never stored.
-    """
-    key = f"ovoz:login:unknown:{keyed_hash(username.casefold(), purpose='login-unknown')}"
-    cache.add(key, 0, timeout=settings.OVOZ_LOGIN_LOCK_SECONDS)
-    try:
-        failures = cache.incr(key)
-    except ValueError:
-        failures = 1
-    return failures > settings.OVOZ_LOGIN_FAILURES_BEFORE_LOCK
-
-
 def login_check_password(*, username: str, password: str) -> User:
     """First step of a staff login. Returns the user, who must still pass the second factor.
 
-    An unknown username, a wrong password and a locked account all take the same time (Argon2 runs
-    for each) and, once over the limit, give the same answer.
+    An unknown username, a wrong password and a locked account each cost one password hash, and
+    lock after the same number of failures with the same answer (``ovoz.accounts.lockout``).
     """
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
         if user is not None and user.is_locked():
+            lockout.spend_one_password_hash(password)
             audit_record(action=AuditAction.LOGIN_FAILED, target=user, data={"reason": "locked"})
-            error = AccountError(ACCOUNT_LOCKED, code="locked")
+            locked = True
+        elif user is None and lockout.unknown_username_is_locked(username):
+            lockout.spend_one_password_hash(password)
+            locked = True
         else:
+            # authenticate() runs one hash for an unknown username too (Django's ModelBackend).
             authenticated = authenticate(None, username=username, password=password)
             if isinstance(authenticated, User):
                 return authenticated
             if user is not None:
-                _register_failure(user, action=AuditAction.LOGIN_FAILED)
+                lockout.register_failure(user, action=AuditAction.LOGIN_FAILED)
                 locked = user.is_locked()
             else:
-                locked = _unknown_username_locked(username)
-            error = AccountError(
-                ACCOUNT_LOCKED if locked else INVALID_CREDENTIALS, code="locked" if locked else "invalid_credentials"
-            )
+                locked = lockout.unknown_username_register_failure(username)
+        error = AccountError(
+            ACCOUNT_LOCKED if locked else INVALID_CREDENTIALS, code="locked" if locked else "invalid_credentials"
+        )
     raise error
 
 
@@ -204,7 +172,7 @@ def second_factor_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice
                     if static_device.verify_token(_recovery_code_digest(token)):
                         audit_record(action=AuditAction.RECOVERY_CODE_USED, actor=user, target=user)
                         return static_device
-            _register_failure(user, action=AuditAction.SECOND_FACTOR_FAILED)
+            lockout.register_failure(user, action=AuditAction.SECOND_FACTOR_FAILED)
             locked = user.is_locked()
             error = AccountError(
                 ACCOUNT_LOCKED if locked else INVALID_CODE, code="locked" if locked else "invalid_code"
@@ -278,14 +246,18 @@ def second_factor_reset(*, actor: User, user: User) -> None:
     audit_record(action=AuditAction.SECOND_FACTOR_RESET, actor=actor, target=user)
 
 
-@transaction.atomic
 def password_change(*, user: User, current_password: str, new_password: str) -> None:
-    """Change a password. Every session of the user ends, this one included."""
-    if not user.check_password(current_password):
-        raise AccountError(_("Your current password is not correct."), code="invalid_password")
+    """Change a password. Every session of the user ends, this one included.
+
+    A wrong current password counts towards the account's lock, as a failed sign-in does.
+    """
+    lockout.password_confirm(
+        user=user, password=current_password, wrong_message=_("Your current password is not correct.")
+    )
     password_validation.validate_password(new_password, user)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    # The key for confidential concerns now opens with the new password only.
-    key_rewrap_password(user=user, current_password=current_password, new_password=new_password)
-    audit_record(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        # The key for confidential concerns now opens with the new password only.
+        key_rewrap_password(user=user, current_password=current_password, new_password=new_password)
+        audit_record(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user)

@@ -16,6 +16,7 @@ class AuditAction(StrEnum):
     RECOVERY_CODE_USED = "second_factor.recovery_code_used"
     SECOND_FACTOR_RESET = "second_factor.reset"
     PASSWORD_CHANGED = "password.changed"  # noqa: S105 (an event name)
+    PASSWORD_CHECK_FAILED = "password.check_failed"  # noqa: S105 (an event name)
     ROLE_CHANGED = "role.changed"
     ACCOUNT_UNLOCKED = "account.unlocked"
     PASSWORD_SET_BY_ADMINISTRATOR = "password.set_by_administrator"  # noqa: S105 (an event name)
