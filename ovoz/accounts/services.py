@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import authenticate, password_validation
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ovoz.accounts import lockout
+from ovoz.accounts import lockout, permissions, tasks
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.keys import key_rewrap_password
-from ovoz.accounts.models import Grant, User
+from ovoz.accounts.models import Grant, RecipientChange, RecipientChangeState, User
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
@@ -64,16 +67,129 @@ def user_set_role(*, actor: User | None, user: User, role: DeploymentRole) -> Us
     return user
 
 
+# --- Who receives confidential concerns: a two-person change -------------------------------------
+
+RECIPIENT_CHANGE_DAYS = 7
+
+SELF_CHANGE = _("Nobody proposes or confirms a change about themselves: ask another administrator.")
+
+
+def _expire_stale_changes(*, user: User | None = None) -> None:
+    stale = RecipientChange.objects.filter(state=RecipientChangeState.PENDING, expires_at__lte=timezone.now())
+    if user is not None:
+        stale = stale.filter(user=user)
+    stale.update(state=RecipientChangeState.EXPIRED, updated_at=timezone.now())
+
+
 @transaction.atomic
-def user_set_confidential_intake(*, actor: User | None, user: User, receives: bool) -> User:
-    """Whether new confidential concerns are sealed to this user (they need a key: one sign-in)."""
-    if user.receives_confidential != receives:
-        user.receives_confidential = receives
-        user.save(update_fields=["receives_confidential"])
-        audit_record(
-            action=AuditAction.ROLE_CHANGED, actor=actor, target=user, data={"receives_confidential": receives}
+def recipient_change_propose(*, actor: User, user: User, receives: bool) -> RecipientChange:
+    """An administrator proposes to add ``user`` to (or remove them from) the people new confidential
+    concerns are sealed to. Nothing changes until someone else confirms (``recipient_change_confirm``)
+    within ``RECIPIENT_CHANGE_DAYS`` days; every current recipient is told."""
+    if not permissions.can_propose_recipient_change(actor):
+        raise AccountError(_("Only an administrator can propose this."), code="forbidden")
+    if receives and actor.pk == user.pk:
+        raise AccountError(SELF_CHANGE, code="self_change")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise AccountError(_("This account is deactivated."), code="inactive")
+    if user.receives_confidential == receives:
+        raise AccountError(
+            _("They already receive confidential concerns.") if receives else _("They do not receive them now."),
+            code="no_change",
         )
-    return user
+    _expire_stale_changes(user=user)
+    if RecipientChange.objects.filter(user=user, state=RecipientChangeState.PENDING).exists():
+        raise AccountError(_("A change about them already waits for confirmation."), code="already_proposed")
+    change = RecipientChange.objects.create(
+        user=user,
+        receives=receives,
+        proposed_by=actor,
+        expires_at=timezone.now() + timedelta(days=RECIPIENT_CHANGE_DAYS),
+    )
+    audit_record(
+        action=AuditAction.RECIPIENT_CHANGE_PROPOSED,
+        actor=actor,
+        target=user,
+        data={"change": change.pk, "receives": receives},
+    )
+    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    return change
+
+
+@transaction.atomic
+def recipient_change_confirm(*, actor: User, change: RecipientChange) -> RecipientChange:
+    """A second person (another administrator, or a current recipient) confirms a proposed change;
+    from now on new confidential concerns are sealed (or no longer sealed) to that user. Concerns
+    already sealed to someone stay readable by them."""
+    change = RecipientChange.objects.select_for_update().select_related("user").get(pk=change.pk)
+    if actor.pk in (change.user_id, change.proposed_by_id):
+        raise AccountError(SELF_CHANGE, code="self_change")
+    if not permissions.can_confirm_recipient_change(actor, change):
+        raise AccountError(_("Only another administrator or a current recipient can confirm this."), code="forbidden")
+    if not change.is_open:
+        raise AccountError(_("This proposal expired or was already decided."), code="closed")
+    user = User.objects.select_for_update().get(pk=change.user_id)
+    if not user.is_active:
+        raise AccountError(_("This account is deactivated."), code="inactive")
+    now = timezone.now()
+    change.state = RecipientChangeState.CONFIRMED
+    change.decided_by, change.decided_at = actor, now
+    change.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+    user.receives_confidential = change.receives
+    user.save(update_fields=["receives_confidential"])
+    audit_record(
+        action=AuditAction.RECIPIENT_CHANGE_CONFIRMED,
+        actor=actor,
+        target=user,
+        data={"change": change.pk, "receives": change.receives, "proposed_by": change.proposed_by_id},
+    )
+    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    return change
+
+
+@transaction.atomic
+def recipient_change_withdraw(*, actor: User, change: RecipientChange) -> RecipientChange:
+    """An administrator or a current recipient withdraws (refuses) a proposal that still waits."""
+    change = RecipientChange.objects.select_for_update().get(pk=change.pk)
+    if not permissions.can_withdraw_recipient_change(actor, change):
+        raise AccountError(_("Only an administrator or a current recipient can withdraw this."), code="forbidden")
+    if not change.is_open:
+        raise AccountError(_("This proposal expired or was already decided."), code="closed")
+    change.state = RecipientChangeState.WITHDRAWN
+    change.decided_by, change.decided_at = actor, timezone.now()
+    change.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        action=AuditAction.RECIPIENT_CHANGE_WITHDRAWN,
+        actor=actor,
+        target=change.user,
+        data={"change": change.pk, "receives": change.receives},
+    )
+    return change
+
+
+@transaction.atomic
+def recipient_first_add(*, user: User) -> RecipientChange:
+    """Bootstrap: make ``user`` the deployment's first recipient of confidential concerns, without a
+    second person (there is nobody yet to confirm). Only while nobody receives them; run by the
+    operator on the server (``ovoz first-recipient``), audited without an actor."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise AccountError(_("This account is deactivated."), code="inactive")
+    if User.objects.filter(receives_confidential=True, is_active=True).exists():
+        raise AccountError(
+            _("Someone already receives confidential concerns: propose further recipients in the staff workspace."),
+            code="not_first",
+        )
+    now = timezone.now()
+    change = RecipientChange.objects.create(
+        user=user, receives=True, state=RecipientChangeState.CONFIRMED, expires_at=now, decided_at=now
+    )
+    user.receives_confidential = True
+    user.save(update_fields=["receives_confidential"])
+    audit_record(action=AuditAction.RECIPIENT_FIRST_ADDED, target=user, data={"change": change.pk, "via": "command"})
+    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    return change
 
 
 @transaction.atomic
