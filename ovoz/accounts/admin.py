@@ -47,18 +47,13 @@ class GrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return ("user", "working_group", "is_named_publicly") if obj is not None else ("is_named_publicly",)
 
     def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
-        saved = services.grant_set(
-            actor=staff_user(request), user=obj.user, working_group=obj.working_group, role=GrantRole(obj.role)
+        saved = services.grant_save(
+            actor=staff_user(request),
+            user=obj.user,
+            working_group=obj.working_group,
+            role=GrantRole(obj.role),
+            institution=obj.institution,
         )
-        if saved.institution_id != obj.institution_id:
-            saved.institution = obj.institution
-            saved.save(update_fields=["institution", "updated_at"])
-            audit_record(
-                action=AuditAction.MEMBER_UPDATED,
-                actor=staff_user(request),
-                target=obj.user,
-                data={"working_group": obj.working_group_id, "institution": obj.institution_id},
-            )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Grant) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +77,15 @@ class Grant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.working_group} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        institution = self.institution if self.institution_id is not None else None
+        if (
+            institution is not None
+            and self.working_group_id is not None
+            and not self.working_group.may_use_institution(institution)
+        ):
+            raise ValidationError({"institution": _("This institution is not in the group's area.")})
 
 
 class UserKey(TimeStampedModel):

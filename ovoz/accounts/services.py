@@ -17,7 +17,7 @@ from ovoz.accounts.models import Grant, RecipientChange, RecipientChangeState, U
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
-from ovoz.groups.models import WorkingGroup
+from ovoz.groups.models import Institution, WorkingGroup
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -215,6 +215,41 @@ def grant_set(*, actor: User | None, user: User, working_group: WorkingGroup, ro
             target=user,
             data={"working_group": working_group.pk, "from": previous, "to": str(role)},
         )
+    return grant
+
+
+@transaction.atomic
+def grant_save(
+    *, actor: User | None, user: User, working_group: WorkingGroup, role: GrantRole, institution: Institution | None
+) -> Grant:
+    """Give a user a role and the institution they speak for in a working group, or change them: one
+    audit entry for whatever changed (``grant.added``, ``role.changed`` or ``member.updated``)."""
+    if institution is not None and not working_group.may_use_institution(institution):
+        raise AccountError(_("This institution is not in the group's area."), code="institution_elsewhere")
+    institution_id = institution.pk if institution is not None else None
+    grant, created = Grant.objects.select_for_update().get_or_create(
+        user=user, working_group=working_group, defaults={"role": role, "institution": institution}
+    )
+    data: dict[str, object] = {"working_group": working_group.pk}
+    if created:
+        data["role"] = str(role)
+        if institution_id is not None:
+            data["institution"] = institution_id
+        audit_record(action=AuditAction.GRANT_ADDED, actor=actor, target=user, data=data)
+        return grant
+    changed = []
+    if grant.role != role:
+        data.update({"from": grant.role, "to": str(role)})
+        grant.role = role
+        changed.append("role")
+    if grant.institution_id != institution_id:
+        data["institution"] = institution_id
+        grant.institution = institution
+        changed.append("institution")
+    if changed:
+        grant.save(update_fields=[*changed, "updated_at"])
+        action = AuditAction.ROLE_CHANGED if "role" in changed else AuditAction.MEMBER_UPDATED
+        audit_record(action=action, actor=actor, target=user, data=data)
     return grant
 
 
