@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ovoz.accounts.permissions import staff_user
 from ovoz.referrals import services
 from ovoz.referrals.models import CaseWorker, Consent, Referral, ServiceProvider
+from ovoz.referrals.permissions import can_add_case_worker
 
 
 class CaseWorkerInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -23,6 +24,20 @@ class CaseWorkerInline(admin.TabularInline):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset_class = super().get_formset(request, obj, **kwargs)
+        actor = staff_user(request)
+
+        class CaseWorkerFormSet(formset_class):  # type: ignore[misc,valid-type]
+            def clean(self) -> None:
+                super().clean()
+                for form in self.forms:
+                    user = getattr(form, "cleaned_data", {}).get("user")
+                    if form.instance.pk is None and user is not None and not can_add_case_worker(actor, user):
+                        form.add_error("user", services.SELF_CASE_WORKER)
+
+        return CaseWorkerFormSet
 
 
 @admin.register(ServiceProvider)

@@ -28,10 +28,11 @@ from ovoz.referrals.models import (
     ReferralStatus,
     ServiceProvider,
 )
-from ovoz.referrals.permissions import can_refer
+from ovoz.referrals.permissions import can_add_case_worker, can_refer
 
 NOT_SEALED = _("Only confidential concerns are referred to services.")
 NO_KEY = _("Open your key first: you need it to pass this concern on.")
+SELF_CASE_WORKER = _("Nobody makes themselves a case worker: ask another administrator.")
 
 
 # --- The directory and its case workers (from the admin) ---------------------------------------
@@ -58,6 +59,8 @@ def service_provider_save(*, actor: User, provider: ServiceProvider, changed_fie
 def case_worker_add(*, actor: User, provider: ServiceProvider, user: User) -> CaseWorker:
     """Make ``user`` a case worker of ``provider``: referrals to it from now on are sealed to them too
     (once they have a key). Referrals made before stay sealed to the case workers of that time."""
+    if not can_add_case_worker(actor, user):
+        raise ReferralError(SELF_CASE_WORKER, code="self_change")
     case_worker, created = CaseWorker.objects.get_or_create(provider=provider, user=user)
     if created:
         audit_record(action=AuditAction.CASE_WORKER_ADDED, actor=actor, target=user, data={"provider": provider.pk})

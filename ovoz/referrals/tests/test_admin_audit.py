@@ -128,3 +128,17 @@ def test_creating_a_service_provider_in_the_admin_writes_one_audit_entry(admin_c
         ("service_provider.saved", administrator, str(provider.pk))
     ]
     assert entries[0].data["created"] is True
+
+
+def test_an_administrator_cannot_make_themselves_a_case_worker_in_the_admin(admin_client_and_user):
+    client, administrator = admin_client_and_user
+    provider = _provider()
+    before = set(AuditEntry.objects.values_list("pk", flat=True))
+    response = client.post(
+        f"/staff/admin/referrals/serviceprovider/{provider.pk}/change/",
+        _provider_form(provider, [{"id": "", "provider": provider.pk, "user": administrator.pk}], initial=0),
+    )
+    assert response.status_code == 200
+    assert "Nobody makes themselves a case worker" in response.content.decode()
+    assert not CaseWorker.objects.exists()
+    assert not _new_entries(before)
