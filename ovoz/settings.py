@@ -141,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ovoz.core.context_processors.languages",
                 "ovoz.accounts.keys.key_notice",
+                "ovoz.accounts.context_processors.recipient_notice",
             ],
         },
     },

@@ -6,11 +6,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts import services
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.models import Grant, User
+from ovoz.accounts.errors import AccountError
+from ovoz.accounts.models import Grant, RecipientChange, User
 from ovoz.accounts.permissions import staff_user
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
@@ -45,18 +47,13 @@ class GrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return ("user", "working_group", "is_named_publicly") if obj is not None else ("is_named_publicly",)
 
     def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
-        saved = services.grant_set(
-            actor=staff_user(request), user=obj.user, working_group=obj.working_group, role=GrantRole(obj.role)
+        saved = services.grant_save(
+            actor=staff_user(request),
+            user=obj.user,
+            working_group=obj.working_group,
+            role=GrantRole(obj.role),
+            institution=obj.institution,
         )
-        if saved.institution_id != obj.institution_id:
-            saved.institution = obj.institution
-            saved.save(update_fields=["institution", "updated_at"])
-            audit_record(
-                action=AuditAction.MEMBER_UPDATED,
-                actor=staff_user(request),
-                target=obj.user,
-                data={"working_group": obj.working_group_id, "institution": obj.institution_id},
-            )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Grant) -> None:
@@ -122,19 +119,28 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     def remove_role(self, request: HttpRequest, users: QuerySet[User]) -> None:
         self._set_role(request, users, DeploymentRole.NONE)
 
-    @admin.action(description=_("Receive new confidential concerns"))
-    def receive_confidential(self, request: HttpRequest, users: QuerySet[User]) -> None:
+    def _propose_recipient_change(self, request: HttpRequest, users: QuerySet[User], *, receives: bool) -> None:
+        # Only a proposal: another administrator or a current recipient confirms it on the recipients page.
         for user in users:
-            services.user_set_confidential_intake(actor=staff_user(request), user=user, receives=True)
-        self.message_user(request, _("New confidential concerns will be sealed to them too."), messages.SUCCESS)
+            try:
+                services.recipient_change_propose(actor=staff_user(request), user=user, receives=receives)
+            except AccountError as error:
+                self.message_user(request, f"{user.username}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(name)s: proposed; it takes effect once someone else confirms it at %(link)s.")
+                    % {"name": user.username, "link": reverse("accounts:recipients")},
+                    messages.SUCCESS,
+                )
 
-    @admin.action(description=_("Stop receiving new confidential concerns"))
+    @admin.action(description=_("Propose as a recipient of new confidential concerns"))
+    def receive_confidential(self, request: HttpRequest, users: QuerySet[User]) -> None:
+        self._propose_recipient_change(request, users, receives=True)
+
+    @admin.action(description=_("Propose to stop sealing new confidential concerns to them"))
     def stop_receiving_confidential(self, request: HttpRequest, users: QuerySet[User]) -> None:
-        for user in users:
-            services.user_set_confidential_intake(actor=staff_user(request), user=user, receives=False)
-        self.message_user(
-            request, _("They keep the concerns already sealed to them; new ones are not."), messages.SUCCESS
-        )
+        self._propose_recipient_change(request, users, receives=False)
 
     @admin.action(description=_("Reset second factor (user enrols again at next login)"))
     def reset_second_factor(self, request: HttpRequest, users: QuerySet[User]) -> None:
@@ -160,3 +166,21 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
             user = User.objects.get(pk=id)
             audit_record(action=AuditAction.PASSWORD_SET_BY_ADMINISTRATOR, actor=staff_user(request), target=user)
         return response
+
+
+@admin.register(RecipientChange)
+class RecipientChangeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Proposed and confirmed changes of who receives confidential concerns, for reading: they are
+    proposed with the staff users' actions and confirmed on the recipients page (both audited)."""
+
+    list_display = ("user", "receives", "state", "proposed_by", "created_at", "expires_at", "decided_by")
+    list_filter = ("state", "receives")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

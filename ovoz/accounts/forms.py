@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ovoz.accounts.models import User
+
 
 class PasswordLoginForm(forms.Form):
     username = forms.CharField(
@@ -64,4 +66,20 @@ class KeyReplaceForm(KeyPasswordForm):
             "I understand that I will no longer be able to open the confidential concerns sealed to my old key, "
             "and that nobody can give that access back."
         )
+    )
+
+
+class RecipientProposeForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Staff user"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        to_field_name="username",
+    )
+    change = forms.ChoiceField(
+        label=_("Change"),
+        choices=[
+            ("add", _("Add: new confidential concerns will be sealed to them too")),
+            ("remove", _("Remove: new confidential concerns will no longer be sealed to them")),
+        ],
+        widget=forms.RadioSelect,
     )

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from ovoz.accounts import lockout
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.models import User, UserKey
 from ovoz.core import keys
@@ -32,7 +33,7 @@ _REQUEST_COOKIE_KEY = "_ovoz_unlock_key"
 _REQUEST_COOKIE_IS_NEW = "_ovoz_unlock_key_is_new"
 
 WRONG_RECOVERY_KEY = _("This recovery key does not open your key.")
-WRONG_PASSWORD = _("Your password is not correct.")
+WRONG_PASSWORD = lockout.WRONG_PASSWORD
 
 
 def cookie_name() -> str:
@@ -82,11 +83,17 @@ def key_open_with_password(*, user: User, password: str) -> bytes | None:
         return None
 
 
-@transaction.atomic
 def key_recover(*, user: User, recovery_key: str, password: str) -> bytes:
-    """Open the key with the recovery key and wrap it under the current password again."""
-    if not user.check_password(password):
-        raise AccountError(WRONG_PASSWORD, code="invalid_password")
+    """Open the key with the recovery key and wrap it under the current password again.
+
+    A wrong password counts towards the account's lock, as a failed sign-in does.
+    """
+    lockout.password_confirm(user=user, password=password)
+    with transaction.atomic():
+        return _key_recover(user=user, recovery_key=recovery_key, password=password)
+
+
+def _key_recover(*, user: User, recovery_key: str, password: str) -> bytes:
     user_key = UserKey.objects.select_for_update().filter(user=user).first()
     if user_key is None:
         raise AccountError(WRONG_RECOVERY_KEY, code="invalid_recovery_key")
@@ -102,15 +109,20 @@ def key_recover(*, user: User, recovery_key: str, password: str) -> bytes:
     return private
 
 
-@transaction.atomic
 def recovery_key_replace(*, user: User, password: str) -> str:
-    """A new recovery key (shown once); the old one stops working."""
-    private = key_open_with_password(user=user, password=password) if user.check_password(password) else None
-    if private is None:
-        raise AccountError(WRONG_PASSWORD, code="invalid_password")
-    recovery = keys.recovery_key_generate()
-    UserKey.objects.filter(user=user).update(recovery_wrapped=keys.wrap(private, recovery))
-    audit_record(action=AuditAction.KEY_RECOVERY_REPLACED, actor=user, target=user)
+    """A new recovery key (shown once); the old one stops working.
+
+    A wrong password counts towards the account's lock, as a failed sign-in does.
+    """
+    lockout.password_confirm(user=user, password=password)
+    with transaction.atomic():
+        private = key_open_with_password(user=user, password=password)
+        if private is None:
+            # The password is right but no longer opens the key (reset by an administrator).
+            raise AccountError(WRONG_PASSWORD, code="invalid_password")
+        recovery = keys.recovery_key_generate()
+        UserKey.objects.filter(user=user).update(recovery_wrapped=keys.wrap(private, recovery))
+        audit_record(action=AuditAction.KEY_RECOVERY_REPLACED, actor=user, target=user)
     return recovery
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +78,15 @@ class Grant(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.user} · {self.working_group} · {self.get_role_display()}"
 
+    def clean(self) -> None:
+        institution = self.institution if self.institution_id is not None else None
+        if (
+            institution is not None
+            and self.working_group_id is not None
+            and not self.working_group.may_use_institution(institution)
+        ):
+            raise ValidationError({"institution": _("This institution is not in the group's area.")})
+
 
 class UserKey(TimeStampedModel):
     """A staff user's keypair for confidential concerns (DESIGN §5). The private key is stored only
@@ -99,3 +109,65 @@ class UserKey(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"key of {self.user}"
+
+
+class RecipientChangeState(models.TextChoices):
+    PENDING = "pending", _("waiting for confirmation")
+    CONFIRMED = "confirmed", _("confirmed")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    EXPIRED = "expired", _("expired")
+
+
+class RecipientChange(TimeStampedModel):
+    """A proposal to add someone to, or remove someone from, the people new confidential concerns are
+    sealed to. One administrator proposes; a different administrator or a current recipient confirms,
+    before it expires. Nobody proposes or confirms a change about themselves (the bootstrap command
+    for a deployment's very first recipient aside: ``ovoz first-recipient``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff user"), on_delete=models.PROTECT, related_name="+"
+    )
+    receives = models.BooleanField(_("to receive confidential concerns"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=RecipientChangeState.choices, default=RecipientChangeState.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed or withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("confirmed or withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change of confidential recipients")
+        verbose_name_plural = _("changes of confidential recipients")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state="pending"),
+                name="recipient_change_one_pending_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{'+' if self.receives else '-'} {self.user} ({self.state})"
+
+    def is_expired(self) -> bool:
+        return self.state == RecipientChangeState.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == RecipientChangeState.PENDING and not self.is_expired()

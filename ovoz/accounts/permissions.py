@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from ovoz.accounts.models import User
+from ovoz.accounts.models import RecipientChange, User
 
 
 def is_verified_staff(user: Any) -> bool:
@@ -22,6 +22,33 @@ def can_use_staff_workspace(user: Any) -> bool:
 
 def can_administer(user: Any) -> bool:
     return is_verified_staff(user) and isinstance(user, User) and user.is_administrator
+
+
+def may_decide_recipients(user: Any) -> bool:
+    """Active administrators and current recipients of confidential concerns take part in deciding
+    who receives them (the role alone: the views also require a verified sign-in)."""
+    return isinstance(user, User) and user.is_active and (user.is_administrator or user.receives_confidential)
+
+
+def can_see_confidential_recipients(user: Any) -> bool:
+    """The recipients page: who receives confidential concerns, the changes proposed and made."""
+    return is_verified_staff(user) and may_decide_recipients(user)
+
+
+def can_propose_recipient_change(user: Any) -> bool:
+    return isinstance(user, User) and user.is_active and user.is_administrator
+
+
+def can_confirm_recipient_change(user: Any, change: RecipientChange) -> bool:
+    """A different administrator, or a current recipient, than the one who proposed; never the person
+    the change is about (nobody adds themselves)."""
+    return may_decide_recipients(user) and user.pk not in (change.proposed_by_id, change.user_id)
+
+
+def can_withdraw_recipient_change(user: Any, change: RecipientChange) -> bool:
+    """Any administrator or current recipient may withdraw (refuse) a proposal: a second pair of eyes
+    that says no stops it."""
+    return may_decide_recipients(user)
 
 
 def can_read_audit_log(user: Any) -> bool:

@@ -2,24 +2,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ovoz.accounts import lockout, permissions, tasks
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.keys import key_rewrap_password
-from ovoz.accounts.models import Grant, User
+from ovoz.accounts.models import Grant, RecipientChange, RecipientChangeState, User
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
-from ovoz.groups.models import WorkingGroup
+from ovoz.groups.models import Institution, WorkingGroup
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -27,9 +25,7 @@ TOTP_DEVICE_NAME = "authenticator app"
 
 INVALID_CREDENTIALS = _("The username or password is not correct.")
 INVALID_CODE = _("That code is not correct or has expired. Enter the current code from your app, or a recovery code.")
-ACCOUNT_LOCKED = _(
-    "This account is locked for a while after too many failed attempts. Try again later or ask an administrator."
-)
+ACCOUNT_LOCKED = lockout.ACCOUNT_LOCKED
 
 
 # --- Accounts and roles -----------------------------------------------------------------------
@@ -71,16 +67,129 @@ def user_set_role(*, actor: User | None, user: User, role: DeploymentRole) -> Us
     return user
 
 
+# --- Who receives confidential concerns: a two-person change -------------------------------------
+
+RECIPIENT_CHANGE_DAYS = 7
+
+SELF_CHANGE = _("Nobody proposes or confirms a change about themselves: ask another administrator.")
+
+
+def _expire_stale_changes(*, user: User | None = None) -> None:
+    stale = RecipientChange.objects.filter(state=RecipientChangeState.PENDING, expires_at__lte=timezone.now())
+    if user is not None:
+        stale = stale.filter(user=user)
+    stale.update(state=RecipientChangeState.EXPIRED, updated_at=timezone.now())
+
+
 @transaction.atomic
-def user_set_confidential_intake(*, actor: User | None, user: User, receives: bool) -> User:
-    """Whether new confidential concerns are sealed to this user (they need a key: one sign-in)."""
-    if user.receives_confidential != receives:
-        user.receives_confidential = receives
-        user.save(update_fields=["receives_confidential"])
-        audit_record(
-            action=AuditAction.ROLE_CHANGED, actor=actor, target=user, data={"receives_confidential": receives}
+def recipient_change_propose(*, actor: User, user: User, receives: bool) -> RecipientChange:
+    """An administrator proposes to add ``user`` to (or remove them from) the people new confidential
+    concerns are sealed to. Nothing changes until someone else confirms (``recipient_change_confirm``)
+    within ``RECIPIENT_CHANGE_DAYS`` days; every current recipient is told."""
+    if not permissions.can_propose_recipient_change(actor):
+        raise AccountError(_("Only an administrator can propose this."), code="forbidden")
+    if receives and actor.pk == user.pk:
+        raise AccountError(SELF_CHANGE, code="self_change")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise AccountError(_("This account is deactivated."), code="inactive")
+    if user.receives_confidential == receives:
+        raise AccountError(
+            _("They already receive confidential concerns.") if receives else _("They do not receive them now."),
+            code="no_change",
         )
-    return user
+    _expire_stale_changes(user=user)
+    if RecipientChange.objects.filter(user=user, state=RecipientChangeState.PENDING).exists():
+        raise AccountError(_("A change about them already waits for confirmation."), code="already_proposed")
+    change = RecipientChange.objects.create(
+        user=user,
+        receives=receives,
+        proposed_by=actor,
+        expires_at=timezone.now() + timedelta(days=RECIPIENT_CHANGE_DAYS),
+    )
+    audit_record(
+        action=AuditAction.RECIPIENT_CHANGE_PROPOSED,
+        actor=actor,
+        target=user,
+        data={"change": change.pk, "receives": receives},
+    )
+    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    return change
+
+
+@transaction.atomic
+def recipient_change_confirm(*, actor: User, change: RecipientChange) -> RecipientChange:
+    """A second person (another administrator, or a current recipient) confirms a proposed change;
+    from now on new confidential concerns are sealed (or no longer sealed) to that user. Concerns
+    already sealed to someone stay readable by them."""
+    change = RecipientChange.objects.select_for_update().select_related("user").get(pk=change.pk)
+    if actor.pk in (change.user_id, change.proposed_by_id):
+        raise AccountError(SELF_CHANGE, code="self_change")
+    if not permissions.can_confirm_recipient_change(actor, change):
+        raise AccountError(_("Only another administrator or a current recipient can confirm this."), code="forbidden")
+    if not change.is_open:
+        raise AccountError(_("This proposal expired or was already decided."), code="closed")
+    user = User.objects.select_for_update().get(pk=change.user_id)
+    if not user.is_active:
+        raise AccountError(_("This account is deactivated."), code="inactive")
+    now = timezone.now()
+    change.state = RecipientChangeState.CONFIRMED
+    change.decided_by, change.decided_at = actor, now
+    change.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+    user.receives_confidential = change.receives
+    user.save(update_fields=["receives_confidential"])
+    audit_record(
+        action=AuditAction.RECIPIENT_CHANGE_CONFIRMED,
+        actor=actor,
+        target=user,
+        data={"change": change.pk, "receives": change.receives, "proposed_by": change.proposed_by_id},
+    )
+    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    return change
+
+
+@transaction.atomic
+def recipient_change_withdraw(*, actor: User, change: RecipientChange) -> RecipientChange:
+    """An administrator or a current recipient withdraws (refuses) a proposal that still waits."""
+    change = RecipientChange.objects.select_for_update().get(pk=change.pk)
+    if not permissions.can_withdraw_recipient_change(actor, change):
+        raise AccountError(_("Only an administrator or a current recipient can withdraw this."), code="forbidden")
+    if not change.is_open:
+        raise AccountError(_("This proposal expired or was already decided."), code="closed")
+    change.state = RecipientChangeState.WITHDRAWN
+    change.decided_by, change.decided_at = actor, timezone.now()
+    change.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        action=AuditAction.RECIPIENT_CHANGE_WITHDRAWN,
+        actor=actor,
+        target=change.user,
+        data={"change": change.pk, "receives": change.receives},
+    )
+    return change
+
+
+@transaction.atomic
+def recipient_first_add(*, user: User) -> RecipientChange:
+    """Bootstrap: make ``user`` the deployment's first recipient of confidential concerns, without a
+    second person (there is nobody yet to confirm). Only while nobody receives them; run by the
+    operator on the server (``ovoz first-recipient``), audited without an actor."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise AccountError(_("This account is deactivated."), code="inactive")
+    if User.objects.filter(receives_confidential=True, is_active=True).exists():
+        raise AccountError(
+            _("Someone already receives confidential concerns: propose further recipients in the staff workspace."),
+            code="not_first",
+        )
+    now = timezone.now()
+    change = RecipientChange.objects.create(
+        user=user, receives=True, state=RecipientChangeState.CONFIRMED, expires_at=now, decided_at=now
+    )
+    user.receives_confidential = True
+    user.save(update_fields=["receives_confidential"])
+    audit_record(action=AuditAction.RECIPIENT_FIRST_ADDED, target=user, data={"change": change.pk, "via": "command"})
+    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    return change
 
 
 @transaction.atomic
@@ -110,6 +219,41 @@ def grant_set(*, actor: User | None, user: User, working_group: WorkingGroup, ro
 
 
 @transaction.atomic
+def grant_save(
+    *, actor: User | None, user: User, working_group: WorkingGroup, role: GrantRole, institution: Institution | None
+) -> Grant:
+    """Give a user a role and the institution they speak for in a working group, or change them: one
+    audit entry for whatever changed (``grant.added``, ``role.changed`` or ``member.updated``)."""
+    if institution is not None and not working_group.may_use_institution(institution):
+        raise AccountError(_("This institution is not in the group's area."), code="institution_elsewhere")
+    institution_id = institution.pk if institution is not None else None
+    grant, created = Grant.objects.select_for_update().get_or_create(
+        user=user, working_group=working_group, defaults={"role": role, "institution": institution}
+    )
+    data: dict[str, object] = {"working_group": working_group.pk}
+    if created:
+        data["role"] = str(role)
+        if institution_id is not None:
+            data["institution"] = institution_id
+        audit_record(action=AuditAction.GRANT_ADDED, actor=actor, target=user, data=data)
+        return grant
+    changed = []
+    if grant.role != role:
+        data.update({"from": grant.role, "to": str(role)})
+        grant.role = role
+        changed.append("role")
+    if grant.institution_id != institution_id:
+        data["institution"] = institution_id
+        grant.institution = institution
+        changed.append("institution")
+    if changed:
+        grant.save(update_fields=[*changed, "updated_at"])
+        action = AuditAction.ROLE_CHANGED if "role" in changed else AuditAction.MEMBER_UPDATED
+        audit_record(action=action, actor=actor, target=user, data=data)
+    return grant
+
+
+@transaction.atomic
 def grant_remove(*, actor: User | None, user: User, working_group: WorkingGroup) -> None:
     """Take away a user's role in a working group."""
     deleted, _details = Grant.objects.filter(user=user, working_group=working_group).delete()
@@ -122,59 +266,34 @@ def grant_remove(*, actor: User | None, user: User, working_group: WorkingGroup)
 # --- Login with password and second factor ----------------------------------------------------
 
 
-def _register_failure(user: User, *, action: AuditAction) -> None:
-    """Count a failed attempt on this account only; lock it when the limit is reached.
-
-    Runs with the user's row locked (see ``login_check_password``), so parallel guesses queue up
-    behind each other instead of all passing the check at once.
-    """
-    User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-    user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-    audit_record(action=action, target=user)
-    if user.failed_login_count >= settings.OVOZ_LOGIN_FAILURES_BEFORE_LOCK:
-        locked_until = timezone.now() + timedelta(seconds=settings.OVOZ_LOGIN_LOCK_SECONDS)
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=locked_until)
-        user.refresh_from_db(fields=["failed_login_count", "locked_until"])
-        audit_record(action=AuditAction.LOGIN_LOCKED, target=user)
-
-
-def _unknown_username_locked(username: str) -> bool:
-    """Guesses at a username that does not exist lock the same way, so a lock reveals nothing.
-
-    Counted in the cache under a keyed hash of the name, never stored.
-    """
-    key = f"ovoz:login:unknown:{keyed_hash(username.casefold(), purpose='login-unknown')}"
-    cache.add(key, 0, timeout=settings.OVOZ_LOGIN_LOCK_SECONDS)
-    try:
-        failures = cache.incr(key)
-    except ValueError:
-        failures = 1
-    return failures > settings.OVOZ_LOGIN_FAILURES_BEFORE_LOCK
-
-
 def login_check_password(*, username: str, password: str) -> User:
     """First step of a staff login. Returns the user, who must still pass the second factor.
 
-    An unknown username, a wrong password and a locked account all take the same time (Argon2 runs
-    for each) and, once over the limit, give the same answer.
+    An unknown username, a wrong password and a locked account each cost one password hash, and
+    lock after the same number of failures with the same answer (``ovoz.accounts.lockout``).
     """
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
         if user is not None and user.is_locked():
+            lockout.spend_one_password_hash(password)
             audit_record(action=AuditAction.LOGIN_FAILED, target=user, data={"reason": "locked"})
-            error = AccountError(ACCOUNT_LOCKED, code="locked")
+            locked = True
+        elif user is None and lockout.unknown_username_is_locked(username):
+            lockout.spend_one_password_hash(password)
+            locked = True
         else:
+            # authenticate() runs one hash for an unknown username too (Django's ModelBackend).
             authenticated = authenticate(None, username=username, password=password)
             if isinstance(authenticated, User):
                 return authenticated
             if user is not None:
-                _register_failure(user, action=AuditAction.LOGIN_FAILED)
+                lockout.register_failure(user, action=AuditAction.LOGIN_FAILED)
                 locked = user.is_locked()
             else:
-                locked = _unknown_username_locked(username)
-            error = AccountError(
-                ACCOUNT_LOCKED if locked else INVALID_CREDENTIALS, code="locked" if locked else "invalid_credentials"
-            )
+                locked = lockout.unknown_username_register_failure(username)
+        error = AccountError(
+            ACCOUNT_LOCKED if locked else INVALID_CREDENTIALS, code="locked" if locked else "invalid_credentials"
+        )
     raise error
 
 
@@ -204,7 +323,7 @@ def second_factor_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice
                     if static_device.verify_token(_recovery_code_digest(token)):
                         audit_record(action=AuditAction.RECOVERY_CODE_USED, actor=user, target=user)
                         return static_device
-            _register_failure(user, action=AuditAction.SECOND_FACTOR_FAILED)
+            lockout.register_failure(user, action=AuditAction.SECOND_FACTOR_FAILED)
             locked = user.is_locked()
             error = AccountError(
                 ACCOUNT_LOCKED if locked else INVALID_CODE, code="locked" if locked else "invalid_code"
@@ -278,14 +397,18 @@ def second_factor_reset(*, actor: User, user: User) -> None:
     audit_record(action=AuditAction.SECOND_FACTOR_RESET, actor=actor, target=user)
 
 
-@transaction.atomic
 def password_change(*, user: User, current_password: str, new_password: str) -> None:
-    """Change a password. Every session of the user ends, this one included."""
-    if not user.check_password(current_password):
-        raise AccountError(_("Your current password is not correct."), code="invalid_password")
+    """Change a password. Every session of the user ends, this one included.
+
+    A wrong current password counts towards the account's lock, as a failed sign-in does.
+    """
+    lockout.password_confirm(
+        user=user, password=current_password, wrong_message=_("Your current password is not correct.")
+    )
     password_validation.validate_password(new_password, user)
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    # The key for confidential concerns now opens with the new password only.
-    key_rewrap_password(user=user, current_password=current_password, new_password=new_password)
-    audit_record(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        # The key for confidential concerns now opens with the new password only.
+        key_rewrap_password(user=user, current_password=current_password, new_password=new_password)
+        audit_record(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user)

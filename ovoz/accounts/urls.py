@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ovoz.accounts.views import staff
+from ovoz.accounts.views import recipients, staff
 
 app_name = "accounts"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("account/", staff.account_view, name="account"),
     path("account/key/", staff.key_view, name="key"),
     path("account/recovery-codes/", staff.recovery_codes_view, name="recovery_codes"),
+    path("recipients/", recipients.recipients_view, name="recipients"),
 ]

@@ -100,8 +100,10 @@ def demo_load() -> list[DemoLogin]:
             # concerns are sealed to them. (Their recovery keys are not needed for a demo.)
             key_create(user=user, password=DEMO_PASSWORD)
             UserKey.objects.filter(user=user).update(recovery_key_shown=True)
-        if demo_user.username == "intake":
-            account_services.user_set_confidential_intake(actor=None, user=user, receives=True)
+        if demo_user.username == "intake" and not user.receives_confidential:
+            # The path an operator takes for a deployment's first recipient (``ovoz first-recipient``):
+            # refused if anyone already receives them; every later change needs two people.
+            account_services.recipient_first_add(user=user)
         if demo_user.username == "caseworker":
             shelter, created = ServiceProvider.objects.get_or_create(
                 name="Jizzakh women's shelter (demo)",

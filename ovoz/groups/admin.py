@@ -1,28 +1,33 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ovoz.accounts import services as account_services
 from ovoz.accounts.permissions import staff_user
+from ovoz.groups import services
 from ovoz.groups.models import Institution, Invitation, WorkingGroup
 
 
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Working groups; every change goes through the audited services."""
+
     list_display = ("name", "slug", "area", "is_active")
     prepopulated_fields = {"slug": ("name",)}
     raw_id_fields = ("area",)
 
-    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: WorkingGroup, form: Any, change: bool) -> None:
+        services.working_group_save(actor=staff_user(request), group=obj, changed_fields=form.changed_data)
+
     def delete_model(self, request: HttpRequest, obj: WorkingGroup) -> None:
         # Deleting a group takes its members' roles with it: each one is audited as removed.
-        for grant in obj.grants.select_related("user"):
-            account_services.grant_remove(actor=staff_user(request), user=grant.user, working_group=obj)
-        super().delete_model(request, obj)
+        services.working_group_delete(actor=staff_user(request), group=obj)
 
+    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WorkingGroup]) -> None:
         for group in queryset:
             self.delete_model(request, group)
@@ -30,10 +35,25 @@ class WorkingGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The directory of institutions; every change goes through the audited services. Institutions are
+    retired (not active) rather than deleted: actions and grants point at them."""
+
     list_display = ("name", "area", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
     raw_id_fields = ("area",)
+
+    def save_model(self, request: HttpRequest, obj: Institution, form: Any, change: bool) -> None:
+        if change:
+            services.institution_update(actor=staff_user(request), institution=obj, changed_fields=form.changed_data)
+            return
+        created = services.institution_create(
+            actor=staff_user(request), area=obj.area, name=obj.name, is_active=obj.is_active
+        )
+        obj.pk = created.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Invitation)

@@ -39,7 +39,6 @@ class NamedMemberOut(Schema):
 
 class MemberCountOut(Schema):
     role: str
-    institution: str
     count: int
 
 
@@ -62,8 +61,8 @@ def list_groups(request: HttpRequest) -> object:
 
 @router.get("groups/{slug}", response={200: GroupDetailOut, 404: ErrorOut}, summary="A working group")
 def get_group(request: HttpRequest, slug: str) -> object:
-    """A group with its members by role and institution. Members who chose to be named appear with
-    their name; the others only as counts by role and institution. No contacts, ever."""
+    """A group with its members. Members who chose to be named appear with their name, role and
+    institution; the others only as counts by role (never tied to an institution). No contacts, ever."""
     group = _group(slug)
     members = selectors.public_members(group=group)
     return {
@@ -75,9 +74,7 @@ def get_group(request: HttpRequest, slug: str) -> object:
         "members": [
             {"name": member.name, "role": member.role, "institution": member.institution} for member in members.named
         ],
-        "member_counts": [
-            {"role": count.role, "institution": count.institution, "count": count.count} for count in members.counts
-        ],
+        "member_counts": [{"role": count.role, "count": count.count} for count in members.counts],
     }
 
 

@@ -54,6 +54,10 @@ class WorkingGroup(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def may_use_institution(self, institution: Institution) -> bool:
+        """An institution of the group's area, of an area above it or of one inside it."""
+        return institution.area.contains(self.area) or self.area.contains(institution.area)
+
 
 class Institution(TimeStampedModel):
     """An institution of an area that members speak for and that owns actions.

@@ -101,7 +101,6 @@ class PublicMember:
 class MemberCount:
     role: str
     role_label: str
-    institution: str
     count: int
 
 
@@ -118,20 +117,22 @@ class PublicMembers:
 
 
 def public_members(*, group: WorkingGroup) -> PublicMembers:
-    """Named members with role and institution; everyone else only as counts by role and institution."""
+    """Named members with role and institution; everyone else only as counts by role.
+
+    A member who did not choose to be named is not tied to their institution either: in a small
+    community "the police department's member" names the person as surely as their name would.
+    """
     named: list[PublicMember] = []
-    counter: Counter[tuple[str, str]] = Counter()
+    counter: Counter[str] = Counter()
     for grant in member_list(group=group):
-        institution = grant.institution.name if grant.institution else ""
         if grant.is_named_publicly:
+            institution = grant.institution.name if grant.institution else ""
             named.append(PublicMember(member_name(grant.user), grant.role, grant.get_role_display(), institution))
         else:
-            counter[(grant.role, institution)] += 1
+            counter[grant.role] += 1
     counts = [
-        MemberCount(role, str(GrantRole(role).label), institution, count)
-        for (role, institution), count in sorted(
-            counter.items(), key=lambda item: (ROLE_ORDER.index(item[0][0]), item[0][1])
-        )
+        MemberCount(role, str(GrantRole(role).label), count)
+        for role, count in sorted(counter.items(), key=lambda item: ROLE_ORDER.index(item[0]))
     ]
     return PublicMembers(named, counts)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -26,10 +28,57 @@ from ovoz.referrals.models import (
     ReferralStatus,
     ServiceProvider,
 )
-from ovoz.referrals.permissions import can_refer
+from ovoz.referrals.permissions import can_add_case_worker, can_refer
 
 NOT_SEALED = _("Only confidential concerns are referred to services.")
 NO_KEY = _("Open your key first: you need it to pass this concern on.")
+SELF_CASE_WORKER = _("Nobody makes themselves a case worker: ask another administrator.")
+
+
+# --- The directory and its case workers (from the admin) ---------------------------------------
+
+
+@transaction.atomic
+def service_provider_save(*, actor: User, provider: ServiceProvider, changed_fields: Sequence[str]) -> ServiceProvider:
+    """Create a service provider, or save the fields an administrator changed; one audit entry naming
+    the fields (not their values)."""
+    created = provider.pk is None
+    if not created and not changed_fields:
+        return provider
+    provider.save()
+    audit_record(
+        action=AuditAction.SERVICE_PROVIDER_SAVED,
+        actor=actor,
+        target=provider,
+        data={"created": created, "fields": sorted(changed_fields)},
+    )
+    return provider
+
+
+@transaction.atomic
+def case_worker_add(*, actor: User, provider: ServiceProvider, user: User) -> CaseWorker:
+    """Make ``user`` a case worker of ``provider``: referrals to it from now on are sealed to them too
+    (once they have a key). Referrals made before stay sealed to the case workers of that time."""
+    if not can_add_case_worker(actor, user):
+        raise ReferralError(SELF_CASE_WORKER, code="self_change")
+    case_worker, created = CaseWorker.objects.get_or_create(provider=provider, user=user)
+    if created:
+        audit_record(action=AuditAction.CASE_WORKER_ADDED, actor=actor, target=user, data={"provider": provider.pk})
+    return case_worker
+
+
+@transaction.atomic
+def case_worker_remove(*, actor: User, case_worker: CaseWorker) -> None:
+    """Stop a case worker receiving the provider's referrals. What was already sealed to them stays
+    sealed to them until the referral is revoked."""
+    deleted, _details = CaseWorker.objects.filter(pk=case_worker.pk).delete()
+    if deleted:
+        audit_record(
+            action=AuditAction.CASE_WORKER_REMOVED,
+            actor=actor,
+            target=case_worker.user,
+            data={"provider": case_worker.provider_id},
+        )
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ovoz.accounts import keys, services
+from ovoz.accounts import keys, lockout, services
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.forms import (
@@ -158,6 +158,16 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
+def _end_locked_session(request: HttpRequest, error: AccountError) -> HttpResponse:
+    """Too many wrong passwords typed again in a signed-in session lock the account, as at sign-in:
+    whoever holds this session is signed out too."""
+    logout(request)
+    messages.error(request, str(error.message))
+    response = redirect("accounts:login")
+    keys.forget(response)
+    return response
+
+
 @never_cache
 @staff_required(workspace=False)
 @require_http_methods(["GET", "POST"])
@@ -172,6 +182,8 @@ def account_view(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
             )
         except AccountError as error:
+            if error.code == "locked":
+                return _end_locked_session(request, error)
             form.add_error("current_password", str(error.message))
         except ValidationError as error:
             form.add_error("new_password", error)
@@ -221,12 +233,13 @@ def key_view(request: HttpRequest) -> HttpResponse:
             new_recovery_key = keys.recovery_key_replace(user=user, password=renew_form.cleaned_data["password"])
             UserKey.objects.filter(user=user).update(recovery_key_shown=True)
         if action == "replace" and replace_form.is_valid():
-            if not user.check_password(replace_form.cleaned_data["password"]):
-                raise AccountError(keys.WRONG_PASSWORD, code="invalid_password")
+            lockout.password_confirm(user=user, password=replace_form.cleaned_data["password"])
             private, new_recovery_key = keys.key_create(user=user, password=replace_form.cleaned_data["password"])
             UserKey.objects.filter(user=user).update(recovery_key_shown=True)
             keys.session_remember(request, private)
     except AccountError as error:
+        if error.code == "locked":
+            return _end_locked_session(request, error)
         form = {"recover": recover_form, "renew": renew_form}.get(action, replace_form)
         form.add_error(None, str(error.message))
     user_key = UserKey.objects.filter(user=user).first()

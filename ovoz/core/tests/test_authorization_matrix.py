@@ -126,6 +126,8 @@ EXPECTED_BUILDERS = {
     "account": lambda w: ("/staff/account/", _staff()),
     "key": lambda w: ("/staff/account/key/", _staff()),
     "recovery_codes": lambda w: ("/staff/account/recovery-codes/", _staff()),
+    # Administrators and current recipients of confidential concerns (none of the other kinds here).
+    "recipients": lambda w: ("/staff/recipients/", ADMIN_ONLY),
 }
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from ovoz.accounts.models import Grant
+from ovoz.groups.tests.factories import InstitutionFactory
 from ovoz.groups.tests.scenario import build_scenario
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,21 @@ def test_public_pages_never_show_non_public_concern_text_or_unnamed_members(worl
     page = client.get("/en/groups/zomin/").content.decode()
     assert "Rustam Karimov" in page and "A canal is blocked" in page
     assert "Responsible: Rustam Karimov" in page
+
+
+def test_no_public_group_surface_names_the_institution_of_a_member_who_chose_not_to_be_named(world, client):
+    s = build_scenario(world)
+    committee = InstitutionFactory(name="Zomin mahalla women's committee", area=world["zomin"])
+    Grant.objects.filter(user=world["users"]["observer"]).update(institution=committee, is_named_publicly=False)
+    Grant.objects.filter(user=world["users"]["member"]).update(is_named_publicly=True)
+    s["meeting"].members_present.set([world["users"]["member"], world["users"]["observer"]])
+    answers = _public_answers(client, s)
+    for url, text in answers.items():
+        assert "women's committee" not in text and "women&#x27;s committee" not in text, url
+    # The member who chose to be named keeps their institution; the other is still counted.
+    assert "Rustam Karimov · local authority · Zomin district khokimiyat" in answers["/en/groups/zomin/"]
+    assert "observer: 1</li>" in answers["/en/groups/zomin/"]
+    assert '"role": "observer", "count": 1' in answers["/api/v1/groups/zomin"]
 
 
 def test_public_pages_of_an_inactive_group_are_not_found(world, client):

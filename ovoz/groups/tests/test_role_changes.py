@@ -12,8 +12,9 @@ from django.test import Client
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import Grant, User
 from ovoz.core.models import AuditEntry
+from ovoz.groups.models import Institution, WorkingGroup
 from ovoz.groups.tests.conftest import client_for
-from ovoz.groups.tests.factories import MemberFactory
+from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,158 @@ def test_a_deployment_role_given_at_creation_is_audited(monkeypatch):
     user = User.objects.get(username="nodira")
     entry = AuditEntry.objects.get(action="role.changed", object_id=str(user.pk))
     assert (entry.actor, entry.data) == (None, {"from": "", "to": "coordinator"})
+
+
+def _all_new(before):
+    return [
+        (entry.action, entry.actor, entry.object_type, entry.object_id, entry.data)
+        for entry in AuditEntry.objects.exclude(pk__in=before).order_by("pk")
+    ]
+
+
+def test_changing_a_grants_role_and_institution_in_the_admin_writes_exactly_one_entry(world):
+    grant = Grant.objects.get(user=world["users"]["member"])
+    admin = client_for(world, "administrator")
+    before = _ids()
+    response = admin.post(
+        f"/staff/admin/accounts/grant/{grant.pk}/change/", {"role": "observer", "institution": world["police"].pk}
+    )
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert (grant.role, grant.institution) == ("observer", world["police"])
+    assert _all_new(before) == [
+        (
+            "role.changed",
+            world["users"]["administrator"],
+            "accounts.user",
+            str(grant.user_id),
+            {
+                "working_group": world["group"].pk,
+                "from": "authority",
+                "to": "observer",
+                "institution": world["police"].pk,
+            },
+        )
+    ]
+
+
+def test_changing_only_a_grants_institution_in_the_admin_writes_exactly_one_entry(world):
+    grant = Grant.objects.get(user=world["users"]["member"])
+    admin = client_for(world, "administrator")
+    before = _ids()
+    admin.post(
+        f"/staff/admin/accounts/grant/{grant.pk}/change/", {"role": "authority", "institution": world["police"].pk}
+    )
+    assert _all_new(before) == [
+        (
+            "member.updated",
+            world["users"]["administrator"],
+            "accounts.user",
+            str(grant.user_id),
+            {"working_group": world["group"].pk, "institution": world["police"].pk},
+        )
+    ]
+
+
+def test_adding_a_grant_in_the_admin_writes_exactly_one_entry(world):
+    newcomer = MemberFactory(working_group=world["other_group"], role=GrantRole.COMMUNITY).user
+    admin = client_for(world, "administrator")
+    before = _ids()
+    response = admin.post(
+        "/staff/admin/accounts/grant/add/",
+        {
+            "user": newcomer.pk,
+            "working_group": world["group"].pk,
+            "role": "civil_society",
+            "institution": world["khokimiyat"].pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Grant.objects.filter(user=newcomer, working_group=world["group"], role="civil_society").exists()
+    assert _all_new(before) == [
+        (
+            "grant.added",
+            world["users"]["administrator"],
+            "accounts.user",
+            str(newcomer.pk),
+            {"working_group": world["group"].pk, "role": "civil_society", "institution": world["khokimiyat"].pk},
+        )
+    ]
+
+
+def test_the_grant_admin_refuses_an_institution_of_another_area_and_stores_nothing(world):
+    elsewhere = InstitutionFactory(name="Samarkand police", area=world["samarkand"])
+    grant = Grant.objects.get(user=world["users"]["member"])
+    admin = client_for(world, "administrator")
+    before = _ids()
+    response = admin.post(
+        f"/staff/admin/accounts/grant/{grant.pk}/change/", {"role": "authority", "institution": elsewhere.pk}
+    )
+    assert response.status_code == 200
+    grant.refresh_from_db()
+    assert grant.institution == world["khokimiyat"]
+    assert _all_new(before) == []
+
+
+def test_creating_and_changing_a_working_group_in_the_admin_write_one_entry_each(world):
+    admin = client_for(world, "administrator")
+    administrator = world["users"]["administrator"]
+    data = {"name": "Forish group", "slug": "forish", "area": world["zomin"].pk, "description": "", "is_active": "on"}
+    before = _ids()
+    assert admin.post("/staff/admin/groups/workinggroup/add/", data).status_code == 302
+    group = WorkingGroup.objects.get(slug="forish")
+    assert _all_new(before) == [
+        (
+            "working_group.created",
+            administrator,
+            "groups.workinggroup",
+            str(group.pk),
+            {"fields": ["area", "name", "slug"]},
+        )
+    ]
+    before = _ids()
+    changed = {**data, "name": "Forish district group", "is_active": ""}
+    assert admin.post(f"/staff/admin/groups/workinggroup/{group.pk}/change/", changed).status_code == 302
+    assert _all_new(before) == [
+        (
+            "working_group.updated",
+            administrator,
+            "groups.workinggroup",
+            str(group.pk),
+            {"fields": ["is_active", "name"]},
+        )
+    ]
+
+
+def test_creating_and_changing_an_institution_in_the_admin_write_one_entry_each(world):
+    admin = client_for(world, "administrator")
+    administrator = world["users"]["administrator"]
+    before = _ids()
+    data = {"name": "Zomin water utility", "area": world["zomin"].pk, "is_active": "on"}
+    assert admin.post("/staff/admin/groups/institution/add/", data).status_code == 302
+    institution = Institution.objects.get(name="Zomin water utility")
+    assert _all_new(before) == [("institution.created", administrator, "groups.institution", str(institution.pk), {})]
+    before = _ids()
+    response = admin.post(f"/staff/admin/groups/institution/{institution.pk}/change/", {**data, "is_active": ""})
+    assert response.status_code == 302
+    assert _all_new(before) == [
+        ("institution.updated", administrator, "groups.institution", str(institution.pk), {"fields": ["is_active"]})
+    ]
+    assert admin.post(f"/staff/admin/groups/institution/{institution.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_deleting_a_working_group_in_the_admin_audits_the_group_itself_once(world):
+    group = world["other_group"]
+    admin = client_for(world, "administrator")
+    before = _ids()
+    admin.post(f"/staff/admin/groups/workinggroup/{group.pk}/delete/", {"post": "yes"})
+    deleted = [entry for entry in _all_new(before) if entry[0] == "working_group.deleted"]
+    assert deleted == [
+        (
+            "working_group.deleted",
+            world["users"]["administrator"],
+            "groups.workinggroup",
+            str(group.pk),
+            {"slug": "samarkand"},
+        )
+    ]
