@@ -175,6 +175,7 @@ def demo_concerns_load(*, facilitator: User) -> int:
             area=areas.get(entry["region"]),
             themes=[themes[slug] for slug in entry["themes"] if slug in themes],
             visibility=Visibility(entry["visibility"]),
+            visibility_confirmed=True,  # the demo reporter chose this on purpose (asked again and kept it)
             submission_token=f"ovoz-demo-concern-{number:06d}",
             received_at=received_at,
         )

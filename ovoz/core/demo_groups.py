@@ -285,6 +285,7 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
             area=area,
             themes=[themes[entry.theme]] if entry.theme in themes else [],
             visibility=entry.visibility,
+            visibility_confirmed=True,  # the demo reporter chose this on purpose (asked again and kept it)
             submission_token=f"ovoz-demo-group-concern-{spec.slug}-{number:03d}",
             received_at=now - timedelta(days=70 - number),
         )

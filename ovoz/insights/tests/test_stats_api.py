@@ -222,7 +222,7 @@ def test_the_all_time_rollup_is_rebuilt_from_the_monthly_one_by_its_migration(wo
 
 
 def test_the_public_only_rollups_are_filled_from_the_daily_one_by_their_migration(world):
-    migration = importlib.import_module("ovoz.concerns.migrations.0011_public_visibility_rollups")
+    migration = importlib.import_module("ovoz.concerns.migrations.0012_public_visibility_rollups")
     monthly_rows = ("month", "area_key", "theme_key", "status", "count")
     all_time_rows = ("area_key", "theme_key", "status", "count")
     before = (
