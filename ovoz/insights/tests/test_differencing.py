@@ -70,6 +70,7 @@ def submit(monkeypatch, *, day: date, area: Area, theme: str, visibility: Visibi
             area=area,
             themes=[Theme.objects.get(slug=theme)],
             visibility=visibility,
+            visibility_confirmed=True,  # the reporter's choice stands, looser than the theme's or not
         ).concern
 
 
