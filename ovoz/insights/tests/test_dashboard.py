@@ -190,3 +190,31 @@ def test_promises_kept_per_group_and_institution(client, world):
         "overdue": "1",
         "open": "1",
     }
+
+
+SVG_NUMBER_ATTRIBUTES = re.compile(r"\s(x|y|x1|x2|y1|y2|dx|dy|width|height|viewBox|points|transform)=\"([^\"]*)\"")
+NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "uz", "tg", "ky", "kk"])
+def test_every_chart_writes_its_numbers_with_a_point_in_every_language(world, language):
+    """A locale's decimal comma inside SVG (width="280,0") made bars vanish in Russian (issue 14)."""
+    admin = Client()
+    sign_in(admin, UserFactory(username="admin", role=DeploymentRole.ADMINISTRATOR))
+    admin.cookies["django_language"] = language
+    pages = {
+        "public": Client().get(f"/{language}/dashboard/").content.decode(),
+        "staff": admin.get("/staff/dashboard/", HTTP_ACCEPT_LANGUAGE=language).content.decode(),
+    }
+    for name, html in pages.items():
+        charts = re.findall(r"<svg.*?</svg>", html, re.S)
+        assert len(charts) >= 2, name
+        attributes = [attribute for chart in charts for attribute in SVG_NUMBER_ATTRIBUTES.findall(chart)]
+        assert any("." in value for _name, value in attributes), name  # fractions are drawn: a comma would show
+        for attribute, value in attributes:
+            if attribute == "points":  # "x,y x,y ...": the comma separates a pair, never a fraction
+                assert re.fullmatch(rf"{NUMBER},{NUMBER}( {NUMBER},{NUMBER})*", value), (name, attribute, value)
+            elif attribute == "transform":
+                assert re.fullmatch(rf"translate\({NUMBER} {NUMBER}\)", value), (name, attribute, value)
+            else:
+                assert re.fullmatch(rf"{NUMBER}( {NUMBER})*", value), (name, attribute, value)
