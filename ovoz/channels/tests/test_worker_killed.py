@@ -93,7 +93,7 @@ def test_a_worker_killed_while_handing_a_message_over_is_replaced_and_sends_noth
             os.kill(first_worker, signal.SIGKILL)
             gateway.release.set()  # the gateway answers a worker that is no longer there
 
-            restarted = server.wait_for(r"Task worker started \(process (\d+)\)", after=len(server.lines))
+            restarted = server.wait_for(r"Task worker started \(process (\d+),", after=len(server.lines))
             assert int(restarted.group(1)) != first_worker
             wait_until(lambda: OutboundMessage.objects.get(pk=second.pk).state == OutboundState.SENT)
             wait_until(lambda: not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists())

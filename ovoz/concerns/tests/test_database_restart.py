@@ -102,6 +102,7 @@ def test_postgresql_restarted_during_200_submissions_leaves_no_receipt_without_i
         tmp_path,
         # Production settings: persistent connections (CONN_MAX_AGE) with health checks.
         OVOZ_ENV="production",
+        OVOZ_SMTP_URL="smtp://127.0.0.1:1",  # production needs a relay (ovoz.E002); nothing is mailed here
         OVOZ_ALLOWED_HOSTS="127.0.0.1",
         OVOZ_SSL_REDIRECT="0",
         OVOZ_INTAKE_LIMIT="100000",
