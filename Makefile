@@ -62,7 +62,7 @@ openapi: $(VENV)/.installed ## Write the API's OpenAPI document to docs/openapi.
 PYTEST_WORKERS ?= auto
 
 pytest: $(VENV)/.installed-dev ## Only the tests, in parallel (PYTEST_WORKERS=N, PYTEST_ARGS="-m 'not slow'" for the fast suite)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 pytest-fault: $(VENV)/.installed-dev ## The fault tests, one at a time: they restart PostgreSQL (OVOZ_TEST_DATABASE_URL) and kill workers
 	OVOZ_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)
