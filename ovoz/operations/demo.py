@@ -32,8 +32,8 @@ from ovoz.concerns.services import (
     steps_recount,
     themes_seed,
 )
-from ovoz.core.demo_groups import demo_groups_load
 from ovoz.groups.models import WorkingGroup
+from ovoz.operations.demo_groups import demo_groups_load
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
