@@ -37,9 +37,10 @@ run: $(VENV)/.installed ## Set up and start Ovoz with demo data on SQLite under 
 
 test: $(VENV)/.installed-dev lint typecheck check-migrations catalogs pytest ## Install dev tools and run every check and the tests (PostgreSQL with OVOZ_TEST_DATABASE_URL)
 
-lint: $(VENV)/.installed-dev ## ruff lint and format check
+lint: $(VENV)/.installed-dev ## ruff lint and format check, and the layers between apps (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev ## mypy (strict for ovoz/)
 	$(BIN)/mypy ovoz

@@ -85,7 +85,7 @@ else:
     DATABASE_URL = os.environ.get("OVOZ_DATABASE_URL", f"sqlite:///{VAR_DIR / 'ovoz.sqlite3'}")
 
 INSTALLED_APPS = [
-    "ovoz.core.apps_admin.OvozAdminConfig",
+    "ovoz.accounts.apps_admin.OvozAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "ovoz.channels",
     "ovoz.insights",
     "ovoz.referrals",
+    "ovoz.operations",
 ]
 
 MIDDLEWARE = [
@@ -207,7 +208,7 @@ OVOZ_BACKUP_PUBLIC_KEY = os.environ.get("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
 OVOZ_INVITATION_DAYS = int(os.environ.get("OVOZ_INVITATION_DAYS", "7"))
 # The hour (local time) at which `ovoz serve` enqueues the members' daily reminder e-mail.
 OVOZ_REMINDER_HOUR = int(os.environ.get("OVOZ_REMINDER_HOUR", "7"))
-# `ovoz serve` (waitress; ovoz.core.webserver): worker threads; open connections at most; seconds a
+# `ovoz serve` (waitress; ovoz.operations.webserver): worker threads; open connections at most; seconds a
 # connection may take to send a request's headers, and may stay silent; how often that is checked;
 # the largest request body (three 5 MB photos and the form; nginx's client_max_body_size matches it).
 OVOZ_SERVE_THREADS = int(os.environ.get("OVOZ_SERVE_THREADS", "8"))

@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
+from ovoz.accounts.views import workspace
 from ovoz.api import api, api_not_found
 from ovoz.channels.views import staff as channel_staff_views
 from ovoz.concerns import open311
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
-from ovoz.core.views import public, staff
 from ovoz.groups import urls as group_urls
 from ovoz.insights import views as insight_views
 from ovoz.places.views import staff as area_staff_views
@@ -16,7 +16,7 @@ from ovoz.referrals import urls as referral_urls
 
 staff_patterns = (
     [
-        path("", staff.home_view, name="home"),
+        path("", workspace.home_view, name="home"),
         path("areas/", area_staff_views.areas_view, name="areas"),
         path("areas/<int:area_id>/", area_staff_views.areas_view, name="area"),
         path("themes/", concern_staff_views.themes_view, name="themes"),
@@ -28,7 +28,7 @@ staff_patterns = (
             concern_staff_views.attachment_view,
             name="concern_photo",
         ),
-        path("audit/", staff.audit_view, name="audit"),
+        path("audit/", workspace.audit_view, name="audit"),
         path("dashboard/", insight_views.staff_dashboard_view, name="dashboard"),
         path("dashboard/<slug:chart>.csv", insight_views.staff_dashboard_csv_view, name="dashboard_csv"),
         path("exports/concerns.csv", insight_views.staff_export_concerns_view, name="export_concerns"),
@@ -59,7 +59,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", public.home_view, name="home"),
+    path("", concern_views.home_view, name="home"),
     path("report/", concern_views.report_view, name="report"),
     path("follow/", concern_views.follow_view, name="follow"),
     path("concerns/", concern_views.concern_list_view, name="concerns"),

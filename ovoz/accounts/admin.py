@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts import services
-from ovoz.accounts.choices import DeploymentRole, GrantRole
+from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.models import Grant, RecipientChange, User
 from ovoz.accounts.permissions import staff_user
@@ -30,38 +30,6 @@ class GrantInline(admin.TabularInline):  # type: ignore[type-arg]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(Grant)
-class GrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Give staff users a role in a working group. Every change goes through the audited services."""
-
-    list_display = ("user", "working_group", "role", "institution", "created_at")
-    list_filter = ("role", "working_group")
-    search_fields = ("user__username", "working_group__name")
-    autocomplete_fields = ("user",)
-    raw_id_fields = ("working_group", "institution")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Grant | None = None) -> tuple[str, ...]:
-        # Only the member chooses whether public pages name them (in the group's staff pages).
-        return ("user", "working_group", "is_named_publicly") if obj is not None else ("is_named_publicly",)
-
-    def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
-        saved = services.grant_save(
-            actor=staff_user(request),
-            user=obj.user,
-            working_group=obj.working_group,
-            role=GrantRole(obj.role),
-            institution=obj.institution,
-        )
-        obj.pk = saved.pk
-
-    def delete_model(self, request: HttpRequest, obj: Grant) -> None:
-        services.grant_remove(actor=staff_user(request), user=obj.user, working_group=obj.working_group)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Grant]) -> None:
-        for grant in queryset.select_related("user", "working_group"):
-            self.delete_model(request, grant)
 
 
 @admin.register(User)

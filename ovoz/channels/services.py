@@ -317,7 +317,7 @@ def concern_channel_seal(*, concern: Concern) -> int:
     )
 
 
-# --- Retention (ovoz.core.retention decides what is due) ----------------------------------------
+# --- Retention (ovoz.operations.retention decides what is due) ----------------------------------------
 
 
 def concern_routes_forget(*, concern_ids: Sequence[int]) -> int:

@@ -763,7 +763,7 @@ def concern_bulk_status(
     return changed
 
 
-# --- Retention (ovoz.core.retention decides what is due) ----------------------------------------
+# --- Retention (ovoz.operations.retention decides what is due) ----------------------------------------
 
 
 def concern_contact_erase(*, concern_ids: Sequence[int]) -> int:

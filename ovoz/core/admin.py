@@ -5,13 +5,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ovoz.accounts.permissions import staff_user
 from ovoz.core.models import RETENTION_FIELDS, AuditEntry, RetentionPolicy
 from ovoz.core.services import retention_policy_update
 
@@ -107,4 +107,6 @@ class RetentionPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return HttpResponseRedirect(reverse("admin:core_retentionpolicy_change", args=[policy.pk]))
 
     def save_model(self, request: HttpRequest, obj: RetentionPolicy, form: Any, change: bool) -> None:
-        retention_policy_update(actor=staff_user(request), policy=obj)
+        # The admin site admits administrators only (``ovoz.accounts.admin_site``): a signed-in user.
+        actor = request.user if isinstance(request.user, get_user_model()) else None
+        retention_policy_update(actor=actor, policy=obj)

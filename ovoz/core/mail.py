@@ -6,7 +6,7 @@ the address or the server's answer (``SMTPRecipientsRefused`` carries both).
 
 ``OwnerOnlyFileBackend`` is the development backend (no ``OVOZ_SMTP_URL``): Django's file backend
 with its folder made 0700 and each file 0600, whatever the umask. Production refuses it
-(``ovoz.core.checks``), and retention deletes its files (``ovoz.core.retention``).
+(``ovoz.core.checks``), and retention deletes its files (``ovoz.operations.retention``).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class RetentionPolicy(models.Model):
     """How long Ovoz keeps what reporters gave it, after a concern is closed or resolved (DESIGN §5).
 
     One row, edited by administrators in the admin. An empty period keeps things for good. The daily
-    retention task (``ovoz.core.retention``) deletes what is due.
+    retention task (``ovoz.operations.retention``) deletes what is due.
     """
 
     contact_days = models.PositiveIntegerField(

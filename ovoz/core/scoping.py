@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import Http404, HttpRequest
 
@@ -49,10 +50,8 @@ def scoped_get(scope: QuerySet[ModelT], **lookup: Any) -> ModelT:
 
 def access_denied_record(request: HttpRequest, *, target: models.Model | None = None) -> None:
     """Audit a refused request: who, which URL (by name) and method, and which object if one was reached."""
-    from ovoz.accounts.models import User
-
     match = request.resolver_match
-    actor = request.user if isinstance(request.user, User) else None
+    actor = request.user if isinstance(request.user, get_user_model()) else None
     audit_record(
         action=AuditAction.ACCESS_DENIED,
         actor=actor,

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ovoz.core.audit import entry_digest, plain_json
 from ovoz.core.events import AuditAction
 from ovoz.core.models import GENESIS_HASH, RETENTION_FIELDS, AuditEntry, RetentionPolicy
-
-if TYPE_CHECKING:
-    from ovoz.accounts.models import User
 
 # The PostgreSQL advisory lock that serialises appends to the audit chain (any constant will do, as long
 # as nothing else in the database uses it).
@@ -33,7 +31,7 @@ def _chain_lock() -> None:
 def audit_record(
     *,
     action: AuditAction,
-    actor: User | None = None,
+    actor: AbstractBaseUser | None = None,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
@@ -52,7 +50,7 @@ def audit_record(
         previous_hash = AuditEntry.objects.order_by("-pk").values_list("entry_hash", flat=True).first()
         entry = AuditEntry(
             at=timezone.now(),
-            actor=actor if actor is not None and actor.pk else None,
+            actor_id=actor.pk if actor is not None and actor.pk else None,
             action=str(action),
             object_type=object_type,
             object_id=object_id,
@@ -73,7 +71,7 @@ def audit_record(
 
 
 @transaction.atomic
-def retention_policy_update(*, actor: User | None, policy: RetentionPolicy) -> RetentionPolicy:
+def retention_policy_update(*, actor: AbstractBaseUser | None, policy: RetentionPolicy) -> RetentionPolicy:
     """Save the retention periods an administrator set; the audit log keeps the old and new numbers."""
     previous = RetentionPolicy.load().periods()
     policy.save()

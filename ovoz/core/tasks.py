@@ -1,20 +1,13 @@
-"""Daily housekeeping as thin tasks (``ovoz serve``'s scheduler enqueues them)."""
+"""Daily housekeeping of the audit log as a thin task (``ovoz serve``'s scheduler enqueues it)."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from ovoz.core import audit, retention
+from ovoz.core import audit
 from ovoz.core.events import AuditAction
 from ovoz.core.failures import without_exception_text
 from ovoz.core.services import audit_record
-
-
-@task()
-@without_exception_text("apply_retention_failed")
-def apply_retention() -> dict[str, object]:
-    """Delete what the retention policy makes due; idempotent (a second run finds nothing more)."""
-    return retention.retention_apply().as_data()
 
 
 @task()

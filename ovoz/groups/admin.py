@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ovoz.accounts.choices import GrantRole
+from ovoz.accounts.models import Grant
 from ovoz.accounts.permissions import staff_user
-from ovoz.groups import services
+from ovoz.groups import grants, services
 from ovoz.groups.models import Institution, Invitation, WorkingGroup
 
 
@@ -79,3 +81,38 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Give staff users a role in a working group. Every change goes through the audited services.
+
+    ``accounts.Grant`` lives in accounts' tables (so its admin URL is under ``accounts/``), but it is a
+    working-group concept: its admin and services live here (docs/architecture.md, "Grants")."""
+
+    list_display = ("user", "working_group", "role", "institution", "created_at")
+    list_filter = ("role", "working_group")
+    search_fields = ("user__username", "working_group__name")
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("working_group", "institution")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Grant | None = None) -> tuple[str, ...]:
+        # Only the member chooses whether public pages name them (in the group's staff pages).
+        return ("user", "working_group", "is_named_publicly") if obj is not None else ("is_named_publicly",)
+
+    def save_model(self, request: HttpRequest, obj: Grant, form: Any, change: bool) -> None:
+        saved = grants.grant_save(
+            actor=staff_user(request),
+            user=obj.user,
+            working_group=obj.working_group,
+            role=GrantRole(obj.role),
+            institution=obj.institution,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Grant) -> None:
+        grants.grant_remove(actor=staff_user(request), user=obj.user, working_group=obj.working_group)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Grant]) -> None:
+        for grant in queryset.select_related("user", "working_group"):
+            self.delete_model(request, grant)

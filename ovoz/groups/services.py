@@ -27,6 +27,7 @@ from ovoz.core.failures import SanitisedFailure
 from ovoz.core.images import CleanImage
 from ovoz.core.mail import mail_send
 from ovoz.core.services import audit_record
+from ovoz.groups import grants
 from ovoz.groups.choices import (
     ACTION_TRANSITIONS,
     DEFAULT_CRITERIA,
@@ -106,7 +107,7 @@ def working_group_save(*, actor: User, group: WorkingGroup, changed_fields: Sequ
 def working_group_delete(*, actor: User, group: WorkingGroup) -> None:
     """Delete a working group: each member's role is audited as removed, then the group itself."""
     for grant in group.grants.select_related("user"):
-        account_services.grant_remove(actor=actor, user=grant.user, working_group=group)
+        grants.grant_remove(actor=actor, user=grant.user, working_group=group)
     audit_record(action=AuditAction.WORKING_GROUP_DELETED, actor=actor, target=group, data={"slug": group.slug})
     group.delete()
 
@@ -240,7 +241,7 @@ def invitation_accept(
     user = account_services.user_create(
         username=username, password=password, email=invitation.email, first_name=first_name, last_name=last_name
     )
-    grant = account_services.grant_set(
+    grant = grants.grant_set(
         actor=user, user=user, working_group=invitation.working_group, role=GrantRole(invitation.role)
     )
     grant.institution = invitation.institution
@@ -266,7 +267,7 @@ def member_update(*, actor: User, grant: Grant, role: GrantRole, institution: In
     _check_institution(grant.working_group, institution)
     if role != GrantRole.FACILITATOR:
         _keep_a_facilitator(grant)
-    return account_services.grant_save(
+    return grants.grant_save(
         actor=actor, user=grant.user, working_group=grant.working_group, role=role, institution=institution
     )
 
@@ -275,7 +276,7 @@ def member_update(*, actor: User, grant: Grant, role: GrantRole, institution: In
 def member_remove(*, actor: User, grant: Grant) -> None:
     """Take a member out of the group. A group keeps at least one facilitator."""
     _keep_a_facilitator(grant)
-    account_services.grant_remove(actor=actor, user=grant.user, working_group=grant.working_group)
+    grants.grant_remove(actor=actor, user=grant.user, working_group=grant.working_group)
 
 
 @transaction.atomic

@@ -2,10 +2,10 @@ import pytest
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.services import grant_set
 from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.core.models import AuditEntry
+from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 

@@ -34,11 +34,11 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.confidential import open_for_reporter
 from ovoz.concerns.models import Concern
-from ovoz.core.backup_format import keypair_generate, private_key_parse, public_key_parse
-from ovoz.core.backups import backup_create
-from ovoz.core.retention import retention_apply
 from ovoz.core.tests.canary import canary
 from ovoz.core.tests.thief import backup_loot, receipts_opening, thief_loot
+from ovoz.operations.backup_format import keypair_generate, private_key_parse, public_key_parse
+from ovoz.operations.backups import backup_create
+from ovoz.operations.retention import retention_apply
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 

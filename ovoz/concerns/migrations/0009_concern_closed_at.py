@@ -1,4 +1,4 @@
-"""When a concern was resolved or closed: retention periods count from here (ovoz.core.retention).
+"""When a concern was resolved or closed: retention periods count from here (ovoz.operations.retention).
 
 Concerns already resolved or closed take the time of their last event that moved them there (a
 status change or a merge); the rare one without such an event takes its last update. One UPDATE

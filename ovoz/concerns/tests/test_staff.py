@@ -2,13 +2,13 @@ import pytest
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.services import grant_set
 from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, ConcernRollup, Theme
 from ovoz.core.models import AuditEntry
+from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 

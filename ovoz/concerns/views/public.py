@@ -32,6 +32,12 @@ SUPPORTER_COOKIE = "ovoz_supporter"
 FOLLOW_WINDOW_SECONDS = 600
 
 
+def home_view(request: HttpRequest) -> HttpResponse:
+    """What Ovoz is for, in the visitor's language."""
+    context = {"themes": selectors.theme_list(), "confidential_explained": CONFIDENTIAL_EXPLAINED}
+    return render(request, "concerns/home.html", context)
+
+
 def _fresh_report_form() -> ReportForm:
     return ReportForm(initial={"submission_token": secrets.token_urlsafe(24)})
 

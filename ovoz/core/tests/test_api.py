@@ -74,7 +74,7 @@ def test_openapi_schema_describes_areas_and_themes(client):
 def test_the_committed_openapi_document_matches_the_api():
     from pathlib import Path
 
-    from ovoz.core.management.commands.openapi import openapi_document
+    from ovoz.operations.management.commands.openapi import openapi_document
 
     committed = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
     assert committed.read_text(encoding="utf-8") == openapi_document(), (

@@ -24,7 +24,13 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, EventKind, Status
 from ovoz.concerns.contacts import contact_open, contact_parse
 from ovoz.concerns.models import Attachment, Concern, Theme
-from ovoz.core.backup_format import (
+from ovoz.core.crypto import data_key
+from ovoz.core.events import AuditAction
+from ovoz.core.images import image_clean
+from ovoz.core.models import AuditEntry
+from ovoz.core.services import audit_record
+from ovoz.groups.tests.factories import MemberFactory, WorkingGroupFactory
+from ovoz.operations.backup_format import (
     PREAMBLE_BYTES,
     BackupError,
     EncryptedReader,
@@ -32,13 +38,7 @@ from ovoz.core.backup_format import (
     private_key_parse,
     public_key_parse,
 )
-from ovoz.core.backups import backup_create, backup_models, backup_restore
-from ovoz.core.crypto import data_key
-from ovoz.core.events import AuditAction
-from ovoz.core.images import image_clean
-from ovoz.core.models import AuditEntry
-from ovoz.core.services import audit_record
-from ovoz.groups.tests.factories import MemberFactory, WorkingGroupFactory
+from ovoz.operations.backups import backup_create, backup_models, backup_restore
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 

@@ -7,11 +7,11 @@ import pytest
 
 from ovoz.accounts.models import User
 from ovoz.core import catalogs
-from ovoz.core.demo import demo_current_code, demo_load
 from ovoz.core.events import AuditAction
 from ovoz.core.models import AuditEntry
 from ovoz.core.services import audit_record
 from ovoz.groups.models import WorkingGroup
+from ovoz.operations.demo import demo_current_code, demo_load
 from ovoz.places.models import Area
 
 ROOT = Path(__file__).resolve().parents[3]

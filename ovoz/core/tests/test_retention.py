@@ -25,9 +25,9 @@ from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, KeyPart
 from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.concerns.tests.test_rollups import recount, rollups, steps, steps_recount
 from ovoz.core.images import image_clean
-from ovoz.core.management.commands.serve import Command as ServeCommand
 from ovoz.core.models import AuditEntry, RetentionPolicy
-from ovoz.core.retention import retention_apply
+from ovoz.operations.management.commands.serve import Command as ServeCommand
+from ovoz.operations.retention import retention_apply
 from ovoz.referrals.tests.test_confidential import _confidential
 
 pytestmark = pytest.mark.django_db

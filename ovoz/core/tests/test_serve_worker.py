@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ovoz.core.tests.servers import OvozServer, ovoz_environment
-from ovoz.core.worker import worker_id_prefix
+from ovoz.operations.worker import worker_id_prefix
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -71,7 +71,7 @@ def test_a_worker_whose_server_is_already_gone_does_not_start():
 
     not_my_parent = os.getpid() + 1_000_000
     result = subprocess.run(
-        [sys.executable, "-m", "ovoz.core.worker_process", str(not_my_parent), "check"],
+        [sys.executable, "-m", "ovoz.operations.worker_process", str(not_my_parent), "check"],
         capture_output=True,
         timeout=30,
     )

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from ovoz.core.worker import abandoned_tasks_requeue, worker_command, worker_id_for, worker_id_prefix
+from ovoz.operations.worker import abandoned_tasks_requeue, worker_command, worker_id_for, worker_id_prefix
 
 pytestmark = pytest.mark.django_db
 

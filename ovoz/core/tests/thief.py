@@ -30,8 +30,8 @@ from django.db import connections
 
 from ovoz.concerns.confidential import open_for_reporter
 from ovoz.concerns.models import Concern
-from ovoz.core.backup_format import EncryptedReader
 from ovoz.core.crypto import decrypt
+from ovoz.operations.backup_format import EncryptedReader
 
 __all__ = ["backup_loot", "data_key_purposes", "receipts_in", "receipts_opening", "thief_loot"]
 

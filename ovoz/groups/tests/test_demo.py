@@ -4,9 +4,9 @@ from django.utils import timezone
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns.services import themes_seed
-from ovoz.core.demo_groups import demo_groups_load
 from ovoz.groups import models
 from ovoz.groups.choices import ActionStatus, MeetingStatus, RoundStatus
+from ovoz.operations.demo_groups import demo_groups_load
 from ovoz.places.services import areas_seed
 
 pytestmark = pytest.mark.django_db

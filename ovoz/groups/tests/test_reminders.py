@@ -9,10 +9,10 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from ovoz.core.failures import SanitisedFailure
-from ovoz.core.scheduler import DailyScheduler
 from ovoz.groups import services, tasks
 from ovoz.groups.models import SentDigest
 from ovoz.groups.tests.scenario import build_scenario
+from ovoz.operations.scheduler import DailyScheduler
 
 pytestmark = pytest.mark.django_db
 

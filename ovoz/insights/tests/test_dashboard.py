@@ -11,7 +11,6 @@ from django.test import Client
 from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.services import grant_set
 from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
@@ -19,6 +18,7 @@ from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, ConcernStepRollup, Theme
 from ovoz.concerns.services import steps_recount, themes_seed
 from ovoz.core.models import AuditEntry
+from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed

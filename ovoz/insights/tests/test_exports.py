@@ -10,7 +10,6 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.services import grant_set
 from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
@@ -19,6 +18,7 @@ from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Theme
 from ovoz.concerns.services import themes_seed
 from ovoz.core.models import AuditEntry
+from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed

@@ -9,7 +9,7 @@ worker died is recognised and not sent twice (``channels.services.outbound_send`
 
 Each start of `ovoz serve` gives its worker a new id (``serve-<host>-<port>-<pid>-<random>``), so two
 workers never share one, and the worker dies with the server that started it, even when the server
-is killed outright (``ovoz.core.worker_process``): a restarted server never finds an orphan of its
+is killed outright (``ovoz.operations.worker_process``): a restarted server never finds an orphan of its
 predecessor still running tasks beside its own worker. Only one `ovoz serve` can listen on a port, so
 the tasks of this host and port that are still "running" when a server starts its worker are a dead
 worker's.
@@ -121,12 +121,12 @@ class WorkerSupervisor(threading.Thread):
                 if self.stopped.is_set():
                     return
                 started = time.monotonic()
-                # The worker ends when this process does (see ovoz.core.worker_process). On Linux that
+                # The worker ends when this process does (see ovoz.operations.worker_process). On Linux that
                 # is tied to this thread, which lives until the worker has ended.
                 command = [
                     sys.executable,
                     "-m",
-                    "ovoz.core.worker_process",
+                    "ovoz.operations.worker_process",
                     str(os.getpid()),
                     *worker_command(self.worker_id),
                 ]

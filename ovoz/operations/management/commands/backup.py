@@ -8,8 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ovoz.core.backup_format import BackupError, public_key_parse
-from ovoz.core.backups import BackupSummary, backup_create
+from ovoz.operations.backup_format import BackupError, public_key_parse
+from ovoz.operations.backups import BackupSummary, backup_create
 
 
 def _size(count: int) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ovoz.core.demo import demo_current_code
+from ovoz.operations.demo import demo_current_code
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ovoz.core.retention import retention_apply
+from ovoz.operations.retention import retention_apply
 
 
 class Command(BaseCommand):

@@ -32,8 +32,9 @@ from ovoz.concerns.services import (
     steps_recount,
     themes_seed,
 )
-from ovoz.core.demo_groups import demo_groups_load
+from ovoz.groups import grants
 from ovoz.groups.models import WorkingGroup
+from ovoz.operations.demo_groups import demo_groups_load
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
@@ -94,7 +95,7 @@ def demo_load() -> list[DemoLogin]:
             user.save()
             account_services.user_set_role(actor=None, user=user, role=demo_user.role)
             if demo_user.grant:
-                account_services.grant_set(actor=None, user=user, working_group=group, role=demo_user.grant)
+                grants.grant_set(actor=None, user=user, working_group=group, role=demo_user.grant)
         if demo_user.username in ("intake", "caseworker") and not UserKey.objects.filter(user=user).exists():
             # Keys are made at a first sign-in; these two need theirs before the demo's confidential
             # concerns are sealed to them. (Their recovery keys are not needed for a demo.)

@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ovoz.accounts import services as account_services
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.services import concern_change_status, concern_publish, concern_submit
+from ovoz.groups import grants
 from ovoz.groups import services as group_services
 from ovoz.groups.choices import ActionStatus, AgeBand, Gender, MeetingStatus
 from ovoz.groups.models import Action, ActionUpdate, Institution, WorkingGroup
@@ -262,12 +262,12 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
     area = _area(spec)
     group = WorkingGroup.objects.create(slug=spec.slug, name=spec.name, description=spec.description, area=area)
     institutions = [Institution.objects.get_or_create(area=area, name=name)[0] for name in spec.institutions]
-    account_services.grant_set(actor=None, user=facilitator, working_group=group, role=GrantRole.FACILITATOR)
-    account_services.grant_set(actor=None, user=member, working_group=group, role=GrantRole.COMMUNITY)
+    grants.grant_set(actor=None, user=facilitator, working_group=group, role=GrantRole.FACILITATOR)
+    grants.grant_set(actor=None, user=member, working_group=group, role=GrantRole.COMMUNITY)
     members = [facilitator, member]
     for member_spec in spec.members:
         user = _member(member_spec)
-        grant = account_services.grant_set(actor=None, user=user, working_group=group, role=member_spec.role)
+        grant = grants.grant_set(actor=None, user=user, working_group=group, role=member_spec.role)
         grant.institution = institutions[member_spec.institution] if member_spec.institution is not None else None
         grant.is_named_publicly = member_spec.is_named_publicly
         grant.save(update_fields=["institution", "is_named_publicly"])

@@ -1,3 +1,5 @@
+"""The staff workspace's own pages: its home (the signed-in user's working groups) and the audit log."""
+
 from __future__ import annotations
 
 from django.core.paginator import Paginator

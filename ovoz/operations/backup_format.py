@@ -12,7 +12,7 @@ authenticated, frames cannot be reordered, dropped or repeated, the first frame 
 the preamble, and the last one carries the FINAL tag, so a truncated file is told from a complete one.
 Records are written and read one at a time: a large photo never sits in memory whole.
 
-A record's plaintext is one type byte and its payload (JSON or raw bytes, see ``ovoz.core.backups``).
+A record's plaintext is one type byte and its payload (JSON or raw bytes, see ``ovoz.operations.backups``).
 """
 
 from __future__ import annotations

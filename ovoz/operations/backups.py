@@ -41,7 +41,10 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
-from ovoz.core.backup_format import (
+from ovoz.core.crypto import keyed_hash
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
+from ovoz.operations.backup_format import (
     MAX_RECORD_BYTES,
     BackupError,
     EncryptedReader,
@@ -49,9 +52,6 @@ from ovoz.core.backup_format import (
     Record,
     key_id,
 )
-from ovoz.core.crypto import keyed_hash
-from ovoz.core.events import AuditAction
-from ovoz.core.services import audit_record
 
 # Record kinds inside the encrypted stream.
 HEADER = b"H"  # JSON: format, time, versions, schema (applied migrations), data-key check

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ovoz.core.generate import generate
+from ovoz.operations.generate import generate
 
 
 class Command(BaseCommand):

@@ -2,4 +2,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class OvozAdminConfig(AdminConfig):
-    default_site = "ovoz.core.admin_site.OvozAdminSite"
+    default_site = "ovoz.accounts.admin_site.OvozAdminSite"

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ovoz.core.backup_format import BackupError, private_key_parse, private_key_read
-from ovoz.core.backups import backup_restore
+from ovoz.operations.backup_format import BackupError, private_key_parse, private_key_read
+from ovoz.operations.backups import backup_restore
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ovoz.core.backup_format import keypair_generate
+from ovoz.operations.backup_format import keypair_generate
 
 
 class Command(BaseCommand):

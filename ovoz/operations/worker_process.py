@@ -1,6 +1,6 @@
 """The task worker's process under `ovoz serve`: it ends when the server that started it ends.
 
-``python -m ovoz.core.worker_process <server pid> <ovoz command...>`` runs the command (the database
+``python -m ovoz.operations.worker_process <server pid> <ovoz command...>`` runs the command (the database
 or RQ worker) in this process after tying its life to the server's. A server killed outright (SIGKILL,
 out of memory) cannot stop its worker; left running, that orphan would go on taking tasks beside the
 worker of the next server, and a task it held would be queued again and run twice at once. So:
@@ -10,7 +10,7 @@ worker of the next server, and a task it held would be queued again and run twic
   adopted by another process) and ends the process when it is not.
 
 The process ends as the server did, at once: a task it was running stays "running" and the next
-server queues it again (``ovoz.core.worker``).
+server queues it again (``ovoz.operations.worker``).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ovoz.core.scheduler import DailyScheduler
-from ovoz.core.worker import WorkerSupervisor
+from ovoz.operations.scheduler import DailyScheduler
+from ovoz.operations.worker import WorkerSupervisor
 
 
 class Command(BaseCommand):
@@ -37,8 +37,9 @@ class Command(BaseCommand):
     def daily_scheduler() -> DailyScheduler:
         """Enqueue the daily tasks at OVOZ_REMINDER_HOUR, local time: the working groups' reminder digest,
         retention (deleting what is due) and a check of the audit log's hash chain."""
-        from ovoz.core.tasks import apply_retention, verify_audit_chain
+        from ovoz.core.tasks import verify_audit_chain
         from ovoz.groups.tasks import send_daily_digests
+        from ovoz.operations.tasks import apply_retention
 
         return DailyScheduler(
             hour=settings.OVOZ_REMINDER_HOUR,
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ovoz.core.webserver import server_create
+        from ovoz.operations.webserver import server_create
         from ovoz.wsgi import application
 
         host, port = options["host"], options["port"]

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ovoz.core.demo import demo_load
+from ovoz.operations.demo import demo_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,19 @@
+"""Daily retention as a thin task (``ovoz serve``'s scheduler enqueues it).
+
+Until issue 13 this task lived at ``ovoz.core.tasks.apply_retention``; a task queued under that path
+before an upgrade fails once, and the scheduler enqueues it again the next day (docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from ovoz.core.failures import without_exception_text
+from ovoz.operations import retention
+
+
+@task()
+@without_exception_text("apply_retention_failed")
+def apply_retention() -> dict[str, object]:
+    """Delete what the retention policy makes due; idempotent (a second run finds nothing more)."""
+    return retention.retention_apply().as_data()
