@@ -50,8 +50,6 @@ def key_create(*, user: User, password: str) -> tuple[bytes, str]:
     Returns the private key and the recovery key (to show once). Replaces an existing key: whatever was
     sealed to the old one can no longer be opened by this user, so those seals are deleted.
     """
-    from ovoz.concerns.models import ConcernKey
-
     pair = keys.keypair_generate()
     recovery = keys.recovery_key_generate()
     existing = UserKey.objects.filter(user=user).first()
@@ -63,7 +61,9 @@ def key_create(*, user: User, password: str) -> tuple[bytes, str]:
     }
     UserKey.objects.update_or_create(user=user, defaults=values)
     if existing is not None:
-        lost = ConcernKey.objects.filter(user=user).delete()[0]
+        # The seals point at the user (concerns builds on accounts): reached through that relation, so
+        # accounts needs no import of concerns.
+        lost = user.concern_keys.all().delete()[0]
         audit_record(action=AuditAction.KEY_REPLACED, actor=user, target=user, data={"seals_lost": lost})
     else:
         audit_record(action=AuditAction.KEY_CREATED, actor=user, target=user)

@@ -363,3 +363,15 @@ def test_a_case_worker_of_another_provider_sees_nothing(intake, shelter):
     denied = AuditEntry.objects.get(action="access.denied", actor=stranger)
     assert (denied.object_type, denied.object_id) == ("referrals.referral", str(referral.pk))
     assert denied.data == {"url_name": "staff:referral", "method": "GET"}
+
+
+def test_starting_over_with_a_new_key_drops_the_seals_made_to_the_old_one(intake):
+    from ovoz.accounts.keys import key_create
+
+    user, _client, _recovery = intake
+    concern = _confidential().concern
+    assert ConcernKey.objects.filter(concern=concern, user=user).count() == 2
+    key_create(user=user, password=PASSWORD)
+    assert not ConcernKey.objects.filter(user=user).exists()
+    entry = AuditEntry.objects.filter(action="key.replaced", actor=user).get()
+    assert entry.data == {"seals_lost": 2}
