@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ovoz.groups.views import public, staff
+from ovoz.groups.views import actions, public, staff
 
 staff_urlpatterns = [
     path("groups/", staff.group_list_view, name="groups"),
@@ -15,11 +15,11 @@ staff_urlpatterns = [
     path("groups/<slug:slug>/meetings/<int:meeting_id>/print/", staff.meeting_print_view, name="group_meeting_print"),
     path("groups/<slug:slug>/meetings/<int:meeting_id>/scores/", staff.scores_view, name="group_scores"),
     path("groups/<slug:slug>/criteria/", staff.criteria_view, name="group_criteria"),
-    path("groups/<slug:slug>/actions/", staff.actions_view, name="group_actions"),
-    path("groups/<slug:slug>/actions/<int:action_id>/", staff.action_view, name="group_action"),
+    path("groups/<slug:slug>/actions/", actions.actions_view, name="group_actions"),
+    path("groups/<slug:slug>/actions/<int:action_id>/", actions.action_view, name="group_action"),
     path(
         "groups/<slug:slug>/actions/<int:action_id>/photos/<int:photo_id>/",
-        staff.action_photo_view,
+        actions.action_photo_view,
         name="group_action_photo",
     ),
 ]

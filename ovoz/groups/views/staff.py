@@ -1,6 +1,6 @@
 """The working group's staff pages: members, institutions, concerns, meetings, priorities, actions.
 
-Every page starts from ``_group``: a user who is not in the group gets a 404 (audited) before
+Every page starts from ``staff_group``: a user who is not in the group gets a 404 (audited) before
 anything else happens. Managing needs ``permissions.can_manage_group``; a member who tries gets a
 403 (audited) and nothing changes.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,16 +20,12 @@ from django.views.decorators.http import require_http_methods
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
-from ovoz.concerns.models import Concern
 from ovoz.core.ids import parse_id
-from ovoz.core.scoping import access_denied_record, scoped_get
+from ovoz.core.scoping import access_denied_record
 from ovoz.groups import permissions, selectors, services
-from ovoz.groups.choices import ActionStatus, MeetingStatus, RoundStatus
+from ovoz.groups.choices import MeetingStatus, RoundStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
-    ActionForm,
-    ActionStatusForm,
-    ActionUpdateForm,
     AttendanceForm,
     ConcernFilterForm,
     DecisionForm,
@@ -47,16 +42,16 @@ from ovoz.groups.forms import (
     score_field_name,
     selected,
 )
-from ovoz.groups.models import Action, Meeting, PrioritisationRound, WorkingGroup
+from ovoz.groups.models import Meeting, PrioritisationRound, WorkingGroup
 
 
-def _group(request: HttpRequest, slug: str) -> WorkingGroup:
+def staff_group(request: HttpRequest, slug: str) -> WorkingGroup:
     """The group if the user is in it (or has a deployment role); otherwise a 404 (audited by
     ``staff_required``)."""
     return selectors.staff_group_get(user=staff_user(request), slug=slug)
 
 
-def _refuse(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
+def group_refuse(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
     """A 403 for what the user's role in the group does not allow, audited with the URL's name."""
     access_denied_record(request, target=group)
     return render(request, "staff/forbidden.html", status=403)
@@ -84,12 +79,12 @@ def group_list_view(request: HttpRequest) -> HttpResponse:
 def group_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's overview; a member may choose here whether the public pages name them."""
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     role = permissions.group_role(user, group)
     if request.method == "POST":
         form = NamedForm(request.POST)
         if role is None or not form.is_valid():
-            return _refuse(request, group)
+            return group_refuse(request, group)
         services.member_set_named(user=user, group=group, is_named_publicly=form.cleaned_data["is_named_publicly"])
         messages.success(request, _("Saved."))
         return redirect("staff:group", slug=group.slug)
@@ -127,12 +122,12 @@ def group_overview(group: WorkingGroup) -> dict[str, object]:
 @require_http_methods(["GET", "POST"])
 def members_view(request: HttpRequest, slug: str) -> HttpResponse:
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     invite_form = InviteForm(group=group)
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group)
+            return group_refuse(request, group)
         action = request.POST.get("action", "")
         try:
             if action == "invite":
@@ -196,12 +191,12 @@ def members_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def institutions_view(request: HttpRequest, slug: str) -> HttpResponse:
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     form = InstitutionForm(group=group)
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group)
+            return group_refuse(request, group)
         form = InstitutionForm(request.POST, group=group)
         if form.is_valid():
             try:
@@ -220,7 +215,7 @@ def institutions_view(request: HttpRequest, slug: str) -> HttpResponse:
 def concerns_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's concerns as this member may read them: metadata only where their role stops."""
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     form = ConcernFilterForm(request.GET or None)
     filters = selectors.ConcernFilters()
     if form.is_valid():
@@ -280,12 +275,12 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
 def meetings_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's meetings; facilitators schedule new ones here."""
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     form = MeetingForm()
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group)
+            return group_refuse(request, group)
         form = MeetingForm(request.POST)
         if form.is_valid():
             try:
@@ -366,12 +361,12 @@ def meeting_extra(request: HttpRequest, group: WorkingGroup, meeting: Meeting) -
 def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     """A meeting: its details, agenda builder, attendance, minutes and decisions."""
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
     if request.method == "GET":
         return render(request, "groups/staff/meeting.html", _meeting_context(request, group, meeting))
     if not permissions.can_manage_group(user, group):
-        return _refuse(request, group)
+        return group_refuse(request, group)
     action = request.POST.get("action", "")
     forms: dict[str, object] = {}
     here = redirect("staff:group_meeting", slug=group.slug, meeting_id=meeting.pk)
@@ -465,7 +460,7 @@ def meeting_action(request: HttpRequest, group: WorkingGroup, meeting: Meeting, 
 def scores_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     """One form per member: a 1–5 score per agenda concern and criterion. Scoring again replaces one's own."""
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
     round_ = selectors.round_of(meeting)
     if round_ is None:
@@ -483,7 +478,7 @@ def scores_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespons
     status = 200
     if request.method == "POST":
         if not permissions.can_score(user, group):
-            return _refuse(request, group)
+            return group_refuse(request, group)
         form = ScoreForm(request.POST, concerns=concerns, criteria=criteria)
         if form.is_valid():
             try:
@@ -504,13 +499,13 @@ def scores_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespons
 def criteria_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's criteria and their weights in the ranking."""
     user = staff_user(request)
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     criteria = selectors.criterion_list(group=group)
     form = WeightsForm(criteria=criteria)
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
-            return _refuse(request, group)
+            return group_refuse(request, group)
         form = WeightsForm(request.POST, criteria=criteria)
         if form.is_valid():
             try:
@@ -527,7 +522,7 @@ def criteria_view(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_required
 def meeting_print_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     """The minutes on a page of their own, for printing."""
-    group = _group(request, slug)
+    group = staff_group(request, slug)
     meeting = selectors.meeting_get(group=group, meeting_id=meeting_id)
     context = group_context(
         request,
@@ -538,154 +533,3 @@ def meeting_print_view(request: HttpRequest, slug: str, meeting_id: int) -> Http
         present=meeting.members_present.order_by("first_name", "username"),
     )
     return render(request, "groups/staff/meeting_print.html", context)
-
-
-# --- Action plans ------------------------------------------------------------------------------
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
-    """The group's action plan; facilitators add actions and confirm concerns as resolved here."""
-    user = staff_user(request)
-    group = _group(request, slug)
-    form = ActionForm(group=group, concerns=selectors.actionable_concern_list(group=group))
-    status = 200
-    if request.method == "POST":
-        if not permissions.can_manage_group(user, group):
-            return _refuse(request, group)
-        try:
-            if request.POST.get("action") == "resolve":
-                concern_id = parse_id(request.POST.get("concern")) or 0
-                concern = scoped_get(selectors.group_concern_list(group=group), pk=concern_id)
-                services.concern_resolve(actor=user, group=group, concern=concern)
-                messages.success(request, _("The concern is resolved. Its reporter will be told."))
-                return redirect("staff:group_actions", slug=group.slug)
-            form = ActionForm(request.POST, group=group, concerns=selectors.actionable_concern_list(group=group))
-            if form.is_valid():
-                action = services.action_create(actor=user, group=group, **form.action_details())
-                messages.success(request, _("Action added to the plan."))
-                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
-        except GroupError as error:
-            if form.is_bound:
-                form.add_error(error.field if error.field in form.fields else None, str(error.message))
-            else:
-                messages.error(request, str(error.message))
-        status = 400
-    today = timezone.localdate()
-    context = group_context(
-        request,
-        group,
-        actions=[(action, action.is_overdue(today)) for action in selectors.action_list(group=group)],
-        ready=selectors.concerns_ready_to_resolve(group=group),
-        form=form,
-    )
-    return render(request, "groups/staff/actions.html", context, status=status)
-
-
-def _action_context(request: HttpRequest, group: WorkingGroup, action: Action, **forms: object) -> dict[str, object]:
-    user = staff_user(request)
-    return group_context(
-        request,
-        group,
-        action=action,
-        is_overdue=action.is_overdue(timezone.localdate()),
-        can_report=permissions.can_report_on(user, action),
-        concerns=[selectors.group_reading(concern) for concern in action.concerns.all()],
-        updates=action.updates.select_related("author").prefetch_related("photos"),
-        status_form=forms.get("status_form") or ActionStatusForm(),
-        update_form=forms.get("update_form") or ActionUpdateForm(initial={"progress": action.progress}),
-        edit_form=forms.get("edit_form")
-        or ActionForm(
-            group=group,
-            concerns=_action_concern_choices(group, action),
-            initial={
-                "title": action.title,
-                "description": action.description,
-                "concerns": [concern.pk for concern in action.concerns.all()],
-                "owner": action.owner_id,
-                "responsible": action.responsible_id,
-                "partners": action.partners,
-                "starts_on": action.starts_on,
-                "due_on": action.due_on,
-                "is_public": action.is_public,
-            },
-            prefix="edit",
-        ),
-    )
-
-
-def _action_concern_choices(group: WorkingGroup, action: Action) -> QuerySet[Concern]:
-    """The concerns an action can be for, and those it is already for (resolved ones included)."""
-    return (
-        selectors.group_concern_list(group=group)
-        .filter(Q(pk__in=selectors.actionable_concern_list(group=group).values("pk")) | Q(actions=action))
-        .distinct()
-    )
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse:
-    """One action: its status and progress updates, posted by the facilitator or the responsible member."""
-    user = staff_user(request)
-    group = _group(request, slug)
-    action = selectors.action_get(group=group, action_id=action_id)
-    if request.method == "GET":
-        return render(request, "groups/staff/action.html", _action_context(request, group, action))
-    if not permissions.can_report_on(user, action):
-        return _refuse(request, group)
-    forms: dict[str, object] = {}
-    try:
-        if request.POST.get("action") == "edit":
-            if not permissions.can_manage_group(user, group):
-                return _refuse(request, group)
-            edit_form = ActionForm(
-                request.POST, group=group, concerns=_action_concern_choices(group, action), prefix="edit"
-            )
-            forms["edit_form"] = edit_form
-            if edit_form.is_valid():
-                services.action_update(actor=user, action=action, **edit_form.action_details())
-                messages.success(request, _("Saved."))
-                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
-        elif request.POST.get("action") == "status":
-            status_form = ActionStatusForm(request.POST)
-            forms["status_form"] = status_form
-            if status_form.is_valid():
-                services.action_set_status(
-                    actor=user,
-                    action=action,
-                    status=ActionStatus(status_form.cleaned_data["status"]),
-                    reason=status_form.cleaned_data["reason"],
-                )
-                messages.success(request, _("Status saved."))
-                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
-        elif request.POST.get("action") == "update":
-            update_form = ActionUpdateForm(request.POST, request.FILES)
-            forms["update_form"] = update_form
-            if update_form.is_valid():
-                services.action_post_update(
-                    actor=user,
-                    action=action,
-                    text=update_form.cleaned_data["text"],
-                    progress=update_form.cleaned_data["progress"],
-                    day=update_form.cleaned_data["day"],
-                    photos=update_form.cleaned_data["photos"],
-                )
-                messages.success(request, _("Update posted."))
-                return redirect("staff:group_action", slug=group.slug, action_id=action.pk)
-    except GroupError as error:
-        messages.error(request, str(error.message))
-    action.refresh_from_db()
-    return render(request, "groups/staff/action.html", _action_context(request, group, action, **forms), status=400)
-
-
-@staff_required
-def action_photo_view(request: HttpRequest, slug: str, action_id: int, photo_id: int) -> FileResponse:
-    """A photo of an action update, for the group's members."""
-    group = _group(request, slug)
-    action = selectors.action_get(group=group, action_id=action_id)
-    photo = selectors.staff_photo_get(action=action, photo_id=photo_id)
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
