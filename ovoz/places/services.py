@@ -145,9 +145,17 @@ _KIND_WORDS = {
     "району",
     "вилояти",
     "ноҳияи",
+    "велаят",
+    "велаяты",
+    "уәлаяты",
+    "wálayatı",
+    "walayatı",
+    "walayati",
+    "rayonı",
+    "rayoni",
 }
 # Words that mark a city; kept, as one token, because "Tashkent city" and "Tashkent region" differ.
-_CITY_WORDS = {"city", "г", "город", "sh", "shahri", "shahar", "шаҳри", "шаары", "қаласы", "qalasy"}
+_CITY_WORDS = {"city", "г", "город", "sh", "shahri", "shahar", "шаҳри", "шаары", "қаласы", "qalasy", "qalası", "qalasi"}
 _APOSTROPHES = re.compile(r"[\u02bb\u02bc\u2018\u2019'`´]")
 _SEPARATORS = re.compile(r"[^\w-]+")
 
