@@ -259,6 +259,12 @@ def test_import_command_imports_and_reports(seeded, boundaries_dir, capsys):
         "ADM1_UZ",
     )
     assert "0 created, 14 updated" in capsys.readouterr().out
+    # The file's names (its "Самаркандаская область", "Toshkent sh.") never replace the seeded ones,
+    # and every region keeps its names in every language.
+    samarkand, tashkent = Area.objects.get(code="UZ-SA"), Area.objects.get(code="UZ-TK")
+    assert samarkand.names["ru"] == "Самаркандская область" and tashkent.names["uz"] == "Toshkent shahri"
+    for region in Area.objects.filter(parent__code="UZ"):
+        assert {"en", "ru", "uz", "kaa", "tg", "ky", "kk"} <= set(region.names), region.code
 
 
 def test_import_command_refuses_a_mismatched_file_saying_why(seeded, boundaries_dir):
