@@ -18,6 +18,7 @@ from ovoz.core.ids import coerce_id, parse_id
 from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_clean, too_large
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
+from ovoz.places.selectors import areas_by_name
 
 
 def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -51,13 +52,22 @@ class PhotosField(forms.FileField):
 
 
 def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Regions grouped by country, for a select that works without JavaScript."""
+    """Regions grouped by country, for a select that works without JavaScript; countries and regions
+    in the alphabetical order of the reader's language."""
     regions = Area.objects.filter(kind=AreaKind.REGION).select_related("parent").defer("boundary", "parent__boundary")
-    grouped: dict[str, list[tuple[int, str]]] = {}
+    grouped: dict[Area | None, list[Area]] = {}
     for region in regions:
-        country = region.parent.display_name if region.parent else ""
-        grouped.setdefault(country, []).append((region.pk, region.display_name))
-    return [(country, sorted(options, key=lambda option: option[1])) for country, options in sorted(grouped.items())]
+        grouped.setdefault(region.parent, []).append(region)
+    countries: list[Area | None] = [*areas_by_name(country for country in grouped if country is not None)]
+    if None in grouped:
+        countries.append(None)
+    return [
+        (
+            country.display_name if country else "",
+            [(region.pk, region.display_name) for region in areas_by_name(grouped[country])],
+        )
+        for country in countries
+    ]
 
 
 class RegionDistrictMixin(forms.Form):
@@ -69,10 +79,10 @@ class RegionDistrictMixin(forms.Form):
     def set_area_choices(self, *, region_label: str | Promise, region_id: int | None = None) -> None:
         _choices(self, "region").choices = [("", region_label), *region_choices()]
         selected = parse_id(self.data.get("region")) if self.is_bound else region_id
-        districts = Area.objects.filter(parent_id=selected).defer("boundary") if selected else Area.objects.none()
+        districts = areas_by_name(Area.objects.filter(parent_id=selected).defer("boundary")) if selected else []
         _choices(self, "district").choices = [
             ("", _("Anywhere in the region")),
-            *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
+            *((district.pk, district.display_name) for district in districts),
         ]
         self.has_districts = bool(districts)
 

@@ -19,6 +19,7 @@ from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import can_export_restricted, staff_user
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.selectors import staff_concern_list
+from ovoz.core.collation import sorted_by_name
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.insights import exports
@@ -61,7 +62,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
     ]
     sort = request.GET.get("sort", "count")
     if sort == "name":
-        rows.sort(key=lambda row: row.name.casefold())
+        rows = sorted_by_name(rows, name=lambda row: row.name, language=language)
     # Filters for the map's data and the sort links, without the level (the map picks it by zoom).
     stats_query = {
         key: value

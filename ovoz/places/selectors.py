@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
+from ovoz.core.collation import collation_language, sorted_by_name
 from ovoz.core.ids import parse_id
 from ovoz.places.models import Area
 
@@ -26,6 +27,16 @@ def area_list(*, kind: str | None = None, parent_id: int | None = None, country:
             return areas.none()
         areas = areas.filter(path__startswith=root.own_path)
     return areas
+
+
+def areas_by_name(areas: Iterable[Area], *, language: str | None = None) -> list[Area]:
+    """``areas`` in the alphabetical order of ``language`` (the active one by default), by their names in it.
+
+    Every list of areas shown to people goes through here: ``ORDER BY name`` would sort English
+    names by code point, which is neither the reader's language nor the reader's alphabet.
+    """
+    language = collation_language(language)
+    return sorted_by_name(areas, name=lambda area: area.name_in(language), language=language)
 
 
 def areas_within(areas: Iterable[Area]) -> QuerySet[Area]:

@@ -437,3 +437,25 @@ def test_a_region_with_districts_asks_for_the_district_and_a_shared_location_als
     telegram(data="send")
     located = Concern.objects.latest("pk")
     assert located.latitude is not None and abs(located.latitude - 40.12) < 0.02
+
+
+def test_the_regions_are_offered_in_the_alphabetical_order_of_the_chosen_language(telegram, bot_api):
+    telegram(text="/start")
+    telegram(data="language:kk")
+    names = [button["text"] for row in bot_api.sent()[-1]["reply_markup"]["inline_keyboard"] for button in row][:14]
+    assert names == [
+        "Әндіжан облысы",
+        "Бұхара облысы",
+        "Жизақ облысы",
+        "Қарақалпақстан Республикасы",
+        "Қашқадария облысы",
+        "Наманган облысы",
+        "Науаи облысы",
+        "Самарқанд облысы",
+        "Сурхандария облысы",
+        "Сырдария облысы",
+        "Ташкент қаласы",
+        "Ташкент облысы",
+        "Ферғана облысы",
+        "Хорезм облысы",
+    ]

@@ -66,6 +66,17 @@ def test_the_table_sorts_by_name_and_filters_by_theme_level_and_period(client, w
     ]
 
 
+def test_the_table_sorted_by_name_follows_the_alphabet_of_the_reader(client, world):
+    kashkadarya = Area.objects.get(code="UZ-QA")
+    services.concern_submit(
+        text="No gas", channel=Channel.WEB, area=kashkadarya, themes=[Theme.objects.get(slug="water")]
+    )
+    names = [name for name, _count in table(client.get("/kk/map/?sort=name").content.decode())]
+    assert names == ["Жизақ облысы", "Қашқадария облысы", "Ош облысы"]  # Қ after К, not after Я
+    names = [name for name, _count in table(client.get("/uz/map/?sort=name").content.decode())]
+    assert names == ["Jizzax viloyati", "Qashqadaryo viloyati", "Oʻsh viloyati"]  # Oʻ after Z
+
+
 def test_the_map_page_is_translated(client, world):
     html = client.get("/ru/map/").content.decode()
     assert '<html lang="ru"' in html and "Карта" in html
