@@ -35,6 +35,7 @@
     counter.id = "id_text_counter";
     counter.className = "counter";
     var status = document.createElement("span");
+    status.id = "id_text_over";
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
     hint.insertAdjacentElement("afterend", counter);
