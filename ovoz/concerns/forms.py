@@ -74,7 +74,7 @@ class ResidentTextField(forms.CharField):
     def to_python(self, value: Any) -> str | None:
         if isinstance(value, str):
             value = value.replace("\r\n", "\n")
-        return cast(str | None, super().to_python(value))
+        return super().to_python(value)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)

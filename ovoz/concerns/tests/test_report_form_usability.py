@@ -34,9 +34,9 @@ class _Buttons(HTMLParser):
         attributes = dict(attrs)
         if tag == "form" and attributes.get("id") == self.form_id:
             self.inside = True
-        if tag == "button" and attributes.get("type", "submit") == "submit":
-            if attributes.get("form") == self.form_id or (self.inside and "form" not in attributes):
-                self.buttons.append(attributes)
+        is_submit = tag == "button" and attributes.get("type", "submit") == "submit"
+        if is_submit and (attributes.get("form") == self.form_id or (self.inside and "form" not in attributes)):
+            self.buttons.append(attributes)
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -101,9 +101,7 @@ def test_switching_language_shows_the_form_as_written_in_the_other_language_and_
 
 
 def test_the_receipt_page_switches_language_with_the_same_receipt(client, seeded):
-    sent = client.post(
-        "/ru/report/", {"text": "Нет воды третью неделю.", "submission_token": form_token(client, "ru")}
-    )
+    sent = client.post("/ru/report/", {"text": "Нет воды третью неделю.", "submission_token": form_token(client, "ru")})
     receipt = receipt_in(sent)
     page = sent.content.decode()
     assert f'<input type="hidden" name="receipt" value="{receipt}">' in page
@@ -240,4 +238,6 @@ def test_every_aria_describedby_on_the_report_form_names_an_element_on_the_page(
     assert _missing_described_ids(client.get("/tg/report/").content.decode()) == []
     invalid = client.post("/tg/report/", {"text": "", "email": "x", "submission_token": "x"}).content.decode()
     assert _missing_described_ids(invalid) == []
-    assert re.search(r'<input type="email" name="email"[^>]*aria-describedby="id_email_error"[^>]*aria-invalid', invalid)
+    assert re.search(
+        r'<input type="email" name="email"[^>]*aria-describedby="id_email_error"[^>]*aria-invalid', invalid
+    )
