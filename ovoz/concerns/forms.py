@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
@@ -49,6 +50,72 @@ class PhotosField(forms.FileField):
             except ImageRejected as error:
                 raise forms.ValidationError(str(error.message)) from error
         return cleaned
+
+
+TEXT_TOO_LONG = ngettext_lazy(
+    "Your text has %(show_value)d character, more than the limit of %(limit_value)d. "
+    "Please shorten it: nothing was cut.",
+    "Your text has %(show_value)d characters, more than the limit of %(limit_value)d. "
+    "Please shorten it: nothing was cut.",
+    "show_value",
+)
+
+
+class ResidentTextField(forms.CharField):
+    """A text a resident writes: never cut by the browser (no ``maxlength``), refused above the limit
+    with a message that says how long it is. Browsers send a line break as two characters; it counts
+    as one here, as the counter on the page counts it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_TEXT_LENGTH)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6}))
+        error_messages = {"max_length": TEXT_TOO_LONG, **kwargs.pop("error_messages", {})}
+        super().__init__(error_messages=error_messages, **kwargs)
+
+    def to_python(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)  # the browser would cut a pasted text without a word
+        return attrs
+
+
+class ErrorSummaryMixin(forms.Form):
+    """What a form with errors shows at its top: every error, each linking to its field."""
+
+    def error_anchor(self, name: str) -> str:
+        """The id of the element an error of this field links to; empty for fields not on the page."""
+        field = self.fields[name]
+        if field.widget.is_hidden:
+            return ""
+        auto_id = self[name].auto_id
+        if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return f"{auto_id}_0"
+        return auto_id
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor, message) pairs: the form's own errors first, then the fields' in page order."""
+        entries = [("", str(error)) for error in self.non_field_errors()]
+        for name in self.fields:
+            entries.extend((self.error_anchor(name), str(error)) for error in self.errors.get(name, []))
+        return entries
+
+    def describe_errors(self) -> None:
+        """Mark each field with an error invalid and point it at its message (field.html gives it the id)."""
+        for name in self.errors:
+            if name not in self.fields or self.fields[name].widget.is_hidden:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                continue  # their messages sit in the fieldset, read with its legend
+            described = widget.attrs.get("aria-describedby", "")
+            if self.fields[name].help_text and not described:
+                described = f"{self[name].auto_id}_helptext"
+            widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}_error".strip()
+            widget.attrs["aria-invalid"] = "true"
 
 
 def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
@@ -96,12 +163,11 @@ class RegionDistrictMixin(forms.Form):
         return Area.objects.filter(pk=area_id).first() if area_id else None
 
 
-class ReportForm(RegionDistrictMixin):
-    text = forms.CharField(
+class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
+    text = ResidentTextField(
         label=_("What is the problem?"),
         help_text=_("Describe what happens, where and since when. Do not write names of people if you can avoid it."),
-        max_length=MAX_TEXT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_TEXT_LENGTH}),
+        error_messages={"required": _("Please describe your concern.")},
     )
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
     district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=coerce_id, empty_value=None)
@@ -127,7 +193,13 @@ class ReportForm(RegionDistrictMixin):
         required=False,
     )
     language = forms.ChoiceField(label=_("Language of your text"), required=False)
-    phone = forms.CharField(label=_("Phone (optional)"), required=False, max_length=32)
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        required=False,
+        max_length=32,
+        # A phone keypad, and no autocorrection of the number.
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     email = forms.EmailField(label=_("E-mail (optional)"), required=False, max_length=254)
     contact_consent = forms.BooleanField(
         label=_(
@@ -156,18 +228,25 @@ class ReportForm(RegionDistrictMixin):
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, draft: bool = False, **kwargs: Any) -> None:
+        """``draft``: the form is shown again as written (another language), never checked for sending."""
         super().__init__(*args, **kwargs)
+        self.is_draft = draft
         self.set_area_choices(region_label=_("I'd rather not say"))
         _choices(self, "language").choices = [("", _("Recognise it for me")), *settings.LANGUAGES]
         self.needs_visibility_confirmation = False
+        # The hint and the limit under the text (field.html renders both ids).
+        text_id = self["text"].auto_id
+        self.fields["text"].widget.attrs["aria-describedby"] = f"{text_id}_helptext {text_id}_limit"
+        self.text_limit = MAX_TEXT_LENGTH
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if (cleaned.get("phone") or cleaned.get("email")) and not cleaned.get("contact_consent"):
             self.add_error("contact_consent", _("Please agree, or leave the contact fields empty."))
         self.clean_area(cleaned)
-        self.ask_again_if_looser_than_themes(cleaned)
+        if not self.is_draft:  # asking again replaces the choice with the safer one
+            self.ask_again_if_looser_than_themes(cleaned)
         return cleaned
 
     def ask_again_if_looser_than_themes(self, cleaned: dict[str, Any]) -> None:
@@ -199,11 +278,7 @@ class ReceiptForm(forms.Form):
 
 
 class ReporterMessageForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your answer or more information"),
-        max_length=MAX_TEXT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    text = ResidentTextField(label=_("Your answer or more information"), widget=forms.Textarea(attrs={"rows": 4}))
     photos = PhotosField(label=_("Photos (optional, up to 3)"), required=False)
 
 

@@ -45,8 +45,34 @@ def _fresh_report_form() -> ReportForm:
 def _report_page(request: HttpRequest, form: ReportForm, *, status: int = 200, **extra: object) -> HttpResponse:
     """The form with, next to the visibility choice, who can read a confidential concern (GlobaLeaks
     shows its recipients to whistleblowers too): organisations and roles, never names."""
+    if form.is_bound and not extra.get("errors_hidden"):
+        form.describe_errors()
     context = {"form": form, "readers": confidential_readers(), **extra}
     return render(request, "concerns/report.html", context, status=status)
+
+
+def _receipt_page(request: HttpRequest, concern: Concern, receipt: str) -> HttpResponse:
+    context: dict[str, object] = {"receipt": receipt, "concern": concern}
+    if concern.visibility == Visibility.CONFIDENTIAL:
+        context["readers"] = confidential_readers()
+        context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
+    return render(request, "concerns/receipt.html", context)
+
+
+def _receipt_again(request: HttpRequest) -> HttpResponse:
+    """The receipt page once more, in the language of the URL: its language switch posts the receipt
+    here, so switching never loses it. Checked like the follow page, and counted with its attempts."""
+    form = ReceiptForm(request.POST)
+    if not form.is_valid():
+        return render(request, "concerns/follow.html", {"form": form}, status=400)
+    if is_limited(request, scope="follow", limit=settings.OVOZ_FOLLOW_ATTEMPTS, window_seconds=FOLLOW_WINDOW_SECONDS):
+        form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
+        return render(request, "concerns/follow.html", {"form": form}, status=429)
+    concern = services.concern_find_by_receipt(form.cleaned_data["receipt"])
+    if concern is None:
+        form.add_error("receipt", _("No concern matches this receipt code. Check it and try again."))
+        return render(request, "concerns/follow.html", {"form": form}, status=404)
+    return _receipt_page(request, concern, form.cleaned_data["receipt"])
 
 
 @never_cache
@@ -56,6 +82,12 @@ def report_view(request: HttpRequest) -> HttpResponse:
     choice looser than a theme asks for (public for violence at home) comes back to be confirmed."""
     if request.method == "GET":
         return _report_page(request, _fresh_report_form())
+    if "switch_language" in request.POST:
+        # The language switch is a button of this form: the text, themes and choices come along to the
+        # page in the other language (the URL's), shown as written, neither checked nor stored.
+        return _report_page(request, ReportForm(request.POST, draft=True), errors_hidden=True)
+    if "show_receipt" in request.POST:
+        return _receipt_again(request)
     if "show_districts" in request.POST:
         # Bind the values so the page shows them again. A browser never sends chosen files again with
         # the re-rendered form, so they are not opened here.
@@ -95,11 +127,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 referral_services.consent_at_intake(
                     concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
                 )
-            context = {"receipt": submitted.receipt, "concern": submitted.concern}
-            if submitted.concern.visibility == Visibility.CONFIDENTIAL:
-                context["readers"] = confidential_readers()
-                context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
-            return render(request, "concerns/receipt.html", context)
+            return _receipt_page(request, submitted.concern, submitted.receipt)
     return _report_page(request, form, status=400)
 
 
