@@ -61,6 +61,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", concern_views.home_view, name="home"),
     path("report/", concern_views.report_view, name="report"),
+    path("report/sent/", concern_views.report_sent_view, name="report_sent"),
     path("follow/", concern_views.follow_view, name="follow"),
     path("concerns/", concern_views.concern_list_view, name="concerns"),
     path("map/", insight_views.map_view, name="map"),
