@@ -26,8 +26,7 @@ from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 
-
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{%d,128}" % MIN_SUBMISSION_TOKEN_LENGTH)
+TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_SUBMISSION_TOKEN_LENGTH},128}}")
 
 
 def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -178,7 +177,8 @@ class ReportForm(RegionDistrictMixin):
         if TOKEN_PATTERN.fullmatch(cleaned.get("submission_token") or ""):
             return
         self.add_error(
-            None, _("This form could not be checked, so nothing was sent. What you wrote is kept: please send it again.")
+            None,
+            _("This form could not be checked, so nothing was sent. What you wrote is kept: please send it again."),
         )
         data = QueryDict(mutable=True)
         data.update(self.data)

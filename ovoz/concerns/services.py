@@ -469,7 +469,8 @@ def concern_receipt_forget(*, concern: Concern, channel: Channel, submission_tok
     scoped_token = f"{channel}:{submission_token}"
     if concern.sealed_receipt is None or concern.submission_hash != keyed_hash(scoped_token, purpose="submission"):
         return
-    _receipt, bar, digest = open_with_secret(bytes(concern.sealed_receipt), secret=scoped_token.encode()).decode().partition("|")
+    opened = open_with_secret(bytes(concern.sealed_receipt), secret=scoped_token.encode()).decode()
+    _receipt, bar, digest = opened.partition("|")
     concern.sealed_receipt = seal_with_secret(f"{bar}{digest}".encode(), secret=scoped_token.encode())
     Concern.objects.filter(pk=concern.pk).update(sealed_receipt=concern.sealed_receipt)
 

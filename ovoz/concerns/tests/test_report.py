@@ -87,7 +87,8 @@ def test_violence_at_home_defaults_to_confidential(client, seeded):
     violence = Theme.objects.get(slug="domestic-violence")
     receipt_in(
         client.post(
-            "/en/report/", {"text": "My neighbour beats his wife", "themes": [violence.pk], "submission_token": "b" * 22}
+            "/en/report/",
+            {"text": "My neighbour beats his wife", "themes": [violence.pk], "submission_token": "b" * 22},
         )
     )
     assert Concern.objects.get().visibility == "confidential"
@@ -105,7 +106,9 @@ def test_the_reporters_choice_of_visibility_wins(client, seeded):
 
 def test_the_reporters_language_wins_over_detection(client, seeded):
     receipt_in(
-        client.post("/en/report/", {"text": "Воды нет уже третью неделю", "language": "kk", "submission_token": "d" * 22})
+        client.post(
+            "/en/report/", {"text": "Воды нет уже третью неделю", "language": "kk", "submission_token": "d" * 22}
+        )
     )
     concern = Concern.objects.get()
     assert (concern.language, concern.is_language_chosen) == ("kk", True)
@@ -127,7 +130,9 @@ def test_the_language_is_detected_when_not_given(client, seeded, text, language)
 
 
 def test_a_contact_needs_consent_and_is_stored_encrypted(client, seeded):
-    refused = client.post("/en/report/", {"text": "Gas cut", "phone": "+998 90 123 45 67", "submission_token": "e" * 22})
+    refused = client.post(
+        "/en/report/", {"text": "Gas cut", "phone": "+998 90 123 45 67", "submission_token": "e" * 22}
+    )
     assert refused.status_code == 400 and Concern.objects.count() == 0
     receipt_in(
         client.post(

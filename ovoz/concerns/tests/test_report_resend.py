@@ -114,7 +114,12 @@ def test_the_referral_answer_at_intake_is_stored_with_the_concern(client, seeded
     receipt_in(
         client.post(
             "/en/report/",
-            {"text": TEXT, "visibility": "confidential", "referral_consent": "yes", "submission_token": form_token(client)},
+            {
+                "text": TEXT,
+                "visibility": "confidential",
+                "referral_consent": "yes",
+                "submission_token": form_token(client),
+            },
         )
     )
     consent = Consent.objects.get()

@@ -25,8 +25,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import get_language
 from nacl.exceptions import CryptoError
 
-from ovoz.concerns.models import Concern
 from ovoz.concerns.forms import TOKEN_PATTERN
+from ovoz.concerns.models import Concern
 from ovoz.concerns.services import SubmittedConcern
 from ovoz.core.crypto import open_with_secret, seal_with_secret
 

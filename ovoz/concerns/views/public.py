@@ -21,8 +21,8 @@ from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageForm, ReportForm
 from ovoz.concerns.models import Concern
-from ovoz.concerns.views import handoff
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
+from ovoz.concerns.views import handoff
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
