@@ -89,3 +89,44 @@ def test_a_report_written_offline_is_sent_once_when_the_signal_returns(seeded_li
     assert TEXT not in cached and receipt not in cached
     assert Concern.objects.count() == 1
     context.close()
+
+
+def test_a_report_kept_offline_that_the_server_refuses_comes_back_with_what_was_written(seeded_live, chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{seeded_live.url}/en/report/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+
+    context.set_offline(True)
+    page.goto(f"{seeded_live.url}/en/report/")
+    page.get_by_label("What is the problem?").fill(TEXT)
+    page.get_by_label("Phone (optional)").fill("+998 90 123 45 67")  # but the consent is not ticked
+    page.get_by_role("button", name="Send the concern").click()
+    page.locator("#offline-outbox").wait_for(state="visible")
+
+    context.set_offline(False)
+    page.get_by_text("Please agree, or leave the contact fields empty.").wait_for(timeout=30_000)
+    assert page.get_by_label("What is the problem?").input_value() == TEXT
+    assert Concern.objects.count() == 0
+    context.close()
+
+
+def test_a_waiting_report_can_be_deleted_from_the_phone(seeded_live, chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{seeded_live.url}/en/report/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+
+    context.set_offline(True)
+    page.goto(f"{seeded_live.url}/en/report/")
+    page.get_by_label("What is the problem?").fill(TEXT)
+    page.get_by_role("button", name="Send the concern").click()
+    page.get_by_role("button", name="Delete the waiting report from this phone").click()
+    page.locator("#offline-outbox").wait_for(state="hidden")
+
+    context.set_offline(False)
+    page.goto(f"{seeded_live.url}/en/report/")
+    page.wait_for_timeout(1000)
+    assert page.locator("#offline-outbox").is_hidden()
+    assert Concern.objects.count() == 0
+    context.close()

@@ -128,3 +128,11 @@ def test_the_referral_answer_at_intake_is_stored_with_the_concern(client, seeded
 
 def form_token_in(html: str) -> str:
     return re.search(r'name="submission_token" value="([^"]*)"', html).group(1)
+
+
+def test_the_report_pages_service_worker_is_served_from_the_root_without_caching(client):
+    response = client.get("/report-worker.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Cache-Control"] == "no-cache"
+    assert b'addEventListener("fetch"' in response.content
