@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any, cast
 
 from django import forms
@@ -14,12 +16,19 @@ from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import MAX_TEXT_LENGTH, Theme
 from ovoz.concerns.promises import LOOSER_THAN_THEME_WARNING, VISIBILITY_EXPLAINED
-from ovoz.concerns.services import MAX_ATTACHMENTS, visibility_default, visibility_needs_confirmation
+from ovoz.concerns.services import (
+    MAX_ATTACHMENTS,
+    MIN_SUBMISSION_TOKEN_LENGTH,
+    visibility_default,
+    visibility_needs_confirmation,
+)
 from ovoz.core.ids import coerce_id, parse_id
 from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_clean, too_large
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 from ovoz.places.selectors import areas_by_name
+
+TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_SUBMISSION_TOKEN_LENGTH},128}}")
 
 
 def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -223,7 +232,8 @@ class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
         initial="no",
         required=False,
     )
-    submission_token = forms.CharField(widget=forms.HiddenInput)
+    # The draft token (concerns/views/handoff.py); a missing or altered one is refused in clean().
+    submission_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=128)
     # Filled in by report.js when the reporter shares the phone's location; rounded to about 1 km.
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
@@ -245,9 +255,24 @@ class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
         if (cleaned.get("phone") or cleaned.get("email")) and not cleaned.get("contact_consent"):
             self.add_error("contact_consent", _("Please agree, or leave the contact fields empty."))
         self.clean_area(cleaned)
-        if not self.is_draft:  # asking again replaces the choice with the safer one
+        if not self.is_draft:  # asking again replaces the choice with the safer one; a draft is not sent
             self.ask_again_if_looser_than_themes(cleaned)
+            self.refuse_bad_token(cleaned)
         return cleaned
+
+    def refuse_bad_token(self, cleaned: dict[str, Any]) -> None:
+        """The same rule as the intake service: a token too short or altered is refused, never dropped.
+        What was written stays, and the form comes back with a good token so it can be sent again."""
+        if TOKEN_PATTERN.fullmatch(cleaned.get("submission_token") or ""):
+            return
+        self.add_error(
+            None,
+            _("This form could not be checked, so nothing was sent. What you wrote is kept: please send it again."),
+        )
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data["submission_token"] = secrets.token_urlsafe(24)
+        self.data = data
 
     def ask_again_if_looser_than_themes(self, cleaned: dict[str, Any]) -> None:
         """Public (or restricted) with a theme that is confidential by default: ask again, offering the

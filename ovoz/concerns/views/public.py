@@ -7,12 +7,13 @@ import secrets
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ovoz.concerns import confidential, selectors, services
 from ovoz.concerns.choices import Channel, Visibility
@@ -21,6 +22,7 @@ from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageForm, ReportForm
 from ovoz.concerns.models import Concern
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
+from ovoz.concerns.views import handoff
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
@@ -38,8 +40,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
     return render(request, "concerns/home.html", context)
 
 
-def _fresh_report_form() -> ReportForm:
-    return ReportForm(initial={"submission_token": secrets.token_urlsafe(24)})
+def _fresh_report_form(request: HttpRequest) -> ReportForm:
+    return ReportForm(initial={"submission_token": handoff.draft_token(request)})
 
 
 def _report_page(request: HttpRequest, form: ReportForm, *, status: int = 200, **extra: object) -> HttpResponse:
@@ -81,7 +83,10 @@ def report_view(request: HttpRequest) -> HttpResponse:
     """Raise a concern. Works without JavaScript: "Show districts" re-renders the form with them, and a
     choice looser than a theme asks for (public for violence at home) comes back to be confirmed."""
     if request.method == "GET":
-        return _report_page(request, _fresh_report_form())
+        form = _fresh_report_form(request)
+        response = _report_page(request, form)
+        handoff.remember_draft(response, form.initial["submission_token"])
+        return response
     if "switch_language" in request.POST:
         # The language switch is a button of this form: the text, themes and choices come along to the
         # page in the other language (the URL's), shown as written, neither checked nor stored.
@@ -101,34 +106,60 @@ def report_view(request: HttpRequest) -> HttpResponse:
         return _report_page(request, form, status=429)
     form = ReportForm(request.POST, request.FILES)
     if form.is_valid():
+        submission_token = handoff.submission_token_for(
+            draft=form.cleaned_data["submission_token"], text=form.cleaned_data["text"]
+        )
         try:
             contact = contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"])
             visibility = form.cleaned_data["visibility"]
-            submitted = services.concern_submit(
-                text=form.cleaned_data["text"],
-                channel=Channel.WEB,
-                language=form.cleaned_data["language"],
-                area=form.chosen_area(),
-                latitude=form.cleaned_data["latitude"],
-                longitude=form.cleaned_data["longitude"],
-                themes=list(form.cleaned_data["themes"]),
-                visibility=Visibility(visibility) if visibility else None,
-                contact=contact,
-                photos=form.cleaned_data["photos"],
-                # Tokens come from this form; a tampered, short one just loses the double-submit guard.
-                submission_token=token if len(token := form.cleaned_data["submission_token"]) >= 22 else "",
-                visibility_confirmed=form.cleaned_data["visibility_confirmed"],
-            )
+            # One transaction for the concern and the reporter's answer about referral (issue 13.3).
+            with transaction.atomic():
+                submitted = services.concern_submit(
+                    text=form.cleaned_data["text"],
+                    channel=Channel.WEB,
+                    language=form.cleaned_data["language"],
+                    area=form.chosen_area(),
+                    latitude=form.cleaned_data["latitude"],
+                    longitude=form.cleaned_data["longitude"],
+                    themes=list(form.cleaned_data["themes"]),
+                    visibility=Visibility(visibility) if visibility else None,
+                    contact=contact,
+                    photos=form.cleaned_data["photos"],
+                    submission_token=submission_token,
+                    visibility_confirmed=form.cleaned_data["visibility_confirmed"],
+                )
+                if submitted.concern.is_sealed and not submitted.is_repeat:
+                    consent = form.cleaned_data.get("referral_consent") or "no"
+                    referral_services.consent_at_intake(
+                        concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
+                    )
         except ConcernError as error:
             form.add_concern_error(error)
         else:
-            if submitted.concern.is_sealed:
-                consent = form.cleaned_data.get("referral_consent") or "no"
-                referral_services.consent_at_intake(
-                    concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
-                )
-            return _receipt_page(request, submitted.concern, submitted.receipt)
+            if submitted.is_repeat and not submitted.receipt:
+                return render(request, "concerns/report_already_sent.html", status=409)
+            return handoff.receipt_handoff(request, submitted=submitted, submission_token=submission_token)
     return _report_page(request, form, status=400)
+
+
+@never_cache
+@require_GET
+def report_sent_view(request: HttpRequest) -> HttpResponse:
+    """The receipt, shown once after the report form's redirect; a reload or a later visit says so."""
+    handed = handoff.receipt_take(request)
+    if handed is None:
+        response = render(request, "concerns/report_already_sent.html", {"reloaded": True})
+    else:
+        services.concern_receipt_forget(
+            concern=handed.concern, channel=Channel.WEB, submission_token=handed.submission_token
+        )
+        context: dict[str, object] = {"receipt": handed.receipt, "concern": handed.concern}
+        if handed.concern.visibility == Visibility.CONFIDENTIAL:
+            context["readers"] = confidential_readers()
+            context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
+        response = render(request, "concerns/receipt.html", context)
+    handoff.forget_receipt_key(response)
+    return response
 
 
 def _follow_context(

@@ -60,6 +60,7 @@ def test_canaries_in_a_confidential_concern_reach_its_recipient_and_nothing_else
                 "photos": SimpleUploadedFile(f"{photo}.jpg", photo_bytes, content_type="image/jpeg"),
                 "submission_token": token,
             },
+            follow=True,
         ).content.decode()
         receipt = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt_page).group(0)
         concern = Concern.objects.get()
