@@ -51,7 +51,7 @@ def test_a_report_written_offline_is_sent_once_when_the_signal_returns(seeded_li
     context.set_offline(True)
     page.goto(f"{seeded_live.url}/ru/report/")  # opened again without signal: from the phone
     page.locator("#id_text").fill(TEXT)
-    page.locator("button[name=submit]").click()
+    page.locator("#report-form button[name=submit]").click()
     notice = page.locator("#offline-outbox")
     notice.wait_for(state="visible")
     assert "/ru/report/" in page.url
@@ -105,7 +105,7 @@ def test_a_report_kept_offline_that_the_server_refuses_comes_back_with_what_was_
     page.locator("#offline-outbox").wait_for(state="visible")
 
     context.set_offline(False)
-    page.get_by_text("Please agree, or leave the contact fields empty.").wait_for(timeout=30_000)
+    page.locator("p.error", has_text="Please agree, or leave the contact fields empty.").wait_for(timeout=30_000)
     assert page.get_by_label("What is the problem?").input_value() == TEXT
     assert Concern.objects.count() == 0
     context.close()

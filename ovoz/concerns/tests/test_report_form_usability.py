@@ -101,7 +101,9 @@ def test_switching_language_shows_the_form_as_written_in_the_other_language_and_
 
 
 def test_the_receipt_page_switches_language_with_the_same_receipt(client, seeded):
-    sent = client.post("/ru/report/", {"text": "Нет воды третью неделю.", "submission_token": form_token(client, "ru")})
+    sent = client.post(
+        "/ru/report/", {"text": "Нет воды третью неделю.", "submission_token": form_token(client, "ru")}, follow=True
+    )
     receipt = receipt_in(sent)
     page = sent.content.decode()
     assert f'<input type="hidden" name="receipt" value="{receipt}">' in page
