@@ -231,9 +231,7 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Languages: English is the source; the catalogs live in ./locale. Django ships no locale for
 # Karakalpak (kaa), so it is described here before LANGUAGES lists it (see docs/architecture.md);
 # its date and number formats live in ovoz/formats/kaa/ (FORMAT_MODULE_PATH).
-LANG_INFO.update(
-    {"kaa": {"bidi": False, "code": "kaa", "name": "Karakalpak", "name_local": "Qaraqalpaqsha"}}
-)
+LANG_INFO.update({"kaa": {"bidi": False, "code": "kaa", "name": "Karakalpak", "name_local": "Qaraqalpaqsha"}})
 FORMAT_MODULE_PATH = ["ovoz.formats"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [
