@@ -160,7 +160,7 @@ def report(telegram, bot_api, text="Воды нет уже три недели",
 def test_the_guided_report_ends_with_a_concern_and_its_receipt_in_the_chosen_language(telegram, bot_api):
     telegram(text="/start")
     languages = bot_api.sent()[-1]
-    assert buttons(languages) == [f"language:{code}" for code in ("en", "ru", "uz", "tg", "ky", "kk")]
+    assert buttons(languages) == [f"language:{code}" for code in ("en", "ru", "uz", "tg", "ky", "kk", "kaa")]
     telegram(data="language:ru")
     # Where and who may see it come before the words (docs/adr/0007-sealed-channel-reports.md).
     regions = bot_api.sent()[-1]
