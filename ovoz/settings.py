@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -227,8 +228,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Languages: English is the source; the catalogs live in ./locale. Karakalpak (kaa) will be added
-# to LANGUAGES together with an entry in django.conf.locale.LANG_INFO (see docs/architecture.md).
+# Languages: English is the source; the catalogs live in ./locale. Django ships no locale for
+# Karakalpak (kaa), so it is described here before LANGUAGES lists it (see docs/architecture.md);
+# its date and number formats live in ovoz/formats/kaa/ (FORMAT_MODULE_PATH).
+LANG_INFO.update({"kaa": {"bidi": False, "code": "kaa", "name": "Karakalpak", "name_local": "Qaraqalpaqsha"}})
+FORMAT_MODULE_PATH = ["ovoz.formats"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
@@ -237,6 +241,7 @@ LANGUAGES = [
     ("tg", "Тоҷикӣ"),
     ("ky", "Кыргызча"),
     ("kk", "Қазақша"),
+    ("kaa", "Qaraqalpaqsha"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

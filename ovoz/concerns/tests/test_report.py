@@ -122,6 +122,8 @@ def test_the_reporters_language_wins_over_detection(client, seeded):
         ("Оби нӯшокӣ нест, кӯдакон бемор шуданд", "tg"),
         ("Суу жок, үч жумадан бери балдар ооруп жатат", "ky"),
         ("Су жоқ, үш аптадан бері балалар ауырып жатыр", "kk"),
+        ("Suw joq, úsh hápteden beri balalar awırıp atır", "kaa"),
+        ("Суў жоқ, үш ҳәптеден бери балалар аўырып атыр", "kaa"),
     ],
 )
 def test_the_language_is_detected_when_not_given(client, seeded, text, language):
@@ -192,7 +194,7 @@ def test_more_than_three_photos_are_refused(client, seeded):
 def test_the_report_page_with_everything_it_loads_stays_under_30_kb_in_every_language(client, seeded):
     import re
 
-    for language in ["en", "ru", "uz", "tg", "ky", "kk"]:
+    for language in ["en", "ru", "uz", "tg", "ky", "kk", "kaa"]:
         response = client.get(f"/{language}/report/")
         assert response.status_code == 200
         html = response.content.decode()
