@@ -65,48 +65,65 @@ class Detection:
         return np.divide(self.statistic, self.threshold)
 
 
-def _window_sums(cumulative: FloatArray, start: NDArray[np.int64], end: NDArray[np.int64]) -> FloatArray:
-    return cumulative[:, end] - cumulative[:, start]
+PAD = GUARD_DAYS + LONG_DAYS + 7  # zero columns before each running sum: windows that start before day 0
+
+
+def _running(values: FloatArray) -> FloatArray:
+    """Running sums with PAD zero columns in front: column PAD + i holds the sum of days before day i."""
+    series, days = values.shape
+    result = np.zeros((series, PAD + days + 1))
+    np.cumsum(values, axis=1, out=result[:, PAD + 1 :])
+    return result
+
+
+def _trailing(running: FloatArray, lag: int, length: int, days: int) -> FloatArray:
+    """For every day t, the sum over days [t - lag - length, t - lag) (days before day 0 are zero)."""
+    ends = running[:, PAD - lag : PAD - lag + days]
+    starts = running[:, PAD - lag - length : PAD - lag - length + days]
+    result: FloatArray = ends - starts
+    return result
+
+
+def _running_same_weekday(values: FloatArray) -> FloatArray:
+    """Like ``_running`` but each column sums only the earlier days of the same weekday, up to and
+    including that day (column PAD + i + 1 for day i)."""
+    series, days = values.shape
+    weeks = -(-days // 7)
+    padded = np.zeros((series, weeks * 7))
+    padded[:, :days] = values
+    by_week = np.cumsum(padded.reshape(series, weeks, 7), axis=1).reshape(series, weeks * 7)[:, :days]
+    result = np.zeros((series, PAD + days + 1))
+    result[:, PAD + 1 :] = by_week
+    return result
 
 
 def expected_counts(counts: FloatArray, first_weekday: int) -> tuple[FloatArray, FloatArray]:
     """The expected count and the overdispersion of every series on every day, from its past only."""
     series, days = counts.shape
     t = np.arange(days)
-    end = np.maximum(t - GUARD_DAYS, 0)
-    start = np.maximum(end - WINDOW_DAYS, 0)
-    long_start = np.maximum(end - LONG_DAYS, 0)
-    cumulative = np.concatenate([np.zeros((series, 1)), np.cumsum(counts, axis=1)], axis=1)
-    short_days = (end - start).astype(np.float64)
-    long_days = np.maximum(end - long_start, 1).astype(np.float64)
-    long_mean = _window_sums(cumulative, long_start, end) / long_days
-    rate = (_window_sums(cumulative, start, end) + SHRINK_DAYS * long_mean) / (short_days + SHRINK_DAYS)
+    history = np.maximum(t - GUARD_DAYS, 0).astype(np.float64)
+    short_days = np.minimum(history, WINDOW_DAYS)
+    long_days = np.maximum(np.minimum(history, LONG_DAYS), 1)
+    running = _running(counts)
+    long_total = _trailing(running, GUARD_DAYS, LONG_DAYS, days)
+    long_mean = long_total / long_days
+    rate = (_trailing(running, GUARD_DAYS, WINDOW_DAYS, days) + SHRINK_DAYS * long_mean) / (short_days + SHRINK_DAYS)
 
-    # Day-of-week factors over the past year.
-    weekday = (first_weekday + t) % 7
-    factors = np.empty((series, days))
-    long_total = _window_sums(cumulative, long_start, end)
-    per_weekday = []
-    for day in range(7):
-        on_day = np.where(weekday == day, counts, 0.0)
-        day_cumulative = np.concatenate([np.zeros((series, 1)), np.cumsum(on_day, axis=1)], axis=1)
-        day_count = np.concatenate([[0], np.cumsum(weekday == day)])
-        n_day = (day_count[end] - day_count[long_start]).astype(np.float64)
-        observed = _window_sums(day_cumulative, long_start, end)
-        expected = long_total * n_day / long_days
-        per_weekday.append((observed + WEEKDAY_PRIOR / 7) / (expected + WEEKDAY_PRIOR / 7))
-    stacked = np.stack(per_weekday)  # (7, series, days)
-    stacked /= stacked.mean(axis=0, keepdims=True)
-    factors = np.take_along_axis(stacked, weekday[None, None, :].repeat(series, axis=1), axis=0)[0]
+    # The day's own weekday over the past year: GUARD_DAYS and LONG_DAYS are whole weeks, so the
+    # same-weekday days in the window are t - 7, t - 14, … (at most 52 of them).
+    same_weekday = _running_same_weekday(counts)
+    last = PAD + t + 1 - GUARD_DAYS  # column after day t - GUARD_DAYS: includes it
+    first = last - LONG_DAYS
+    observed = same_weekday[:, last] - same_weekday[:, first]
+    weekday_days = np.clip((t - GUARD_DAYS) // 7 + 1, 0, LONG_DAYS // 7).astype(np.float64)
+    expected_on_weekday = long_total * weekday_days / long_days
+    factors = (observed + WEEKDAY_PRIOR / 7) / (expected_on_weekday + WEEKDAY_PRIOR / 7)
     expected_count = np.maximum(rate * factors, FLOOR_PER_DAY)
 
     # Overdispersion by moments over the past year: E[(x - e)^2 - x] / E[e^2].
-    excess = (counts - expected_count) ** 2 - counts
-    excess_cumulative = np.concatenate([np.zeros((series, 1)), np.cumsum(excess, axis=1)], axis=1)
-    square_cumulative = np.concatenate([np.zeros((series, 1)), np.cumsum(expected_count**2, axis=1)], axis=1)
-    dispersion = _window_sums(excess_cumulative, long_start, end) / (
-        _window_sums(square_cumulative, long_start, end) + 1.0
-    )
+    excess = _trailing(_running((counts - expected_count) ** 2 - counts), GUARD_DAYS, LONG_DAYS, days)
+    squares = _trailing(_running(expected_count**2), GUARD_DAYS, LONG_DAYS, days)
+    dispersion = excess / (squares + 1.0)
     return expected_count, np.clip(dispersion, 0.0, MAX_DISPERSION)
 
 
