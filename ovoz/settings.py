@@ -353,6 +353,9 @@ OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", "http://localhost:8000").rst
 # of another organisation learns every visitor's address (DESIGN §5), so a deployment opts in.
 OVOZ_MAP_TILE_URL = os.environ.get("OVOZ_MAP_TILE_URL", "")
 OVOZ_MAP_TILE_ATTRIBUTION = os.environ.get("OVOZ_MAP_TILE_ATTRIBUTION", "")
+# Early warning (ovoz.insights.early_warning): false alert episodes an administrator accepts per series
+# (area × theme) and year; lower means fewer, later alerts.
+OVOZ_ALERT_FALSE_EPISODES_PER_YEAR = float(os.environ.get("OVOZ_ALERT_FALSE_EPISODES_PER_YEAR", "0.5"))
 # The licence of the open data exports (docs/data.md), as an SPDX identifier or a URL.
 OVOZ_DATA_LICENCE = os.environ.get("OVOZ_DATA_LICENCE", "CC-BY-4.0")
 
