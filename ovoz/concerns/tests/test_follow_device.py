@@ -5,8 +5,8 @@ import time
 import pytest
 from django.contrib.sessions.models import Session
 
-from ovoz.accounts.tests.factories import UserFactory
 from ovoz.accounts.models import User
+from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import confidential, following, services
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.models import Concern
