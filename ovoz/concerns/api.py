@@ -221,6 +221,8 @@ def follow_concern(request: HttpRequest, payload: ReceiptIn) -> Status[object]:
 def reply_to_concern(request: HttpRequest, payload: ReplyIn) -> Status[object]:
     """Add information to a concern, or answer the facilitator's question."""
     concern = _followed(request, payload.receipt)
+    if following.messages_limited(concern):
+        raise ApiError(429, _("Too many messages in a short time. Please wait a few minutes."), "throttled")
     try:
         services.concern_reporter_message(concern=concern, text=payload.text)
     except ConcernError as error:

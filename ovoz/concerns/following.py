@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from ovoz.concerns import services
 from ovoz.concerns.models import Concern
 from ovoz.concerns.receipts import receipt_normalise
-from ovoz.core.ratelimit import failure_count
+from ovoz.core.ratelimit import failure_count, is_limited_for
 
 FOLLOW_SCOPE = "follow"
 FOLLOW_WINDOW_SECONDS = 600
@@ -59,6 +59,16 @@ def receipt_lookup(request: HttpRequest, receipt: str) -> Lookup:
         request, scope=FOLLOW_SCOPE, limit=settings.OVOZ_FOLLOW_ATTEMPTS, window_seconds=FOLLOW_WINDOW_SECONDS
     )
     return Lookup(concern=None, is_throttled=throttled)
+
+
+def messages_limited(concern: Concern) -> bool:
+    """Count one message from the reporter; True when the concern had too many in ten minutes.
+
+    Counted per concern, before any photo is opened (decoding is the costly part), so neighbours behind
+    one address never share this limit; OVOZ_INTAKE_LIMIT, as for new concerns."""
+    return is_limited_for(
+        f"concern:{concern.pk}", scope="follow-message", limit=settings.OVOZ_INTAKE_LIMIT, window_seconds=600
+    )
 
 
 # --- Kept on this device -------------------------------------------------------------------------

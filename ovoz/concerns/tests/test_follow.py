@@ -163,3 +163,22 @@ def test_a_merged_reporter_never_sees_the_original_reporters_conversation(client
     # Their own follow-up still reaches staff, on their own concern.
     client.post("/en/follow/", {"action": "message", "text": "It is back since noon"})
     assert duplicate.concern.events.filter(kind="reporter_message", text="It is back since noon").exists()
+
+
+def test_messages_to_one_concern_are_limited_per_concern_not_per_address(client, submitted, settings):
+    settings.OVOZ_INTAKE_LIMIT = 2
+    client.post("/en/follow/", {"receipt": submitted.receipt})
+    statuses = [client.post("/en/follow/", {"action": "message", "text": f"More {n}"}).status_code for n in range(3)]
+    assert statuses == [303, 303, 429]
+    api = client.post(
+        "/api/v1/concerns/follow/reply",
+        {"receipt": submitted.receipt, "text": "More by the API"},
+        content_type="application/json",
+    )
+    assert api.status_code == 429
+    assert submitted.concern.events.filter(kind=EventKind.REPORTER_MESSAGE).count() == 2
+    # Another reporter behind the same address still writes to their own concern.
+    other = services.concern_submit(text="The well is dry.", channel=Channel.WEB)
+    neighbour = Client()
+    neighbour.post("/en/follow/", {"receipt": other.receipt})
+    assert neighbour.post("/en/follow/", {"action": "message", "text": "Since May"}).status_code == 303

@@ -21,7 +21,7 @@ from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageForm, ReportForm
 from ovoz.concerns.models import Concern
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
-from ovoz.core.ratelimit import is_limited, is_limited_for
+from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
 from ovoz.referrals.errors import ReferralError
@@ -198,11 +198,7 @@ def _follow_action(request: HttpRequest, concern: Concern, receipt: str) -> Http
         following.notice_set(request, _("This device no longer follows your concern."))
         return response
     if action == "message":
-        # Counted per concern before any photo is opened (decoding is the costly part), so neighbours
-        # behind one address never share this limit.
-        if is_limited_for(
-            f"concern:{concern.pk}", scope="follow-message", limit=settings.OVOZ_INTAKE_LIMIT, window_seconds=600
-        ):
+        if following.messages_limited(concern):
             message_form = ReporterMessageForm(request.POST)  # shows what was written; files never opened
             message_form.add_error(None, _("Too many messages in a short time. Please wait a few minutes."))
             context = _follow_context(concern, receipt, message_form)
