@@ -195,7 +195,7 @@ OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
 _KEY_WRAP_LEVELS = {"interactive": (2, 64 << 20), "moderate": (3, 256 << 20), "sensitive": (4, 1 << 30)}
 OVOZ_KEY_WRAP_COST = _KEY_WRAP_LEVELS[os.environ.get("OVOZ_KEY_WRAP_COST", "interactive")]
 OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
-# Guessing receipts: at most this many follow attempts per client per 10 minutes (see core.ratelimit).
+# Guessing receipts: at most this many FAILED receipt look-ups per client per 10 minutes (concerns.following).
 OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))
 # Behind nginx every request comes from 127.0.0.1: name the header in which the proxy passes the
 # client's address (nginx: proxy_set_header X-Real-IP $remote_addr;), used only for rate limits.

@@ -272,7 +272,9 @@ class _Bot:
             return self.language_chosen(data.removeprefix("language:"))
         if update.command == "/status":
             self.concern = _current(conversation)
-            return self.say(status_text(self.concern, translation.get_language() or settings.LANGUAGE_CODE))
+            return self.say(
+                status_text(self.concern, translation.get_language() or settings.LANGUAGE_CODE, is_sms=False)
+            )
         if update.command == "/new":
             return self.ask_place(_Draft(), self.channel.default_area)
         step = conversation.step

@@ -193,7 +193,7 @@ def test_every_page_that_explains_confidentiality_says_the_same_sentence(client,
         follow=True,
     )
     receipt = receipt_in(receipt_page)
-    follow = client.post("/en/follow/", {"receipt": receipt}).content.decode()
+    follow = client.post("/en/follow/", {"receipt": receipt}, follow=True).content.decode()
     for name, html in {
         "home": home,
         "report": report,

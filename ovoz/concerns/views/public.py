@@ -8,14 +8,14 @@ import secrets
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ovoz.concerns import confidential, selectors, services
+from ovoz.concerns import confidential, following, selectors, services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
@@ -31,7 +31,6 @@ from ovoz.referrals.forms import ConsentAnswerForm
 from ovoz.referrals.selectors import confidential_readers, open_consent_requests
 
 SUPPORTER_COOKIE = "ovoz_supporter"
-FOLLOW_WINDOW_SECONDS = 600
 
 
 def home_view(request: HttpRequest) -> HttpResponse:
@@ -63,18 +62,18 @@ def _receipt_page(request: HttpRequest, concern: Concern, receipt: str) -> HttpR
 
 def _receipt_again(request: HttpRequest) -> HttpResponse:
     """The receipt page once more, in the language of the URL: its language switch posts the receipt
-    here, so switching never loses it. Checked like the follow page, and counted with its attempts."""
+    here, so switching never loses it. Looked up like the follow page: only a wrong code counts."""
     form = ReceiptForm(request.POST)
     if not form.is_valid():
         return render(request, "concerns/follow.html", {"form": form}, status=400)
-    if is_limited(request, scope="follow", limit=settings.OVOZ_FOLLOW_ATTEMPTS, window_seconds=FOLLOW_WINDOW_SECONDS):
-        form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
-        return render(request, "concerns/follow.html", {"form": form}, status=429)
-    concern = services.concern_find_by_receipt(form.cleaned_data["receipt"])
-    if concern is None:
+    lookup = following.receipt_lookup(request, form.cleaned_data["receipt"])
+    if lookup.concern is None:
+        if lookup.is_throttled:
+            form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
+            return render(request, "concerns/follow.html", {"form": form}, status=429)
         form.add_error("receipt", _("No concern matches this receipt code. Check it and try again."))
         return render(request, "concerns/follow.html", {"form": form}, status=404)
-    return _receipt_page(request, concern, form.cleaned_data["receipt"])
+    return _receipt_page(request, lookup.concern, form.cleaned_data["receipt"])
 
 
 @never_cache
@@ -162,16 +161,30 @@ def report_sent_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _original_text(concern: Concern, receipt: str) -> tuple[str, bool]:
+    """What the reporter wrote, and whether it can be shown: a sealed concern opens with the receipt
+    only when it was sealed at intake (one made confidential later is sealed to its recipients alone)."""
+    if not concern.is_sealed:
+        return concern.text, True
+    opened = confidential.open_for_reporter(concern, receipt=receipt)
+    return (opened.text, True) if opened is not None else ("", False)
+
+
 def _follow_context(
     concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
 ) -> dict[str, object]:
-    """The reporter's view: a merged concern shows the status of the one that stays open."""
+    """The reporter's view: a merged concern shows the status of the one that stays open. The receipt
+    opens sealed texts for this response only and is never written into the page."""
     events = confidential.reporter_events(concern, receipt=receipt)
+    followed = concern.duplicate_of or concern
+    original_text, is_text_readable = _original_text(concern, receipt)
     return {
-        "concern": concern.duplicate_of or concern,
+        "concern": followed,
         "own": concern,
-        "receipt": receipt,
         "events": events,
+        "original_text": original_text,
+        "is_text_readable": is_text_readable,
+        "is_public": selectors.public_concern_list().filter(pk=followed.pk).exists(),
         "consent_requests": [
             (consent, ConsentAnswerForm(initial={"consent": consent.pk})) for consent in open_consent_requests(concern)
         ],
@@ -183,67 +196,106 @@ def _follow_context(
     }
 
 
+def _see_follow_page(request: HttpRequest, notice: str = "") -> HttpResponse:
+    """POST, then redirect, then GET: back and reload never send a form again."""
+    if notice:
+        following.notice_set(request, notice)
+    return HttpResponseRedirect(request.path, status=303)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow_view(request: HttpRequest) -> HttpResponse:
-    """Follow a concern with its receipt, which travels only in POST bodies, never in a URL."""
-    form = ReceiptForm(request.POST or None)
-    if request.method == "GET" or not form.is_valid():
-        return render(request, "concerns/follow.html", {"form": form}, status=200 if request.method == "GET" else 400)
+    """Follow a concern with its receipt, which travels only in the POST body that opens it, never in a
+    URL; this device then keeps it, encrypted, for the pages that follow (concerns.following)."""
+    if request.method == "POST" and "receipt" in request.POST:
+        return _follow_open(request)
+    receipt = following.remembered(request)
+    concern = services.concern_find_by_receipt(receipt) if receipt else None
+    if receipt is None or concern is None:
+        notice = following.notice_take(request)
+        if request.method == "POST" and not notice:
+            notice = _("This device no longer follows a concern. Enter your receipt code again.")
+        response = render(request, "concerns/follow.html", {"form": ReceiptForm(), "notice": notice})
+        following.forget(request, response)
+        return response
+    if request.method == "POST":
+        response = _follow_action(request, concern, receipt)
+    else:
+        context = _follow_context(concern, receipt)
+        context["notice"] = following.notice_take(request)
+        response = render(request, "concerns/follow_concern.html", context)
+    following.keep(request, response)
+    return response
+
+
+def _follow_open(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST)
+    if not form.is_valid():
+        return render(request, "concerns/follow.html", {"form": form}, status=400)
     receipt = form.cleaned_data["receipt"]
-    if is_limited(request, scope="follow", limit=settings.OVOZ_FOLLOW_ATTEMPTS, window_seconds=FOLLOW_WINDOW_SECONDS):
-        form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
-        return render(request, "concerns/follow.html", {"form": form}, status=429)
-    concern = services.concern_find_by_receipt(receipt)
-    if concern is None:
+    lookup = following.receipt_lookup(request, receipt)
+    if lookup.concern is None:
+        if lookup.is_throttled:
+            form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
+            return render(request, "concerns/follow.html", {"form": form}, status=429)
         # The same answer for a mistyped, unknown or expired receipt.
         form.add_error("receipt", _("No concern matches this receipt code. Check it and try again."))
         return render(request, "concerns/follow.html", {"form": form}, status=404)
-    action = request.POST.get("action", "view")
-    message_form = None
+    request.session.cycle_key()
+    response = _see_follow_page(request)
+    following.remember(request, response, receipt)
+    return response
+
+
+def _follow_action(request: HttpRequest, concern: Concern, receipt: str) -> HttpResponse:
+    """One action of the reporter on the followed concern, answered with a redirect to the page."""
+    action = request.POST.get("action", "")
+    if action == "forget":
+        response = _see_follow_page(request)
+        following.forget(request, response)
+        following.notice_set(request, _("This device no longer follows your concern."))
+        return response
     if action == "message":
+        if following.messages_limited(concern):
+            message_form = ReporterMessageForm(request.POST)  # shows what was written; files never opened
+            message_form.add_error(None, _("Too many messages in a short time. Please wait a few minutes."))
+            context = _follow_context(concern, receipt, message_form)
+            return render(request, "concerns/follow_concern.html", context, status=429)
         message_form = ReporterMessageForm(request.POST, request.FILES)
-        if message_form.is_valid():
-            try:
-                services.concern_reporter_message(
-                    concern=concern, text=message_form.cleaned_data["text"], photos=message_form.cleaned_data["photos"]
-                )
-            except ConcernError as error:
-                message_form.add_error(None, str(error.message))
-            else:
-                message_form = None
-                context = _follow_context(concern, receipt)
-                context["notice"] = _("Thank you. Your message was added to your concern.")
-                return render(request, "concerns/follow_concern.html", context)
-    elif action == "consent":
+        if not message_form.is_valid():
+            context = _follow_context(concern, receipt, message_form)
+            return render(request, "concerns/follow_concern.html", context, status=400)
+        try:
+            services.concern_reporter_message(
+                concern=concern, text=message_form.cleaned_data["text"], photos=message_form.cleaned_data["photos"]
+            )
+        except ConcernError as error:
+            message_form.add_error(None, str(error.message))
+            context = _follow_context(concern, receipt, message_form)
+            return render(request, "concerns/follow_concern.html", context, status=400)
+        return _see_follow_page(request, _("Thank you. Your message was added to your concern."))
+    if action == "consent":
         answer = ConsentAnswerForm(request.POST)
-        context = _follow_context(concern, receipt)
-        if answer.is_valid():
-            try:
-                referral_services.consent_answer(
-                    concern=concern,
-                    consent_id=answer.cleaned_data["consent"],
-                    give=answer.cleaned_data["answer"] != "no",
-                    share_contact=answer.cleaned_data["answer"] == "yes_contact",
-                )
-            except ReferralError as error:
-                context["notice"] = str(error.message)
-            else:
-                context = _follow_context(concern, receipt)
-                context["notice"] = _("Thank you. Your answer was recorded.")
-        return render(request, "concerns/follow_concern.html", context)
-    elif action == "withdraw" and request.POST.get("confirm") == "yes":
+        if not answer.is_valid():
+            return _see_follow_page(request)
+        try:
+            referral_services.consent_answer(
+                concern=concern,
+                consent_id=answer.cleaned_data["consent"],
+                give=answer.cleaned_data["answer"] != "no",
+                share_contact=answer.cleaned_data["answer"] == "yes_contact",
+            )
+        except ReferralError as error:
+            return _see_follow_page(request, str(error.message))
+        return _see_follow_page(request, _("Thank you. Your answer was recorded."))
+    if action == "withdraw" and request.POST.get("confirm") == "yes":
         try:
             services.concern_withdraw(concern=concern)
         except ConcernError as error:
-            context = _follow_context(concern, receipt)
-            context["notice"] = str(error.message)
-            return render(request, "concerns/follow_concern.html", context)
-        concern.refresh_from_db()
-        context = _follow_context(concern, receipt)
-        context["notice"] = _("Your concern was withdrawn. It will not be published or acted on.")
-        return render(request, "concerns/follow_concern.html", context)
-    return render(request, "concerns/follow_concern.html", _follow_context(concern, receipt, message_form))
+            return _see_follow_page(request, str(error.message))
+        return _see_follow_page(request, _("Your concern was withdrawn. It will not be published or acted on."))
+    return _see_follow_page(request)
 
 
 def concern_list_view(request: HttpRequest) -> HttpResponse:

@@ -244,7 +244,7 @@ def test_a_reporter_following_with_another_receipt_reaches_only_their_own_concer
         "/api/v1/concerns/follow", {"receipt": matrix["other_receipt"]}, content_type="application/json"
     )
     assert answer.status_code == 200 and answer.json()["id"] not in (matrix["confidential"].pk,)
-    page = reporter.post("/en/follow/", {"receipt": matrix["other_receipt"]}).content.decode()
+    page = reporter.post("/en/follow/", {"receipt": matrix["other_receipt"]}, follow=True).content.decode()
     assert SECRET not in page
     before = _snapshot()
     wrong = reporter.post(
