@@ -88,7 +88,7 @@ def country_shape(geometry: dict[str, Any], arcs: list[list[Point]]) -> BaseGeom
 
 
 def _rounded(geometry: BaseGeometry) -> dict[str, Any] | None:
-    def rounded_ring(coordinates: Sequence[Sequence[float]]) -> list[list[float]]:
+    def rounded_ring(coordinates: Any) -> list[list[float]]:
         result: list[list[float]] = []
         for x, y in coordinates:
             point = [round(x, DECIMALS), round(y, DECIMALS)]
@@ -123,7 +123,7 @@ def build(topology: dict[str, Any], *, bounds: tuple[float, float, float, float]
     """The countries of a world-atlas topology that reach into ``bounds``, cut to them and simplified."""
     arcs = [simplify_arc(arc, TOLERANCE) for arc in decode_arcs(topology)]
     frame = box(*bounds)
-    features = []
+    features: list[dict[str, Any]] = []
     for geometry in topology["objects"]["countries"]["geometries"]:
         code = alpha_2(geometry.get("id"))
         shape = country_shape(geometry, arcs)
@@ -143,7 +143,7 @@ def build(topology: dict[str, Any], *, bounds: tuple[float, float, float, float]
                 "geometry": rounded,
             }
         )
-    features.sort(key=lambda feature: feature["id"])
+    features.sort(key=lambda feature: str(feature["id"]))
     return {"type": "FeatureCollection", "bbox": list(bounds), "features": features}
 
 

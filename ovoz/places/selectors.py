@@ -124,6 +124,8 @@ def area_outlines_json(*, kind: str) -> str:
         return kept.text
     features = []
     for pk, code, boundary in areas.order_by("code", "pk").values_list("pk", "code", "boundary"):
+        if not isinstance(boundary, dict):
+            continue
         try:
             outline = shape(boundary).simplify(OUTLINE_TOLERANCE, preserve_topology=True)
         except (AttributeError, KeyError, TypeError, ValueError):  # a boundary that is not a geometry
