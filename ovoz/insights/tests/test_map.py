@@ -187,7 +187,9 @@ def test_the_map_in_a_browser(live_server, chromium, javascript):
 def test_the_basemap_draws_borders_and_names_in_the_pages_language(
     live_server, chromium, monkeypatch, language, region, zoom_in
 ):
-    _world()
+    world = _world()
+    world["osh"].boundary = {"type": "Polygon", "coordinates": [[[72, 40], [74, 40], [74, 41], [72, 41], [72, 40]]]}
+    world["osh"].save()  # an imported boundary: drawn as a dashed outline under the counts
     # The live server runs in this process: give the catalog the words of the zoom control, as the
     # translators will, to see them reach Leaflet's buttons (Leaflet's own are English).
     catalog = translation.trans_real.translation(language)
@@ -200,6 +202,8 @@ def test_the_basemap_draws_borders_and_names_in_the_pages_language(
     page.goto(f"{live_server.url}/{language}/map/")
     page.wait_for_selector("#map[data-basemap][data-features='2']")
     assert page.locator("#map .leaflet-basemap-pane path").count() >= 10
+    page.wait_for_selector("#map .leaflet-basemap-pane path[stroke-dasharray]")
+    assert page.locator("#map .leaflet-basemap-pane path[stroke-dasharray]").count() == 1
     assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == zoom_in
     assert page.locator(".map-label-region", has_text=region).count() == 1
     # Names that would overlap are hidden; those shown are in the page's language.
