@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -22,13 +23,14 @@ from ovoz.concerns.selectors import staff_concern_list
 from ovoz.core.collation import sorted_by_name
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
-from ovoz.insights import exports
+from ovoz.insights import basemap, exports
 from ovoz.insights.charts import bar_chart, line_chart
 from ovoz.insights.dashboard import Dashboard, public_dashboard, staff_dashboard
 from ovoz.insights.forms import MapFilterForm
 from ovoz.insights.selectors import SUPPRESS_BELOW, public_area_counts
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
+from ovoz.places.selectors import area_label_points, areas_with_boundaries
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,30 @@ def map_view(request: HttpRequest) -> HttpResponse:
             "sort_by_count": "?" + urlencode({**page_query, "sort": "count"}),
             "tile_url": settings.OVOZ_MAP_TILE_URL,
             "tile_attribution": settings.OVOZ_MAP_TILE_ATTRIBUTION,
+            "basemap_url": static("vendor/natural-earth-4.1.0/central-asia.json"),
+            "outlines_url": "/api/v1/areas/outlines?kind=region" if areas_with_boundaries(kind=AreaKind.REGION) else "",
+            "map_texts": _map_texts(language),
         },
     )
+
+
+def _map_texts(language: str) -> dict[str, Any]:
+    """What the map writes, in the page's language: place names and Leaflet's own controls."""
+    west, south, east, north = basemap.BOUNDS
+    return {
+        "bounds": [[south, west], [north, east]],
+        "countries": basemap.country_names(language),
+        "regions": [
+            [point.name, point.latitude, point.longitude]
+            for point in area_label_points(kind=AreaKind.REGION, language=language)
+        ],
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
+        # Translators: the title of the link to Leaflet in the map's corner.
+        "leaflet": _("Leaflet, a JavaScript library for interactive maps"),
+        # Translators: the source of the country borders, in the map's corner.
+        "borders": _("Borders: Natural Earth"),
+    }
 
 
 # --- Dashboards --------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ EXPECTED_BUILDERS = {
     "openapi-json": lambda w: ("/api/v1/openapi.json", _everyone(200)),
     "api-root": lambda w: ("/api/v1/", _everyone(404)),
     "list_areas": lambda w: ("/api/v1/areas", _everyone(200)),
+    "area_outlines": lambda w: ("/api/v1/areas/outlines", _everyone(200)),
     "list_themes": lambda w: ("/api/v1/themes", _everyone(200)),
     "get_confidential_readers": lambda w: ("/api/v1/confidential-readers", _everyone(200)),
     "create_concern": lambda w: ("/api/v1/concerns", _everyone(200)),  # GET lists published concerns
