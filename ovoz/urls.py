@@ -9,6 +9,7 @@ from ovoz.channels.views import staff as channel_staff_views
 from ovoz.concerns import open311
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
+from ovoz.core.favicon import favicon_view
 from ovoz.groups import urls as group_urls
 from ovoz.insights import views as insight_views
 from ovoz.places.views import staff as area_staff_views
@@ -40,6 +41,7 @@ staff_patterns = (
 )
 
 urlpatterns = [
+    path("favicon.ico", favicon_view, name="favicon"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("staff/", include(staff_patterns)),
@@ -67,6 +69,7 @@ urlpatterns += i18n_patterns(
     path("dashboard/", insight_views.dashboard_view, name="dashboard"),
     path("dashboard/<slug:chart>.csv", insight_views.dashboard_csv_view, name="dashboard_csv"),
     path("data/", insight_views.data_view, name="data"),
+    path("data/dictionary/", insight_views.data_dictionary_view, name="data_dictionary"),
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     *group_urls.public_urlpatterns,

@@ -21,6 +21,7 @@ from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageForm, ReportForm
 from ovoz.concerns.models import Concern
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
+from ovoz.core.compression import uncompressed
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
@@ -124,6 +125,7 @@ def _follow_context(
     }
 
 
+@uncompressed  # shows a concern and its receipt (BREACH; ovoz.core.compression)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow_view(request: HttpRequest) -> HttpResponse:
