@@ -53,6 +53,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Before the application exists: WhiteNoise lists the collected files once, when it starts.
+        if static_files_collect_if_stale():
+            self.stdout.write("Static files collected (hashed names, gzip and brotli copies).")
         from ovoz.operations.webserver import server_create
         from ovoz.wsgi import application
 
@@ -68,8 +71,6 @@ class Command(BaseCommand):
             server = server_create(application, host=host, port=port, threads=options["threads"])
         except OSError as error:
             raise CommandError(f"Cannot listen on {host}:{port}: {error.strerror}") from error
-        if static_files_collect_if_stale():  # requests wait in the listening queue meanwhile
-            self.stdout.write("Static files collected (hashed names, gzip and brotli copies).")
         supervisor: WorkerSupervisor | None = None
         if not options["no_worker"]:
 
