@@ -75,13 +75,15 @@ def start_like_make_run(var_dir: Path, port: int) -> subprocess.Popen[str]:
     return server
 
 
-def measure(browser, url: str, *, javascript: bool, latency_ms: float, down_kbit: float) -> dict[str, float]:  # noqa: ANN001
+def measure(browser, url: str, *, javascript: bool, latency_ms: float, down_kbit: float) -> dict[str, float]:
     """One visit with an empty cache: bytes received and the navigation's timings in seconds."""
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     received: dict[str, float] = {}
-    cdp.on("Network.loadingFinished", lambda event: received.__setitem__(event["requestId"], event["encodedDataLength"]))
+    cdp.on(
+        "Network.loadingFinished", lambda event: received.__setitem__(event["requestId"], event["encodedDataLength"])
+    )
     cdp.on("Network.loadingFailed", lambda event: received.setdefault(event["requestId"], 0))
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
@@ -128,7 +130,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     failures = []
     try:
-        print(f"# {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, `ovoz serve` as make run")
+        print(
+            f"# {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, `ovoz serve` as make run"
+        )
         print(f"# {args.latency_ms:.0f} ms round trip, {args.down_kbit:.0f} kbit/s down, empty cache\n")
         print("| page | JavaScript | requests | bytes | interactive | load | network idle | target |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -138,7 +142,11 @@ def main() -> None:
                 for javascript in (True, False):
                     runs = [
                         measure(
-                            browser, base + path, javascript=javascript, latency_ms=args.latency_ms, down_kbit=args.down_kbit
+                            browser,
+                            base + path,
+                            javascript=javascript,
+                            latency_ms=args.latency_ms,
+                            down_kbit=args.down_kbit,
                         )
                         for _ in range(args.repeat)
                     ]
@@ -146,9 +154,13 @@ def main() -> None:
                     target, verdict = TARGETS.get((name, javascript)), ""
                     if target:
                         max_bytes, max_interactive = target
-                        ok = result["bytes"] <= max_bytes and (max_interactive is None or result["interactive"] <= max_interactive)
-                        verdict = ("ok" if ok else "MISSED") + f" (≤ {max_bytes / 1000:.0f} KB" + (
-                            f", ≤ {max_interactive:.0f} s)" if max_interactive else ")"
+                        ok = result["bytes"] <= max_bytes and (
+                            max_interactive is None or result["interactive"] <= max_interactive
+                        )
+                        verdict = (
+                            ("ok" if ok else "MISSED")
+                            + f" (≤ {max_bytes / 1000:.0f} KB"
+                            + (f", ≤ {max_interactive:.0f} s)" if max_interactive else ")")
                         )
                         if not ok:
                             failures.append(f"{name} with JavaScript {'on' if javascript else 'off'}")

@@ -71,10 +71,10 @@ class SafeGZipMiddleware(GZipMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if not may_compress(request, response):
             return response
-        return super().process_response(request, response)  # type: ignore[no-any-return]
+        return super().process_response(request, response)
 
 
-class CompressedStaticFilesStorage(CompressedManifestStaticFilesStorage):
+class CompressedStaticFilesStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]  # untyped
     """WhiteNoise's storage (hashed names; gzip and brotli copies) without rewriting JavaScript source map
     comments: vendored libraries name maps they do not ship (leaflet.js.map), and a missing map would stop
     collectstatic. The browser asks for a map only while its developer tools are open."""

@@ -32,4 +32,4 @@ def dictionary_html() -> SafeString:
         attribute_filter=_absolute_link,
         link_rel="noopener noreferrer",
     )
-    return mark_safe(cleaned)  # noqa: S308  # cleaned by nh3 just above
+    return mark_safe(cleaned)  # cleaned by nh3 just above

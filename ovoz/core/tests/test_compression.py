@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 
 
-def _encoding(response) -> str | None:
+def _encoding(response):
     return response.headers.get("Content-Encoding")
 
 
@@ -27,7 +27,9 @@ def test_anonymous_public_pages_are_gzipped(client, seeded, url):
 
 def test_the_receipt_page_is_never_compressed(client, seeded):
     token = form_token(client)
-    response = client.post("/en/report/", {"text": "Bread prices doubled this month.", "submission_token": token}, **GZIP)
+    response = client.post(
+        "/en/report/", {"text": "Bread prices doubled this month.", "submission_token": token}, **GZIP
+    )
     receipt_in(response)
     assert _encoding(response) is None
 

@@ -69,6 +69,8 @@ def test_the_data_dictionary_page_shows_docs_data_md_with_its_tables(client):
 
 def test_the_xlsx_about_sheet_names_the_deployments_address_and_dictionary(client, district, settings):
     settings.OVOZ_PUBLIC_URL = "https://ovoz.example.org"
-    about = dict(load_workbook(io.BytesIO(client.get("/data/areas.xlsx").content), read_only=True)["about"].values)
+    about: dict[str, str] = dict(
+        load_workbook(io.BytesIO(client.get("/data/areas.xlsx").content), read_only=True)["about"].values
+    )
     assert about["source"] == "https://ovoz.example.org/"
     assert about["dictionary"] == "https://ovoz.example.org/en/data/dictionary/"
