@@ -7,8 +7,11 @@ character at a time (BREACH). The rule (docs/security.md, "Compression"): compre
 
 - responses to GET and HEAD, so never the receipt page, a follow page with a concern or anything a
   form answers (those come back to a POST);
-- to a request with no signed-in user and no Authorization header: staff pages show confidential text,
-  personal data and form values, and API answers to a token are the token holder's;
+- outside the staff workspace (``/staff/``, its sign-in pages included: enrolment shows a TOTP secret
+  to a user who is not signed in yet);
+- to a request with no signed-in user, nothing in its session (a sign-in half done) and no Authorization
+  header: staff pages show confidential text, personal data and form values, and API answers to a token
+  are the token holder's;
 - from a view not marked ``@uncompressed`` (the follow pages are, whatever the method);
 - of a text type (HTML, CSS, JavaScript, JSON, GeoJSON, CSV, SVG): photos are compressed already.
 
@@ -27,6 +30,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
+STAFF_PREFIX = "/staff/"
 COMPRESSED_TYPES = (
     "text/html",
     "text/css",
@@ -56,10 +60,13 @@ def may_compress(request: HttpRequest, response: HttpResponseBase) -> bool:
     """Whether ``response`` carries no secret by the rule of this module."""
     if request.method not in ("GET", "HEAD") or getattr(response, "ovoz_uncompressed", False):
         return False
-    if "HTTP_AUTHORIZATION" in request.META:
+    if request.path.startswith(STAFF_PREFIX) or "HTTP_AUTHORIZATION" in request.META:
         return False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and not session.is_empty():
         return False
     content_type = response.get("Content-Type", "").split(";", 1)[0].strip().lower()
     return content_type in COMPRESSED_TYPES

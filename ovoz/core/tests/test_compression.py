@@ -3,7 +3,7 @@
 import pytest
 
 from ovoz.accounts.tests.conftest import sign_in
-from ovoz.accounts.tests.factories import UserFactory
+from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel
 from ovoz.concerns.tests.conftest import form_token, receipt_in
@@ -54,3 +54,14 @@ def test_api_answers_to_a_token_are_never_compressed_and_public_ones_are(client,
     assert _encoding(client.get("/api/v1/openapi.json", **GZIP)) == "gzip"
     with_token = client.get("/api/v1/openapi.json", HTTP_AUTHORIZATION="Bearer some-token", **GZIP)
     assert _encoding(with_token) is None
+
+
+def test_the_staff_sign_in_pages_are_never_compressed_even_before_sign_in(client, seeded):
+    # Enrolment shows a TOTP secret to a user who has given a password but is not signed in yet.
+    user = UserFactory(username="newcomer")
+    assert _encoding(client.get("/staff/login/", **GZIP)) is None
+    client.post("/staff/login/", {"username": user.username, "password": PASSWORD})
+    for url in ("/staff/login/verify/", "/en/report/"):  # a sign-in half done lives in the session
+        response = client.get(url, **GZIP)
+        assert response.status_code == 200, url
+        assert _encoding(response) is None, url
