@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import functools
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,6 +43,7 @@ def collected_static_root() -> str:
     """Static files collected once per test process (`ovoz serve` would collect them at every start, and
     compressing them takes seconds), shared by the servers this process starts."""
     root = tempfile.mkdtemp(prefix="ovoz-static-")
+    atexit.register(shutil.rmtree, root, True)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
     env.update(DJANGO_SETTINGS_MODULE="ovoz.settings", OVOZ_VAR_DIR=root, OVOZ_STATIC_ROOT=root)
     subprocess.run(
