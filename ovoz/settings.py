@@ -117,6 +117,9 @@ MIDDLEWARE = [
     "ovoz.core.middleware.SecurityHeadersMiddleware",
     "ovoz.core.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Inside WhiteNoise (static files come compressed already), outside everything that makes a page;
+    # it compresses only responses that carry no secret (docs/security.md, "Compression").
+    "ovoz.core.compression.SafeGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ovoz.accounts.keys.UnlockCookieMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -253,26 +256,24 @@ LANGUAGE_COOKIE_SECURE = IS_PRODUCTION
 LANGUAGE_COOKIE_HTTPONLY = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("OVOZ_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "ovoz" / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("OVOZ_MEDIA_ROOT", VAR_DIR / "media"))
 # Django's default for uploaded files is 0644: uploads are photos from reporters, for Ovoz's user only.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Static files are collected with content hashes in their names (cached for a year) and with gzip and
+# brotli copies beside them, which WhiteNoise serves to the browsers that accept them, in every mode:
+# `ovoz serve` collects them when the sources changed (ovoz.operations.staticfiles). With DEBUG on
+# (`ovoz runserver`) pages link the plain names, served from the source folders by the finders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if IS_PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": "ovoz.core.compression.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; files come from the finders
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it before the first collection
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 
@@ -346,8 +347,11 @@ else:
 # task, its traceback) and the development mail files, deleted this many days after they were written.
 OVOZ_TASK_RESULT_DAYS = int(os.environ.get("OVOZ_TASK_RESULT_DAYS", "7"))
 OVOZ_MAIL_FILE_DAYS = int(os.environ.get("OVOZ_MAIL_FILE_DAYS", "7"))
-# The address residents use, for links in messages (e.g. https://ovoz.example.org).
-OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# The one base address of every absolute link Ovoz writes (e-mails, exports, webhook URLs, invitations;
+# e.g. https://ovoz.example.org). Outside production it defaults to the address `ovoz serve` prints
+# (http://localhost:$OVOZ_PORT); `ovoz serve --port` follows its own port when the variable is not set.
+OVOZ_PORT = int(os.environ.get("OVOZ_PORT", "8000"))
+OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", f"http://localhost:{OVOZ_PORT}").rstrip("/")
 
 # Map background tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png. None by default: a tile server
 # of another organisation learns every visitor's address (DESIGN §5), so a deployment opts in.

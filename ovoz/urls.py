@@ -10,6 +10,7 @@ from ovoz.concerns import open311
 from ovoz.concerns.views import offline as offline_views
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
+from ovoz.core.favicon import favicon_view
 from ovoz.groups import urls as group_urls
 from ovoz.insights import views as insight_views
 from ovoz.places.views import staff as area_staff_views
@@ -41,6 +42,7 @@ staff_patterns = (
 )
 
 urlpatterns = [
+    path("favicon.ico", favicon_view, name="favicon"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("staff/", include(staff_patterns)),
@@ -70,6 +72,7 @@ urlpatterns += i18n_patterns(
     path("dashboard/", insight_views.dashboard_view, name="dashboard"),
     path("dashboard/<slug:chart>.csv", insight_views.dashboard_csv_view, name="dashboard_csv"),
     path("data/", insight_views.data_view, name="data"),
+    path("data/dictionary/", insight_views.data_dictionary_view, name="data_dictionary"),
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     *group_urls.public_urlpatterns,

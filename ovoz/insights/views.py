@@ -26,6 +26,7 @@ from ovoz.core.services import audit_record
 from ovoz.insights import basemap, exports
 from ovoz.insights.charts import bar_chart, line_chart
 from ovoz.insights.dashboard import Dashboard, public_dashboard, staff_dashboard
+from ovoz.insights.dictionary import dictionary_html
 from ovoz.insights.forms import MapFilterForm
 from ovoz.insights.selectors import SUPPRESS_BELOW, public_area_counts
 from ovoz.places.choices import AreaKind
@@ -234,6 +235,11 @@ def data_view(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/data.html", {"licence": settings.OVOZ_DATA_LICENCE, "formats": EXPORT_FORMATS})
 
 
+def data_dictionary_view(request: HttpRequest) -> HttpResponse:
+    """The data dictionary (docs/data.md), in English as it is written."""
+    return render(request, "insights/dictionary.html", {"dictionary": dictionary_html()})
+
+
 def export_concerns_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """Published concerns: redacted text, day, area, themes, status, a point on the 1 km grid."""
     rows = exports.concern_rows(exports.published_concerns())
@@ -272,9 +278,12 @@ def _export(
     response: HttpResponseBase
     if fmt == "csv":
         with_hxl = request.GET.get("hxl") == "1"
-        response = StreamingHttpResponse(
-            exports.csv_lines(columns, rows, with_hxl=with_hxl), content_type="text/csv; charset=utf-8"
-        )
+        lines = exports.csv_lines(columns, rows, with_hxl=with_hxl)
+        if request.GET.get("excel") == "1":
+            # Excel on Windows reads a CSV without a byte order mark in the system's code page (mojibake).
+            lines = exports.with_byte_order_mark(lines)
+            name += "-excel"
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     elif fmt == "geojson":
         response = StreamingHttpResponse(
             exports.geojson_chunks(columns, rows, geometry_of=geometry_of), content_type="application/geo+json"

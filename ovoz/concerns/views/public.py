@@ -23,6 +23,7 @@ from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageFo
 from ovoz.concerns.models import Concern
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
 from ovoz.concerns.views import handoff
+from ovoz.core.compression import uncompressed
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
@@ -141,6 +142,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
     return _report_page(request, form, status=400)
 
 
+@uncompressed  # shows the receipt (BREACH; ovoz.core.compression)
 @never_cache
 @require_GET
 def report_sent_view(request: HttpRequest) -> HttpResponse:
@@ -203,6 +205,7 @@ def _see_follow_page(request: HttpRequest, notice: str = "") -> HttpResponse:
     return HttpResponseRedirect(request.path, status=303)
 
 
+@uncompressed  # shows a concern and its receipt (BREACH; ovoz.core.compression)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow_view(request: HttpRequest) -> HttpResponse:

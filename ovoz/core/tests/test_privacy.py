@@ -36,6 +36,7 @@ from ovoz.core import ratelimit
 from ovoz.core.models import AuditEntry
 from ovoz.core.services import audit_record
 from ovoz.core.tests.canary import canary, captured_logs, database_dump_text, files_containing
+from ovoz.core.tests.servers import collected_static_root
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 
@@ -329,7 +330,9 @@ def test_ovoz_serve_logs_requests_without_the_client_address_or_user_agent(tmp_p
     request body larger than Ovoz takes."""
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
-    env.update(OVOZ_VAR_DIR=str(tmp_path), OVOZ_LOG_LEVEL="DEBUG", OVOZ_DEBUG="0")
+    env.update(
+        OVOZ_VAR_DIR=str(tmp_path), OVOZ_STATIC_ROOT=collected_static_root(), OVOZ_LOG_LEVEL="DEBUG", OVOZ_DEBUG="0"
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "ovoz", "serve", "--no-worker", "--port", str(port)],
         cwd=ROOT,
