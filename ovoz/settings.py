@@ -15,8 +15,11 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("OVOZ_VAR_DIR", BASE_DIR / "var")).resolve()
+# The package's own folder: templates, static files and the translation catalogs travel inside it, so a
+# wheel installed anywhere serves every language. What Ovoz writes (database, keys, media) goes to
+# OVOZ_VAR_DIR, by default ./var under the directory it is started from (never into site-packages).
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("OVOZ_VAR_DIR") or Path.cwd() / "var").resolve()
 
 ENVIRONMENT = os.environ.get("OVOZ_ENV", "development")
 IS_PRODUCTION = ENVIRONMENT == "production"
@@ -133,7 +136,7 @@ ASGI_APPLICATION = "ovoz.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "ovoz" / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -227,7 +230,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Languages: English is the source; the catalogs live in ./locale. Karakalpak (kaa) will be added
+# Languages: English is the source; the catalogs live in ovoz/locale. Karakalpak (kaa) will be added
 # to LANGUAGES together with an entry in django.conf.locale.LANG_INFO (see docs/architecture.md).
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -238,7 +241,7 @@ LANGUAGES = [
     ("ky", "Кыргызча"),
     ("kk", "Қазақша"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("OVOZ_TIME_ZONE", "Asia/Tashkent")
 USE_TZ = True
@@ -249,7 +252,7 @@ LANGUAGE_COOKIE_HTTPONLY = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "ovoz" / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("OVOZ_MEDIA_ROOT", VAR_DIR / "media"))
 # Django's default for uploaded files is 0644: uploads are photos from reporters, for Ovoz's user only.
