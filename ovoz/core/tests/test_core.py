@@ -189,3 +189,22 @@ def test_the_suite_runs_on_the_database_it_was_given():
     url = os.environ.get("OVOZ_TEST_DATABASE_URL", "")
     expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
+
+
+def test_a_malformed_setting_stops_the_start_with_its_name(tmp_path):
+    for name, value in [("OVOZ_INTAKE_LIMIT", "ten"), ("OVOZ_DEBUG", "perhaps"), ("OVOZ_KEY_WRAP_COST", "extreme")]:
+        probe = _settings_probe({"OVOZ_VAR_DIR": str(tmp_path), name: value}, "import django; django.setup()")
+        assert probe.returncode != 0
+        assert name in probe.stderr, (name, probe.stderr[-500:])
+
+
+def test_the_environment_is_read_in_settings_only():
+    """One place lists what a deployment can set (docs/deployment.md documents it, test_docs checks)."""
+    readers = []
+    for path in sorted(ROOT.joinpath("ovoz").rglob("*.py")):
+        if "tests" in path.parts or path.name in {"settings.py", "test_settings.py"}:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if ("os.environ" in line or "os.getenv" in line) and "DJANGO_SETTINGS_MODULE" not in line:
+                readers.append(f"{path.relative_to(ROOT)}:{number}")
+    assert readers == []

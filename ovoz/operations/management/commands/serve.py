@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import signal
 from typing import Any
 
@@ -20,8 +19,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("OVOZ_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("OVOZ_PORT", "8000")))
+        parser.add_argument("--host", default=settings.OVOZ_HOST)
+        parser.add_argument("--port", type=int, default=settings.OVOZ_PORT)
         parser.add_argument("--threads", type=int, default=settings.OVOZ_SERVE_THREADS)
         parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded task worker.")
         parser.add_argument(
