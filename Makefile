@@ -52,7 +52,7 @@ catalogs: $(VENV)/.installed-dev ## Fail when a translation is missing or a cata
 	$(OVOZ) catalogs check
 	$(OVOZ) catalogs compile > /dev/null
 
-catalogs-update: $(VENV)/.installed ## Add new source strings to every catalog under locale/
+catalogs-update: $(VENV)/.installed ## Add new source strings to every catalog under ovoz/locale/
 	$(OVOZ) catalogs update
 
 openapi: $(VENV)/.installed ## Write the API's OpenAPI document to docs/openapi.json (the tests compare it)

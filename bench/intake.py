@@ -4,7 +4,7 @@ Both run in one gunicorn on the same database, one after the other, with the sam
 the same client. Prints concerns per second, p50 and p95 latency, and the ratio of throughputs
 (target: Ovoz at least 0.6 of the bare view).
 
-    .venv/bin/pip install '.[production]'
+    .venv/bin/pip install -e '.[production]'   # editable: keeps the checkout's install
     .venv/bin/python bench/intake.py [--requests 3000] [--concurrency 8] [--workers 4]
 
 Needs PostgreSQL at OVOZ_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ovoz_bench);

@@ -5,7 +5,7 @@ reply is queued on the database task backend, as in production without Redis). P
 and latency under load, then, in-process, the share of a request spent in the signature check, in
 storing (the inbound row, the conversation and the concern) and in queueing the reply.
 
-    .venv/bin/pip install '.[production]'
+    .venv/bin/pip install -e '.[production]'   # editable: keeps the checkout's install
     .venv/bin/python bench/sms_inbound.py [--requests 2000] [--concurrency 8] [--workers 4]
 
 Uses OVOZ_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ovoz_bench), dropped and

@@ -11,8 +11,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from ovoz.concerns.api import ApiError, themes_router
 from ovoz.concerns.api import router as concerns_router
+from ovoz.concerns.api import themes_router
+from ovoz.core.api_schemas import ApiError
+from ovoz.core.errors import DomainError
 from ovoz.core.jsontext import has_unstorable_text
 from ovoz.core.scoping import OutOfScope, access_denied_record
 from ovoz.groups.api import router as groups_router
@@ -66,6 +68,12 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
     return _error(request, error.status, error.detail, error.code)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A service's refusal that an endpoint did not translate itself: its code and translated message."""
+    return _error(request, error.http_status, str(error.message), error.code)
 
 
 @api.exception_handler(ValidationError)

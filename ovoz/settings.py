@@ -15,11 +15,20 @@ from pathlib import Path
 import dj_database_url
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env
+from marshmallow.validate import OneOf
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("OVOZ_VAR_DIR", BASE_DIR / "var")).resolve()
+# Every setting Ovoz reads from the environment is read here, through environs: a malformed value
+# (OVOZ_INTAKE_LIMIT=ten) stops the start with the variable's name instead of a bare ValueError.
+env = Env()
 
-ENVIRONMENT = os.environ.get("OVOZ_ENV", "development")
+# The package's own folder: templates, static files and the translation catalogs travel inside it, so a
+# wheel installed anywhere serves every language. What Ovoz writes (database, keys, media) goes to
+# OVOZ_VAR_DIR, by default ./var under the directory it is started from (never into site-packages).
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env.str("OVOZ_VAR_DIR", "") or Path.cwd() / "var").resolve()
+
+ENVIRONMENT = env.str("OVOZ_ENV", "development")
 IS_PRODUCTION = ENVIRONMENT == "production"
 
 
@@ -53,7 +62,7 @@ _owner_only_var()
 
 
 def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
+    value = env.str(name, "").strip()
     if not value:
         raise ImproperlyConfigured(f"{name} must be set when OVOZ_ENV=production.")
     return value
@@ -76,14 +85,10 @@ if IS_PRODUCTION:
     ALLOWED_HOSTS = [host.strip() for host in _required("OVOZ_ALLOWED_HOSTS").split(",") if host.strip()]
     DATABASE_URL = _required("OVOZ_DATABASE_URL")
 else:
-    SECRET_KEY = os.environ.get("OVOZ_SECRET_KEY") or _generated_secret_key()
-    DEBUG = os.environ.get("OVOZ_DEBUG", "1") == "1"
-    ALLOWED_HOSTS = [
-        host.strip()
-        for host in os.environ.get("OVOZ_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
-        if host.strip()
-    ]
-    DATABASE_URL = os.environ.get("OVOZ_DATABASE_URL", f"sqlite:///{VAR_DIR / 'ovoz.sqlite3'}")
+    SECRET_KEY = env.str("OVOZ_SECRET_KEY", "") or _generated_secret_key()
+    DEBUG = env.bool("OVOZ_DEBUG", True)
+    ALLOWED_HOSTS = env.list("OVOZ_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+    DATABASE_URL = env.str("OVOZ_DATABASE_URL", f"sqlite:///{VAR_DIR / 'ovoz.sqlite3'}")
 
 INSTALLED_APPS = [
     "ovoz.accounts.apps_admin.OvozAdminConfig",
@@ -137,7 +142,7 @@ ASGI_APPLICATION = "ovoz.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "ovoz" / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -187,40 +192,48 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "staff:home"
 
+# The key under which Ovoz encrypts what it keeps sealed (32 bytes, base64); the embedded default
+# generates one into ./var/data_key (ovoz.core.crypto). Required in production.
+OVOZ_DATA_KEY = env.str("OVOZ_DATA_KEY", "").strip()
+# Where `ovoz serve` listens unless --host and --port say otherwise.
+OVOZ_HOST = env.str("OVOZ_HOST", "127.0.0.1")
+OVOZ_PORT = env.int("OVOZ_PORT", 8000)
+
 # Per-account protection against password guessing (never keyed by client address).
-OVOZ_LOGIN_FAILURES_BEFORE_LOCK = int(os.environ.get("OVOZ_LOGIN_FAILURES_BEFORE_LOCK", "5"))
-OVOZ_LOGIN_LOCK_SECONDS = int(os.environ.get("OVOZ_LOGIN_LOCK_SECONDS", "900"))
+OVOZ_LOGIN_FAILURES_BEFORE_LOCK = env.int("OVOZ_LOGIN_FAILURES_BEFORE_LOCK", 5)
+OVOZ_LOGIN_LOCK_SECONDS = env.int("OVOZ_LOGIN_LOCK_SECONDS", 900)
 # Concerns: the country assumed for phone numbers written without +, and how long a receipt works.
-OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
+OVOZ_PHONE_REGION = env.str("OVOZ_PHONE_REGION", "UZ")
 # Argon2id cost of wrapping a staff user's private key under their password or recovery key, as libsodium's
 # levels: interactive (64 MiB, about 0.15 s on a small server), moderate (256 MiB, about 0.8 s) or sensitive
 # (1 GiB, several seconds). Each wrapped key records the cost it was made at, so raising it later is safe.
 _KEY_WRAP_LEVELS = {"interactive": (2, 64 << 20), "moderate": (3, 256 << 20), "sensitive": (4, 1 << 30)}
-OVOZ_KEY_WRAP_COST = _KEY_WRAP_LEVELS[os.environ.get("OVOZ_KEY_WRAP_COST", "interactive")]
-OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
+_key_wrap_level = env.str("OVOZ_KEY_WRAP_COST", "interactive", validate=OneOf(list(_KEY_WRAP_LEVELS)))
+OVOZ_KEY_WRAP_COST = _KEY_WRAP_LEVELS[_key_wrap_level]
+OVOZ_RECEIPT_DAYS = env.int("OVOZ_RECEIPT_DAYS", 365)
 # Guessing receipts: at most this many FAILED receipt look-ups per client per 10 minutes (concerns.following).
-OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))
+OVOZ_FOLLOW_ATTEMPTS = env.int("OVOZ_FOLLOW_ATTEMPTS", 20)
 # Behind nginx every request comes from 127.0.0.1: name the header in which the proxy passes the
 # client's address (nginx: proxy_set_header X-Real-IP $remote_addr;), used only for rate limits.
-OVOZ_CLIENT_ADDRESS_HEADER = os.environ.get("OVOZ_CLIENT_ADDRESS_HEADER", "")
+OVOZ_CLIENT_ADDRESS_HEADER = env.str("OVOZ_CLIENT_ADDRESS_HEADER", "")
 # Flooding: at most this many new concerns per client per 10 minutes, on the web form and the API.
-OVOZ_INTAKE_LIMIT = int(os.environ.get("OVOZ_INTAKE_LIMIT", "30"))
-OVOZ_SUPPORT_LIMIT = int(os.environ.get("OVOZ_SUPPORT_LIMIT", "60"))
+OVOZ_INTAKE_LIMIT = env.int("OVOZ_INTAKE_LIMIT", 30)
+OVOZ_SUPPORT_LIMIT = env.int("OVOZ_SUPPORT_LIMIT", 60)
 # Backups are sealed to this public key (`ovoz backup-keygen`); its private key stays off the server.
-OVOZ_BACKUP_PUBLIC_KEY = os.environ.get("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
+OVOZ_BACKUP_PUBLIC_KEY = env.str("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
 # Working groups: how long an invitation link works.
-OVOZ_INVITATION_DAYS = int(os.environ.get("OVOZ_INVITATION_DAYS", "7"))
+OVOZ_INVITATION_DAYS = env.int("OVOZ_INVITATION_DAYS", 7)
 # The hour (local time) at which `ovoz serve` enqueues the members' daily reminder e-mail.
-OVOZ_REMINDER_HOUR = int(os.environ.get("OVOZ_REMINDER_HOUR", "7"))
+OVOZ_REMINDER_HOUR = env.int("OVOZ_REMINDER_HOUR", 7)
 # `ovoz serve` (waitress; ovoz.operations.webserver): worker threads; open connections at most; seconds a
 # connection may take to send a request's headers, and may stay silent; how often that is checked;
 # the largest request body (three 5 MB photos and the form; nginx's client_max_body_size matches it).
-OVOZ_SERVE_THREADS = int(os.environ.get("OVOZ_SERVE_THREADS", "8"))
-OVOZ_SERVE_CONNECTION_LIMIT = int(os.environ.get("OVOZ_SERVE_CONNECTION_LIMIT", "1000"))
-OVOZ_SERVE_HEADER_TIMEOUT = int(os.environ.get("OVOZ_SERVE_HEADER_TIMEOUT", "10"))
-OVOZ_SERVE_CHANNEL_TIMEOUT = int(os.environ.get("OVOZ_SERVE_CHANNEL_TIMEOUT", "30"))
-OVOZ_SERVE_CLEANUP_INTERVAL = int(os.environ.get("OVOZ_SERVE_CLEANUP_INTERVAL", "2"))
-OVOZ_SERVE_MAX_REQUEST_BYTES = int(os.environ.get("OVOZ_SERVE_MAX_REQUEST_BYTES", str(16 * 1024 * 1024)))
+OVOZ_SERVE_THREADS = env.int("OVOZ_SERVE_THREADS", 8)
+OVOZ_SERVE_CONNECTION_LIMIT = env.int("OVOZ_SERVE_CONNECTION_LIMIT", 1000)
+OVOZ_SERVE_HEADER_TIMEOUT = env.int("OVOZ_SERVE_HEADER_TIMEOUT", 10)
+OVOZ_SERVE_CHANNEL_TIMEOUT = env.int("OVOZ_SERVE_CHANNEL_TIMEOUT", 30)
+OVOZ_SERVE_CLEANUP_INTERVAL = env.int("OVOZ_SERVE_CLEANUP_INTERVAL", 2)
+OVOZ_SERVE_MAX_REQUEST_BYTES = env.int("OVOZ_SERVE_MAX_REQUEST_BYTES", 16 * 1024 * 1024)
 # Request bodies: fields (and JSON bodies) up to 1 MB are read into memory; uploaded files above 1 MB
 # spill to owner-only temporary files (mode 0600) instead of being held in memory while a request waits.
 # The whole body is capped by the server in front (`ovoz serve`: OVOZ_SERVE_MAX_REQUEST_BYTES; nginx:
@@ -228,10 +241,10 @@ OVOZ_SERVE_MAX_REQUEST_BYTES = int(os.environ.get("OVOZ_SERVE_MAX_REQUEST_BYTES"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
-OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")
+OTP_TOTP_ISSUER = env.str("OVOZ_TOTP_ISSUER", "Ovoz")
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Languages: English is the source; the catalogs live in ./locale. Django ships no locale for
+# Languages: English is the source; the catalogs live in ovoz/locale. Django ships no locale for
 # Karakalpak (kaa), so it is described here before LANGUAGES lists it (see docs/architecture.md);
 # its date and number formats live in ovoz/formats/kaa/ (FORMAT_MODULE_PATH).
 LANG_INFO.update({"kaa": {"bidi": False, "code": "kaa", "name": "Karakalpak", "name_local": "Qaraqalpaqsha"}})
@@ -246,9 +259,9 @@ LANGUAGES = [
     ("kk", "Қазақша"),
     ("kaa", "Qaraqalpaqsha"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = os.environ.get("OVOZ_TIME_ZONE", "Asia/Tashkent")
+TIME_ZONE = env.str("OVOZ_TIME_ZONE", "Asia/Tashkent")
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "ovoz_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -256,10 +269,10 @@ LANGUAGE_COOKIE_SECURE = IS_PRODUCTION
 LANGUAGE_COOKIE_HTTPONLY = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("OVOZ_STATIC_ROOT", VAR_DIR / "static"))
-STATICFILES_DIRS = [BASE_DIR / "ovoz" / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
+STATIC_ROOT = Path(env.str("OVOZ_STATIC_ROOT", "") or VAR_DIR / "static")
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("OVOZ_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = Path(env.str("OVOZ_MEDIA_ROOT", "") or VAR_DIR / "media")
 # Django's default for uploaded files is 0644: uploads are photos from reporters, for Ovoz's user only.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
@@ -278,7 +291,7 @@ if not IS_PRODUCTION:
 NINJA_PAGINATION_MAX_LIMIT = 200
 
 # Background tasks (DESIGN §2): the database backend by default, RQ on Redis when configured.
-REDIS_URL = os.environ.get("OVOZ_REDIS_URL", "")
+REDIS_URL = env.str("OVOZ_REDIS_URL", "")
 if REDIS_URL:
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
@@ -314,11 +327,11 @@ if IS_PRODUCTION:
     # plant a session or CSRF cookie ("cookie tossing").
     SESSION_COOKIE_NAME = "__Host-ovoz_session"
     CSRF_COOKIE_NAME = "__Host-ovoz_csrf"
-    SECURE_SSL_REDIRECT = os.environ.get("OVOZ_SSL_REDIRECT", "1") == "1"
-    SECURE_HSTS_SECONDS = int(os.environ.get("OVOZ_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_SSL_REDIRECT = env.bool("OVOZ_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env.int("OVOZ_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if os.environ.get("OVOZ_BEHIND_TLS_PROXY", "1") == "1":
+    if env.bool("OVOZ_BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if not host.startswith(".")]
     if not SECURE_SSL_REDIRECT:
@@ -327,8 +340,8 @@ if IS_PRODUCTION:
 # E-mail to reporters who gave an address, and to staff. Without OVOZ_SMTP_URL mail is written to
 # owner-only files under ./var/mail (never to the console: it carries addresses), which retention
 # deletes after OVOZ_MAIL_FILE_DAYS; production refuses to start without a relay (ovoz.core.checks).
-SMTP_URL = os.environ.get("OVOZ_SMTP_URL", "")
-DEFAULT_FROM_EMAIL = os.environ.get("OVOZ_FROM_EMAIL", "Ovoz <noreply@localhost>")
+SMTP_URL = env.str("OVOZ_SMTP_URL", "")
+DEFAULT_FROM_EMAIL = env.str("OVOZ_FROM_EMAIL", "Ovoz <noreply@localhost>")
 if SMTP_URL:
     from urllib.parse import unquote, urlsplit
 
@@ -345,23 +358,23 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 # Retention of traces that are not concerns: finished task results (their arguments and, for a failed
 # task, its traceback) and the development mail files, deleted this many days after they were written.
-OVOZ_TASK_RESULT_DAYS = int(os.environ.get("OVOZ_TASK_RESULT_DAYS", "7"))
-OVOZ_MAIL_FILE_DAYS = int(os.environ.get("OVOZ_MAIL_FILE_DAYS", "7"))
+OVOZ_TASK_RESULT_DAYS = env.int("OVOZ_TASK_RESULT_DAYS", 7)
+OVOZ_MAIL_FILE_DAYS = env.int("OVOZ_MAIL_FILE_DAYS", 7)
 # The one base address of every absolute link Ovoz writes (e-mails, exports, webhook URLs, invitations;
 # e.g. https://ovoz.example.org). Outside production it defaults to the address `ovoz serve` prints
 # (http://localhost:$OVOZ_PORT); `ovoz serve --port` follows its own port when the variable is not set.
-OVOZ_PORT = int(os.environ.get("OVOZ_PORT", "8000"))
-OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", f"http://localhost:{OVOZ_PORT}").rstrip("/")
+PUBLIC_URL_GIVEN = bool(env.str("OVOZ_PUBLIC_URL", ""))
+OVOZ_PUBLIC_URL = env.str("OVOZ_PUBLIC_URL", f"http://localhost:{OVOZ_PORT}").rstrip("/")
 
 # Map background tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png. None by default: a tile server
 # of another organisation learns every visitor's address (DESIGN §5), so a deployment opts in.
-OVOZ_MAP_TILE_URL = os.environ.get("OVOZ_MAP_TILE_URL", "")
-OVOZ_MAP_TILE_ATTRIBUTION = os.environ.get("OVOZ_MAP_TILE_ATTRIBUTION", "")
+OVOZ_MAP_TILE_URL = env.str("OVOZ_MAP_TILE_URL", "")
+OVOZ_MAP_TILE_ATTRIBUTION = env.str("OVOZ_MAP_TILE_ATTRIBUTION", "")
 # Early warning (ovoz.insights.early_warning): false alert episodes an administrator accepts per series
 # (area × theme) and year; lower means fewer, later alerts.
-OVOZ_ALERT_FALSE_EPISODES_PER_YEAR = float(os.environ.get("OVOZ_ALERT_FALSE_EPISODES_PER_YEAR", "0.5"))
+OVOZ_ALERT_FALSE_EPISODES_PER_YEAR = env.float("OVOZ_ALERT_FALSE_EPISODES_PER_YEAR", 0.5)
 # The licence of the open data exports (docs/data.md), as an SPDX identifier or a URL.
-OVOZ_DATA_LICENCE = os.environ.get("OVOZ_DATA_LICENCE", "CC-BY-4.0")
+OVOZ_DATA_LICENCE = env.str("OVOZ_DATA_LICENCE", "CC-BY-4.0")
 
 # Logging: never personal data. Django's request and security loggers log the path of a failed
 # request, never its address or user agent: only the plain message reaches the console, and
@@ -379,7 +392,7 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["without_exception_text"]}
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("OVOZ_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("OVOZ_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"level": "WARNING"},

@@ -15,27 +15,14 @@ from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import Concern, Theme
+from ovoz.core.api_schemas import ApiError, ErrorOut
 from ovoz.core.pagination import Pagination
 from ovoz.core.ratelimit import is_limited
+from ovoz.places.api import AreaRef
 from ovoz.places.selectors import area_get_by_reference
 
 router = Router(tags=["concerns"])
 themes_router = Router(tags=["themes"])
-
-
-class ApiError(Exception):
-    """A refusal the API reports as ``{"detail", "code"}`` with this HTTP status."""
-
-    def __init__(self, status: int, detail: str, code: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.code = code
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str
 
 
 # --- Themes ------------------------------------------------------------------------------------
@@ -150,8 +137,7 @@ def create_concern(
             visibility_confirmed=payload.confirm_visibility,
         )
     except ConcernError as error:
-        status = 409 if error.code == "idempotency_conflict" else 400
-        raise ApiError(status, str(error.message), error.code) from error
+        raise ApiError(error.http_status, str(error.message), error.code) from error
     concern = submitted.concern
     return Status(201, {"receipt": submitted.receipt, "status": concern.status, "visibility": concern.visibility})
 
@@ -226,18 +212,8 @@ def reply_to_concern(request: HttpRequest, payload: ReplyIn) -> Status[object]:
     try:
         services.concern_reporter_message(concern=concern, text=payload.text)
     except ConcernError as error:
-        raise ApiError(400, str(error.message), error.code) from error
+        raise ApiError(error.http_status, str(error.message), error.code) from error
     return Status(201, _follow_out(concern, payload.receipt))
-
-
-class AreaRef(Schema):
-    id: int
-    code: str | None
-    name: str
-
-    @staticmethod
-    def resolve_name(area: object) -> str:
-        return str(area)
 
 
 class PublishedConcernOut(Schema):

@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from ovoz.core.errors import DomainError
 
 
-class ConcernError(Exception):
-    """A problem with a concern that the user can fix; ``message`` is translated, ``code`` stable."""
+class ConcernError(DomainError):
+    """A problem with a concern that the user can fix."""
 
-    def __init__(self, message: str | Promise, *, code: str, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.code = code
-        self.field = field
+    status_by_code = {"idempotency_conflict": 409}

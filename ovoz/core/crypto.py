@@ -24,7 +24,7 @@ KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
 
 @functools.cache
 def data_key() -> bytes:
-    configured = os.environ.get("OVOZ_DATA_KEY", "").strip()
+    configured = settings.OVOZ_DATA_KEY
     if configured:
         key = base64.b64decode(configured)
     elif settings.IS_PRODUCTION:

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from ovoz.concerns.api import ApiError, AreaRef, ErrorOut
 from ovoz.concerns.selectors import is_publicly_readable
+from ovoz.core.api_schemas import ApiError, ErrorOut
 from ovoz.core.pagination import Pagination
 from ovoz.groups import selectors
 from ovoz.groups.models import Action, Meeting, WorkingGroup
+from ovoz.places.api import AreaRef
 
 router = Router(tags=["working groups"])
 

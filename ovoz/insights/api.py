@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 
-from ovoz.concerns.api import ApiError
 from ovoz.concerns.models import Theme
+from ovoz.core.api_schemas import ApiError
 from ovoz.core.translated import pick
 from ovoz.insights.selectors import (
     AreaSummary,

@@ -13,6 +13,18 @@ from ovoz.places.selectors import area_list, area_outlines_json
 router = Router(tags=["areas"])
 
 
+class AreaRef(Schema):
+    """An area as other resources name it (a concern's, a working group's)."""
+
+    id: int
+    code: str | None
+    name: str
+
+    @staticmethod
+    def resolve_name(area: object) -> str:
+        return str(area)
+
+
 class OutlineCollection(Schema):
     type: Literal["FeatureCollection"]
     features: list[dict[str, Any]]

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
+from ovoz.core.errors import DomainError
 
-class BoundaryImportError(Exception):
+
+class BoundaryImportError(DomainError):
     """A boundary file that cannot be imported; nothing was written."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code

@@ -376,14 +376,14 @@ def test_a_backup_of_another_schema_is_refused(made_backup, media):
 
 
 @pytest.mark.django_db
-def test_a_backup_taken_with_another_data_key_is_refused(made_backup, media, monkeypatch):
-    monkeypatch.setenv("OVOZ_DATA_KEY", base64.b64encode(b"\x01" * 32).decode())
+def test_a_backup_taken_with_another_data_key_is_refused(made_backup, media, settings):
+    settings.OVOZ_DATA_KEY = base64.b64encode(b"\x01" * 32).decode()
     data_key.cache_clear()
     try:
         with pytest.raises(BackupError) as refused:
             backup_restore(source=io.BytesIO(made_backup.content), private_key=made_backup.private_key)
     finally:
-        monkeypatch.delenv("OVOZ_DATA_KEY")
+        settings.OVOZ_DATA_KEY = ""
         data_key.cache_clear()
 
     assert refused.value.code == "data_key_mismatch"

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -197,3 +198,24 @@ def test_the_public_url_defaults_to_the_port_ovoz_serves_on(tmp_path):
     assert on_port.stdout.strip() == "http://localhost:8123", on_port.stderr
     given = _settings_probe({"OVOZ_VAR_DIR": str(tmp_path), "OVOZ_PUBLIC_URL": "https://ovoz.example.org/"}, code)
     assert given.stdout.strip() == "https://ovoz.example.org"
+
+
+def test_a_malformed_setting_stops_the_start_with_its_name(tmp_path):
+    for name, value in [("OVOZ_INTAKE_LIMIT", "ten"), ("OVOZ_DEBUG", "perhaps"), ("OVOZ_KEY_WRAP_COST", "extreme")]:
+        probe = _settings_probe({"OVOZ_VAR_DIR": str(tmp_path), name: value}, "import django; django.setup()")
+        assert probe.returncode != 0
+        assert name in probe.stderr, (name, probe.stderr[-500:])
+
+
+def test_the_environment_is_read_in_settings_only():
+    """One place lists what a deployment can set (docs/deployment.md documents it, test_docs checks).
+    Writing a variable for a child process (`ovoz serve` and its worker) is not reading one."""
+    reading = re.compile(r"os\.environ\.get|os\.getenv|in os\.environ|os\.environ\[[^\]]+\](?!\s*=)")
+    readers = []
+    for path in sorted(ROOT.joinpath("ovoz").rglob("*.py")):
+        if "tests" in path.parts or path.name in {"settings.py", "test_settings.py"}:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if reading.search(line) and "DJANGO_SETTINGS_MODULE" not in line:
+                readers.append(f"{path.relative_to(ROOT)}:{number}")
+    assert readers == []

@@ -9,7 +9,7 @@ from ovoz.core import catalogs
 
 class Command(BaseCommand):
     help = (
-        "Translation catalogs under locale/: 'update' adds new source strings to every language, "
+        "Translation catalogs under ovoz/locale/: 'update' adds new source strings to every language, "
         "'compile' writes the .mo files, 'check' fails when a string is missing, untranslated, fuzzy "
         "or stale, or a catalog does not compile."
     )

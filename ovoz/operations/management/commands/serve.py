@@ -22,7 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("OVOZ_HOST", "127.0.0.1"))
+        parser.add_argument("--host", default=settings.OVOZ_HOST)
         parser.add_argument("--port", type=int, default=settings.OVOZ_PORT)
         parser.add_argument("--threads", type=int, default=settings.OVOZ_SERVE_THREADS)
         parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded task worker.")
@@ -61,7 +61,7 @@ class Command(BaseCommand):
 
         host, port = options["host"], options["port"]
         shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
-        if "OVOZ_PUBLIC_URL" not in os.environ:
+        if not settings.PUBLIC_URL_GIVEN:
             # Absolute links (exports, e-mails, webhook URLs) name the address printed below; the task
             # worker inherits it.
             os.environ["OVOZ_PUBLIC_URL"] = settings.OVOZ_PUBLIC_URL = f"http://{shown_host}:{port}"
