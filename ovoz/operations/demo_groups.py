@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -341,15 +341,23 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
     top = [row.concern for row in round_ranking(round=round_)[:3]]
     group_services.round_decide(actor=facilitator, round=round_, concerns=top, note="These three come first.")
 
-    # The second meeting: in four days, with the remaining accepted concerns on its agenda.
+    # The second meeting: today, with the remaining accepted concerns on its agenda, so a facilitator
+    # can hold it now (attendance, a round, scores, a decision, minutes) without changing its date.
     second = group_services.meeting_schedule(
-        actor=facilitator, group=group, starts_at=now + timedelta(days=4), place=spec.place
+        actor=facilitator,
+        group=group,
+        starts_at=timezone.make_aware(datetime.combine(today, time(17, 0))),
+        place=spec.place,
     )
     remaining = [concern for concern in concerns if concern.pk not in {c.pk for c in top}]
     group_services.meeting_agenda_add(
         actor=facilitator,
         meeting=second,
         concerns=list(Concern.objects.filter(pk__in=[c.pk for c in remaining], status=Status.ACCEPTED)),
+    )
+    # The third: in four weeks, its agenda still to build; nothing can be recorded for it before that day.
+    group_services.meeting_schedule(
+        actor=facilitator, group=group, starts_at=now + timedelta(days=28), place=spec.place
     )
 
     # The action plan, in every state; some actions overdue.

@@ -28,7 +28,7 @@ def test_the_demo_loads_three_groups_with_meetings_a_decided_round_and_actions_i
     for group in groups:
         assert group.grants.count() == 7 and group.grants.filter(is_named_publicly=True).count() >= 2
         statuses = list(group.meetings.order_by("starts_at").values_list("status", flat=True))
-        assert statuses == [MeetingStatus.HELD, MeetingStatus.SCHEDULED]
+        assert statuses == [MeetingStatus.HELD, MeetingStatus.SCHEDULED, MeetingStatus.SCHEDULED]
         rounds = models.PrioritisationRound.objects.filter(meeting__working_group=group)
         assert [round_.status for round_ in rounds] == [RoundStatus.DECIDED] and rounds[0].chosen.count() == 3
         actions = list(group.actions.all())

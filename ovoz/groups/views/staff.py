@@ -7,6 +7,8 @@ anything else happens. Managing needs ``permissions.can_manage_group``; a member
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -102,7 +104,9 @@ def group_view(request: HttpRequest, slug: str) -> HttpResponse:
 def group_overview(group: WorkingGroup) -> dict[str, object]:
     """What needs attention: upcoming meetings, open scoring rounds, overdue actions."""
     today = timezone.localdate()
-    upcoming = group.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now()).order_by(
+    # A meeting dated today stays here all day (it can be held today), whatever its hour.
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    upcoming = group.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=start_of_today).order_by(
         "starts_at"
     )
     open_actions = [action for action in selectors.action_list(group=group) if action.is_open]
@@ -328,6 +332,7 @@ def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting
         meeting_form=forms.get("meeting_form")
         or MeetingForm(
             with_status=True,
+            may_be_held=meeting.has_come,
             initial={
                 "starts_at": timezone.localtime(meeting.starts_at),
                 "place": meeting.place,
