@@ -290,6 +290,14 @@ class _RollupMove:
 
 
 @dataclass(frozen=True)
+class Triage:
+    """A triaged concern and the names of the fields the save changed (none: nothing was written)."""
+
+    concern: Concern
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SubmittedConcern:
     concern: Concern
     receipt: str
@@ -562,11 +570,12 @@ def concern_triage(
     themes: Sequence[Theme],
     visibility: Visibility,
     language: str,
-) -> Concern:
+) -> Triage:
     """Set area, themes, visibility and language; counts follow.
 
     Visibility can be made stricter than the reporter chose, never looser: a concern the reporter
-    kept restricted or confidential cannot be turned public by staff.
+    kept restricted or confidential cannot be turned public by staff. A save that changes nothing
+    writes nothing: no event, no audit entry (``Triage.changed`` is empty).
     """
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if VISIBILITY_STRICTNESS[Visibility(visibility)] < VISIBILITY_STRICTNESS[Visibility(concern.reporter_visibility)]:
@@ -582,11 +591,23 @@ def concern_triage(
             code="visibility_sealed",
             field="visibility",
         )
+    language = language if language and language != concern.language else concern.language
+    changed = tuple(
+        name
+        for name, is_changed in (
+            ("area", concern.area_id != (area.pk if area is not None else None)),
+            ("themes", set(concern.themes.values_list("pk", flat=True)) != {theme.pk for theme in themes}),
+            ("visibility", concern.visibility != visibility),
+            ("language", concern.language != language),
+        )
+        if is_changed
+    )
+    if not changed:
+        return Triage(concern=concern, changed=())
     with _RollupMove(concern):
         concern.area = area
         concern.visibility = visibility
-        if language and language != concern.language:
-            concern.language = language
+        concern.language = language
         concern.save(update_fields=["area", "visibility", "language", "updated_at"])
         concern.themes.set(themes)
         if visibility != Visibility.PUBLIC and concern.is_published:
@@ -602,8 +623,8 @@ def concern_triage(
         from ovoz.channels.services import concern_channel_seal
 
         concern_channel_seal(concern=concern)
-    audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern)
-    return concern
+    audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern, data={"fields": list(changed)})
+    return Triage(concern=concern, changed=changed)
 
 
 @transaction.atomic

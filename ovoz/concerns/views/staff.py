@@ -181,7 +181,7 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
             triage = TriageForm(request.POST)
             forms["triage_form"] = triage
             if triage.is_valid():
-                services.concern_triage(
+                triaged = services.concern_triage(
                     actor=user,
                     concern=concern,
                     area=triage.chosen_area(),
@@ -189,7 +189,10 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
                     visibility=Visibility(triage.cleaned_data["visibility"]),
                     language=triage.cleaned_data["language"],
                 )
-                messages.success(request, _("Saved."))
+                if triaged.changed:
+                    messages.success(request, _("Saved."))
+                else:
+                    messages.info(request, _("Nothing changed."))
                 return redirect("staff:concern", concern_id=concern.pk)
         elif action == "publish":
             public = PublicTextForm(request.POST)
