@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ovoz.channels.choices import TelegramStep
 from ovoz.channels.models import Channel, Conversation, InboundMessage
@@ -447,12 +448,14 @@ class _Bot:
         area = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else None
         place = area.name_in(language) if area else _("your location") if draft.latitude is not None else _("not given")
         self.say(
+            # Translators: %(characters)s is the length of the text, e.g. "120 characters".
             _(
-                "Your concern: %(characters)s characters.\n\nPlace: %(place)s\nVisible: %(visibility)s\n"
+                "Your concern: %(characters)s.\n\nPlace: %(place)s\nVisible: %(visibility)s\n"
                 "Photos: %(photos)s\n\nSend it? Or write more to add to it."
             )
             % {
-                "characters": len(draft.text),
+                "characters": ngettext("%(count)s character", "%(count)s characters", len(draft.text))
+                % {"count": len(draft.text)},
                 "place": place,
                 "visibility": Visibility(draft.visibility).label,
                 "photos": len(draft.photos),

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ovoz.concerns import confidential, tasks
 from ovoz.concerns.choices import (
@@ -380,7 +381,9 @@ def concern_submit(
             return _repeat(existing, text=text, token=scoped_token)
     if len(photos) > MAX_ATTACHMENTS:
         raise ConcernError(
-            _("You can attach up to %(count)s photos.") % {"count": MAX_ATTACHMENTS}, code="too_many_photos"
+            ngettext("You can attach up to %(count)s photo.", "You can attach up to %(count)s photos.", MAX_ATTACHMENTS)
+            % {"count": MAX_ATTACHMENTS},
+            code="too_many_photos",
         )
     if (latitude is None) != (longitude is None):
         raise ConcernError(_("A location needs both latitude and longitude."), code="invalid_location")

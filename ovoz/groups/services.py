@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ovoz.accounts import services as account_services
 from ovoz.accounts.choices import GrantRole
@@ -726,7 +727,11 @@ def action_post_update(
         raise GroupError(_("Progress is from 0 to 100 %."), code="invalid_progress", field="progress")
     if len(photos) > MAX_PHOTOS_PER_UPDATE:
         raise GroupError(
-            _("You can attach up to %(count)s photos.") % {"count": MAX_PHOTOS_PER_UPDATE}, code="too_many_photos"
+            ngettext(
+                "You can attach up to %(count)s photo.", "You can attach up to %(count)s photos.", MAX_PHOTOS_PER_UPDATE
+            )
+            % {"count": MAX_PHOTOS_PER_UPDATE},
+            code="too_many_photos",
         )
     day = day or timezone.localdate()
     if day > timezone.localdate():

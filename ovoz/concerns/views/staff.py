@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ovoz.accounts import keys
@@ -105,7 +106,11 @@ def bulk_status_view(request: HttpRequest) -> HttpResponse:
     except ConcernError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("Status changed for %(count)s concerns.") % {"count": changed})
+        messages.success(
+            request,
+            ngettext("Status changed for %(count)s concern.", "Status changed for %(count)s concerns.", changed)
+            % {"count": changed},
+        )
     return redirect("staff:concerns")
 
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -394,7 +395,11 @@ def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
             concerns = selected(selectors.group_concern_list(group=group), request.POST.getlist("concerns"))
             if concerns:
                 added = services.meeting_agenda_add(actor=user, meeting=meeting, concerns=concerns)
-                messages.success(request, _("%(count)s concerns added to the agenda.") % {"count": added})
+                messages.success(
+                    request,
+                    ngettext("%(count)s concern added to the agenda.", "%(count)s concerns added to the agenda.", added)
+                    % {"count": added},
+                )
                 return here
             messages.error(request, _("Choose concerns to add."))
         elif action == "agenda_remove":
