@@ -770,7 +770,7 @@ def digest_send(*, user: User, day: date) -> bool:
     try:
         with transaction.atomic():
             SentDigest.objects.create(user=user, day=day, item_count=digest.item_count)
-            with translation.override(settings.LANGUAGE_CODE):
+            with translation.override(user.message_language):  # the member's own language
                 context = {"user": user, "digest": digest, "day": day, "site": settings.OVOZ_PUBLIC_URL}
                 subject = " ".join(
                     render_to_string("groups/email/digest_subject.txt", context).split()
