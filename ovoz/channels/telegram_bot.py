@@ -197,7 +197,9 @@ def _converse(
         conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
         conversation.save()
         user = chat_link(channel=channel, chat_id=update.chat_id, code=update.text)
-        with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
+        # A linked staff member is answered in the language they chose; anyone else as the chat speaks.
+        chat_language = conversation.language or channel.default_language or settings.LANGUAGE_CODE
+        with translation.override(user.language if user is not None and user.language else chat_language):
             if user is None:
                 reply = _("This code is not valid or has expired. Ask for a new one on your account page.")
             else:
