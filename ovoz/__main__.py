@@ -15,6 +15,10 @@ def main() -> None:
     if len(argv) > 1 and not argv[1].startswith("-"):
         # Commands are spelled with hyphens on the command line (ovoz import-areas).
         argv[1] = argv[1].replace("-", "_")
+    if argv[1:2] == ["serve"]:
+        # `ovoz serve` (and `make run`) answers as production does: no debug page, which would show
+        # every URL pattern and a stack trace to anyone. OVOZ_DEBUG=1 still asks for them.
+        os.environ.setdefault("OVOZ_DEBUG", "0")
     execute_from_command_line(argv)
 
 

@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -116,6 +117,9 @@ MIDDLEWARE = [
     "ovoz.core.middleware.SecurityHeadersMiddleware",
     "ovoz.core.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Inside WhiteNoise (static files come compressed already), outside everything that makes a page;
+    # it compresses only responses that carry no secret (docs/security.md, "Compression").
+    "ovoz.core.compression.SafeGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ovoz.accounts.keys.UnlockCookieMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -194,7 +198,7 @@ OVOZ_PHONE_REGION = os.environ.get("OVOZ_PHONE_REGION", "UZ")
 _KEY_WRAP_LEVELS = {"interactive": (2, 64 << 20), "moderate": (3, 256 << 20), "sensitive": (4, 1 << 30)}
 OVOZ_KEY_WRAP_COST = _KEY_WRAP_LEVELS[os.environ.get("OVOZ_KEY_WRAP_COST", "interactive")]
 OVOZ_RECEIPT_DAYS = int(os.environ.get("OVOZ_RECEIPT_DAYS", "365"))
-# Guessing receipts: at most this many follow attempts per client per 10 minutes (see core.ratelimit).
+# Guessing receipts: at most this many FAILED receipt look-ups per client per 10 minutes (concerns.following).
 OVOZ_FOLLOW_ATTEMPTS = int(os.environ.get("OVOZ_FOLLOW_ATTEMPTS", "20"))
 # Behind nginx every request comes from 127.0.0.1: name the header in which the proxy passes the
 # client's address (nginx: proxy_set_header X-Real-IP $remote_addr;), used only for rate limits.
@@ -227,8 +231,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 OTP_TOTP_ISSUER = os.environ.get("OVOZ_TOTP_ISSUER", "Ovoz")
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Languages: English is the source; the catalogs live in ./locale. Karakalpak (kaa) will be added
-# to LANGUAGES together with an entry in django.conf.locale.LANG_INFO (see docs/architecture.md).
+# Languages: English is the source; the catalogs live in ./locale. Django ships no locale for
+# Karakalpak (kaa), so it is described here before LANGUAGES lists it (see docs/architecture.md);
+# its date and number formats live in ovoz/formats/kaa/ (FORMAT_MODULE_PATH).
+LANG_INFO.update({"kaa": {"bidi": False, "code": "kaa", "name": "Karakalpak", "name_local": "Qaraqalpaqsha"}})
+FORMAT_MODULE_PATH = ["ovoz.formats"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
@@ -237,6 +244,7 @@ LANGUAGES = [
     ("tg", "Тоҷикӣ"),
     ("ky", "Кыргызча"),
     ("kk", "Қазақша"),
+    ("kaa", "Qaraqalpaqsha"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
@@ -248,26 +256,24 @@ LANGUAGE_COOKIE_SECURE = IS_PRODUCTION
 LANGUAGE_COOKIE_HTTPONLY = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("OVOZ_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "ovoz" / "static"]  # the stylesheet and vendored libraries (ovoz/static/vendor/)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("OVOZ_MEDIA_ROOT", VAR_DIR / "media"))
 # Django's default for uploaded files is 0644: uploads are photos from reporters, for Ovoz's user only.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Static files are collected with content hashes in their names (cached for a year) and with gzip and
+# brotli copies beside them, which WhiteNoise serves to the browsers that accept them, in every mode:
+# `ovoz serve` collects them when the sources changed (ovoz.operations.staticfiles). With DEBUG on
+# (`ovoz runserver`) pages link the plain names, served from the source folders by the finders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if IS_PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": "ovoz.core.compression.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 if not IS_PRODUCTION:
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it; files come from the finders
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it before the first collection
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 
@@ -341,13 +347,19 @@ else:
 # task, its traceback) and the development mail files, deleted this many days after they were written.
 OVOZ_TASK_RESULT_DAYS = int(os.environ.get("OVOZ_TASK_RESULT_DAYS", "7"))
 OVOZ_MAIL_FILE_DAYS = int(os.environ.get("OVOZ_MAIL_FILE_DAYS", "7"))
-# The address residents use, for links in messages (e.g. https://ovoz.example.org).
-OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# The one base address of every absolute link Ovoz writes (e-mails, exports, webhook URLs, invitations;
+# e.g. https://ovoz.example.org). Outside production it defaults to the address `ovoz serve` prints
+# (http://localhost:$OVOZ_PORT); `ovoz serve --port` follows its own port when the variable is not set.
+OVOZ_PORT = int(os.environ.get("OVOZ_PORT", "8000"))
+OVOZ_PUBLIC_URL = os.environ.get("OVOZ_PUBLIC_URL", f"http://localhost:{OVOZ_PORT}").rstrip("/")
 
 # Map background tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png. None by default: a tile server
 # of another organisation learns every visitor's address (DESIGN §5), so a deployment opts in.
 OVOZ_MAP_TILE_URL = os.environ.get("OVOZ_MAP_TILE_URL", "")
 OVOZ_MAP_TILE_ATTRIBUTION = os.environ.get("OVOZ_MAP_TILE_ATTRIBUTION", "")
+# Early warning (ovoz.insights.early_warning): false alert episodes an administrator accepts per series
+# (area × theme) and year; lower means fewer, later alerts.
+OVOZ_ALERT_FALSE_EPISODES_PER_YEAR = float(os.environ.get("OVOZ_ALERT_FALSE_EPISODES_PER_YEAR", "0.5"))
 # The licence of the open data exports (docs/data.md), as an SPDX identifier or a URL.
 OVOZ_DATA_LICENCE = os.environ.get("OVOZ_DATA_LICENCE", "CC-BY-4.0")
 

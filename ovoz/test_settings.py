@@ -5,7 +5,7 @@ import os
 import dj_database_url
 
 from ovoz.settings import *  # noqa: F403
-from ovoz.settings import DATABASES, VAR_DIR
+from ovoz.settings import DATABASES, STORAGES, VAR_DIR
 
 _test_database_url = os.environ.get("OVOZ_TEST_DATABASE_URL", "")
 if _test_database_url:
@@ -32,3 +32,7 @@ DATABASES["default"]["ENGINE"] = {
     "django.db.backends.sqlite3": "ovoz.core.tests.backends.sqlite3",
     "django.db.backends.postgresql": "ovoz.core.tests.backends.postgresql",
 }[DATABASES["default"]["ENGINE"]]
+
+# The suite renders pages with DEBUG off and no collected files: plain names, served by the finders.
+# The compressed, hashed files of `ovoz serve` are tested on a real server (ovoz/core/tests/test_production_run.py).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

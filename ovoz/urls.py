@@ -7,8 +7,10 @@ from ovoz.accounts.views import workspace
 from ovoz.api import api, api_not_found
 from ovoz.channels.views import staff as channel_staff_views
 from ovoz.concerns import open311
+from ovoz.concerns.views import offline as offline_views
 from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
+from ovoz.core.favicon import favicon_view
 from ovoz.groups import urls as group_urls
 from ovoz.insights import views as insight_views
 from ovoz.places.views import staff as area_staff_views
@@ -40,6 +42,7 @@ staff_patterns = (
 )
 
 urlpatterns = [
+    path("favicon.ico", favicon_view, name="favicon"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("staff/", include(staff_patterns)),
@@ -47,6 +50,7 @@ urlpatterns = [
     path("staff/", include(group_urls.invitation_urlpatterns)),
     path("staff/admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("report-worker.js", offline_views.report_worker_view, name="report_worker"),
     path("channels/", include("ovoz.channels.urls")),
     path("data/concerns.<slug:fmt>", insight_views.export_concerns_view, name="export_concerns"),
     path("data/areas.<slug:fmt>", insight_views.export_areas_view, name="export_areas"),
@@ -61,12 +65,14 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", concern_views.home_view, name="home"),
     path("report/", concern_views.report_view, name="report"),
+    path("report/sent/", concern_views.report_sent_view, name="report_sent"),
     path("follow/", concern_views.follow_view, name="follow"),
     path("concerns/", concern_views.concern_list_view, name="concerns"),
     path("map/", insight_views.map_view, name="map"),
     path("dashboard/", insight_views.dashboard_view, name="dashboard"),
     path("dashboard/<slug:chart>.csv", insight_views.dashboard_csv_view, name="dashboard_csv"),
     path("data/", insight_views.data_view, name="data"),
+    path("data/dictionary/", insight_views.data_dictionary_view, name="data_dictionary"),
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     *group_urls.public_urlpatterns,

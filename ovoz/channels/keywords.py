@@ -1,4 +1,4 @@
-"""SMS keywords, accepted in every interface language and script (STATUS, СТАТУС, HOLAT, ҲОЛАТ …).
+"""SMS keywords, accepted in every interface language and script (STATUS, СТАТУС, HOLAT, ҲОЛАТ, JAǴDAY …).
 
 SECRET starts a confidential concern with the rest of the message: its words are sealed to the
 recipients as soon as they arrive (docs/adr/0007-sealed-channel-reports.md).
@@ -19,10 +19,12 @@ class Keyword(StrEnum):
 
 
 _WORDS = {
-    Keyword.STATUS: ["status", "статус", "holat", "ҳолат", "холат", "вазъ", "абал", "күй", "мәртебе"],
-    Keyword.NEW: ["new", "новое", "новая", "новый", "yangi", "янги", "нав", "жаңы", "жаңа"],
-    Keyword.STOP: ["stop", "стоп", "toxta", "тўхта", "тухта", "бас", "қатъ", "токтот", "тоқтат"],
-    # en, ru, uz (Latin and Cyrillic), tg, ky, kk; with and without the letters a plain keypad lacks.
+    Keyword.STATUS: ["status", "статус", "holat", "ҳолат", "холат", "вазъ", "абал", "күй", "мәртебе"]
+    + ["jaǵday", "jagday", "жағдай"],
+    Keyword.NEW: ["new", "новое", "новая", "новый", "yangi", "янги", "нав", "жаңы", "жаңа", "jańa", "jana"],
+    Keyword.STOP: ["stop", "стоп", "toxta", "тўхта", "тухта", "бас", "қатъ", "токтот", "тоқтат", "toqtat"],
+    # en, ru, uz (Latin and Cyrillic), tg, ky, kk, kaa (Latin and Cyrillic); with and without the letters
+    # a plain keypad lacks.
     Keyword.SECRET: [
         "secret",
         "confidential",
@@ -37,6 +39,10 @@ _WORDS = {
         "құпия",
         "қупия",
         "купия",
+        "qupıya",
+        "qupiya",
+        "қупыя",
+        "купыя",
     ],
 }
 _LOOKUP = {word: keyword for keyword, words in _WORDS.items() for word in words}

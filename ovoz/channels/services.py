@@ -32,7 +32,8 @@ from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern
-from ovoz.concerns.promises import CONFIDENTIAL_SHORT
+from ovoz.concerns.notifications import follow_pointer
+from ovoz.core import sms
 from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
@@ -176,16 +177,51 @@ def answers_in_response(channel: Channel) -> bool:
 
 def sealed_received_text(concern: Concern, *, receipt: str = "") -> str:
     """The answer to a new confidential concern, in the active language: never the reporter's words.
-    With ``receipt`` only for the webhook's own answer; the wordless version is the one that may be queued."""
+    With ``receipt`` only for the webhook's own answer; the wordless version is the one that may be queued.
+    One SMS part (two in Cyrillic), so the promise is the shortest one (the web and Telegram say it whole)."""
     if receipt:
-        return _(
-            "Ovoz: your concern no. %(number)s is received and sealed. %(promise)s "
-            "Receipt code: %(receipt)s (Ovoz does not keep it). Reply to add more, STATUS for news, STOP to end."
-        ) % {"number": concern.pk, "receipt": receipt, "promise": CONFIDENTIAL_SHORT}
-    return _(
-        "Ovoz: your concern no. %(number)s is received and sealed. %(promise)s "
-        "Reply to add more, STATUS for news, STOP to end."
-    ) % {"number": concern.pk, "promise": CONFIDENTIAL_SHORT}
+        # Translators: an SMS. At most 160 characters in Latin script (write ' not ʻ ʼ, - not —, No. not №)
+        # and 134 in Cyrillic, with a 7-digit number and a 19-character receipt: ovoz/channels/tests/test_sms_parts.py.
+        text = _(
+            "Ovoz: concern no. %(number)s received and sealed: only named staff read it, never published. "
+            "Code %(receipt)s (not kept). STATUS for news, STOP to end."
+        ) % {"number": concern.pk, "receipt": receipt}
+    else:
+        # Translators: an SMS. At most 160 characters in Latin script (write ' not ʻ ʼ, - not —, No. not №)
+        # and 134 in Cyrillic, with a 7-digit number: ovoz/channels/tests/test_sms_parts.py.
+        text = _(
+            "Ovoz: concern no. %(number)s received and sealed: only named staff read it, never published. "
+            "Reply to add more, STATUS for news, STOP to end."
+        ) % {"number": concern.pk}
+    return sms.gsm_safe(text)
+
+
+def received_text(concern: Concern, *, receipt: str) -> str:
+    """The answer to a new concern that is not sealed, in the active language, with its receipt."""
+    # Translators: an SMS. At most 160 characters in Latin script (write ' not ʻ ʼ, - not —, No. not №)
+    # and 134 in Cyrillic, with a 7-digit number and a 19-character receipt: ovoz/channels/tests/test_sms_parts.py.
+    text = _(
+        "Ovoz: your concern no. %(number)s is received. Receipt code: %(receipt)s. "
+        "Reply to add more, STATUS for news, NEW for another concern, STOP to end."
+    ) % {"number": concern.pk, "receipt": receipt}
+    return sms.gsm_safe(text)
+
+
+def secret_howto_text() -> str:
+    """The answer to SECRET alone, in the active language."""
+    # Translators: an SMS: at most 160 characters in Latin script (' not ʻ ʼ), 134 in Cyrillic.
+    return sms.gsm_safe(
+        _("Ovoz: to report in confidence, send one message that starts with SECRET and says what happened.")
+    )
+
+
+def wordless_news_text(concern: Concern) -> str:
+    """What a queued reply about a concern sealed after intake says instead, in the active language."""
+    # Translators: an SMS: at most 160 characters in Latin script (' not ʻ ʼ), 134 in Cyrillic.
+    return sms.gsm_safe(
+        _("Ovoz: there is news about your concern no. %(number)s. Reply STATUS to hear its status.")
+        % {"number": concern.pk}
+    )
 
 
 def _converse(
@@ -216,7 +252,7 @@ def _converse(
     if keyword == Keyword.SECRET and not rest:
         conversation.save()
         with translation.override(language):
-            how = _("Ovoz: to report in confidence, send one message that starts with SECRET and says what happened.")
+            how = secret_howto_text()
         reply_queue(conversation, concern, how)
         return conversation, concern, ""
     answer = ""
@@ -238,21 +274,13 @@ def _converse(
         conversation.concern = concern
         language = concern.language or channel.default_language or settings.LANGUAGE_CODE
         with translation.override(language):
-            if concern.is_sealed and answers_in_response(channel):
+            if concern.is_sealed and answers_in_response(channel):  # Twilio here: Telegram has its own bot
                 # The receipt opens the sealed words: said once in this answer, queued nowhere.
                 answer = sealed_received_text(concern, receipt=submitted.receipt)
             elif concern.is_sealed:
                 reply_queue(conversation, concern, sealed_received_text(concern))
             else:
-                reply_queue(
-                    conversation,
-                    concern,
-                    _(
-                        "Ovoz: your concern no. %(number)s is received. Receipt code: %(receipt)s. "
-                        "Reply to add more, STATUS for news, NEW for another concern, STOP to end."
-                    )
-                    % {"number": concern.pk, "receipt": submitted.receipt},
-                )
+                reply_queue(conversation, concern, received_text(concern, receipt=submitted.receipt))
     else:
         concern_services.concern_reporter_message(concern=concern, text=text)
     conversation.last_inbound_at = now
@@ -260,18 +288,24 @@ def _converse(
     return conversation, concern, answer
 
 
-def status_text(concern: Concern | None, language: str) -> str:
+def status_text(concern: Concern | None, language: str, *, is_sms: bool = True) -> str:
+    """The answer to STATUS. By SMS a long note is cut to fit one part (two in Cyrillic), with a pointer
+    to the follow page; Telegram gets it whole."""
     with translation.override(language):
         if concern is None:
-            return _("Ovoz: there is no concern from this number yet. Send a message that describes the problem.")
+            # Translators: an SMS: at most 160 characters in Latin script (' not ʻ ʼ), 134 in Cyrillic.
+            text = _("Ovoz: there is no concern from this number yet. Send a message that describes the problem.")
+            return sms.gsm_safe(text) if is_sms else text
         followed = concern.duplicate_of or concern
         notes = followed.events.filter(audience=Audience.PUBLIC).exclude(text="").order_by("-at", "-id")
+        # Translators: an SMS: at most 160 characters in Latin script (' not ʻ ʼ), 134 in Cyrillic.
         text = _("Ovoz: concern no. %(number)s is %(status)s.") % {
             "number": followed.pk,
             "status": followed.get_status_display(),
         }
         latest = notes.first()
-        return f"{text} {latest.text}" if latest else text
+        text = f"{text} {latest.text}" if latest else text
+        return sms.reply_fit(text, suffix=follow_pointer(language)) if is_sms else text
 
 
 def conversation_stop(conversation: Conversation) -> None:
@@ -309,9 +343,7 @@ def concern_channel_seal(*, concern: Concern) -> int:
     """
     language = concern.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        wordless = _("Ovoz: there is news about your concern no. %(number)s. Reply STATUS to hear its status.") % {
-            "number": concern.pk
-        }
+        wordless = wordless_news_text(concern)
     return OutboundMessage.objects.filter(concern=concern, state=OutboundState.QUEUED).update(
         text_ciphertext=encrypt(wordless.encode(), purpose="channel-outbound"), markup=None
     )
@@ -366,6 +398,8 @@ def reply_queue(
     """Queue a message to the sender of a conversation (nothing once they said STOP); sent after commit."""
     if conversation.is_stopped or conversation.sender_ciphertext is None:
         return None
+    if conversation.channel.kind != ChannelKind.TELEGRAM:
+        text = sms.gsm_safe(text)  # ʻ, «», — cost a UCS-2 message where GSM-7 has look-alikes
     message = OutboundMessage.objects.create(
         channel_id=conversation.channel_id,
         conversation=conversation,

@@ -34,6 +34,7 @@ from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.images import CleanImage
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
+from ovoz.places.selectors import areas_by_name
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +275,9 @@ class _Bot:
             return self.language_chosen(data.removeprefix("language:"))
         if update.command == "/status":
             self.concern = _current(conversation)
-            return self.say(status_text(self.concern, translation.get_language() or settings.LANGUAGE_CODE))
+            return self.say(
+                status_text(self.concern, translation.get_language() or settings.LANGUAGE_CODE, is_sms=False)
+            )
         if update.command == "/new":
             return self.ask_place(_Draft(), self.channel.default_area)
         step = conversation.step
@@ -380,13 +383,13 @@ class _Bot:
     def ask_place(self, draft: _Draft, parent: Area | None) -> None:
         self.conversation.step = TelegramStep.AREA
         draft.store(self.conversation)
-        children = list(
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        children = areas_by_name(
             Area.objects.filter(parent=parent, kind__in=[AreaKind.COUNTRY, AreaKind.REGION, AreaKind.DISTRICT])
             if parent is not None
-            else Area.objects.filter(parent=None)
+            else Area.objects.filter(parent=None),
+            language=language,
         )
-        language = translation.get_language() or settings.LANGUAGE_CODE
-        children.sort(key=lambda area: area.name_in(language))
         buttons = [[(area.name_in(language)[:60], f"area:{area.pk}")] for area in children[:90]]
         if parent is not None:
             buttons.append(

@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from ovoz.concerns import confidential, selectors, services
+from ovoz.concerns import confidential, following, selectors, services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
@@ -182,12 +182,13 @@ class FollowOut(Schema):
 
 
 def _followed(request: HttpRequest, receipt: str) -> Concern:
-    if is_limited(request, scope="follow", limit=settings.OVOZ_FOLLOW_ATTEMPTS, window_seconds=600):
+    """The receipt's concern; only failed look-ups count towards the client's limit (concerns.following)."""
+    lookup = following.receipt_lookup(request, receipt)
+    if lookup.concern is not None:
+        return lookup.concern
+    if lookup.is_throttled:
         raise ApiError(429, _("Too many attempts. Please wait ten minutes and try again."), "throttled")
-    concern = services.concern_find_by_receipt(receipt)
-    if concern is None:
-        raise ApiError(404, _("No concern matches this receipt code. Check it and try again."), "not_found")
-    return concern
+    raise ApiError(404, _("No concern matches this receipt code. Check it and try again."), "not_found")
 
 
 def _follow_out(concern: Concern, receipt: str) -> dict[str, object]:
@@ -220,6 +221,8 @@ def follow_concern(request: HttpRequest, payload: ReceiptIn) -> Status[object]:
 def reply_to_concern(request: HttpRequest, payload: ReplyIn) -> Status[object]:
     """Add information to a concern, or answer the facilitator's question."""
     concern = _followed(request, payload.receipt)
+    if following.messages_limited(concern):
+        raise ApiError(429, _("Too many messages in a short time. Please wait a few minutes."), "throttled")
     try:
         services.concern_reporter_message(concern=concern, text=payload.text)
     except ConcernError as error:

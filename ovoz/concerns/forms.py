@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any, cast
 
 from django import forms
@@ -8,17 +10,25 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.models import MAX_TEXT_LENGTH, Theme
 from ovoz.concerns.promises import LOOSER_THAN_THEME_WARNING, VISIBILITY_EXPLAINED
-from ovoz.concerns.services import MAX_ATTACHMENTS, visibility_default, visibility_needs_confirmation
+from ovoz.concerns.services import (
+    MAX_ATTACHMENTS,
+    MIN_SUBMISSION_TOKEN_LENGTH,
+    visibility_default,
+    visibility_needs_confirmation,
+)
 from ovoz.core.ids import coerce_id, parse_id
 from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_clean, too_large
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
+from ovoz.places.selectors import areas_by_name
+
+TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_SUBMISSION_TOKEN_LENGTH},128}}")
 
 
 def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -56,14 +66,89 @@ class PhotosField(forms.FileField):
         return cleaned
 
 
+TEXT_TOO_LONG = ngettext_lazy(
+    "Your text has %(show_value)d character, more than the limit of %(limit_value)d. "
+    "Please shorten it: nothing was cut.",
+    "Your text has %(show_value)d characters, more than the limit of %(limit_value)d. "
+    "Please shorten it: nothing was cut.",
+    "show_value",
+)
+
+
+class ResidentTextField(forms.CharField):
+    """A text a resident writes: never cut by the browser (no ``maxlength``), refused above the limit
+    with a message that says how long it is. Browsers send a line break as two characters; it counts
+    as one here, as the counter on the page counts it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_TEXT_LENGTH)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6}))
+        error_messages = {"max_length": TEXT_TOO_LONG, **kwargs.pop("error_messages", {})}
+        super().__init__(error_messages=error_messages, **kwargs)
+
+    def to_python(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)  # the browser would cut a pasted text without a word
+        return attrs
+
+
+class ErrorSummaryMixin(forms.Form):
+    """What a form with errors shows at its top: every error, each linking to its field."""
+
+    def error_anchor(self, name: str) -> str:
+        """The id of the element an error of this field links to; empty for fields not on the page."""
+        field = self.fields[name]
+        if field.widget.is_hidden:
+            return ""
+        auto_id = self[name].auto_id
+        if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return f"{auto_id}_0"
+        return auto_id
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor, message) pairs: the form's own errors first, then the fields' in page order."""
+        entries = [("", str(error)) for error in self.non_field_errors()]
+        for name in self.fields:
+            entries.extend((self.error_anchor(name), str(error)) for error in self.errors.get(name, []))
+        return entries
+
+    def describe_errors(self) -> None:
+        """Mark each field with an error invalid and point it at its message (field.html gives it the id)."""
+        for name in self.errors:
+            if name not in self.fields or self.fields[name].widget.is_hidden:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                continue  # their messages sit in the fieldset, read with its legend
+            described = widget.attrs.get("aria-describedby", "")
+            if self.fields[name].help_text and not described:
+                described = f"{self[name].auto_id}_helptext"
+            widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}_error".strip()
+            widget.attrs["aria-invalid"] = "true"
+
+
 def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Regions grouped by country, for a select that works without JavaScript."""
+    """Regions grouped by country, for a select that works without JavaScript; countries and regions
+    in the alphabetical order of the reader's language."""
     regions = Area.objects.filter(kind=AreaKind.REGION).select_related("parent").defer("boundary", "parent__boundary")
-    grouped: dict[str, list[tuple[int, str]]] = {}
+    grouped: dict[Area | None, list[Area]] = {}
     for region in regions:
-        country = region.parent.display_name if region.parent else ""
-        grouped.setdefault(country, []).append((region.pk, region.display_name))
-    return [(country, sorted(options, key=lambda option: option[1])) for country, options in sorted(grouped.items())]
+        grouped.setdefault(region.parent, []).append(region)
+    countries: list[Area | None] = [*areas_by_name(country for country in grouped if country is not None)]
+    if None in grouped:
+        countries.append(None)
+    return [
+        (
+            country.display_name if country else "",
+            [(region.pk, region.display_name) for region in areas_by_name(grouped[country])],
+        )
+        for country in countries
+    ]
 
 
 class RegionDistrictMixin(forms.Form):
@@ -75,10 +160,10 @@ class RegionDistrictMixin(forms.Form):
     def set_area_choices(self, *, region_label: str | Promise, region_id: int | None = None) -> None:
         _choices(self, "region").choices = [("", region_label), *region_choices()]
         selected = parse_id(self.data.get("region")) if self.is_bound else region_id
-        districts = Area.objects.filter(parent_id=selected).defer("boundary") if selected else Area.objects.none()
+        districts = areas_by_name(Area.objects.filter(parent_id=selected).defer("boundary")) if selected else []
         _choices(self, "district").choices = [
             ("", _("Anywhere in the region")),
-            *sorted(((district.pk, district.display_name) for district in districts), key=lambda choice: choice[1]),
+            *((district.pk, district.display_name) for district in districts),
         ]
         self.has_districts = bool(districts)
 
@@ -92,12 +177,11 @@ class RegionDistrictMixin(forms.Form):
         return Area.objects.filter(pk=area_id).first() if area_id else None
 
 
-class ReportForm(RegionDistrictMixin):
-    text = forms.CharField(
+class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
+    text = ResidentTextField(
         label=_("What is the problem?"),
         help_text=_("Describe what happens, where and since when. Do not write names of people if you can avoid it."),
-        max_length=MAX_TEXT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_TEXT_LENGTH}),
+        error_messages={"required": _("Please describe your concern.")},
     )
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
     district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=coerce_id, empty_value=None)
@@ -123,7 +207,13 @@ class ReportForm(RegionDistrictMixin):
         required=False,
     )
     language = forms.ChoiceField(label=_("Language of your text"), required=False)
-    phone = forms.CharField(label=_("Phone (optional)"), required=False, max_length=32)
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        required=False,
+        max_length=32,
+        # A phone keypad, and no autocorrection of the number.
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
     email = forms.EmailField(label=_("E-mail (optional)"), required=False, max_length=254)
     contact_consent = forms.BooleanField(
         label=_(
@@ -147,24 +237,47 @@ class ReportForm(RegionDistrictMixin):
         initial="no",
         required=False,
     )
-    submission_token = forms.CharField(widget=forms.HiddenInput)
+    # The draft token (concerns/views/handoff.py); a missing or altered one is refused in clean().
+    submission_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=128)
     # Filled in by report.js when the reporter shares the phone's location; rounded to about 1 km.
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, draft: bool = False, **kwargs: Any) -> None:
+        """``draft``: the form is shown again as written (another language), never checked for sending."""
         super().__init__(*args, **kwargs)
+        self.is_draft = draft
         self.set_area_choices(region_label=_("I'd rather not say"))
         _choices(self, "language").choices = [("", _("Recognise it for me")), *settings.LANGUAGES]
         self.needs_visibility_confirmation = False
+        # The hint and the limit under the text (field.html renders both ids).
+        text_id = self["text"].auto_id
+        self.fields["text"].widget.attrs["aria-describedby"] = f"{text_id}_helptext {text_id}_limit"
+        self.text_limit = MAX_TEXT_LENGTH
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if (cleaned.get("phone") or cleaned.get("email")) and not cleaned.get("contact_consent"):
             self.add_error("contact_consent", _("Please agree, or leave the contact fields empty."))
         self.clean_area(cleaned)
-        self.ask_again_if_looser_than_themes(cleaned)
+        if not self.is_draft:  # asking again replaces the choice with the safer one; a draft is not sent
+            self.ask_again_if_looser_than_themes(cleaned)
+            self.refuse_bad_token(cleaned)
         return cleaned
+
+    def refuse_bad_token(self, cleaned: dict[str, Any]) -> None:
+        """The same rule as the intake service: a token too short or altered is refused, never dropped.
+        What was written stays, and the form comes back with a good token so it can be sent again."""
+        if TOKEN_PATTERN.fullmatch(cleaned.get("submission_token") or ""):
+            return
+        self.add_error(
+            None,
+            _("This form could not be checked, so nothing was sent. What you wrote is kept: please send it again."),
+        )
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data["submission_token"] = secrets.token_urlsafe(24)
+        self.data = data
 
     def ask_again_if_looser_than_themes(self, cleaned: dict[str, Any]) -> None:
         """Public (or restricted) with a theme that is confidential by default: ask again, offering the
@@ -195,11 +308,7 @@ class ReceiptForm(forms.Form):
 
 
 class ReporterMessageForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your answer or more information"),
-        max_length=MAX_TEXT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    text = ResidentTextField(label=_("Your answer or more information"), widget=forms.Textarea(attrs={"rows": 4}))
     photos = PhotosField(label=_("Photos (optional, up to 3)"), required=False)
 
 

@@ -22,6 +22,7 @@ from django_tasks import task_backends
 from ovoz.concerns.choices import Audience, Channel, EmailState, EventKind
 from ovoz.concerns.contacts import contact_open
 from ovoz.concerns.models import Concern, ConcernEvent, ReporterEmail
+from ovoz.core import sms
 from ovoz.core.events import AuditAction
 from ovoz.core.failures import SanitisedFailure
 from ovoz.core.mail import mail_send
@@ -55,15 +56,28 @@ def reporter_notify(*, event_id: int) -> bool:
     return sent
 
 
+def follow_pointer(language: str) -> str:
+    """Where the rest of a cut SMS can be read: the follow page, in the reporter's language."""
+    # Translators: ends an SMS whose note was cut short; the URL is the follow page.
+    return _("More: %(url)s") % {"url": f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/"}
+
+
 def _on_channel(event: ConcernEvent, concern: Concern) -> bool:
     """The same news as one short message, by SMS or Telegram as the reporter wrote (unless they said STOP)."""
     from ovoz.channels.services import concern_reply_on_channel  # channels build on concerns, not the reverse
 
+    return concern_reply_on_channel(concern=concern, text=channel_text(event, concern))
+
+
+def channel_text(event: ConcernEvent, concern: Concern) -> str:
+    """The news of ``event`` for the reporter of ``concern`` as one short message in their language: by
+    SMS one part (two in Cyrillic), a long note cut with a pointer to the follow page."""
     language = concern.language or settings.LANGUAGE_CODE
     with translation.override(language):
         if concern.is_sealed or event.concern.is_sealed:
             # A confidential concern's news never travels in a message someone else may read on the phone.
             # Reporters by a generic or RapidPro gateway never got a receipt (ADR 0007): STATUS still works.
+            # Translators: an SMS: at most 160 characters in Latin script (' not ʻ ʼ), 134 in Cyrillic.
             text = _(
                 "Ovoz: there is news about your concern no. %(number)s. If you have its receipt, read it on the "
                 "follow page; or reply STATUS for its status."
@@ -72,10 +86,13 @@ def _on_channel(event: ConcernEvent, concern: Concern) -> bool:
             text = _("Ovoz, concern no. %(number)s: %(text)s") % {"number": event.concern_id, "text": event.text}
         else:
             status = event.get_to_status_display() or event.concern.get_status_display()
+            # Translators: an SMS: at most 160 characters in Latin script (' not ʻ ʼ), 134 in Cyrillic.
             text = _("Ovoz: concern no. %(number)s is now %(status)s.") % {"number": event.concern_id, "status": status}
             if event.text:
                 text = f"{text} {event.text}"
-    return concern_reply_on_channel(concern=concern, text=text)
+                if concern.channel == Channel.SMS:  # one part (two in Cyrillic), the rest on the follow page
+                    text = sms.reply_fit(text, suffix=follow_pointer(language))
+    return sms.gsm_safe(text) if concern.channel == Channel.SMS else text
 
 
 def _email_queue(event: ConcernEvent, concern: Concern) -> bool:

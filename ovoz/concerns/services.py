@@ -313,7 +313,12 @@ def _clean_text(text: object) -> str:
         raise ConcernError(_("The text contains a character that is not allowed."), code="invalid_text", field="text")
     if len(text) > MAX_TEXT_LENGTH:
         raise ConcernError(
-            _("Please keep the description under %(limit)s characters.") % {"limit": MAX_TEXT_LENGTH},
+            ngettext(
+                "Please keep the description under %(limit)s character.",
+                "Please keep the description under %(limit)s characters.",
+                MAX_TEXT_LENGTH,
+            )
+            % {"limit": MAX_TEXT_LENGTH},
             code="text_too_long",
             field="text",
         )
@@ -362,7 +367,8 @@ def concern_submit(
     every interface asks again or documents this (issue 12).
 
     A repeated submission with the same ``submission_token`` (a double-clicked form, a retried API
-    call with the same idempotency key) returns the first concern and its receipt again.
+    call with the same idempotency key) returns the first concern and its receipt again, or an empty
+    receipt once ``concern_receipt_forget`` has run.
     ``received_at`` is when a gateway received the message, if earlier than now.
     """
     text = _clean_text(text)
@@ -465,7 +471,24 @@ def _repeat(existing: Concern, *, text: str, token: str) -> SubmittedConcern:
     # A sealed concern's text cannot be compared: its digest was sealed with the receipt, under the token.
     if (digest != _digest(text)) if existing.is_sealed else (existing.text != text):
         raise conflict
+    # An empty receipt: it was shown once and forgotten (concern_receipt_forget).
     return SubmittedConcern(existing, receipt, is_repeat=True)
+
+
+def concern_receipt_forget(*, concern: Concern, channel: Channel, submission_token: str) -> None:
+    """The reporter has seen the receipt: drop the copy sealed under the submission token.
+
+    A later retry with the same token (the back button, then "Send" again) still finds the concern and
+    stores nothing new, but gets an empty receipt: the receipt is shown once (issue 14). What tells a
+    different text apart (the digest of a sealed concern's text) is kept.
+    """
+    scoped_token = f"{channel}:{submission_token}"
+    if concern.sealed_receipt is None or concern.submission_hash != keyed_hash(scoped_token, purpose="submission"):
+        return
+    opened = open_with_secret(bytes(concern.sealed_receipt), secret=scoped_token.encode()).decode()
+    _receipt, bar, digest = opened.partition("|")
+    concern.sealed_receipt = seal_with_secret(f"{bar}{digest}".encode(), secret=scoped_token.encode())
+    Concern.objects.filter(pk=concern.pk).update(sealed_receipt=concern.sealed_receipt)
 
 
 def _digest(text: str) -> str:

@@ -54,13 +54,17 @@ def is_limited(request: HttpRequest, *, scope: str, limit: int, window_seconds: 
     return is_limited_for(client_address(request), scope=scope, limit=limit, window_seconds=window_seconds)
 
 
+def _counter_key(identity: str, *, scope: str, window_seconds: int) -> str:
+    window = int(time.time() // window_seconds)
+    return f"ovoz:rl:{scope}:{window}:{_client_key(identity, scope=scope, window=window)}"
+
+
 def is_limited_for(identity: str, *, scope: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt by ``identity`` (a client address, a chat); True when it went over ``limit``.
 
     The identity is only ever an input to a keyed hash whose key changes every window.
     """
-    window = int(time.time() // window_seconds)
-    key = f"ovoz:rl:{scope}:{window}:{_client_key(identity, scope=scope, window=window)}"
+    key = _counter_key(identity, scope=scope, window_seconds=window_seconds)
     if cache.add(key, 1, timeout=window_seconds):
         return False
     try:
@@ -69,3 +73,13 @@ def is_limited_for(identity: str, *, scope: str, limit: int, window_seconds: int
         cache.add(key, 1, timeout=window_seconds)
         return False
     return count > limit
+
+
+def failure_count(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) -> bool:
+    """Count one FAILED attempt by this client; True when its failures went over ``limit``.
+
+    For checks that many people behind one address (a mobile operator's NAT) pass every day: only what
+    failed is counted, so a few people's mistakes never lock out the others. The caller does the check
+    first, the same way whatever the count, and calls this only when it failed.
+    """
+    return is_limited(request, scope=scope, limit=limit, window_seconds=window_seconds)

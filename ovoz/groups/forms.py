@@ -15,7 +15,7 @@ from ovoz.groups.choices import MAX_SCORE, MAX_WEIGHT, MIN_SCORE, ActionStatus, 
 from ovoz.groups.models import MAX_DECISIONS_LENGTH, MAX_MINUTES_LENGTH, Criterion, Institution, WorkingGroup
 from ovoz.groups.selectors import institution_list
 from ovoz.places.models import Area
-from ovoz.places.selectors import area_ancestors
+from ovoz.places.selectors import area_ancestors, areas_by_name
 
 
 def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -72,7 +72,7 @@ class InstitutionForm(forms.Form):
     def __init__(self, *args: Any, group: WorkingGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         areas: list[Area] = [*area_ancestors(group.area), group.area]
-        areas += list(Area.objects.filter(parent=group.area).defer("boundary").order_by("name"))
+        areas += areas_by_name(Area.objects.filter(parent=group.area).defer("boundary"))
         _choices(self, "area").choices = [(area.pk, area.display_name) for area in areas]
         self.initial.setdefault("area", group.area.pk)
         self.areas = {area.pk: area for area in areas}

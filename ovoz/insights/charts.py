@@ -13,7 +13,9 @@ from django.utils.formats import date_format
 
 from ovoz.insights.dashboard import Bar, Series
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 44, 28, 12
+# Drawn for a phone: the SVG is as wide as the page up to 26rem (CSS), so its 360 units are 330 to 416 CSS
+# pixels and a 14-unit tick label (ovoz.css) reads at 13 to 16 px.
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 360, 200, 34, 24, 10, 14
 # Colour-blind-safe palette (Okabe–Ito), one per line.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
@@ -48,6 +50,7 @@ class BarShape:
     display: str
     y: float
     width: float
+    is_value_inside: bool  # a long bar carries its value inside it, so the text stays within the chart
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class BarChart:
     width: int
     height: int
     bars: list[BarShape]
-    label_width: int
+    bar_top: int  # below the bar's label
     bar_height: int
 
 
@@ -66,7 +69,7 @@ def line_chart(months: list[date], series: list[Series], *, suppress_below: int 
         return value if value >= suppress_below else 0
 
     top = max([shown(value) for line in series for value in line.values] + [1])
-    plot_width, plot_height = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
     step = plot_width / max(len(months) - 1, 1)
 
     def y(value: int) -> float:
@@ -91,12 +94,14 @@ def line_chart(months: list[date], series: list[Series], *, suppress_below: int 
 
 
 def bar_chart(bars: list[Bar]) -> BarChart:
-    """Horizontal bars, longest first as given, each labelled with what the reader may see."""
-    label_width, bar_height = 220, 22
+    """Horizontal bars, longest first as given, each under its label (labels are long: region names, steps)
+    and with what the reader may see as its value."""
+    bar_top, bar_height, gap = 18, 14, 9
+    row = bar_top + bar_height + gap
     top = max([bar.value for bar in bars] + [1])
-    room = WIDTH - label_width - 140
-    shapes = [
-        BarShape(bar.label, bar.display, index * (bar_height + 6), round(room * bar.value / top, 1))
-        for index, bar in enumerate(bars)
-    ]
-    return BarChart(WIDTH, max(len(bars), 1) * (bar_height + 6), shapes, label_width, bar_height)
+    room = WIDTH - 2
+    shapes = []
+    for index, bar in enumerate(bars):
+        width = round(room * bar.value / top, 1)
+        shapes.append(BarShape(bar.label, bar.display, index * row, width, is_value_inside=width > WIDTH / 2))
+    return BarChart(WIDTH, max(len(bars), 1) * row - gap, shapes, bar_top, bar_height)

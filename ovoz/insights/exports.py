@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,6 +30,7 @@ from ovoz.concerns.models import Concern
 from ovoz.concerns.selectors import PublicFilters, public_concern_list
 from ovoz.insights.selectors import public_area_counts, snap_to_grid
 from ovoz.places.choices import AreaKind
+from ovoz.places.models import Area
 
 XLSX_MAX_ROWS = 200_000  # an XLSX is built whole; beyond this, use CSV or GeoJSON
 
@@ -64,6 +66,12 @@ AREA_COLUMNS = [
 ]
 
 
+def area_code(area: Area) -> str:
+    """The area's own code (ISO 3166-2, or from the imported file), else ``ovoz-<id>``: its number in this
+    deployment, as the API and the map name it. Districts made by hand or imported without codes have none."""
+    return area.code or f"ovoz-{area.pk}"
+
+
 def published_concerns(*, filters: PublicFilters | None = None) -> QuerySet[Concern]:
     return public_concern_list(filters=filters).select_related("area__parent__parent").order_by("pk")
 
@@ -81,7 +89,7 @@ def concern_rows(concerns: QuerySet[Concern]) -> Iterator[dict[str, Any]]:
             "country": country.code if country else "",
             "region_code": region.code or "" if region else "",
             "region": region.name if region else "",
-            "area_code": concern.area.code or "" if concern.area else "",
+            "area_code": area_code(concern.area) if concern.area else "",
             "area": concern.area.name if concern.area else "",
             "themes": " ".join(theme.slug for theme in concern.themes.all()),
             "status": concern.status,
@@ -97,7 +105,7 @@ def area_rows(*, level: AreaKind) -> list[dict[str, Any]]:
     as "<5"."""
     return [
         {
-            "area_code": item.area.code or "",
+            "area_code": area_code(item.area),
             "area": item.area.name,
             "level": item.area.kind,
             "parent": item.area.parent.name if item.area.parent else "",
@@ -140,6 +148,12 @@ def csv_lines(columns: list[Column], rows: Iterable[dict[str, Any]], *, with_hxl
         yield line([row[column.name] for column in columns])
 
 
+def with_byte_order_mark(lines: Iterable[str]) -> Iterator[str]:
+    """``lines`` after a UTF-8 byte order mark, which tells Excel the file's encoding."""
+    yield "\ufeff"
+    yield from lines
+
+
 def geojson_chunks(columns: list[Column], rows: Iterable[dict[str, Any]], *, geometry_of: Any) -> Iterator[str]:
     """A GeoJSON FeatureCollection, streamed feature by feature."""
     yield '{"type": "FeatureCollection", "license": ' + json.dumps(settings.OVOZ_DATA_LICENCE) + ', "features": ['
@@ -174,10 +188,10 @@ def xlsx_bytes(columns: list[Column], rows: Iterable[dict[str, Any]], *, sheet: 
             break
         data.append([cell(row[column.name]) for column in columns])
     about = workbook.create_sheet("about")
-    about.append(["source", settings.OVOZ_PUBLIC_URL])
+    about.append(["source", settings.OVOZ_PUBLIC_URL + "/"])
     about.append(["licence", settings.OVOZ_DATA_LICENCE])
     about.append(["exported", timezone.now().isoformat(timespec="seconds")])
-    about.append(["dictionary", "docs/data.md"])
+    about.append(["dictionary", settings.OVOZ_PUBLIC_URL + reverse("data_dictionary")])
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)
@@ -221,7 +235,7 @@ def staff_concern_rows(concerns: QuerySet[Concern]) -> Iterator[dict[str, Any]]:
         yield {
             "id": concern.pk,
             "day": timezone.localdate(concern.created_at).isoformat(),
-            "area_code": concern.area.code or "" if concern.area else "",
+            "area_code": area_code(concern.area) if concern.area else "",
             "area": concern.area.name if concern.area else "",
             "themes": " ".join(theme.slug for theme in concern.themes.all()),
             "visibility": concern.visibility,

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -19,15 +20,18 @@ from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import can_export_restricted, staff_user
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.selectors import staff_concern_list
+from ovoz.core.collation import sorted_by_name
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
-from ovoz.insights import exports
+from ovoz.insights import basemap, exports
 from ovoz.insights.charts import bar_chart, line_chart
 from ovoz.insights.dashboard import Dashboard, public_dashboard, staff_dashboard
+from ovoz.insights.dictionary import dictionary_html
 from ovoz.insights.forms import MapFilterForm
 from ovoz.insights.selectors import SUPPRESS_BELOW, public_area_counts
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
+from ovoz.places.selectors import area_label_points, areas_with_boundaries
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
     ]
     sort = request.GET.get("sort", "count")
     if sort == "name":
-        rows.sort(key=lambda row: row.name.casefold())
+        rows = sorted_by_name(rows, name=lambda row: row.name, language=language)
     # Filters for the map's data and the sort links, without the level (the map picks it by zoom).
     stats_query = {
         key: value
@@ -88,8 +92,30 @@ def map_view(request: HttpRequest) -> HttpResponse:
             "sort_by_count": "?" + urlencode({**page_query, "sort": "count"}),
             "tile_url": settings.OVOZ_MAP_TILE_URL,
             "tile_attribution": settings.OVOZ_MAP_TILE_ATTRIBUTION,
+            "basemap_url": static("vendor/natural-earth-4.1.0/central-asia.json"),
+            "outlines_url": "/api/v1/areas/outlines?kind=region" if areas_with_boundaries(kind=AreaKind.REGION) else "",
+            "map_texts": _map_texts(language),
         },
     )
+
+
+def _map_texts(language: str) -> dict[str, Any]:
+    """What the map writes, in the page's language: place names and Leaflet's own controls."""
+    west, south, east, north = basemap.BOUNDS
+    return {
+        "bounds": [[south, west], [north, east]],
+        "countries": basemap.country_names(language),
+        "regions": [
+            [point.name, point.latitude, point.longitude]
+            for point in area_label_points(kind=AreaKind.REGION, language=language)
+        ],
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
+        # Translators: the title of the link to Leaflet in the map's corner.
+        "leaflet": _("Leaflet, a JavaScript library for interactive maps"),
+        # Translators: the source of the country borders, in the map's corner.
+        "borders": _("Borders: Natural Earth"),
+    }
 
 
 # --- Dashboards --------------------------------------------------------------------------------
@@ -209,6 +235,11 @@ def data_view(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/data.html", {"licence": settings.OVOZ_DATA_LICENCE, "formats": EXPORT_FORMATS})
 
 
+def data_dictionary_view(request: HttpRequest) -> HttpResponse:
+    """The data dictionary (docs/data.md), in English as it is written."""
+    return render(request, "insights/dictionary.html", {"dictionary": dictionary_html()})
+
+
 def export_concerns_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """Published concerns: redacted text, day, area, themes, status, a point on the 1 km grid."""
     rows = exports.concern_rows(exports.published_concerns())
@@ -247,9 +278,12 @@ def _export(
     response: HttpResponseBase
     if fmt == "csv":
         with_hxl = request.GET.get("hxl") == "1"
-        response = StreamingHttpResponse(
-            exports.csv_lines(columns, rows, with_hxl=with_hxl), content_type="text/csv; charset=utf-8"
-        )
+        lines = exports.csv_lines(columns, rows, with_hxl=with_hxl)
+        if request.GET.get("excel") == "1":
+            # Excel on Windows reads a CSV without a byte order mark in the system's code page (mojibake).
+            lines = exports.with_byte_order_mark(lines)
+            name += "-excel"
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     elif fmt == "geojson":
         response = StreamingHttpResponse(
             exports.geojson_chunks(columns, rows, geometry_of=geometry_of), content_type="application/geo+json"

@@ -36,6 +36,7 @@ TEXTS = [
     ("kk", "Су жоқ, үш аптадан бері балалар ауырып жатыр."),
     ("ky", "Жол бузулуп, балдар мектепке бара албай жатышат."),
     ("tg", "Нархи орд ду баробар шуд, мардум норозӣ ҳастанд."),
+    ("kaa", "Rayon orayına baratuǵın jol buzılǵan, jawınnan keyin mashinalar óte almaydı."),
 ]
 STATUS_WEIGHTS = [
     (Status.RECEIVED, 30),

@@ -1,4 +1,6 @@
-from django.http import HttpRequest
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
@@ -6,9 +8,21 @@ from ovoz.core.ids import parse_id
 from ovoz.core.pagination import Pagination
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
-from ovoz.places.selectors import area_list
+from ovoz.places.selectors import area_list, area_outlines_json
 
 router = Router(tags=["areas"])
+
+
+class OutlineCollection(Schema):
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
+
+
+@router.get("areas/outlines", response=OutlineCollection, summary="Area boundaries for a map (GeoJSON)")
+def area_outlines(request: HttpRequest, kind: AreaKind = AreaKind.REGION) -> HttpResponse:
+    """The imported boundaries of the areas of one kind, simplified to about 1 km for a map: a GeoJSON
+    FeatureCollection with the area's ``id`` and ``code``. Areas without a boundary are left out."""
+    return HttpResponse(area_outlines_json(kind=kind), content_type="application/json; charset=utf-8")
 
 
 class AreaOut(Schema):

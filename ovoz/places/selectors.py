@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+import shapely
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
 from django.http import Http404
+from shapely.geometry import mapping, shape
 
+from ovoz.core.collation import collation_language, sorted_by_name
 from ovoz.core.ids import parse_id
 from ovoz.places.models import Area
 
@@ -26,6 +31,16 @@ def area_list(*, kind: str | None = None, parent_id: int | None = None, country:
             return areas.none()
         areas = areas.filter(path__startswith=root.own_path)
     return areas
+
+
+def areas_by_name(areas: Iterable[Area], *, language: str | None = None) -> list[Area]:
+    """``areas`` in the alphabetical order of ``language`` (the active one by default), by their names in it.
+
+    Every list of areas shown to people goes through here: ``ORDER BY name`` would sort English
+    names by code point, which is neither the reader's language nor the reader's alphabet.
+    """
+    language = collation_language(language)
+    return sorted_by_name(areas, name=lambda area: area.name_in(language), language=language)
 
 
 def areas_within(areas: Iterable[Area]) -> QuerySet[Area]:
@@ -72,3 +87,64 @@ def area_ancestors(area: Area) -> list[Area]:
     """From the country down to the area's parent."""
     ids = [int(pk) for pk in area.path.split("/") if pk]
     return list(Area.objects.defer("boundary").filter(pk__in=ids).order_by("depth"))
+
+
+@dataclass(frozen=True)
+class LabelPoint:
+    name: str
+    latitude: float
+    longitude: float
+
+
+def area_label_points(*, kind: str, language: str) -> list[LabelPoint]:
+    """Where the map writes the name of each area of ``kind`` (its representative point), in ``language``."""
+    areas = Area.objects.filter(kind=kind, latitude__isnull=False, longitude__isnull=False).defer("boundary")
+    return [
+        LabelPoint(area.name_in(language), area.latitude, area.longitude)
+        for area in areas.order_by("code", "pk")
+        if area.latitude is not None and area.longitude is not None
+    ]
+
+
+def areas_with_boundaries(*, kind: str) -> bool:
+    return Area.objects.filter(kind=kind, boundary__isnull=False).exists()
+
+
+# Outlines are simplified as the shipped basemap is (ovoz.insights.basemap): the map reads them at zoom 4 to 8.
+OUTLINE_TOLERANCE = 0.01
+OUTLINE_DECIMALS = 3
+
+
+@dataclass
+class _Outlines:
+    version: str
+    text: str
+
+
+_OUTLINES: dict[str, _Outlines] = {}
+
+
+def area_outlines_json(*, kind: str) -> str:
+    """The boundaries of the areas of ``kind`` that have one, simplified for a map, as GeoJSON text (a
+    FeatureCollection with the area's id and code). Kept in this process while those areas stay the same."""
+    areas = Area.objects.filter(kind=kind, boundary__isnull=False)
+    version = areas.aggregate(number=Count("pk"), last_id=Max("pk"), changed=Max("updated_at"))
+    key = f"{version['number']}.{version['last_id']}.{version['changed']}"
+    kept = _OUTLINES.get(kind)
+    if kept is not None and kept.version == key:
+        return kept.text
+    features = []
+    for pk, code, boundary in areas.order_by("code", "pk").values_list("pk", "code", "boundary"):
+        if not isinstance(boundary, dict):
+            continue
+        try:
+            outline = shape(boundary).simplify(OUTLINE_TOLERANCE, preserve_topology=True)
+        except (AttributeError, KeyError, TypeError, ValueError):  # a boundary that is not a geometry
+            continue
+        if outline.is_empty:
+            continue
+        geometry = mapping(shapely.set_precision(outline, 10**-OUTLINE_DECIMALS))
+        features.append({"type": "Feature", "id": pk, "properties": {"code": code}, "geometry": geometry})
+    text = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    _OUTLINES[kind] = _Outlines(key, text)
+    return text

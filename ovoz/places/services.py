@@ -36,8 +36,9 @@ class SeedResult:
 def areas_seed() -> SeedResult:
     """Create or refresh the five countries and all their ISO 3166-2 regions (idempotent).
 
-    The list of regions comes from pycountry; names in English, Russian and the local language and
-    a representative point come from ``data/areas.json``. Boundaries already imported are kept.
+    The list of regions comes from pycountry; names in every interface language (and Turkmen for the
+    countries and Turkmen regions) and a representative point come from ``data/areas.json``.
+    Boundaries already imported and names an administrator set are kept.
     """
     seed = {entry["code"]: entry for entry in json.loads(SEED_FILE.read_text(encoding="utf-8"))}
     result = SeedResult()
@@ -90,8 +91,17 @@ def _seed_one(
         result.created += 1
         return area
     changed = False
-    # Keep names an administrator added; fill in the seeded ones that are missing.
-    merged = {**names, **area.names}
+    # Keep names an administrator added or changed; fill in the seeded ones that are missing and
+    # replace the ones Ovoz once shipped and has corrected since (``former_names`` in the data file).
+    former: Mapping[str, list[str]] = entry.get("former_names") or {}
+    merged = {
+        **names,
+        **{
+            language: name
+            for language, name in area.names.items()
+            if not (language in names and name in former.get(language, ()))
+        },
+    }
     if merged != area.names:
         area.names = merged
         changed = True
@@ -135,9 +145,17 @@ _KIND_WORDS = {
     "району",
     "вилояти",
     "ноҳияи",
+    "велаят",
+    "велаяты",
+    "уәлаяты",
+    "wálayatı",
+    "walayatı",
+    "walayati",
+    "rayonı",
+    "rayoni",
 }
 # Words that mark a city; kept, as one token, because "Tashkent city" and "Tashkent region" differ.
-_CITY_WORDS = {"city", "г", "город", "sh", "shahri", "shahar", "шаҳри", "шаары", "қаласы", "qalasy"}
+_CITY_WORDS = {"city", "г", "город", "sh", "shahri", "shahar", "шаҳри", "шаары", "қаласы", "qalasy", "qalası", "qalasi"}
 _APOSTROPHES = re.compile(r"[\u02bb\u02bc\u2018\u2019'`´]")
 _SEPARATORS = re.compile(r"[^\w-]+")
 

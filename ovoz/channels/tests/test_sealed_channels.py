@@ -284,7 +284,21 @@ def test_a_confidential_sms_report_leaves_the_thief_nothing_with_worker_and_gate
 
 
 @pytest.mark.parametrize(
-    "keyword", ["SECRET", "Confidential", "ТАЙНО", "MAXFIY", "махфий", "МАХФӢ", "КУПУЯ", "ҚҰПИЯ", "купия"]
+    "keyword",
+    [
+        "SECRET",
+        "Confidential",
+        "ТАЙНО",
+        "MAXFIY",
+        "махфий",
+        "МАХФӢ",
+        "КУПУЯ",
+        "ҚҰПИЯ",
+        "купия",
+        "QUPIYA",
+        "Qupıya",
+        "ҚУПЫЯ",
+    ],
 )
 def test_the_secret_keyword_is_understood_in_every_language(keyword):
     assert keyword_split(f"{keyword} words") == (Keyword.SECRET, "words")

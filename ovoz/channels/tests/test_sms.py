@@ -154,7 +154,7 @@ def test_after_a_week_a_message_starts_a_new_concern(deliver):
     assert Concern.objects.count() == 2
 
 
-@pytest.mark.parametrize("keyword", ["STATUS", "статус", "Holat", "ҲОЛАТ"])
+@pytest.mark.parametrize("keyword", ["STATUS", "статус", "Holat", "ҲОЛАТ", "JAǴDAY", "jagday"])
 def test_status_in_any_language_returns_the_status_and_latest_note(deliver, gateway, keyword):
     deliver("gw-1", "Suv yoʻq, uch haftadan beri bolalar kasal")
     concern = Concern.objects.get()
@@ -169,6 +169,16 @@ def test_status_in_any_language_returns_the_status_and_latest_note(deliver, gate
     assert len(gateway.received) == 1
     assert "Suv idorasiga xabar berildi" in gateway.received[0]["text"]
     assert f"{concern.pk}" in gateway.received[0]["text"]
+
+
+def test_a_karakalpak_sms_is_answered_in_karakalpak(deliver, gateway):
+    deliver("gw-1", "Awılımızda úsh hápteden beri suw joq, balalar awırıp atır")
+    concern = Concern.objects.get()
+    assert concern.language == "kaa"
+    assert "múrájatıńız qabıl etildi" in gateway.received[0]["text"]
+    gateway.received.clear()
+    deliver("gw-2", "JAǴDAY")
+    assert f"{concern.pk}-sanlı múrájat" in gateway.received[0]["text"]
 
 
 def test_stop_ends_replies_and_forgets_the_number(deliver, gateway, django_capture_on_commit_callbacks):

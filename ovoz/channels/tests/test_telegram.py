@@ -160,7 +160,7 @@ def report(telegram, bot_api, text="Воды нет уже три недели",
 def test_the_guided_report_ends_with_a_concern_and_its_receipt_in_the_chosen_language(telegram, bot_api):
     telegram(text="/start")
     languages = bot_api.sent()[-1]
-    assert buttons(languages) == [f"language:{code}" for code in ("en", "ru", "uz", "tg", "ky", "kk")]
+    assert buttons(languages) == [f"language:{code}" for code in ("en", "ru", "uz", "tg", "ky", "kk", "kaa")]
     telegram(data="language:ru")
     # Where and who may see it come before the words (docs/adr/0007-sealed-channel-reports.md).
     regions = bot_api.sent()[-1]
@@ -190,6 +190,22 @@ def test_the_guided_report_ends_with_a_concern_and_its_receipt_in_the_chosen_lan
     receipt = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt_message["text"]).group(0)
     assert concern.receipt_hash == receipt_hash(receipt)
     assert f"№ {concern.pk}" in receipt_message["text"] or str(concern.pk) in receipt_message["text"]
+
+
+def test_the_guided_report_in_karakalpak_is_asked_and_answered_in_karakalpak(telegram, bot_api):
+    telegram(text="/start")
+    telegram(data="language:kaa")
+    assert "Bul qay jerde?" in bot_api.sent()[-1]["text"]
+    karakalpakstan = Area.objects.get(code="UZ-QR")
+    telegram(data=f"area:{karakalpakstan.pk}")
+    assert "Onı kim kóre aladı?" in bot_api.sent()[-1]["text"]
+    telegram(data="visibility:restricted")
+    telegram(text="Awılımızda suw joq, balalar awırıp atır")
+    assert "Jiberemiz be?" in bot_api.sent()[-1]["text"]
+    telegram(data="send")
+    concern = Concern.objects.get()
+    assert (concern.language, concern.is_language_chosen, concern.area) == ("kaa", True, karakalpakstan)
+    assert f"Sizdiń {concern.pk}-sanlı múrájatıńız qabıl etildi" in bot_api.sent()[-1]["text"]
 
 
 def test_a_first_message_without_start_is_kept_while_the_language_is_asked(telegram, bot_api):
@@ -437,3 +453,25 @@ def test_a_region_with_districts_asks_for_the_district_and_a_shared_location_als
     telegram(data="send")
     located = Concern.objects.latest("pk")
     assert located.latitude is not None and abs(located.latitude - 40.12) < 0.02
+
+
+def test_the_regions_are_offered_in_the_alphabetical_order_of_the_chosen_language(telegram, bot_api):
+    telegram(text="/start")
+    telegram(data="language:kk")
+    names = [button["text"] for row in bot_api.sent()[-1]["reply_markup"]["inline_keyboard"] for button in row][:14]
+    assert names == [
+        "Әндіжан облысы",
+        "Бұхара облысы",
+        "Жизақ облысы",
+        "Қарақалпақстан Республикасы",
+        "Қашқадария облысы",
+        "Наманган облысы",
+        "Науаи облысы",
+        "Самарқанд облысы",
+        "Сурхандария облысы",
+        "Сырдария облысы",
+        "Ташкент қаласы",
+        "Ташкент облысы",
+        "Ферғана облысы",
+        "Хорезм облысы",
+    ]

@@ -20,6 +20,9 @@ def form_token(client, language="en") -> str:
 
 
 def receipt_in(response) -> str:
+    """The receipt a successful report shows: the POST redirects to the page that shows it once."""
+    if response.status_code == 303:
+        response = response.client.get(response["Location"])
     match = re.search(r'data-testid="receipt"><output>([0-9A-Z-]+)</output>', response.content.decode())
     assert match, response.content.decode()[:3000]
     return match.group(1)

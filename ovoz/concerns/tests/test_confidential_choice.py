@@ -190,9 +190,10 @@ def test_every_page_that_explains_confidentiality_says_the_same_sentence(client,
     receipt_page = client.post(
         "/en/report/",
         {"text": STORY, "themes": [violence.pk], "visibility": "confidential", "submission_token": "c" * 32},
+        follow=True,
     )
     receipt = receipt_in(receipt_page)
-    follow = client.post("/en/follow/", {"receipt": receipt}).content.decode()
+    follow = client.post("/en/follow/", {"receipt": receipt}, follow=True).content.decode()
     for name, html in {
         "home": home,
         "report": report,
@@ -208,7 +209,9 @@ def test_every_page_that_explains_confidentiality_says_the_same_sentence(client,
 
 def test_the_receipt_of_a_restricted_concern_does_not_say_it_may_be_published(client, seeded):
     response = client.post(
-        "/en/report/", {"text": "Bribes at the post", "visibility": "restricted", "submission_token": "q" * 32}
+        "/en/report/",
+        {"text": "Bribes at the post", "visibility": "restricted", "submission_token": "q" * 32},
+        follow=True,
     )
     receipt_in(response)
     assert "may be published" not in response.content.decode()

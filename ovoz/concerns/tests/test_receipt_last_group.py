@@ -28,9 +28,9 @@ def submitted(seeded, settings):
 
 
 def test_a_receipt_differing_only_in_its_last_group_does_not_open_the_follow_page(client, submitted):
-    assert client.post("/en/follow/", {"receipt": submitted.receipt}).status_code == 200
+    assert client.post("/en/follow/", {"receipt": submitted.receipt}, follow=True).status_code == 200
     for neighbour in _neighbours(submitted.receipt):
-        response = client.post("/en/follow/", {"receipt": neighbour})
+        response = client.post("/en/follow/", {"receipt": neighbour}, follow=True)
         assert response.status_code == 404, neighbour
         assert "The school roof leaks" not in response.content.decode()
 

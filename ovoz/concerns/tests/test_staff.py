@@ -176,7 +176,7 @@ def test_a_question_appears_on_the_follow_page(world, client):
     staff.post(
         f"/staff/concerns/{submitted.concern.pk}/", {"action": "message", "kind": "question", "text": "Which road?"}
     )
-    assert "Which road?" in client.post("/en/follow/", {"receipt": submitted.receipt}).content.decode()
+    assert "Which road?" in client.post("/en/follow/", {"receipt": submitted.receipt}, follow=True).content.decode()
 
 
 def test_bulk_status_change_touches_only_concerns_the_user_may_see(world):

@@ -7,20 +7,23 @@ import secrets
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ovoz.concerns import confidential, selectors, services
+from ovoz.concerns import confidential, following, selectors, services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageForm, ReportForm
 from ovoz.concerns.models import Concern
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
+from ovoz.concerns.views import handoff
+from ovoz.core.compression import uncompressed
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
@@ -29,7 +32,6 @@ from ovoz.referrals.forms import ConsentAnswerForm
 from ovoz.referrals.selectors import confidential_readers, open_consent_requests
 
 SUPPORTER_COOKIE = "ovoz_supporter"
-FOLLOW_WINDOW_SECONDS = 600
 
 
 def home_view(request: HttpRequest) -> HttpResponse:
@@ -38,15 +40,41 @@ def home_view(request: HttpRequest) -> HttpResponse:
     return render(request, "concerns/home.html", context)
 
 
-def _fresh_report_form() -> ReportForm:
-    return ReportForm(initial={"submission_token": secrets.token_urlsafe(24)})
+def _fresh_report_form(request: HttpRequest) -> ReportForm:
+    return ReportForm(initial={"submission_token": handoff.draft_token(request)})
 
 
 def _report_page(request: HttpRequest, form: ReportForm, *, status: int = 200, **extra: object) -> HttpResponse:
     """The form with, next to the visibility choice, who can read a confidential concern (GlobaLeaks
     shows its recipients to whistleblowers too): organisations and roles, never names."""
+    if form.is_bound and not extra.get("errors_hidden"):
+        form.describe_errors()
     context = {"form": form, "readers": confidential_readers(), **extra}
     return render(request, "concerns/report.html", context, status=status)
+
+
+def _receipt_page(request: HttpRequest, concern: Concern, receipt: str) -> HttpResponse:
+    context: dict[str, object] = {"receipt": receipt, "concern": concern}
+    if concern.visibility == Visibility.CONFIDENTIAL:
+        context["readers"] = confidential_readers()
+        context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
+    return render(request, "concerns/receipt.html", context)
+
+
+def _receipt_again(request: HttpRequest) -> HttpResponse:
+    """The receipt page once more, in the language of the URL: its language switch posts the receipt
+    here, so switching never loses it. Looked up like the follow page: only a wrong code counts."""
+    form = ReceiptForm(request.POST)
+    if not form.is_valid():
+        return render(request, "concerns/follow.html", {"form": form}, status=400)
+    lookup = following.receipt_lookup(request, form.cleaned_data["receipt"])
+    if lookup.concern is None:
+        if lookup.is_throttled:
+            form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
+            return render(request, "concerns/follow.html", {"form": form}, status=429)
+        form.add_error("receipt", _("No concern matches this receipt code. Check it and try again."))
+        return render(request, "concerns/follow.html", {"form": form}, status=404)
+    return _receipt_page(request, lookup.concern, form.cleaned_data["receipt"])
 
 
 @never_cache
@@ -55,7 +83,16 @@ def report_view(request: HttpRequest) -> HttpResponse:
     """Raise a concern. Works without JavaScript: "Show districts" re-renders the form with them, and a
     choice looser than a theme asks for (public for violence at home) comes back to be confirmed."""
     if request.method == "GET":
-        return _report_page(request, _fresh_report_form())
+        form = _fresh_report_form(request)
+        response = _report_page(request, form)
+        handoff.remember_draft(response, form.initial["submission_token"])
+        return response
+    if "switch_language" in request.POST:
+        # The language switch is a button of this form: the text, themes and choices come along to the
+        # page in the other language (the URL's), shown as written, neither checked nor stored.
+        return _report_page(request, ReportForm(request.POST, draft=True), errors_hidden=True)
+    if "show_receipt" in request.POST:
+        return _receipt_again(request)
     if "show_districts" in request.POST:
         # Bind the values so the page shows them again. A browser never sends chosen files again with
         # the re-rendered form, so they are not opened here.
@@ -69,50 +106,87 @@ def report_view(request: HttpRequest) -> HttpResponse:
         return _report_page(request, form, status=429)
     form = ReportForm(request.POST, request.FILES)
     if form.is_valid():
+        submission_token = handoff.submission_token_for(
+            draft=form.cleaned_data["submission_token"], text=form.cleaned_data["text"]
+        )
         try:
             contact = contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"])
             visibility = form.cleaned_data["visibility"]
-            submitted = services.concern_submit(
-                text=form.cleaned_data["text"],
-                channel=Channel.WEB,
-                language=form.cleaned_data["language"],
-                area=form.chosen_area(),
-                latitude=form.cleaned_data["latitude"],
-                longitude=form.cleaned_data["longitude"],
-                themes=list(form.cleaned_data["themes"]),
-                visibility=Visibility(visibility) if visibility else None,
-                contact=contact,
-                photos=form.cleaned_data["photos"],
-                # Tokens come from this form; a tampered, short one just loses the double-submit guard.
-                submission_token=token if len(token := form.cleaned_data["submission_token"]) >= 22 else "",
-                visibility_confirmed=form.cleaned_data["visibility_confirmed"],
-            )
+            # One transaction for the concern and the reporter's answer about referral (issue 13.3).
+            with transaction.atomic():
+                submitted = services.concern_submit(
+                    text=form.cleaned_data["text"],
+                    channel=Channel.WEB,
+                    language=form.cleaned_data["language"],
+                    area=form.chosen_area(),
+                    latitude=form.cleaned_data["latitude"],
+                    longitude=form.cleaned_data["longitude"],
+                    themes=list(form.cleaned_data["themes"]),
+                    visibility=Visibility(visibility) if visibility else None,
+                    contact=contact,
+                    photos=form.cleaned_data["photos"],
+                    submission_token=submission_token,
+                    visibility_confirmed=form.cleaned_data["visibility_confirmed"],
+                )
+                if submitted.concern.is_sealed and not submitted.is_repeat:
+                    consent = form.cleaned_data.get("referral_consent") or "no"
+                    referral_services.consent_at_intake(
+                        concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
+                    )
         except ConcernError as error:
             form.add_concern_error(error)
         else:
-            if submitted.concern.is_sealed:
-                consent = form.cleaned_data.get("referral_consent") or "no"
-                referral_services.consent_at_intake(
-                    concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
-                )
-            context = {"receipt": submitted.receipt, "concern": submitted.concern}
-            if submitted.concern.visibility == Visibility.CONFIDENTIAL:
-                context["readers"] = confidential_readers()
-                context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
-            return render(request, "concerns/receipt.html", context)
+            if submitted.is_repeat and not submitted.receipt:
+                return render(request, "concerns/report_already_sent.html", status=409)
+            return handoff.receipt_handoff(request, submitted=submitted, submission_token=submission_token)
     return _report_page(request, form, status=400)
+
+
+@uncompressed  # shows the receipt (BREACH; ovoz.core.compression)
+@never_cache
+@require_GET
+def report_sent_view(request: HttpRequest) -> HttpResponse:
+    """The receipt, shown once after the report form's redirect; a reload or a later visit says so."""
+    handed = handoff.receipt_take(request)
+    if handed is None:
+        response = render(request, "concerns/report_already_sent.html", {"reloaded": True})
+    else:
+        services.concern_receipt_forget(
+            concern=handed.concern, channel=Channel.WEB, submission_token=handed.submission_token
+        )
+        context: dict[str, object] = {"receipt": handed.receipt, "concern": handed.concern}
+        if handed.concern.visibility == Visibility.CONFIDENTIAL:
+            context["readers"] = confidential_readers()
+            context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
+        response = render(request, "concerns/receipt.html", context)
+    handoff.forget_receipt_key(response)
+    return response
+
+
+def _original_text(concern: Concern, receipt: str) -> tuple[str, bool]:
+    """What the reporter wrote, and whether it can be shown: a sealed concern opens with the receipt
+    only when it was sealed at intake (one made confidential later is sealed to its recipients alone)."""
+    if not concern.is_sealed:
+        return concern.text, True
+    opened = confidential.open_for_reporter(concern, receipt=receipt)
+    return (opened.text, True) if opened is not None else ("", False)
 
 
 def _follow_context(
     concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
 ) -> dict[str, object]:
-    """The reporter's view: a merged concern shows the status of the one that stays open."""
+    """The reporter's view: a merged concern shows the status of the one that stays open. The receipt
+    opens sealed texts for this response only and is never written into the page."""
     events = confidential.reporter_events(concern, receipt=receipt)
+    followed = concern.duplicate_of or concern
+    original_text, is_text_readable = _original_text(concern, receipt)
     return {
-        "concern": concern.duplicate_of or concern,
+        "concern": followed,
         "own": concern,
-        "receipt": receipt,
         "events": events,
+        "original_text": original_text,
+        "is_text_readable": is_text_readable,
+        "is_public": selectors.public_concern_list().filter(pk=followed.pk).exists(),
         "consent_requests": [
             (consent, ConsentAnswerForm(initial={"consent": consent.pk})) for consent in open_consent_requests(concern)
         ],
@@ -124,67 +198,107 @@ def _follow_context(
     }
 
 
+def _see_follow_page(request: HttpRequest, notice: str = "") -> HttpResponse:
+    """POST, then redirect, then GET: back and reload never send a form again."""
+    if notice:
+        following.notice_set(request, notice)
+    return HttpResponseRedirect(request.path, status=303)
+
+
+@uncompressed  # shows a concern and its receipt (BREACH; ovoz.core.compression)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow_view(request: HttpRequest) -> HttpResponse:
-    """Follow a concern with its receipt, which travels only in POST bodies, never in a URL."""
-    form = ReceiptForm(request.POST or None)
-    if request.method == "GET" or not form.is_valid():
-        return render(request, "concerns/follow.html", {"form": form}, status=200 if request.method == "GET" else 400)
+    """Follow a concern with its receipt, which travels only in the POST body that opens it, never in a
+    URL; this device then keeps it, encrypted, for the pages that follow (concerns.following)."""
+    if request.method == "POST" and "receipt" in request.POST:
+        return _follow_open(request)
+    receipt = following.remembered(request)
+    concern = services.concern_find_by_receipt(receipt) if receipt else None
+    if receipt is None or concern is None:
+        notice = following.notice_take(request)
+        if request.method == "POST" and not notice:
+            notice = _("This device no longer follows a concern. Enter your receipt code again.")
+        response = render(request, "concerns/follow.html", {"form": ReceiptForm(), "notice": notice})
+        following.forget(request, response)
+        return response
+    if request.method == "POST":
+        response = _follow_action(request, concern, receipt)
+    else:
+        context = _follow_context(concern, receipt)
+        context["notice"] = following.notice_take(request)
+        response = render(request, "concerns/follow_concern.html", context)
+    following.keep(request, response)
+    return response
+
+
+def _follow_open(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST)
+    if not form.is_valid():
+        return render(request, "concerns/follow.html", {"form": form}, status=400)
     receipt = form.cleaned_data["receipt"]
-    if is_limited(request, scope="follow", limit=settings.OVOZ_FOLLOW_ATTEMPTS, window_seconds=FOLLOW_WINDOW_SECONDS):
-        form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
-        return render(request, "concerns/follow.html", {"form": form}, status=429)
-    concern = services.concern_find_by_receipt(receipt)
-    if concern is None:
+    lookup = following.receipt_lookup(request, receipt)
+    if lookup.concern is None:
+        if lookup.is_throttled:
+            form.add_error(None, _("Too many attempts. Please wait ten minutes and try again."))
+            return render(request, "concerns/follow.html", {"form": form}, status=429)
         # The same answer for a mistyped, unknown or expired receipt.
         form.add_error("receipt", _("No concern matches this receipt code. Check it and try again."))
         return render(request, "concerns/follow.html", {"form": form}, status=404)
-    action = request.POST.get("action", "view")
-    message_form = None
+    request.session.cycle_key()
+    response = _see_follow_page(request)
+    following.remember(request, response, receipt)
+    return response
+
+
+def _follow_action(request: HttpRequest, concern: Concern, receipt: str) -> HttpResponse:
+    """One action of the reporter on the followed concern, answered with a redirect to the page."""
+    action = request.POST.get("action", "")
+    if action == "forget":
+        response = _see_follow_page(request)
+        following.forget(request, response)
+        following.notice_set(request, _("This device no longer follows your concern."))
+        return response
     if action == "message":
+        if following.messages_limited(concern):
+            message_form = ReporterMessageForm(request.POST)  # shows what was written; files never opened
+            message_form.add_error(None, _("Too many messages in a short time. Please wait a few minutes."))
+            context = _follow_context(concern, receipt, message_form)
+            return render(request, "concerns/follow_concern.html", context, status=429)
         message_form = ReporterMessageForm(request.POST, request.FILES)
-        if message_form.is_valid():
-            try:
-                services.concern_reporter_message(
-                    concern=concern, text=message_form.cleaned_data["text"], photos=message_form.cleaned_data["photos"]
-                )
-            except ConcernError as error:
-                message_form.add_error(None, str(error.message))
-            else:
-                message_form = None
-                context = _follow_context(concern, receipt)
-                context["notice"] = _("Thank you. Your message was added to your concern.")
-                return render(request, "concerns/follow_concern.html", context)
-    elif action == "consent":
+        if not message_form.is_valid():
+            context = _follow_context(concern, receipt, message_form)
+            return render(request, "concerns/follow_concern.html", context, status=400)
+        try:
+            services.concern_reporter_message(
+                concern=concern, text=message_form.cleaned_data["text"], photos=message_form.cleaned_data["photos"]
+            )
+        except ConcernError as error:
+            message_form.add_error(None, str(error.message))
+            context = _follow_context(concern, receipt, message_form)
+            return render(request, "concerns/follow_concern.html", context, status=400)
+        return _see_follow_page(request, _("Thank you. Your message was added to your concern."))
+    if action == "consent":
         answer = ConsentAnswerForm(request.POST)
-        context = _follow_context(concern, receipt)
-        if answer.is_valid():
-            try:
-                referral_services.consent_answer(
-                    concern=concern,
-                    consent_id=answer.cleaned_data["consent"],
-                    give=answer.cleaned_data["answer"] != "no",
-                    share_contact=answer.cleaned_data["answer"] == "yes_contact",
-                )
-            except ReferralError as error:
-                context["notice"] = str(error.message)
-            else:
-                context = _follow_context(concern, receipt)
-                context["notice"] = _("Thank you. Your answer was recorded.")
-        return render(request, "concerns/follow_concern.html", context)
-    elif action == "withdraw" and request.POST.get("confirm") == "yes":
+        if not answer.is_valid():
+            return _see_follow_page(request)
+        try:
+            referral_services.consent_answer(
+                concern=concern,
+                consent_id=answer.cleaned_data["consent"],
+                give=answer.cleaned_data["answer"] != "no",
+                share_contact=answer.cleaned_data["answer"] == "yes_contact",
+            )
+        except ReferralError as error:
+            return _see_follow_page(request, str(error.message))
+        return _see_follow_page(request, _("Thank you. Your answer was recorded."))
+    if action == "withdraw" and request.POST.get("confirm") == "yes":
         try:
             services.concern_withdraw(concern=concern)
         except ConcernError as error:
-            context = _follow_context(concern, receipt)
-            context["notice"] = str(error.message)
-            return render(request, "concerns/follow_concern.html", context)
-        concern.refresh_from_db()
-        context = _follow_context(concern, receipt)
-        context["notice"] = _("Your concern was withdrawn. It will not be published or acted on.")
-        return render(request, "concerns/follow_concern.html", context)
-    return render(request, "concerns/follow_concern.html", _follow_context(concern, receipt, message_form))
+            return _see_follow_page(request, str(error.message))
+        return _see_follow_page(request, _("Your concern was withdrawn. It will not be published or acted on."))
+    return _see_follow_page(request)
 
 
 def concern_list_view(request: HttpRequest) -> HttpResponse:

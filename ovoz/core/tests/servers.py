@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
+import functools
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,12 +38,27 @@ def test_database_url() -> str:
     return f"postgres://{credentials}@{host}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
+@functools.cache
+def collected_static_root() -> str:
+    """Static files collected once per test process (`ovoz serve` would collect them at every start, and
+    compressing them takes seconds), shared by the servers this process starts."""
+    root = tempfile.mkdtemp(prefix="ovoz-static-")
+    atexit.register(shutil.rmtree, root, True)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="ovoz.settings", OVOZ_VAR_DIR=root, OVOZ_STATIC_ROOT=root)
+    subprocess.run(
+        [sys.executable, "-m", "ovoz", "collectstatic", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True
+    )
+    return root
+
+
 def ovoz_environment(var_dir: Path, **variables: str) -> dict[str, str]:
     """The environment of an Ovoz process sharing this test's database and keys, plus ``variables``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="ovoz.settings",
         OVOZ_VAR_DIR=str(var_dir),
+        OVOZ_STATIC_ROOT=collected_static_root(),
         OVOZ_DATABASE_URL=test_database_url(),
         OVOZ_DATA_KEY=base64.b64encode(data_key()).decode(),
         OVOZ_SECRET_KEY=settings.SECRET_KEY,

@@ -69,6 +69,7 @@ EXPECTED_BUILDERS = {
     "openapi-json": lambda w: ("/api/v1/openapi.json", _everyone(200)),
     "api-root": lambda w: ("/api/v1/", _everyone(404)),
     "list_areas": lambda w: ("/api/v1/areas", _everyone(200)),
+    "area_outlines": lambda w: ("/api/v1/areas/outlines", _everyone(200)),
     "list_themes": lambda w: ("/api/v1/themes", _everyone(200)),
     "get_confidential_readers": lambda w: ("/api/v1/confidential-readers", _everyone(200)),
     "create_concern": lambda w: ("/api/v1/concerns", _everyone(200)),  # GET lists published concerns
@@ -244,7 +245,7 @@ def test_a_reporter_following_with_another_receipt_reaches_only_their_own_concer
         "/api/v1/concerns/follow", {"receipt": matrix["other_receipt"]}, content_type="application/json"
     )
     assert answer.status_code == 200 and answer.json()["id"] not in (matrix["confidential"].pk,)
-    page = reporter.post("/en/follow/", {"receipt": matrix["other_receipt"]}).content.decode()
+    page = reporter.post("/en/follow/", {"receipt": matrix["other_receipt"]}, follow=True).content.decode()
     assert SECRET not in page
     before = _snapshot()
     wrong = reporter.post(

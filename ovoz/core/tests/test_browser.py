@@ -10,7 +10,7 @@ from ovoz.concerns.services import themes_seed
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("language", ["en", "ru", "uz", "tg", "ky", "kk"])
+@pytest.mark.parametrize("language", ["en", "ru", "uz", "tg", "ky", "kk", "kaa"])
 def test_home_page_in_each_language(live_server, page_without_javascript, language):
     themes_seed()
     page = page_without_javascript

@@ -199,3 +199,11 @@ def test_the_suite_runs_on_the_database_it_was_given():
     url = os.environ.get("OVOZ_TEST_DATABASE_URL", "")
     expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
+
+
+def test_the_public_url_defaults_to_the_port_ovoz_serves_on(tmp_path):
+    code = "from django.conf import settings; print(settings.OVOZ_PUBLIC_URL)"
+    on_port = _settings_probe({"OVOZ_VAR_DIR": str(tmp_path), "OVOZ_PORT": "8123"}, code)
+    assert on_port.stdout.strip() == "http://localhost:8123", on_port.stderr
+    given = _settings_probe({"OVOZ_VAR_DIR": str(tmp_path), "OVOZ_PUBLIC_URL": "https://ovoz.example.org/"}, code)
+    assert given.stdout.strip() == "https://ovoz.example.org"

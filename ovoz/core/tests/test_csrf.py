@@ -123,7 +123,7 @@ class Forms(HTMLParser):
 def _post_forms(client: Client, urls: list[str], method: str = "get", data=None) -> list[tuple[str, dict[str, str]]]:
     found = []
     for url in urls:
-        response = getattr(client, method)(url, data) if data else client.get(url)
+        response = getattr(client, method)(url, data, follow=True) if data else client.get(url)
         if response.get("Content-Type", "").startswith("text/html"):
             parser = Forms(url)
             parser.feed(response.content.decode())

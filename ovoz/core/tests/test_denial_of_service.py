@@ -152,18 +152,19 @@ def test_showing_districts_opens_no_photo(client, seeded, opened):
 
 
 def test_a_rate_limited_follow_page_message_opens_no_photo(client, seeded, settings, opened):
-    settings.OVOZ_FOLLOW_ATTEMPTS = 1
+    settings.OVOZ_INTAKE_LIMIT = 1
     submitted = concern_services.concern_submit(text="Broken pipe", channel=Channel.WEB, language="en")
-    assert client.post("/en/follow/", {"receipt": submitted.receipt}).status_code == 200
+    assert client.post("/en/follow/", {"receipt": submitted.receipt}, follow=True).status_code == 200
+    assert client.post("/en/follow/", {"action": "message", "text": "First"}).status_code == 303
 
     bomb = SimpleUploadedFile("bomb.png", png(6300, 6300), content_type="image/png")
-    response = client.post(
-        "/en/follow/", {"receipt": submitted.receipt, "action": "message", "text": "More", "photos": [bomb]}
-    )
+    response = client.post("/en/follow/", {"action": "message", "text": "More", "photos": [bomb]})
 
     assert response.status_code == 429
     assert opened == []
-    assert not ConcernEvent.objects.filter(kind=EventKind.REPORTER_MESSAGE).exists()
+    assert list(ConcernEvent.objects.filter(kind=EventKind.REPORTER_MESSAGE).values_list("text", flat=True)) == [
+        "First"
+    ]
 
 
 def test_a_telegram_chat_over_the_photo_limit_has_its_photo_neither_fetched_nor_opened_and_its_text_counts(

@@ -59,6 +59,8 @@ import sys
 from django.core.management import execute_from_command_line
 execute_from_command_line(["manage.py", "check", "--deploy"])
 print("--- checked ---", file=sys.stderr)
+# As the first start does (docs/deployment.md): pages link the collected, hashed static files.
+execute_from_command_line(["manage.py", "collectstatic", "--no-input", "-v", "0"])
 from django.test import Client
 client = Client(HTTP_HOST="ovoz.example.org")
 answers = {}

@@ -91,7 +91,7 @@ def test_every_page_export_and_api_answer_shows_user_text_as_text(hostile_world)
         shown |= _check_response(url, response)
     # The reporter's follow page, and the API's, with the receipt.
     receipt = hostile_world["receipt"]
-    shown |= _check_response("follow", staff.post("/en/follow/", {"receipt": receipt}))
+    shown |= _check_response("follow", staff.post("/en/follow/", {"receipt": receipt}, follow=True))
     shown |= _check_response(
         "api follow", staff.post("/api/v1/concerns/follow", {"receipt": receipt}, content_type="application/json")
     )

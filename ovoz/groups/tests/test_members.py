@@ -16,6 +16,7 @@ from ovoz.concerns.contacts import Contact
 from ovoz.core.models import AuditEntry
 from ovoz.groups.models import Institution, Invitation
 from ovoz.groups.tests.conftest import client_for
+from ovoz.places.models import Area
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +242,24 @@ def test_the_member_role_of_old_grants_becomes_community(world):
         "rustam": "community",
         "olim": "community",
     }
+
+
+def test_the_institution_form_lists_the_areas_inside_the_group_in_the_readers_alphabet(world):
+    for name in ["Oʻrta mahalla", "Zarbdor mahallasi", "Chinor mahallasi", "Bogʻbon mahallasi", "Shodlik mahallasi"]:
+        Area.objects.create(kind="community", name=name, names={"uz": name}, parent=world["zomin"])
+    facilitator = client_for(world, "facilitator")
+    facilitator.cookies["ovoz_language"] = "uz"
+    html = facilitator.get("/staff/groups/zomin/institutions/").content.decode()
+    select = html[html.index('name="area"') : html.index("</select>", html.index('name="area"'))]
+    options = re.findall(r"<option[^>]*>([^<]+)</option>", select)
+    # The areas above the group's and its own come first, from the country down; then those inside it.
+    assert options == [
+        "Uzbekistan",
+        "Jizzakh Region",
+        "Zomin district",
+        "Bogʻbon mahallasi",
+        "Zarbdor mahallasi",
+        "Oʻrta mahalla",
+        "Shodlik mahallasi",
+        "Chinor mahallasi",
+    ]

@@ -23,6 +23,10 @@ PLURAL_MESSAGES = [
     ("%(days)s day", "%(days)s days"),
     ("%(count)s concern", "%(count)s concerns"),
     ("%(count)s character", "%(count)s characters"),
+    (
+        "Please keep the description under %(limit)s character.",
+        "Please keep the description under %(limit)s characters.",
+    ),
     ("%(total)s person took part.", "%(total)s people took part."),
     (
         "%(scored)s of %(total)s member has scored. Scores stay hidden until the round closes.",
@@ -54,7 +58,7 @@ def test_each_counted_message_is_a_plural_entry_of_the_catalog(source_catalog, s
 
 
 def _values(text: str, number: int) -> dict[str, object]:
-    names = ("count", "days", "total", "scored", "attempts", "minutes", "checked", "when")
+    names = ("count", "days", "total", "scored", "attempts", "minutes", "checked", "when", "limit")
     return {name: number if name != "when" else "2026-01-01" for name in names if f"%({name})s" in text}
 
 

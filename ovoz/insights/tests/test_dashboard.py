@@ -196,7 +196,7 @@ SVG_NUMBER_ATTRIBUTES = re.compile(r"\s(x|y|x1|x2|y1|y2|dx|dy|width|height|viewB
 NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
 
 
-@pytest.mark.parametrize("language", ["en", "ru", "uz", "tg", "ky", "kk"])
+@pytest.mark.parametrize("language", ["en", "ru", "uz", "tg", "ky", "kk", "kaa"])
 def test_every_chart_writes_its_numbers_with_a_point_in_every_language(world, language):
     """A locale's decimal comma inside SVG (width="280,0") made bars vanish in Russian (issue 14)."""
     admin = Client()
@@ -218,3 +218,37 @@ def test_every_chart_writes_its_numbers_with_a_point_in_every_language(world, la
                 assert re.fullmatch(rf"translate\({NUMBER} {NUMBER}\)", value), (name, attribute, value)
             else:
                 assert re.fullmatch(rf"{NUMBER}( {NUMBER})*", value), (name, attribute, value)
+
+
+@pytest.mark.parametrize("language", ["ru", "tg", "kk", "uz"])
+def test_the_month_labels_of_a_chart_are_distinct_abbreviations(client, world, language):
+    """Russian months were single letters ("Я М М И С Н": two "М"); now abbreviated names, one per month."""
+    html = client.get(f"/{language}/dashboard/").content.decode()
+    chart = re.search(r'<svg[^>]*aria-labelledby="theme-chart-title".*?</svg>', html, re.S).group(0)
+    labels = re.findall(r'<text x="[^"]*" y="[^"]*" class="tick" text-anchor="middle">([^<]*)</text>', chart)
+    assert len(labels) == 6  # every other month of twelve
+    assert len(set(labels)) == len(labels) and all(len(label) >= 3 for label in labels), labels
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["ru", "tg"])
+def test_the_dashboard_fits_a_phone_with_readable_charts(live_server, chromium, language):
+    from ovoz.insights.tests.test_map import _world
+
+    _world()
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/{language}/dashboard/")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('figure.chart text')].map(text => text.getBoundingClientRect().height)"
+    )
+    assert sizes and min(sizes) >= 11, sizes  # text as a person sees it, after the SVG is scaled to the page
+    swatches = page.evaluate(
+        "[...document.querySelectorAll('ul.legend svg')].map(svg => svg.getBoundingClientRect().width)"
+    )
+    assert swatches and max(swatches) <= 12, swatches
+    months = page.locator("figure.chart text.tick[text-anchor=middle]").all_text_contents()
+    assert len(set(months)) == len(months) == 6, months
+    context.close()

@@ -259,6 +259,12 @@ def test_import_command_imports_and_reports(seeded, boundaries_dir, capsys):
         "ADM1_UZ",
     )
     assert "0 created, 14 updated" in capsys.readouterr().out
+    # The file's names (its "Самаркандаская область", "Toshkent sh.") never replace the seeded ones,
+    # and every region keeps its names in every language.
+    samarkand, tashkent = Area.objects.get(code="UZ-SA"), Area.objects.get(code="UZ-TK")
+    assert samarkand.names["ru"] == "Самаркандская область" and tashkent.names["uz"] == "Toshkent shahri"
+    for region in Area.objects.filter(parent__code="UZ"):
+        assert {"en", "ru", "uz", "kaa", "tg", "ky", "kk"} <= set(region.names), region.code
 
 
 def test_import_command_refuses_a_mismatched_file_saying_why(seeded, boundaries_dir):
@@ -299,6 +305,9 @@ def test_import_command_refuses_an_unknown_parent(seeded, boundaries_dir):
         ("Tashkent city", "Tashkent region", False),
         ("г. Ташкент", "город Ташкент", True),
         ("Toshkent sh.", "Toshkent shahri", True),
+        ("Tashkent qalası", "Tashkent city", True),
+        ("Xorezm wálayatı", "Xorezm region", True),
+        ("Ахал уәлаяты", "Ахал велаяты", True),
     ],
 )
 def test_place_names_are_compared_without_kind_words_and_apostrophe_variants(first, second, same):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ovoz.operations.scheduler import DailyScheduler
+from ovoz.operations.staticfiles import static_files_collect_if_stale
 from ovoz.operations.worker import WorkerSupervisor
 
 
@@ -16,12 +17,13 @@ class Command(BaseCommand):
         "Serve Ovoz with waitress and start a task worker for the configured backend, started again if "
         "it dies (its unfinished tasks are queued again). "
         "The access log carries no client address (waitress keeps none). Connection limits and timeouts "
-        "are the OVOZ_SERVE_* settings (docs/deployment.md)."
+        "are the OVOZ_SERVE_* settings (docs/deployment.md). DEBUG is off unless OVOZ_DEBUG=1; static files are "
+        "collected first when their sources changed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("OVOZ_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("OVOZ_PORT", "8000")))
+        parser.add_argument("--port", type=int, default=settings.OVOZ_PORT)
         parser.add_argument("--threads", type=int, default=settings.OVOZ_SERVE_THREADS)
         parser.add_argument("--no-worker", action="store_true", help="Do not start the embedded task worker.")
         parser.add_argument(
@@ -51,10 +53,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Before the application exists: WhiteNoise lists the collected files once, when it starts.
+        if static_files_collect_if_stale():
+            self.stdout.write("Static files collected (hashed names, gzip and brotli copies).")
         from ovoz.operations.webserver import server_create
         from ovoz.wsgi import application
 
         host, port = options["host"], options["port"]
+        shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
+        if "OVOZ_PUBLIC_URL" not in os.environ:
+            # Absolute links (exports, e-mails, webhook URLs) name the address printed below; the task
+            # worker inherits it.
+            os.environ["OVOZ_PUBLIC_URL"] = settings.OVOZ_PUBLIC_URL = f"http://{shown_host}:{port}"
         # Listen first: a second `ovoz serve` on the same port stops here, before it touches the
         # tasks of the first one's worker.
         try:
@@ -79,7 +89,6 @@ class Command(BaseCommand):
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
-        shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
         self.stdout.write(f"Ovoz is running at http://{shown_host}:{port}/ (staff: http://{shown_host}:{port}/staff/)")
         self.stdout.flush()
         try:

@@ -1,0 +1,170 @@
+"""axe-core in Debian's Chromium on every public page and every staff page, in Russian and in Tajik.
+
+axe-core (MPL-2.0) is vendored from npm under ``vendor/`` next to this file, for the tests only: it is
+not a static file and never reaches a visitor. The pages come from the URL resolver
+(``urlwalk.routes``), so a new page is checked as soon as it exists; the few routes that are not pages
+(files, feeds, POST-only actions) are named below with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db.models import Q
+from django.urls import reverse
+
+from ovoz.concerns.models import Concern
+from ovoz.core.tests.urlwalk import Route, routes
+from ovoz.groups.models import Action, Meeting
+from ovoz.operations.demo import DEMO_PASSWORD, demo_current_code, demo_load
+from ovoz.places.models import Area
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+LANGUAGES = ("ru", "tg")
+
+NOT_PAGES = {
+    # Files, feeds and downloads.
+    "dashboard_csv": "a CSV file",
+    "export_concerns": "a data download",
+    "export_areas": "a data download",
+    "group_feed": "an Atom feed",
+    "group_photo": "an image",
+    "concern_photo": "an image",
+    "group_action_photo": "an image",
+    "referral_photo": "an image",
+    # Actions: a form elsewhere posts to them.
+    "concern_support": "POST only",
+    "concerns_bulk_status": "POST only",
+    "logout": "POST only",
+    "set_language": "POST only",
+    # Pages of a state the signed-in facilitator is not in (each has its own browser test).
+    "enrol": "only while a new user sets up the second factor",
+    "login_verify": "only between the two sign-in steps (checked there, below)",
+    "group_invitation": "only for the invited person, signed out",
+}
+# Pages the demo facilitator may not open: the administrator's (checked signed in as the demo
+# administrator), and those of referrals of confidential concerns (the intake's and case workers').
+ADMINISTRATORS = {"audit", "recipients", "areas", "area", "themes"}
+NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}
+
+AXE_RUN = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map(violation => ({
+    rule: violation.id,
+    impact: violation.impact,
+    help: violation.help,
+    nodes: violation.nodes.slice(0, 3).map(node => node.target.join(" ")),
+  }));
+}"""
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    violations: list[dict[str, Any]] = page.evaluate(AXE_RUN)
+    return violations
+
+
+def _page_routes(namespaces: set[str]) -> list[Route]:
+    return [
+        route
+        for route in routes()
+        if route.namespace in namespaces
+        and route.name not in NOT_PAGES
+        and not route.is_admin
+        and (route.namespace != "" or route.template.startswith("/en/"))
+    ]
+
+
+def _values() -> dict[str, str]:
+    """A demo group with meetings and actions, and a published concern in its area."""
+    meeting = Meeting.objects.select_related("working_group__area").order_by("pk").first()
+    assert meeting is not None, "the demo has meetings"
+    group = meeting.working_group
+    published = (
+        Concern.objects.exclude(public_text="")
+        .filter(Q(area=group.area) | Q(area__path__startswith=group.area.own_path))
+        .order_by("pk")
+        .first()
+    )
+    action = Action.objects.filter(working_group=group).order_by("pk").first()
+    assert published is not None and action is not None
+    return {
+        "slug": group.slug,
+        "concern_id": str(published.pk),
+        "meeting_id": str(meeting.pk),
+        "action_id": str(action.pk),
+        "area_id": str(Area.objects.get(code="UZ-JI").pk),
+    }
+
+
+def _url(route: Route, values: dict[str, str], language: str) -> str:
+    url = route.template.replace("/en/", f"/{language}/", 1)
+    for parameter in route.parameters:
+        url = url.replace(f"<{parameter}>", values[parameter])
+    return url
+
+
+def _check(page: Any, url: str, found: dict[str, list[dict[str, Any]]]) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status == 200, (url, response and response.status)
+    if page.locator("#map").count():
+        page.wait_for_selector("#map[data-basemap]")  # Leaflet's controls and the basemap are drawn
+    violations = axe_violations(page)
+    if violations:
+        found[url] = violations
+
+
+def _sign_in(page: Any, base: str, username: str, language: str, found: dict[str, list[dict[str, Any]]]) -> None:
+    """Password, then the current code of the demo authenticator; both steps' pages are checked too."""
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "ovoz_language", "value": language, "url": base}])
+    _check(page, base + reverse("accounts:login"), found)
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(base + reverse("accounts:login_verify"))
+    violations = axe_violations(page)
+    if violations:
+        found[f"{page.url} ({language})"] = violations
+    page.locator("#id_code").fill(demo_current_code(username=username))
+    page.locator("#id_code").press("Enter")
+    page.wait_for_url(base + "/staff/")
+    assert page.locator("html").get_attribute("lang") == language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_public_and_staff_page_has_no_axe_violation(live_server, chromium, language):
+    demo_load()
+    values = _values()
+    # Scripts are injected into the page: axe runs inline, which the pages' CSP forbids to everyone else.
+    context = chromium.new_context(bypass_csp=True)
+    page = context.new_page()
+    found: dict[str, list[dict[str, Any]]] = {}
+    checked: set[str] = set()
+
+    public = _page_routes({""})
+    for route in public:
+        _check(page, live_server.url + _url(route, values, language), found)
+        checked.add(route.name)
+
+    staff = _page_routes({"staff", "accounts"})
+    _sign_in(page, live_server.url, "facilitator", language, found)
+    for route in staff:
+        if route.name not in NOT_FACILITATORS and route.name != "login":
+            _check(page, live_server.url + _url(route, values, language), found)
+            checked.add(route.name)
+    _sign_in(page, live_server.url, "admin", language, found)
+    for route in staff:
+        if route.name in ADMINISTRATORS:
+            _check(page, live_server.url + _url(route, values, language), found)
+            checked.add(route.name)
+
+    context.close()
+    assert {"home", "report", "map", "dashboard", "group_detail", "group_meeting", "group_action", "concern"} <= checked
+    assert {"home", "group_meeting_print", "group_scores", "audit", "account", "key"} <= checked
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)

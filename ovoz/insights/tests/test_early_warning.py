@@ -1,0 +1,120 @@
+"""Early warning: the detector on series a facilitator would recognise, and `ovoz detect`'s file contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from ovoz.insights import early_warning
+from ovoz.insights.detect_files import CountsFileError, read_counts
+
+START = date(2025, 1, 6)  # a Monday
+
+
+def _steady(days: int, mean: float, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).poisson(mean, size=days).astype(float)
+
+
+def test_a_surge_in_a_quiet_area_raises_an_alert_within_days_and_quiet_series_raise_none():
+    quiet = np.stack([_steady(400, 0.5, seed) for seed in range(20)])
+    surging = _steady(400, 0.5, 99)
+    surging[300:310] += 4  # fourteen-odd more a day than the usual one every two days
+    detection = early_warning.detect(np.vstack([quiet, surging]), first_weekday=0)
+    first_alert = int(np.argmax(detection.alerts[-1, 300:]))
+    assert detection.alerts[-1, 300:310].any() and first_alert <= 3
+    assert detection.score[-1, 300 + first_alert] >= 1
+    # Twenty steady series over ~a year: the budget allows ~10 false episodes in all; far fewer here.
+    assert detection.alerts[:20].sum() <= 15
+
+
+def test_no_alert_before_a_series_has_a_past_and_a_new_area_still_expects_something():
+    counts = np.zeros((1, 200))
+    counts[0, 5:15] = 3  # a burst before any history: nothing to compare with
+    counts[0, 150:155] = 3  # after months of silence: an alert
+    detection = early_warning.detect(counts, first_weekday=0)
+    assert not detection.alerts[0, : early_warning.MIN_HISTORY_DAYS].any()
+    assert detection.alerts[0, 150:156].any()
+    assert (detection.expected > 0).all()
+
+
+def test_the_weekly_cycle_is_expected_rather_than_alerted():
+    days = 500
+    weekday = np.arange(days) % 7
+    rng = np.random.default_rng(7)
+    counts = rng.poisson(np.where(weekday < 5, 2.0, 0.2), size=(30, days)).astype(float)
+    detection = early_warning.detect(counts, first_weekday=0)
+    monday_expected = detection.expected[:, 400:500][:, weekday[400:500] == 0].mean()
+    sunday_expected = detection.expected[:, 400:500][:, weekday[400:500] == 6].mean()
+    assert monday_expected > 4 * sunday_expected
+    assert detection.alerts[:, 100:].sum() < 30  # a handful of episodes in 30 series × ~1 year
+
+
+@pytest.mark.slow
+def test_the_shipped_threshold_table_is_what_calibration_gives():
+    early_warning.calibrate.cache_clear()
+    assert np.array_equal(early_warning.calibrate(early_warning.DEFAULT_BUDGET), np.array(early_warning.DEFAULT_TABLE))
+
+
+def _write_counts(path, rows):
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["area", "theme", "day", "count"])
+        writer.writerows(rows)
+
+
+def test_ovoz_detect_reads_counts_and_writes_alert_rows_for_the_surging_series_only(tmp_path):
+    rows = []
+    rng = np.random.default_rng(3)
+    for offset in range(365):
+        day = (START + timedelta(days=offset)).isoformat()
+        for area in ("UZ-AN", "KZ-MAN"):
+            count = int(rng.poisson(0.4))
+            if area == "KZ-MAN" and 330 <= offset < 340:
+                count += 5
+            if count:  # a missing day is a zero
+                rows.append((area, "fuel-prices", day, count))
+    _write_counts(tmp_path / "counts.csv", rows)
+    call_command("detect", counts=str(tmp_path / "counts.csv"), out=str(tmp_path / "alerts.csv"))
+
+    with (tmp_path / "alerts.csv").open() as handle:
+        alerts = list(csv.reader(handle))
+    assert alerts[0] == ["area", "theme", "day", "score"]
+    assert alerts[1:], "the surge raised no alert"
+    assert {row[0] for row in alerts[1:]} <= {"KZ-MAN", "UZ-AN"}
+    surge_days = {(START + timedelta(days=offset)).isoformat() for offset in range(330, 347)}
+    assert any(row[0] == "KZ-MAN" and row[2] in surge_days for row in alerts[1:])
+    assert all(float(row[3]) >= 1 for row in alerts[1:])
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("area,theme,date,count\nA,t,2025-01-01,1\n", 1, "header"),
+        ("area,theme,day,count\nA,t,2025-01-01,1\nA,t,2025-13-01,1\n", 3, "ISO date"),
+        ("area,theme,day,count\nA,t,2025-01-01,1\nA,t,2025-01-02,-2\n", 3, "negative"),
+        ("area,theme,day,count\nA,t,2025-01-01,1.5\n", 2, "whole number"),
+        ("area,theme,day,count\nA,t,2025-01-01\n", 2, "4 fields"),
+    ],
+)
+def test_bad_input_is_refused_with_its_line_number_and_nothing_is_written(tmp_path, text, line, words):
+    with pytest.raises(CountsFileError) as refused:
+        read_counts(io.StringIO(text))
+    assert refused.value.line == line and words in refused.value.problem
+
+    (tmp_path / "counts.csv").write_text(text)
+    with pytest.raises(CommandError, match=f"line {line}"):
+        call_command("detect", counts=str(tmp_path / "counts.csv"), out=str(tmp_path / "alerts.csv"))
+    assert not (tmp_path / "alerts.csv").exists()
+
+
+def test_days_run_from_the_first_to_the_last_date_and_missing_days_are_zero():
+    counts = read_counts(io.StringIO("area,theme,day,count\nA,t,2025-01-10,2\nB,t,2025-01-01,1\nA,t,2025-01-10,1\n"))
+    assert counts.first_day == date(2025, 1, 1)
+    assert counts.matrix.shape == (2, 10)
+    assert counts.matrix[0].tolist() == [0] * 9 + [3]  # two rows of one day add up
+    assert counts.series == [("A", "t"), ("B", "t")]
