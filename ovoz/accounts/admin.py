@@ -47,7 +47,7 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     )
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
         (
             _("Role"),
             {"fields": ("role", "receives_confidential", "is_active", "is_staff", "is_superuser", "locked_until")},

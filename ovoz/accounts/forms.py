@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts.models import User
@@ -31,6 +34,19 @@ class EnrolForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Of your staff pages, and of the reminders and notifications you receive."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", _("As my browser says")), *settings.LANGUAGES]
+        cast(forms.ChoiceField, self.fields["language"]).choices = choices
 
 
 class PasswordChangeForm(forms.Form):

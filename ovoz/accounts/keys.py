@@ -18,6 +18,7 @@ import nacl.utils
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts import lockout
@@ -29,6 +30,7 @@ from ovoz.core.services import audit_record
 
 SESSION_SEALED_KEY = "ovoz_sealed_key"
 SESSION_NEW_RECOVERY_KEY = "ovoz_new_recovery_key"
+SESSION_KEY_NOTICE_SAID = "ovoz_key_notice_said"  # the recovery-key notice was on a page of this session
 _REQUEST_COOKIE_KEY = "_ovoz_unlock_key"
 _REQUEST_COOKIE_IS_NEW = "_ovoz_unlock_key_is_new"
 
@@ -244,15 +246,33 @@ def login_unlock(request: HttpRequest, *, user: User, password: str) -> None:
 
 
 def key_notice(request: HttpRequest) -> dict[str, str]:
-    """Context processor: a staff page tells about a recovery key waiting to be seen, or a closed key."""
+    """Context processor: a staff page tells about a recovery key waiting to be seen, or a closed key.
+
+    A closed key (after a password reset) is said on every staff page: nothing sealed opens until it
+    is recovered. A recovery key still to be seen is said once a session, on its first staff page,
+    and then only on the account page, where the key is looked after, until the user has seen one.
+    """
     user = getattr(request, "user", None)
-    if not isinstance(user, User) or request.path.startswith(("/staff/account/key/", "/staff/login/")):
+    if (
+        not isinstance(user, User)
+        or not request.path.startswith("/staff/")
+        or request.path.startswith(("/staff/account/key/", "/staff/login/"))
+    ):
         return {}
+    notice = ""
     if SESSION_NEW_RECOVERY_KEY in request.session:
-        return {"key_notice": "new_recovery_key"}
-    user_key = UserKey.objects.filter(user=user).only("needs_recovery", "recovery_key_shown").first()
-    if user_key is not None and user_key.needs_recovery:
-        return {"key_notice": "needs_recovery"}
-    if user_key is not None and not user_key.recovery_key_shown:
-        return {"key_notice": "no_recovery_key"}
-    return {}
+        notice = "new_recovery_key"
+    else:
+        user_key = UserKey.objects.filter(user=user).only("needs_recovery", "recovery_key_shown").first()
+        if user_key is not None and user_key.needs_recovery:
+            return {"key_notice": "needs_recovery"}
+        if user_key is not None and not user_key.recovery_key_shown:
+            notice = "no_recovery_key"
+    if not notice:
+        return {}
+    if request.path == reverse("accounts:account"):
+        return {"key_notice": notice}
+    if request.session.get(SESSION_KEY_NOTICE_SAID):
+        return {}
+    request.session[SESSION_KEY_NOTICE_SAID] = True
+    return {"key_notice": notice}

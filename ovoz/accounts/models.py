@@ -28,6 +28,15 @@ class User(AbstractUser):
             "trained for it: nobody else can read a confidential concern unless they refer it."
         ),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        help_text=_(
+            "The language of this person's staff pages, reminders and notifications. Empty: the staff pages "
+            "follow the browser and messages are in the deployment's language."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff user")
@@ -40,6 +49,11 @@ class User(AbstractUser):
     @property
     def is_coordinator(self) -> bool:
         return self.role == DeploymentRole.COORDINATOR
+
+    @property
+    def message_language(self) -> str:
+        """The language that e-mails and Telegram messages to this person are written in."""
+        return self.language or settings.LANGUAGE_CODE
 
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()

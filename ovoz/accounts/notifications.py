@@ -24,24 +24,29 @@ def recipient_change_notify(*, change_id: int) -> int:
         return 0
     people = User.objects.filter(Q(receives_confidential=True) | Q(pk=change.user_id), is_active=True).exclude(email="")
     link = f"{settings.OVOZ_PUBLIC_URL}/staff/recipients/"
-    with translation.override(settings.LANGUAGE_CODE):
-        if change.state == RecipientChangeState.PENDING:
-            subject = _("Ovoz: a change to who receives confidential concerns waits for confirmation")
-            body = _(
-                "An administrator proposed to change who receives new confidential concerns. Nothing changes "
-                "until another administrator or a current recipient confirms it.\n\n"
-                "See the proposal in the staff workspace: %(link)s\n\n"
-                "If you did not expect it, do not confirm it: withdraw it there and tell your administrators."
-            ) % {"link": link}
-        else:
-            subject = _("Ovoz: who receives confidential concerns has changed")
-            body = _(
-                "The list of people who receive new confidential concerns has changed.\n\n"
-                "See who was added or removed, and by whom, in the staff workspace: %(link)s\n\n"
-                "If you did not expect this change, tell your administrators at once."
-            ) % {"link": link}
     sent = 0
-    for email in people.values_list("email", flat=True):
-        send_mail(subject, body, None, [email])
+    for person in people.only("email", "language"):
+        with translation.override(person.message_language):  # each in the language they chose
+            subject, body = _recipient_change_message(change, link)
+        send_mail(subject, body, None, [person.email])
         sent += 1
     return sent
+
+
+def _recipient_change_message(change: RecipientChange, link: str) -> tuple[str, str]:
+    if change.state == RecipientChangeState.PENDING:
+        subject = _("Ovoz: a change to who receives confidential concerns waits for confirmation")
+        body = _(
+            "An administrator proposed to change who receives new confidential concerns. Nothing changes "
+            "until another administrator or a current recipient confirms it.\n\n"
+            "See the proposal in the staff workspace: %(link)s\n\n"
+            "If you did not expect it, do not confirm it: withdraw it there and tell your administrators."
+        ) % {"link": link}
+    else:
+        subject = _("Ovoz: who receives confidential concerns has changed")
+        body = _(
+            "The list of people who receive new confidential concerns has changed.\n\n"
+            "See who was added or removed, and by whom, in the staff workspace: %(link)s\n\n"
+            "If you did not expect this change, tell your administrators at once."
+        ) % {"link": link}
+    return subject, body

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.db import transaction
 from django.utils import timezone
@@ -323,6 +324,17 @@ def second_factor_reset(*, actor: User, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit_record(action=AuditAction.SECOND_FACTOR_RESET, actor=actor, target=user)
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """A staff member chooses the language of their staff pages, reminders and notifications ("" for
+    none: the browser's for pages, the deployment's for messages)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise AccountError(_("Choose one of the languages offered."), code="invalid_language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
 
 
 def password_change(*, user: User, current_password: str, new_password: str) -> None:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ovoz.channels.choices import TelegramStep
 from ovoz.channels.models import Channel, Conversation, InboundMessage
@@ -197,7 +198,9 @@ def _converse(
         conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
         conversation.save()
         user = chat_link(channel=channel, chat_id=update.chat_id, code=update.text)
-        with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
+        # A linked staff member is answered in the language they chose; anyone else as the chat speaks.
+        chat_language = conversation.language or channel.default_language or settings.LANGUAGE_CODE
+        with translation.override(user.language if user is not None and user.language else chat_language):
             if user is None:
                 reply = _("This code is not valid or has expired. Ask for a new one on your account page.")
             else:
@@ -450,12 +453,14 @@ class _Bot:
         area = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else None
         place = area.name_in(language) if area else _("your location") if draft.latitude is not None else _("not given")
         self.say(
+            # Translators: %(characters)s is the length of the text, e.g. "120 characters".
             _(
-                "Your concern: %(characters)s characters.\n\nPlace: %(place)s\nVisible: %(visibility)s\n"
+                "Your concern: %(characters)s.\n\nPlace: %(place)s\nVisible: %(visibility)s\n"
                 "Photos: %(photos)s\n\nSend it? Or write more to add to it."
             )
             % {
-                "characters": len(draft.text),
+                "characters": ngettext("%(count)s character", "%(count)s characters", len(draft.text))
+                % {"count": len(draft.text)},
                 "place": place,
                 "visibility": Visibility(draft.visibility).label,
                 "photos": len(draft.photos),

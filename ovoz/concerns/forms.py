@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.errors import ConcernError
@@ -47,7 +47,12 @@ class PhotosField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[CleanImage]:
         files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if len(files) > MAX_ATTACHMENTS:
-            raise forms.ValidationError(_("You can attach up to %(count)s photos.") % {"count": MAX_ATTACHMENTS})
+            raise forms.ValidationError(
+                ngettext(
+                    "You can attach up to %(count)s photo.", "You can attach up to %(count)s photos.", MAX_ATTACHMENTS
+                )
+                % {"count": MAX_ATTACHMENTS}
+            )
         cleaned = []
         for upload in files:
             if not isinstance(upload, UploadedFile):

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ovoz.concerns import confidential, tasks
 from ovoz.concerns.choices import (
@@ -290,6 +291,14 @@ class _RollupMove:
 
 
 @dataclass(frozen=True)
+class Triage:
+    """A triaged concern and the names of the fields the save changed (none: nothing was written)."""
+
+    concern: Concern
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SubmittedConcern:
     concern: Concern
     receipt: str
@@ -304,7 +313,12 @@ def _clean_text(text: object) -> str:
         raise ConcernError(_("The text contains a character that is not allowed."), code="invalid_text", field="text")
     if len(text) > MAX_TEXT_LENGTH:
         raise ConcernError(
-            _("Please keep the description under %(limit)s characters.") % {"limit": MAX_TEXT_LENGTH},
+            ngettext(
+                "Please keep the description under %(limit)s character.",
+                "Please keep the description under %(limit)s characters.",
+                MAX_TEXT_LENGTH,
+            )
+            % {"limit": MAX_TEXT_LENGTH},
             code="text_too_long",
             field="text",
         )
@@ -373,7 +387,9 @@ def concern_submit(
             return _repeat(existing, text=text, token=scoped_token)
     if len(photos) > MAX_ATTACHMENTS:
         raise ConcernError(
-            _("You can attach up to %(count)s photos.") % {"count": MAX_ATTACHMENTS}, code="too_many_photos"
+            ngettext("You can attach up to %(count)s photo.", "You can attach up to %(count)s photos.", MAX_ATTACHMENTS)
+            % {"count": MAX_ATTACHMENTS},
+            code="too_many_photos",
         )
     if (latitude is None) != (longitude is None):
         raise ConcernError(_("A location needs both latitude and longitude."), code="invalid_location")
@@ -580,11 +596,12 @@ def concern_triage(
     themes: Sequence[Theme],
     visibility: Visibility,
     language: str,
-) -> Concern:
+) -> Triage:
     """Set area, themes, visibility and language; counts follow.
 
     Visibility can be made stricter than the reporter chose, never looser: a concern the reporter
-    kept restricted or confidential cannot be turned public by staff.
+    kept restricted or confidential cannot be turned public by staff. A save that changes nothing
+    writes nothing: no event, no audit entry (``Triage.changed`` is empty).
     """
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if VISIBILITY_STRICTNESS[Visibility(visibility)] < VISIBILITY_STRICTNESS[Visibility(concern.reporter_visibility)]:
@@ -600,11 +617,23 @@ def concern_triage(
             code="visibility_sealed",
             field="visibility",
         )
+    language = language if language and language != concern.language else concern.language
+    changed = tuple(
+        name
+        for name, is_changed in (
+            ("area", concern.area_id != (area.pk if area is not None else None)),
+            ("themes", set(concern.themes.values_list("pk", flat=True)) != {theme.pk for theme in themes}),
+            ("visibility", concern.visibility != visibility),
+            ("language", concern.language != language),
+        )
+        if is_changed
+    )
+    if not changed:
+        return Triage(concern=concern, changed=())
     with _RollupMove(concern):
         concern.area = area
         concern.visibility = visibility
-        if language and language != concern.language:
-            concern.language = language
+        concern.language = language
         concern.save(update_fields=["area", "visibility", "language", "updated_at"])
         concern.themes.set(themes)
         if visibility != Visibility.PUBLIC and concern.is_published:
@@ -620,8 +649,8 @@ def concern_triage(
         from ovoz.channels.services import concern_channel_seal
 
         concern_channel_seal(concern=concern)
-    audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern)
-    return concern
+    audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern, data={"fields": list(changed)})
+    return Triage(concern=concern, changed=changed)
 
 
 @transaction.atomic

@@ -149,10 +149,14 @@ class MeetingForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), choices=MeetingStatus.choices)
 
-    def __init__(self, *args: Any, with_status: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, with_status: bool = False, may_be_held: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not with_status:
             del self.fields["status"]
+        elif not may_be_held:  # before the meeting's date, "held" is not offered
+            _choices(self, "status").choices = [
+                (value, label) for value, label in MeetingStatus.choices if value != MeetingStatus.HELD
+            ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts.choices import GrantRole
@@ -158,6 +159,17 @@ class Meeting(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.working_group} {self.starts_at:%Y-%m-%d}"
+
+    @property
+    def day(self) -> date:
+        """The meeting's date in the deployment's time zone."""
+        return timezone.localdate(self.starts_at)
+
+    @property
+    def has_come(self) -> bool:
+        """Whether the meeting's date has come (in the deployment's time zone): from that day on it can
+        be held, and its attendance, scores, minutes and decisions recorded; never before."""
+        return self.day <= timezone.localdate()
 
 
 class AgendaItem(models.Model):

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ovoz.accounts import services as account_services
 from ovoz.accounts.choices import GrantRole
@@ -305,6 +306,17 @@ def _clean_meeting_place(place: str, online_link: str) -> tuple[str, str]:
     return place, online_link
 
 
+def _check_meeting_has_come(meeting: Meeting) -> None:
+    """One rule for all that happens at a meeting (held, attendance, scores, minutes, decisions):
+    not before the meeting's date, in the deployment's time zone. Any time on that day is fine."""
+    if not meeting.has_come:
+        raise GroupError(
+            _("This meeting is on %(date)s: what happens at it can be recorded from that day on.")
+            % {"date": meeting.day.isoformat()},
+            code="meeting_not_yet",
+        )
+
+
 @transaction.atomic
 def meeting_schedule(
     *, actor: User, group: WorkingGroup, starts_at: datetime, place: str = "", online_link: str = ""
@@ -329,7 +341,7 @@ def meeting_update(
     """Move, relocate, mark held or cancel a meeting."""
     place, online_link = _clean_meeting_place(place, online_link)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if status == MeetingStatus.HELD and starts_at > timezone.now():
+    if status == MeetingStatus.HELD and timezone.localdate(starts_at) > timezone.localdate():
         raise GroupError(_("A meeting cannot be held before its date."), code="held_in_future", field="status")
     meeting.starts_at, meeting.place, meeting.online_link, meeting.status = starts_at, place, online_link, status
     meeting.save(update_fields=["starts_at", "place", "online_link", "status", "updated_at"])
@@ -379,7 +391,9 @@ def meeting_record_attendance(
     counts: Mapping[tuple[str, str], int],
     members_present: Sequence[User] = (),
 ) -> None:
-    """Record how many people came, by gender and age band, and which members were there."""
+    """Record how many people came, by gender and age band, and which members were there (from the
+    meeting's date on)."""
+    _check_meeting_has_come(meeting)
     for (gender, age_band), count in counts.items():
         if gender not in Gender.values or age_band not in AgeBand.values:
             raise ValueError((gender, age_band))
@@ -407,7 +421,9 @@ def meeting_record_attendance(
 
 @transaction.atomic
 def meeting_record_minutes(*, actor: User, meeting: Meeting, minutes: str, decisions: str) -> Meeting:
-    """Keep the minutes (for members) and the decisions (shown publicly once the meeting is held)."""
+    """Keep the minutes (for members) and the decisions (shown publicly once the meeting is held),
+    from the meeting's date on."""
+    _check_meeting_has_come(meeting)
     if len(minutes) > MAX_MINUTES_LENGTH or len(decisions) > MAX_DECISIONS_LENGTH:
         raise GroupError(_("The text is too long."), code="too_long")
     meeting.minutes, meeting.decisions = minutes.strip(), decisions.strip()
@@ -454,7 +470,8 @@ def criteria_set_weights(*, actor: User, group: WorkingGroup, weights: Mapping[s
 
 @transaction.atomic
 def round_open(*, actor: User, meeting: Meeting) -> PrioritisationRound:
-    """Open scoring on the meeting's agenda; one round per meeting."""
+    """Open scoring on the meeting's agenda, from the meeting's date on; one round per meeting."""
+    _check_meeting_has_come(meeting)
     if not meeting.agenda_items.exists():
         raise GroupError(_("Put concerns on the agenda before opening a round."), code="empty_agenda")
     if meeting.status == MeetingStatus.CANCELLED:
@@ -480,6 +497,7 @@ def scores_submit(*, user: User, round: PrioritisationRound, scores: Mapping[tup
     group = round.meeting.working_group
     if round.status != RoundStatus.OPEN:
         raise GroupError(_("This round is closed: scores cannot change any more."), code="round_closed")
+    _check_meeting_has_come(round.meeting)
     role = user.grants.filter(working_group=group).values_list("role", flat=True).first()
     if role is None or role == GrantRole.OBSERVER:
         raise GroupError(_("Only members of the group who are not observers score."), code="not_a_scorer")
@@ -506,9 +524,10 @@ def scores_submit(*, user: User, round: PrioritisationRound, scores: Mapping[tup
 @transaction.atomic
 def round_close(*, actor: User, round: PrioritisationRound) -> PrioritisationRound:
     """Close scoring and show the ranking, computed with the weights as they are now."""
-    round = PrioritisationRound.objects.select_for_update().get(pk=round.pk)
+    round = PrioritisationRound.objects.select_for_update().select_related("meeting").get(pk=round.pk)
     if round.status != RoundStatus.OPEN:
         raise GroupError(_("This round is already closed."), code="round_closed")
+    _check_meeting_has_come(round.meeting)
     group = round.meeting.working_group
     round.weights = {str(criterion.pk): criterion.weight for criterion in group.criteria.all()}
     round.status = RoundStatus.CLOSED
@@ -524,9 +543,10 @@ def round_decide(
 ) -> PrioritisationRound:
     """Record the group's decision: the chosen concerns become ``prioritised`` and their reporters are
     told, through the concerns' own status service."""
-    round = PrioritisationRound.objects.select_for_update().get(pk=round.pk)
+    round = PrioritisationRound.objects.select_for_update().select_related("meeting").get(pk=round.pk)
     if round.status != RoundStatus.CLOSED:
         raise GroupError(_("Close the round before recording the decision."), code="round_not_closed")
+    _check_meeting_has_come(round.meeting)
     on_agenda = set(round.meeting.agenda_items.values_list("concern_id", flat=True))
     if not concerns or any(concern.pk not in on_agenda for concern in concerns):
         raise GroupError(_("Choose concerns from this round's agenda."), code="not_on_agenda")
@@ -707,7 +727,11 @@ def action_post_update(
         raise GroupError(_("Progress is from 0 to 100 %."), code="invalid_progress", field="progress")
     if len(photos) > MAX_PHOTOS_PER_UPDATE:
         raise GroupError(
-            _("You can attach up to %(count)s photos.") % {"count": MAX_PHOTOS_PER_UPDATE}, code="too_many_photos"
+            ngettext(
+                "You can attach up to %(count)s photo.", "You can attach up to %(count)s photos.", MAX_PHOTOS_PER_UPDATE
+            )
+            % {"count": MAX_PHOTOS_PER_UPDATE},
+            code="too_many_photos",
         )
     day = day or timezone.localdate()
     if day > timezone.localdate():
@@ -746,7 +770,7 @@ def digest_send(*, user: User, day: date) -> bool:
     try:
         with transaction.atomic():
             SentDigest.objects.create(user=user, day=day, item_count=digest.item_count)
-            with translation.override(settings.LANGUAGE_CODE):
+            with translation.override(user.message_language):  # the member's own language
                 context = {"user": user, "digest": digest, "day": day, "site": settings.OVOZ_PUBLIC_URL}
                 subject = " ".join(
                     render_to_string("groups/email/digest_subject.txt", context).split()

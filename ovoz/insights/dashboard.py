@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.models import (
@@ -212,7 +213,10 @@ def step_medians(*, since: date, exact: bool = False) -> list[Bar]:
             bars.append(Bar(label, 0, "–"))
             continue
         median = _median(histogram, count)
-        bars.append(Bar(label, median, _("%(days)s days (%(count)s concerns)") % {"days": median, "count": count}))
+        days = ngettext("%(days)s day", "%(days)s days", median) % {"days": median}
+        concerns = ngettext("%(count)s concern", "%(count)s concerns", count) % {"count": count}
+        # Translators: a bar's value on the chart of days per step, e.g. "4 days (12 concerns)".
+        bars.append(Bar(label, median, _("%(days)s (%(concerns)s)") % {"days": days, "concerns": concerns}))
     return bars
 
 

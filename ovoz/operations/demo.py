@@ -82,7 +82,8 @@ def demo_load() -> list[DemoLogin]:
     themes_seed()
     region = Area.objects.get(code="UZ-JI")
     group, _created = WorkingGroup.objects.get_or_create(
-        slug=DEMO_GROUP_SLUG, defaults={"name": "Jizzakh community security working group (demo)", "area": region}
+        slug=DEMO_GROUP_SLUG,
+        defaults={"name": "Jizzax viloyati jamoat xavfsizligi ishchi guruhi (demo)", "area": region},
     )
     logins = []
     facilitator: User | None = None
@@ -107,7 +108,7 @@ def demo_load() -> list[DemoLogin]:
             account_services.recipient_first_add(user=user)
         if demo_user.username == "caseworker":
             shelter, created = ServiceProvider.objects.get_or_create(
-                name="Jizzakh women's shelter (demo)",
+                name="Jizzax ayollar boshpanasi (demo)",
                 defaults={
                     "kind": ProviderKind.SHELTER,
                     "languages": ["uz", "ru"],

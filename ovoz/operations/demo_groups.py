@@ -7,8 +7,8 @@ Deterministic and idempotent: a group that exists already is left as it is.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -48,6 +48,7 @@ class DemoMember:
 @dataclass(frozen=True)
 class DemoGroup:
     slug: str
+    language: str  # what the group writes in: its name, places, published texts, minutes and actions
     name: str
     description: str
     region_code: str
@@ -56,23 +57,37 @@ class DemoGroup:
     members: list[DemoMember]
     concerns: list[DemoConcern]
     place: str
-    actions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoTexts:
+    """What a group writes at its meeting and in its action plan, in its own language."""
+
+    minutes: str
+    decisions: str
+    decision_note: str
+    action_titles: list[str]  # one per entry of ACTION_PLAN, in its order
+    partners: str
+    update_started: str
+    update_done: str
+    dropped_reason: str
 
 
 DEMO_GROUPS = [
     DemoGroup(
         slug="zomin-district",
-        name="Zomin district community security working group",
-        description="Residents, the mahalla committees, the district khokimiyat and police of Zomin district.",
+        language="uz",
+        name="Zomin tumani jamoat xavfsizligi ishchi guruhi",
+        description=("Zomin tumani aholisi, mahalla fuqarolar yigʻinlari, tuman hokimligi va ichki ishlar boʻlimi."),
         region_code="UZ-JI",
         area_path=[
             ("district", "Zomin district", {"en": "Zomin district", "ru": "Зааминский район", "uz": "Zomin tumani"})
         ],
         institutions=[
-            "Zomin district khokimiyat",
-            "Zomin district police department",
-            "Navruz mahalla committee",
-            "Zomin water utility",
+            "Zomin tumani hokimligi",
+            "Zomin tumani ichki ishlar boʻlimi",
+            "Navroʻz mahalla fuqarolar yigʻini",
+            "Zomin tumani suv taʼminoti korxonasi",
         ],
         members=[
             DemoMember("demo-zomin-1", "Nodira", "Yusupova", GrantRole.COMMUNITY, 2, True),
@@ -86,25 +101,25 @@ DEMO_GROUPS = [
                 "Ariqdagi suv uch haftadan beri kelmayapti, ekinlar quriyapti.",
                 "uz",
                 "water",
-                "The irrigation canal has been dry for three weeks.",
+                "Sugʻorish arigʻida uch haftadan beri suv yoʻq, ekinlar quriyapti.",
             ),
             DemoConcern(
                 "Maktab yonidagi yo'l chuqurlarga to'la, bolalar yiqilyapti.",
                 "uz",
                 "roads-transport",
-                "The road by the school is full of potholes.",
+                "Maktab yonidagi yoʻl chuqurlarga toʻla.",
             ),
             DemoConcern(
                 "Кечки пайт кўчаларда чироқ йўқ, ёшлар тўпланиб ичишади.",
                 "uz",
                 "crime",
-                "Streets are dark at night and young men gather to drink.",
+                "Kechasi koʻchalar qorongʻi, yigitlar toʻplanib ichkilik ichishadi.",
             ),
             DemoConcern(
                 "Bozorda un narxi ikki haftada ikki baravar oshdi.",
                 "uz",
                 "prices",
-                "Flour prices at the bazaar doubled in two weeks.",
+                "Bozorda un narxi ikki haftada ikki baravar oshdi.",
             ),
             DemoConcern(
                 "Инспектор на посту требует деньги у водителей.",
@@ -116,15 +131,21 @@ DEMO_GROUPS = [
                 "Qo'shnim xotinini har kuni uradi.", "uz", "domestic-violence", visibility=Visibility.CONFIDENTIAL
             ),
         ],
-        place="Zomin district khokimiyat, assembly hall",
+        place="Zomin tumani hokimligi, majlislar zali",
     ),
     DemoGroup(
         slug="uzgen-town",
-        name="Uzgen town community security working group",
-        description="Residents, the mayor's office, the police and civil society of Uzgen town.",
+        language="ky",
+        name="Өзгөн шаарынын коомдук коопсуздук боюнча жумушчу тобу",
+        description="Өзгөн шаарынын тургундары, мэриясы, милициясы жана жарандык коому.",
         region_code="KG-O",
         area_path=[("district", "Uzgen", {"en": "Uzgen", "ru": "Узген", "ky": "Өзгөн"})],
-        institutions=["Uzgen mayor's office", "Uzgen police department", "Uzgen water utility", "Youth centre"],
+        institutions=[
+            "Өзгөн шаарынын мэриясы",
+            "Өзгөн районунун ички иштер бөлүмү",
+            "Өзгөн суу чарба ишканасы",
+            "Жаштар борбору",
+        ],
         members=[
             DemoMember("demo-uzgen-1", "Aigul", "Mamatova", GrantRole.COMMUNITY, None, True),
             DemoMember("demo-uzgen-2", "Ulan", "Toktorov", GrantRole.AUTHORITY, 0, True),
@@ -134,21 +155,24 @@ DEMO_GROUPS = [
         ],
         concerns=[
             DemoConcern(
-                "Ичүүчү суу күнүнө эки саат гана берилет.", "ky", "water", "Drinking water runs only two hours a day."
+                "Ичүүчү суу күнүнө эки саат гана берилет.",
+                "ky",
+                "water",
+                "Ичүүчү суу күнүнө эки саат гана берилет.",
             ),
             DemoConcern(
                 "Базардагы соодагерлер менен милициянын ортосунда чыр чыгууда.",
                 "ky",
                 "intercommunity-border",
-                "Tension between bazaar traders and the police.",
+                "Базардагы соодагерлер менен милициянын ортосунда чыңалуу бар.",
             ),
             DemoConcern(
                 "Жаштар жумуш таппай Россияга кетип жатышат.",
                 "ky",
                 "employment",
-                "Young people leave for Russia for lack of jobs.",
+                "Жаштар жумуш таппай Россияга кетип жатышат.",
             ),
-            DemoConcern("Мектептин жылытуусу иштебейт.", "ky", "fuel-energy", "The school's heating does not work."),
+            DemoConcern("Мектептин жылытуусу иштебейт.", "ky", "fuel-energy", "Мектептин жылытуусу иштебейт."),
             DemoConcern(
                 "Уулумду бир топ адамдар чет өлкөгө чакырып жатат.",
                 "ky",
@@ -159,21 +183,27 @@ DEMO_GROUPS = [
                 "Дороги между махаллями не освещены.",
                 "ru",
                 "roads-transport",
-                "The roads between neighbourhoods are not lit.",
+                "Дороги между махаллями ночью не освещены.",  # written in Russian, published in Russian
             ),
         ],
-        place="Uzgen town hall",
+        place="Өзгөн шаарынын мэриясы, жыйындар залы",
     ),
     DemoGroup(
         slug="dahana-jamoat",
-        name="Dahana jamoat community security working group",
-        description="Residents, the jamoat, the district hukumat, police and the women's committee of Dahana.",
+        language="tg",
+        name="Гурӯҳи кории амнияти ҷамъиятии ҷамоати Даҳана",
+        description="Сокинон, ҷамоат, ҳукумати ноҳия, милиса ва кумитаи занони Даҳана.",
         region_code="TJ-KT",
         area_path=[
             ("district", "Kulob district", {"en": "Kulob district", "ru": "Кулябский район", "tg": "ноҳияи Кӯлоб"}),
             ("community", "Dahana jamoat", {"en": "Dahana jamoat", "ru": "джамоат Дахана", "tg": "ҷамоати Даҳана"}),
         ],
-        institutions=["Kulob district hukumat", "Kulob district police", "Dahana jamoat", "Women's committee"],
+        institutions=[
+            "Ҳукумати ноҳияи Кӯлоб",
+            "Шуъбаи корҳои дохилии ноҳияи Кӯлоб",
+            "Ҷамоати Даҳана",
+            "Кумитаи занон",
+        ],
         members=[
             DemoMember("demo-dahana-1", "Zarina", "Rahimova", GrantRole.CIVIL_SOCIETY, 3, True),
             DemoMember("demo-dahana-2", "Firuz", "Nazarov", GrantRole.AUTHORITY, 2, True),
@@ -183,48 +213,126 @@ DEMO_GROUPS = [
         ],
         concerns=[
             DemoConcern(
-                "Барқ зимистон рӯзе ду соат аст.", "tg", "fuel-energy", "Electricity comes two hours a day in winter."
+                "Барқ зимистон рӯзе ду соат аст.",
+                "tg",
+                "fuel-energy",
+                "Дар зимистон барқ рӯзе ҳамагӣ ду соат аст.",
             ),
             DemoConcern(
                 "Оби нӯшокӣ ифлос аст, кӯдакон бемор мешаванд.",
                 "tg",
                 "water",
-                "Drinking water is dirty; children fall ill.",
+                "Оби нӯшокӣ ифлос аст, кӯдакон бемор мешаванд.",
             ),
             DemoConcern(
                 "Сарҳади замин бо деҳаи ҳамсоя баҳс дорад.",
                 "tg",
                 "land-property",
-                "A land boundary is disputed with the next village.",
+                "Сарҳади замин бо деҳаи ҳамсоя баҳсталаб аст.",
             ),
             DemoConcern(
                 "Ҷавонон кор надоранд ва ба муҳоҷират мераванд.",
                 "tg",
                 "employment",
-                "Young people have no work and migrate.",
+                "Ҷавонон кор надоранд ва ба муҳоҷират мераванд.",
             ),
             DemoConcern(
                 "Роҳ ба мактаб дар фасли борон вайрон мешавад.",
                 "tg",
                 "roads-transport",
-                "The road to school breaks up in the rains.",
+                "Роҳ ба мактаб дар фасли борон вайрон мешавад.",
             ),
             DemoConcern("Шавҳарам маро мезанад.", "tg", "domestic-violence", visibility=Visibility.CONFIDENTIAL),
         ],
-        place="Dahana jamoat office",
+        place="Бинои ҷамоати Даҳана",
     ),
 ]
 
 ACTION_PLAN = [
-    # (title, concern rank, owner index, started days ago, due in days, final status, progress,
-    #  days after the due date it was done: negative is early)
-    ("Agree a repair schedule with the utility", 0, 3, 40, -10, ActionStatus.DONE, 100, 3),
-    ("Repair the worst section", 0, 0, 30, -5, ActionStatus.IN_PROGRESS, 40, 0),
-    ("Public hearing with residents", 1, 0, 20, -2, ActionStatus.DONE, 100, -1),
-    ("Street patrols at night with the mahalla", 2, 1, 15, 12, ActionStatus.IN_PROGRESS, 60, 0),
-    ("Survey the households affected", 2, 2, 0, 25, ActionStatus.PLANNED, 0, 0),
-    ("Ask the region for a new budget line", 2, 0, 25, -3, ActionStatus.DROPPED, 10, 0),
+    # (concern rank, owner index, started days ago, due in days, final status, progress,
+    #  days after the due date it was done: negative is early); the titles are in DEMO_TEXTS
+    (0, 3, 40, -10, ActionStatus.DONE, 100, 3),
+    (0, 0, 30, -5, ActionStatus.IN_PROGRESS, 40, 0),
+    (1, 0, 20, -2, ActionStatus.DONE, 100, -1),
+    (2, 1, 15, 12, ActionStatus.IN_PROGRESS, 60, 0),
+    (2, 2, 0, 25, ActionStatus.PLANNED, 0, 0),
+    (2, 0, 25, -3, ActionStatus.DROPPED, 10, 0),
 ]
+
+DEMO_TEXTS = {
+    "uz": DemoTexts(
+        minutes=(
+            "## Ochilish\n\nFasilitator oxirgi yigʻilishdan beri kelib tushgan murojaatlarni taqdim etdi.\n\n"
+            "## Muhokama\n\n- Aholi har bir muammoni tushuntirib berdi.\n"
+            "- Hokimiyat vakillari nima qila olishlarini aytdi.\n\n"
+            "## Keyingi qadamlar\n\nGuruh murojaatlarni baholadi va harakatlar rejasini kelishib oldi."
+        ),
+        decisions=(
+            "- Eng yuqori baholangan uchta murojaat guruhning ustuvor vazifalaridir.\n"
+            "- Harakatlar shu sahifada eʼlon qilinadi."
+        ),
+        decision_note="Shu uchtasi birinchi navbatda.",
+        action_titles=[
+            "Suv taʼminoti korxonasi bilan taʼmirlash jadvalini kelishish",
+            "Eng yomon qismini taʼmirlash",
+            "Aholi bilan ochiq tinglov oʻtkazish",
+            "Mahalla bilan birga kechki navbatchilik",
+            "Zarar koʻrgan xonadonlarni oʻrganib chiqish",
+            "Viloyatdan yangi byudjet moddasini soʻrash",
+        ],
+        partners="Mahalla fuqarolar yigʻini",
+        update_started="Ish aholi bilan birga boshlandi.",
+        update_done="Ish tugadi, aholi tekshirib koʻrdi.",
+        dropped_reason="Viloyat byudjet ajratishni rad etdi.",
+    ),
+    "ky": DemoTexts(
+        minutes=(
+            "## Ачылыш\n\nФасилитатор акыркы жыйындан бери келип түшкөн кайрылууларды тааныштырды.\n\n"
+            "## Талкуу\n\n- Тургундар ар бир көйгөйдү айтып беришти.\n"
+            "- Бийлик өкүлдөрү эмне кыла аларын айтышты.\n\n"
+            "## Кийинки кадамдар\n\nТоп кайрылууларды баалап, иш-аракет планын макулдашты."
+        ),
+        decisions=("- Эң жогору бааланган үч кайрылуу — топтун артыкчылыктары.\n- Иш-аракеттер ушул бетте жарыяланат."),
+        decision_note="Ушул үчөө биринчи кезекте.",
+        action_titles=[
+            "Суу ишканасы менен оңдоо графигин макулдашуу",
+            "Эң начар бөлүгүн оңдоо",
+            "Тургундар менен ачык угуу өткөрүү",
+            "Махалла менен түнкү кайтарууну уюштуруу",
+            "Жабыркаган үй-бүлөлөрдү сурамжылоо",
+            "Облустан жаңы бюджет беренесин суроо",
+        ],
+        partners="Махалла комитети",
+        update_started="Иш тургундар менен бирге башталды.",
+        update_done="Иш бүттү, тургундар текшерип көрүштү.",
+        dropped_reason="Облус бюджет бөлүүдөн баш тартты.",
+    ),
+    "tg": DemoTexts(
+        minutes=(
+            "## Кушодашавӣ\n\nФасилитатор муроҷиатҳоеро, ки аз ҷаласаи гузашта ворид шудаанд, муаррифӣ кард.\n\n"
+            "## Муҳокима\n\n- Сокинон ҳар як мушкилро шарҳ доданд.\n"
+            "- Намояндагони мақомот гуфтанд, ки чӣ кор карда метавонанд.\n\n"
+            "## Қадамҳои навбатӣ\n\nГурӯҳ муроҷиатҳоро арзёбӣ карда, нақшаи амалро мувофиқа кард."
+        ),
+        decisions=(
+            "- Се муроҷиате, ки баҳои баландтарин гирифтанд, афзалиятҳои гурӯҳ мебошанд.\n"
+            "- Амалҳо дар ҳамин саҳифа нашр мешаванд."
+        ),
+        decision_note="Аввал ҳамин се.",
+        action_titles=[
+            "Бо корхонаи обтаъминкунӣ ҷадвали таъмирро мувофиқа кардан",
+            "Қисми аз ҳама вайроншударо таъмир кардан",
+            "Бо сокинон шунавоии умумӣ гузарондан",
+            "Бо маҳалла посбонии шабона ташкил кардан",
+            "Хонаводаҳои зарардидаро пурсиш кардан",
+            "Аз вилоят моддаи нави буҷет талаб кардан",
+        ],
+        partners="Кумитаи маҳалла",
+        update_started="Кор якҷоя бо сокинон оғоз шуд.",
+        update_done="Кор анҷом ёфт, сокинон онро санҷиданд.",
+        dropped_reason="Вилоят аз ҷудо кардани буҷет даст кашид.",
+    ),
+}
 
 
 def _area(group: DemoGroup) -> Area:
@@ -308,17 +416,9 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
     group_services.meeting_record_attendance(
         actor=facilitator, meeting=first, counts=counts, members_present=members[:6]
     )
+    texts = DEMO_TEXTS[spec.language]
     group_services.meeting_record_minutes(
-        actor=facilitator,
-        meeting=first,
-        minutes=(
-            "## Opening\n\nThe facilitator presented the concerns raised since the last meeting.\n\n"
-            "## Discussion\n\n- Residents described each problem.\n- The authorities said what they can do.\n\n"
-            "## Next steps\n\nThe group scored the concerns and agreed an action plan."
-        ),
-        decisions=(
-            "- The three highest-ranked concerns are the group's priorities.\n- Actions are published on this page."
-        ),
+        actor=facilitator, meeting=first, minutes=texts.minutes, decisions=texts.decisions
     )
     group_services.meeting_update(
         actor=facilitator,
@@ -339,11 +439,15 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
         group_services.scores_submit(user=user, round=round_, scores=scores)
     round_ = group_services.round_close(actor=facilitator, round=round_)
     top = [row.concern for row in round_ranking(round=round_)[:3]]
-    group_services.round_decide(actor=facilitator, round=round_, concerns=top, note="These three come first.")
+    group_services.round_decide(actor=facilitator, round=round_, concerns=top, note=texts.decision_note)
 
-    # The second meeting: in four days, with the remaining accepted concerns on its agenda.
+    # The second meeting: today, with the remaining accepted concerns on its agenda, so a facilitator
+    # can hold it now (attendance, a round, scores, a decision, minutes) without changing its date.
     second = group_services.meeting_schedule(
-        actor=facilitator, group=group, starts_at=now + timedelta(days=4), place=spec.place
+        actor=facilitator,
+        group=group,
+        starts_at=timezone.make_aware(datetime.combine(today, time(17, 0))),
+        place=spec.place,
     )
     remaining = [concern for concern in concerns if concern.pk not in {c.pk for c in top}]
     group_services.meeting_agenda_add(
@@ -351,9 +455,15 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
         meeting=second,
         concerns=list(Concern.objects.filter(pk__in=[c.pk for c in remaining], status=Status.ACCEPTED)),
     )
+    # The third: in four weeks, its agenda still to build; nothing can be recorded for it before that day.
+    group_services.meeting_schedule(
+        actor=facilitator, group=group, starts_at=now + timedelta(days=28), place=spec.place
+    )
 
     # The action plan, in every state; some actions overdue.
-    for title, rank, owner, started, due, status, progress, done_after_due in ACTION_PLAN:
+    for title, (rank, owner, started, due, status, progress, done_after_due) in zip(
+        texts.action_titles, ACTION_PLAN, strict=True
+    ):
         action = group_services.action_create(
             actor=facilitator,
             group=group,
@@ -361,7 +471,7 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
             concerns=[top[rank]],
             owner=institutions[owner],
             responsible=members[2 + rank],
-            partners="Mahalla committee" if rank == 1 else "",
+            partners=texts.partners if rank == 1 else "",
             starts_on=today - timedelta(days=started),
             due_on=today + timedelta(days=due),
         )
@@ -369,17 +479,15 @@ def _load_group(spec: DemoGroup, *, facilitator: User, member: User) -> WorkingG
             group_services.action_set_status(actor=facilitator, action=action, status=ActionStatus.IN_PROGRESS)
         if progress and status != ActionStatus.DONE:
             group_services.action_post_update(
-                actor=facilitator, action=action, text="Work started with the residents.", progress=progress
+                actor=facilitator, action=action, text=texts.update_started, progress=progress
             )
         if status == ActionStatus.DONE:
-            group_services.action_post_update(
-                actor=facilitator, action=action, text="Finished and checked by the residents.", progress=100
-            )
+            group_services.action_post_update(actor=facilitator, action=action, text=texts.update_done, progress=100)
             group_services.action_set_status(actor=facilitator, action=action, status=ActionStatus.DONE)
             Action.objects.filter(pk=action.pk).update(completed_on=today + timedelta(days=due + done_after_due))
         if status == ActionStatus.DROPPED:
             group_services.action_set_status(
-                actor=facilitator, action=action, status=ActionStatus.DROPPED, reason="The region refused the budget."
+                actor=facilitator, action=action, status=ActionStatus.DROPPED, reason=texts.dropped_reason
             )
     _date_updates(group)
     # The concern whose actions are all done is confirmed as resolved.

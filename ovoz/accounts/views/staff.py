@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import time
 from base64 import b32encode
+from typing import Literal, cast
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,6 +34,7 @@ from ovoz.accounts.forms import (
     KeyPasswordForm,
     KeyRecoverForm,
     KeyReplaceForm,
+    LanguageForm,
     PasswordChangeForm,
     PasswordLoginForm,
     SecondFactorForm,
@@ -62,12 +66,32 @@ def _pending_user(request: HttpRequest) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 
+def use_staff_language(response: HttpResponse, user: User) -> HttpResponse:
+    """Switch to the language the staff member chose, for this response and (through the language
+    cookie that every staff page reads) for the pages after it; nothing when they chose none."""
+    if user.language:
+        translation.activate(user.language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
+        )
+    return response
+
+
 def _finish_login(request: HttpRequest, user: User, device: object) -> HttpResponseRedirect:
     next_url = request.session.get(PENDING_NEXT)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
     otp_login(request, device)
     services.login_succeeded(user=user)
-    return redirect(_safe_next(request, next_url))
+    response = redirect(_safe_next(request, next_url))
+    use_staff_language(response, user)
+    return response
 
 
 @never_cache
@@ -130,6 +154,8 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(error.message))
         else:
             _finish_login(request, user, device)
+            if user.language:
+                translation.activate(user.language)
             # Shown once, in this response only: the codes are never stored readable. The key page, with
             # the new recovery key, comes next (the page links to it).
             context = {
@@ -137,7 +163,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
                 "just_enrolled": True,
                 "key_waiting": keys.SESSION_NEW_RECOVERY_KEY in request.session,
             }
-            return render(request, "accounts/recovery_codes.html", context)
+            return use_staff_language(render(request, "accounts/recovery_codes.html", context), user)
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, omitsize=False)
     context = {"form": form, "qr_svg": qr_svg, "secret": _base32_secret(device)}
     return render(request, "accounts/enrol.html", context)
@@ -173,6 +199,17 @@ def _end_locked_session(request: HttpRequest, error: AccountError) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def account_view(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
+    is_language = request.POST.get("action") == "language"
+    language_form = LanguageForm(request.POST if is_language else None, initial={"language": user.language})
+    if is_language:
+        if language_form.is_valid():
+            services.user_set_language(user=user, language=language_form.cleaned_data["language"])
+            response = use_staff_language(redirect("accounts:account"), user)
+            if not user.language:  # back to what the browser says
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+            messages.success(request, _("Saved."))
+            return response
+        return render(request, "accounts/account.html", {"form": PasswordChangeForm(), "language_form": language_form})
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,7 +230,7 @@ def account_view(request: HttpRequest) -> HttpResponse:
             response = redirect("accounts:login")
             keys.forget(response)
             return response
-    return render(request, "accounts/account.html", {"form": form})
+    return render(request, "accounts/account.html", {"form": form, "language_form": language_form})
 
 
 @require_POST

@@ -67,6 +67,31 @@ def test_triage_writes_one_audit_entry(facilitator):
     entries = post_and_new_entries(client, concern, data)
     assert Concern.objects.get(pk=concern.pk).visibility == "restricted"
     assert_one_entry(entries, action="concern.triaged", actor=user, concern=concern)
+    assert entries[0].data == {"fields": ["themes", "visibility"]}  # the names only, never the values
+
+
+def test_a_triage_save_without_a_change_writes_nothing_and_says_so(facilitator):
+    client, user = facilitator
+    concern = submitted()
+    water = Theme.objects.get(slug="water")
+    data = {
+        "action": "triage",
+        "region": Area.objects.get(code="UZ-JI").pk,
+        "themes": [water.pk],
+        "visibility": "restricted",
+        "language": "en",
+    }
+    client.post(f"/staff/concerns/{concern.pk}/", data, follow=True)  # a first save, its message shown
+    events = concern.events.count()
+    updated_at = Concern.objects.get(pk=concern.pk).updated_at
+
+    entries = post_and_new_entries(client, concern, data)
+
+    assert entries == []
+    assert concern.events.count() == events
+    assert Concern.objects.get(pk=concern.pk).updated_at == updated_at
+    page = client.get(f"/staff/concerns/{concern.pk}/").content.decode()
+    assert "Nothing changed." in page and "Saved." not in page
 
 
 def test_triage_to_confidential_writes_one_audit_entry(facilitator):

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ovoz.accounts import keys
@@ -105,7 +106,11 @@ def bulk_status_view(request: HttpRequest) -> HttpResponse:
     except ConcernError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("Status changed for %(count)s concerns.") % {"count": changed})
+        messages.success(
+            request,
+            ngettext("Status changed for %(count)s concern.", "Status changed for %(count)s concerns.", changed)
+            % {"count": changed},
+        )
     return redirect("staff:concerns")
 
 
@@ -181,7 +186,7 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
             triage = TriageForm(request.POST)
             forms["triage_form"] = triage
             if triage.is_valid():
-                services.concern_triage(
+                triaged = services.concern_triage(
                     actor=user,
                     concern=concern,
                     area=triage.chosen_area(),
@@ -189,7 +194,10 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
                     visibility=Visibility(triage.cleaned_data["visibility"]),
                     language=triage.cleaned_data["language"],
                 )
-                messages.success(request, _("Saved."))
+                if triaged.changed:
+                    messages.success(request, _("Saved."))
+                else:
+                    messages.info(request, _("Nothing changed."))
                 return redirect("staff:concern", concern_id=concern.pk)
         elif action == "publish":
             public = PublicTextForm(request.POST)

@@ -63,6 +63,16 @@ def test_demo_data_loads_once_and_again_changes_nothing():
     assert set(Concern.objects.values_list("status", flat=True)) >= {"received", "accepted", "resolved", "closed"}
     published = Concern.objects.filter(is_published=True)
     assert published.exists() and not published.exclude(visibility="public").exists()
+    # Published texts are written where the concern was raised, in its languages, never in English.
+    from ovoz.concerns.language import language_detect
+
+    assert {language_detect(text) for text in published.values_list("public_text", flat=True)} <= {
+        "ru",
+        "uz",
+        "tg",
+        "ky",
+        "kk",
+    }
     assert not Concern.objects.filter(visibility="confidential", is_published=True).exists()
     # Every confidential demo concern is sealed to the demo's intake recipient, and its words stored nowhere.
     confidential = Concern.objects.filter(visibility="confidential")

@@ -1,7 +1,7 @@
 """What the group sees of a concern together (issue 12, point 6): the published, redacted text or
 only area, themes, date and status, whoever looks, on every page shown or printed for the group."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -52,8 +52,10 @@ def shared(world):
             concern_services.concern_publish(actor=facilitator, concern=concern, public_text=PUBLISHED_TEXT)
         concern_services.concern_change_status(actor=facilitator, concern=concern, status=Status.ACCEPTED)
         concerns[name] = concern
-    meeting = Meeting.objects.create(
-        working_group=world["group"], starts_at=timezone.now() + timedelta(days=1), place="Mahalla centre"
+    meeting = Meeting.objects.create(  # today, later on: in the reminders, and its round can be open
+        working_group=world["group"],
+        starts_at=timezone.make_aware(datetime.combine(timezone.localdate(), time(23, 59))),
+        place="Mahalla centre",
     )
     services.meeting_agenda_add(actor=facilitator, meeting=meeting, concerns=list(concerns.values()))
     services.round_open(actor=facilitator, meeting=meeting)

@@ -7,6 +7,8 @@ anything else happens. Managing needs ``permissions.can_manage_group``; a member
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -102,7 +105,9 @@ def group_view(request: HttpRequest, slug: str) -> HttpResponse:
 def group_overview(group: WorkingGroup) -> dict[str, object]:
     """What needs attention: upcoming meetings, open scoring rounds, overdue actions."""
     today = timezone.localdate()
-    upcoming = group.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now()).order_by(
+    # A meeting dated today stays here all day (it can be held today), whatever its hour.
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    upcoming = group.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=start_of_today).order_by(
         "starts_at"
     )
     open_actions = [action for action in selectors.action_list(group=group) if action.is_open]
@@ -328,6 +333,7 @@ def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting
         meeting_form=forms.get("meeting_form")
         or MeetingForm(
             with_status=True,
+            may_be_held=meeting.has_come,
             initial={
                 "starts_at": timezone.localtime(meeting.starts_at),
                 "place": meeting.place,
@@ -389,7 +395,11 @@ def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
             concerns = selected(selectors.group_concern_list(group=group), request.POST.getlist("concerns"))
             if concerns:
                 added = services.meeting_agenda_add(actor=user, meeting=meeting, concerns=concerns)
-                messages.success(request, _("%(count)s concerns added to the agenda.") % {"count": added})
+                messages.success(
+                    request,
+                    ngettext("%(count)s concern added to the agenda.", "%(count)s concerns added to the agenda.", added)
+                    % {"count": added},
+                )
                 return here
             messages.error(request, _("Choose concerns to add."))
         elif action == "agenda_remove":
