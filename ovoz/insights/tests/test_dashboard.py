@@ -252,3 +252,18 @@ def test_the_dashboard_fits_a_phone_with_readable_charts(live_server, chromium, 
     months = page.locator("figure.chart text.tick[text-anchor=middle]").all_text_contents()
     assert len(set(months)) == len(months) == 6, months
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_map_page_fits_a_phone_its_table_scrolls_inside_itself(live_server, chromium):
+    """The table of areas (long Russian region names, country, count) was 470 px wide in a 360 px phone."""
+    from ovoz.insights.tests.test_map import _world
+
+    _world()
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/ru/map/")
+    page.locator("[data-testid=area-table]").wait_for()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    context.close()
