@@ -34,7 +34,7 @@ def test_the_follow_page_and_the_receipt_speak_karakalpak(client, seeded):
     html = client.get("/kaa/follow/").content.decode()
     assert '<html lang="kaa"' in html and kaa("Show my concern") in html
     submitted = services.concern_submit(text="Suw joq", channel=Channel.WEB, area=None)
-    response = client.post("/kaa/follow/", {"receipt": submitted.receipt})
+    response = client.post("/kaa/follow/", {"receipt": submitted.receipt}, follow=True)
     page = response.content.decode()
     assert kaa("Your concern") in page and kaa("received") in page
 
