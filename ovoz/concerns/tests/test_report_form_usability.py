@@ -220,7 +220,9 @@ def test_validation_messages_on_the_report_form_are_all_translated(client, seede
     for message in english:
         assert message not in translated
     for message in translated:
-        assert not re.search(r"[A-Za-z]{4,}", message.replace("%", "")) or language == "uz", message
+        assert not re.search(r"[A-Za-z]{4,}", message.replace("%", "")) or language in ("uz", "kaa"), (
+            message
+        )  # Latin-script languages
         assert not re.search(r"\d[^\W\d_]", message), f"a number glued to a word: {message}"
     assert Concern.objects.count() == 0
 
