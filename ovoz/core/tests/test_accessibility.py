@@ -16,6 +16,7 @@ import pytest
 from django.db.models import Q
 from django.urls import reverse
 
+from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.concerns.models import Concern
 from ovoz.core.tests.urlwalk import Route, routes
 from ovoz.groups.models import Action, Meeting
@@ -43,12 +44,14 @@ NOT_PAGES = {
     "logout": "POST only",
     "set_language": "POST only",
     # Pages of a state the signed-in facilitator is not in (each has its own browser test).
-    "enrol": "only while a new user sets up the second factor",
+    "enrol": "only while a new user sets up the second factor (checked for a newcomer, below)",
     "login_verify": "only between the two sign-in steps (checked there, below)",
     "group_invitation": "only for the invited person, signed out",
 }
 # Pages the demo facilitator may not open: the administrator's (checked signed in as the demo
-# administrator), and those of referrals of confidential concerns (the intake's and case workers').
+# administrator), and those of referrals of confidential concerns: the case worker's inbox and the intake
+# user's confidential concern are checked below; a referral's own page needs a referral made with an
+# unlocked key (not in the demo), and concern_referrals only answers the concern page's forms.
 ADMINISTRATORS = {"audit", "recipients", "areas", "area", "themes"}
 NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}
 
@@ -163,6 +166,29 @@ def test_every_public_and_staff_page_has_no_axe_violation(live_server, chromium,
         if route.name in ADMINISTRATORS:
             _check(page, live_server.url + _url(route, values, language), found)
             checked.add(route.name)
+
+    # The intake user's confidential concern, whose page offers referral; the case worker's inbox.
+    _sign_in(page, live_server.url, "intake", language, found)
+    sealed = Concern.objects.filter(content_public_key__isnull=False).order_by("pk").first()
+    assert sealed is not None, "the demo has confidential concerns sealed to intake"
+    _check(page, live_server.url + reverse("staff:concern", args=[sealed.pk]), found)
+    _sign_in(page, live_server.url, "caseworker", language, found)
+    _check(page, live_server.url + reverse("staff:referrals"), found)
+    checked.add("referrals")
+
+    # A newcomer's first sign-in: the page that sets up the authenticator.
+    UserFactory(username=f"newcomer-{language}", with_totp=False)
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "ovoz_language", "value": language, "url": live_server.url}])
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.locator("#id_username").fill(f"newcomer-{language}")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(live_server.url + reverse("accounts:enrol"))
+    violations = axe_violations(page)
+    if violations:
+        found[f"{page.url} ({language})"] = violations
+    checked.add("enrol")
 
     context.close()
     assert {"home", "report", "map", "dashboard", "group_detail", "group_meeting", "group_action", "concern"} <= checked
