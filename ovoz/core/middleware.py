@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import csrf
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 
@@ -59,9 +60,13 @@ class RefuseNulBytesMiddleware:
         if ("%00" in query or "\x00" in query) and any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": _("The request is not valid."), "code": "invalid"}, status=400)
-            return bad_request(request, ValueError("NUL byte in the query string"))
+            # Answered before LocaleMiddleware: the page speaks the language of its URL, not whatever
+            # language this thread served last.
+            language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+            with translation.override(language):
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": _("The request is not valid."), "code": "invalid"}, status=400)
+                return bad_request(request, ValueError("NUL byte in the query string"))
         return self.get_response(request)
 
 

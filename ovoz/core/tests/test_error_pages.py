@@ -54,12 +54,19 @@ def test_a_staff_action_the_user_may_not_take_answers_the_translated_403(client)
 
 
 @pytest.mark.django_db
-def test_a_bad_request_answers_400_with_the_sites_layout(client):
-    response = client.get("/en/concerns/?theme=%00")
+def test_a_bad_request_answers_400_with_the_sites_layout_in_the_language_of_its_url(client):
+    # Refused before LocaleMiddleware runs: the language this thread served last must not leak in.
+    translation.activate("ru")
+    try:
+        response = client.get("/en/concerns/?theme=%00")
+    finally:
+        translation.deactivate()
     assert response.status_code == 400
     html = response.content.decode()
-    assert '<header class="site">' in html and "<h1>Bad request</h1>" in html
+    assert '<header class="site">' in html and "<h1>Bad request</h1>" in html and '<html lang="en"' in html
     _assert_no_debug_trace(html)
+    tajik = client.get("/tg/concerns/?theme=%00").content.decode()
+    assert '<html lang="tg"' in tajik and "<h1>Bad request</h1>" not in tajik
 
 
 def test_the_500_page_renders_without_a_request_or_a_database():
