@@ -1,0 +1,276 @@
+"""Intake: one service takes everything a new concern needs, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ovoz.concerns import confidential
+from ovoz.concerns.choices import (
+    VISIBILITY_STRICTNESS,
+    Channel,
+    Visibility,
+)
+from ovoz.concerns.contacts import Contact, contact_seal
+from ovoz.concerns.errors import ConcernError
+from ovoz.concerns.language import language_detect
+from ovoz.concerns.models import (
+    MAX_TEXT_LENGTH,
+    Attachment,
+    Concern,
+    ConcernEvent,
+    KeyPart,
+    Theme,
+)
+from ovoz.concerns.receipts import receipt_generate, receipt_hash
+from ovoz.core.crypto import keyed_hash, open_with_secret, seal_with_secret
+from ovoz.core.images import CleanImage
+from ovoz.places.lookup import area_id_at_point
+from ovoz.places.models import Area
+
+if TYPE_CHECKING:
+    pass
+from ovoz.concerns.services.rollups import _rollup_apply, _rollup_keys
+
+MAX_ATTACHMENTS = 3
+
+
+# 22 URL-safe characters carry 128 bits: a key short enough to guess would let others claim a receipt.
+MIN_SUBMISSION_TOKEN_LENGTH = 22
+
+
+# About 1 km: two decimals of a degree of latitude are 1.1 km (DESIGN §3: points are kept coarse).
+POINT_DECIMALS = 2
+
+
+@dataclass(frozen=True)
+class SubmittedConcern:
+    concern: Concern
+    receipt: str
+    is_repeat: bool = False
+
+
+def _clean_text(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ConcernError(_("Please describe your concern."), code="text_required", field="text")
+    text = text.strip()
+    if "\x00" in text:
+        raise ConcernError(_("The text contains a character that is not allowed."), code="invalid_text", field="text")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ConcernError(
+            ngettext(
+                "Please keep the description under %(limit)s character.",
+                "Please keep the description under %(limit)s characters.",
+                MAX_TEXT_LENGTH,
+            )
+            % {"limit": MAX_TEXT_LENGTH},
+            code="text_too_long",
+            field="text",
+        )
+    return text
+
+
+def visibility_default(themes: Sequence[Theme]) -> Visibility:
+    """The strictest default among the chosen themes: violence at home is confidential by default."""
+    defaults = [Visibility(theme.default_visibility) for theme in themes] or [Visibility.PUBLIC]
+    return max(defaults, key=lambda visibility: VISIBILITY_STRICTNESS[visibility])
+
+
+def visibility_needs_confirmation(*, themes: Sequence[Theme], visibility: Visibility | None) -> bool:
+    """Whether the reporter chose a looser visibility than one of their themes asks for (public for
+    violence at home): intake keeps the theme's default unless the reporter confirms their choice."""
+    if visibility is None:
+        return False
+    return VISIBILITY_STRICTNESS[Visibility(visibility)] < VISIBILITY_STRICTNESS[visibility_default(themes)]
+
+
+def _coarse(value: float | None) -> float | None:
+    return round(value, POINT_DECIMALS) if value is not None else None
+
+
+@transaction.atomic
+def concern_submit(
+    *,
+    text: str,
+    channel: Channel,
+    language: str = "",
+    area: Area | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    themes: Sequence[Theme] = (),
+    visibility: Visibility | None = None,
+    contact: Contact | None = None,
+    photos: Sequence[CleanImage] = (),
+    submission_token: str = "",
+    received_at: datetime | None = None,
+    visibility_confirmed: bool = False,
+) -> SubmittedConcern:
+    """Store a new concern and return it with its receipt.
+
+    A ``visibility`` looser than a chosen theme's default (public or restricted for violence at home)
+    is kept only with ``visibility_confirmed``; otherwise the theme's default (confidential) is stored:
+    every interface asks again or documents this (issue 12).
+
+    A repeated submission with the same ``submission_token`` (a double-clicked form, a retried API
+    call with the same idempotency key) returns the first concern and its receipt again, or an empty
+    receipt once ``concern_receipt_forget`` has run.
+    ``received_at`` is when a gateway received the message, if earlier than now.
+    """
+    text = _clean_text(text)
+    if submission_token and len(submission_token) < MIN_SUBMISSION_TOKEN_LENGTH:
+        raise ConcernError(
+            _("An idempotency key must be at least %(length)s random characters.")
+            % {"length": MIN_SUBMISSION_TOKEN_LENGTH},
+            code="idempotency_key_too_short",
+        )
+    # Tokens of different channels never meet: a web form token cannot find an API submission.
+    scoped_token = f"{channel}:{submission_token}"
+    submission_hash = keyed_hash(scoped_token, purpose="submission") if submission_token else None
+    if submission_hash:
+        existing = Concern.objects.filter(submission_hash=submission_hash).first()
+        if existing is not None:
+            return _repeat(existing, text=text, token=scoped_token)
+    if len(photos) > MAX_ATTACHMENTS:
+        raise ConcernError(
+            ngettext("You can attach up to %(count)s photo.", "You can attach up to %(count)s photos.", MAX_ATTACHMENTS)
+            % {"count": MAX_ATTACHMENTS},
+            code="too_many_photos",
+        )
+    if (latitude is None) != (longitude is None):
+        raise ConcernError(_("A location needs both latitude and longitude."), code="invalid_location")
+    if latitude is not None and longitude is not None:
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ConcernError(_("This location is not on the map."), code="invalid_location")
+        if area is None:
+            area_id = area_id_at_point(latitude=latitude, longitude=longitude)
+            area = Area.objects.filter(pk=area_id).first() if area_id else None
+    known_languages = {code for code, _name in settings.LANGUAGES}
+    is_language_chosen = bool(language) and language in known_languages
+    if language and not is_language_chosen:
+        raise ConcernError(_("This language is not offered here."), code="unknown_language", field="language")
+
+    receipt = receipt_generate()
+    concern = Concern(
+        receipt_hash=receipt_hash(receipt) or "",
+        receipt_valid_until=timezone.now() + timedelta(days=settings.OVOZ_RECEIPT_DAYS),
+        submission_hash=submission_hash,
+        sealed_receipt=seal_with_secret(receipt.encode(), secret=scoped_token.encode()) if submission_token else None,
+        text=text,
+        language=language if is_language_chosen else language_detect(text),
+        is_language_chosen=is_language_chosen,
+        channel=channel,
+        area=area,
+        latitude=_coarse(latitude),
+        longitude=_coarse(longitude),
+        visibility=(
+            visibility
+            if visibility
+            and (visibility_confirmed or not visibility_needs_confirmation(themes=themes, visibility=visibility))
+            else visibility_default(themes)
+        ),
+    )
+    concern.reporter_visibility = concern.visibility
+    sealed_parts = None
+    if concern.visibility == Visibility.CONFIDENTIAL:
+        # Language was detected above, in memory: from here on only the recipients can read the words.
+        sealed_parts = confidential.seal_new(concern, text=text, contact=contact, receipt=receipt)
+        if submission_token:
+            concern.sealed_receipt = seal_with_secret(
+                f"{receipt}|{_digest(text)}".encode(), secret=scoped_token.encode()
+            )
+    elif contact is not None and not contact.is_empty:
+        concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
+    if submission_hash:
+        try:
+            with transaction.atomic():
+                concern.save()
+        except IntegrityError:
+            # The same submission arrived twice at once: the other request stored it first.
+            return _repeat(Concern.objects.get(submission_hash=submission_hash), text=text, token=scoped_token)
+    else:
+        concern.save()
+    if received_at is not None and received_at < concern.created_at:
+        Concern.objects.filter(pk=concern.pk).update(created_at=received_at)
+        concern.created_at = received_at
+    if themes:
+        concern.themes.add(*themes)
+    # The concern's own created_at is the "received" step of its timeline: no event row is needed.
+    _attach(concern, None, photos)
+    if sealed_parts is not None:
+        parts: dict[str, bytes] = {KeyPart.CONTENT: sealed_parts.content, KeyPart.CONTACT: sealed_parts.contact}
+        confidential.seal_to(concern, parts, confidential.intake_recipients())
+    _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
+    return SubmittedConcern(concern, receipt)
+
+
+def _repeat(existing: Concern, *, text: str, token: str) -> SubmittedConcern:
+    """A retried submission gets its first receipt back, but only for the very same text."""
+    conflict = ConcernError(
+        _("This idempotency key was already used for a different concern."), code="idempotency_conflict"
+    )
+    if existing.sealed_receipt is None:
+        raise conflict
+    receipt, _bar, digest = (
+        open_with_secret(bytes(existing.sealed_receipt), secret=token.encode()).decode().partition("|")
+    )
+    # A sealed concern's text cannot be compared: its digest was sealed with the receipt, under the token.
+    if (digest != _digest(text)) if existing.is_sealed else (existing.text != text):
+        raise conflict
+    # An empty receipt: it was shown once and forgotten (concern_receipt_forget).
+    return SubmittedConcern(existing, receipt, is_repeat=True)
+
+
+def concern_receipt_forget(*, concern: Concern, channel: Channel, submission_token: str) -> None:
+    """The reporter has seen the receipt: drop the copy sealed under the submission token.
+
+    A later retry with the same token (the back button, then "Send" again) still finds the concern and
+    stores nothing new, but gets an empty receipt: the receipt is shown once (issue 14). What tells a
+    different text apart (the digest of a sealed concern's text) is kept.
+    """
+    scoped_token = f"{channel}:{submission_token}"
+    if concern.sealed_receipt is None or concern.submission_hash != keyed_hash(scoped_token, purpose="submission"):
+        return
+    opened = open_with_secret(bytes(concern.sealed_receipt), secret=scoped_token.encode()).decode()
+    _receipt, bar, digest = opened.partition("|")
+    concern.sealed_receipt = seal_with_secret(f"{bar}{digest}".encode(), secret=scoped_token.encode())
+    Concern.objects.filter(pk=concern.pk).update(sealed_receipt=concern.sealed_receipt)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _attach(concern: Concern, event: ConcernEvent | None, photos: Sequence[CleanImage]) -> None:
+    for photo in photos:
+        if concern.is_sealed:
+            name, content = f"{secrets.token_hex(16)}.sealed", confidential.seal_bytes(concern, photo.content)
+        else:
+            name, content = f"{secrets.token_hex(16)}.{photo.extension}", photo.content
+        Attachment.objects.create(
+            concern=concern,
+            event=event,
+            is_sealed=concern.is_sealed,
+            file=ContentFile(content, name=name),
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size=len(photo.content),
+        )
+
+
+def _event_text(concern: Concern, text: str) -> dict[str, Any]:
+    """An event's text fields: on a sealed concern the words are sealed to it, never stored plain."""
+    if concern.is_sealed and text:
+        return {"text": "", "sealed_text": confidential.seal_text(concern, text)}
+    return {"text": text}

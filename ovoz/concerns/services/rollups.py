@@ -1,0 +1,211 @@
+"""Rollups: daily, monthly and all-time counts and step durations, kept exact by upserts that add."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from ovoz.concerns.choices import (
+    EventKind,
+    Status,
+    Visibility,
+)
+from ovoz.concerns.models import (
+    ALL_AREAS,
+    ALL_STATUSES,
+    ALL_THEMES,
+    Concern,
+    ConcernAreaRollup,
+    ConcernEvent,
+    ConcernMonthRollup,
+    ConcernPublicAreaRollup,
+    ConcernPublicMonthRollup,
+    ConcernRollup,
+    ConcernStepRollup,
+)
+from ovoz.places.models import Area
+
+if TYPE_CHECKING:
+    pass
+
+RollupKey = tuple[date, int, int, str, str, str]
+
+
+def _rollup_keys(concern: Concern, theme_ids: Iterable[int] | None = None) -> list[RollupKey]:
+    day = timezone.localdate(concern.created_at)
+    if theme_ids is None:
+        theme_ids = concern.themes.values_list("pk", flat=True)
+    return [
+        (day, concern.area_id or 0, theme_id, concern.visibility, concern.channel, concern.status)
+        for theme_id in [*(list(theme_ids) or [0]), ALL_THEMES]
+    ]
+
+
+def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
+    """Add ``delta`` to each key's daily count, and to the monthly counts."""
+    rollups_add(Counter(dict.fromkeys(keys, delta)))
+
+
+def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> None:
+    """Add counts to the daily rollup and the matching monthly and all-time rollups, in upserts that add
+    on conflict.
+
+    PostgreSQL and SQLite (3.24+) share this INSERT ... ON CONFLICT ... DO UPDATE syntax; the
+    unique key settles concurrent writers without a read first. One statement per table for a single
+    concern; bulk paths (``ovoz generate``) pass many keys at once.
+    """
+    daily = [(key, count) for key, count in daily_counts.items() if count]
+    monthly: Counter[tuple[date, int, int, str]] = Counter()
+    all_time: Counter[tuple[int, int, str]] = Counter()
+    # The monthly rollup counts a concern under its area and every area above it, so a region's row
+    # holds everything inside the region: a map by region reads a few rows per region, whatever the
+    # number of districts or concerns. Concerns whose visibility is public are counted once more on their
+    # own: public figures start from these (restricted and confidential ones join only in groups).
+    public_monthly: Counter[tuple[date, int, int, str]] = Counter()
+    public_all_time: Counter[tuple[int, int, str]] = Counter()
+    enclosing = areas_enclosing({key[1] for key, _count in daily})
+    for (day, area_key, theme_key, visibility, _channel, status), count in daily:
+        month = day.replace(day=1)
+        for area in (*enclosing[area_key], ALL_AREAS):
+            for counted_status in (status, ALL_STATUSES):
+                monthly[(month, area, theme_key, counted_status)] += count
+                all_time[(area, theme_key, counted_status)] += count
+                if visibility == Visibility.PUBLIC:
+                    public_monthly[(month, area, theme_key, counted_status)] += count
+                    public_all_time[(area, theme_key, counted_status)] += count
+    daily_columns = ["day", "area_key", "theme_key", "visibility", "channel", "status"]
+    for start in range(0, len(daily), batch_size):
+        _upsert(ConcernRollup, daily_columns, daily[start : start + batch_size])
+    month_columns, area_columns = ["month", "area_key", "theme_key", "status"], ["area_key", "theme_key", "status"]
+    for model, columns, counts in (
+        (ConcernMonthRollup, month_columns, monthly),
+        (ConcernAreaRollup, area_columns, all_time),
+        (ConcernPublicMonthRollup, month_columns, public_monthly),
+        (ConcernPublicAreaRollup, area_columns, public_all_time),
+    ):
+        # In key order, so that concurrent writers lock shared rows (a region's, all areas') in the same order.
+        changed = sorted((key, count) for key, count in counts.items() if count)
+        for start in range(0, len(changed), batch_size):
+            _upsert(model, columns, changed[start : start + batch_size])
+
+
+def areas_enclosing(area_ids: Iterable[int]) -> dict[int, list[int]]:
+    """For each area id, the ids of the area and of every area above it (0, no area, stays 0)."""
+    ids = [area_id for area_id in set(area_ids) if area_id > 0]
+    paths = dict(Area.objects.filter(pk__in=ids).values_list("pk", "path")) if ids else {}
+    enclosing = {
+        area_id: [*(int(part) for part in paths.get(area_id, "").split("/") if part), area_id] for area_id in ids
+    }
+    enclosing[0] = [0]
+    return enclosing
+
+
+def _upsert(model: type[models.Model], key_columns: list[str], rows: Sequence[tuple[tuple[Any, ...], int]]) -> None:
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join([*key_columns, "count"])
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"] * len(rows))
+    parameters: list[Any] = []
+    for key, count in rows:
+        parameters += [*key, count]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 (names from the models)
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            parameters,
+        )
+
+
+StepKey = tuple[date, str, str, int]
+
+
+# Events that move a concern from one status to another (a merge closes it without a STATUS event).
+STATUS_MOVES = (EventKind.STATUS, EventKind.MERGED)
+
+
+def _step_days(elapsed: timedelta) -> int:
+    return min(max(elapsed.days, 0), ConcernStepRollup.MAX_DAYS)
+
+
+def _steps_count(concern: Concern, *, previous: Status, reached: Status) -> None:
+    """Count how long the step from ``previous`` to ``reached`` took, and for a resolution also the whole
+    path since the concern was received (dashboards show the medians).
+
+    The step began when the concern last changed status (or was received): the same rule
+    ``steps_from_events`` follows, so the live counts equal a recount and a deletion can take a
+    concern's steps out again.
+    """
+    now = timezone.now()
+    entered = (
+        ConcernEvent.objects.filter(concern=concern, kind__in=STATUS_MOVES)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    ) or concern.created_at
+    steps: Counter[StepKey] = Counter()
+    month = timezone.localdate(now).replace(day=1)
+    steps[(month, previous, reached, _step_days(now - entered))] += 1
+    if reached == Status.RESOLVED:
+        steps[(month, "", reached, _step_days(now - concern.created_at))] += 1
+    steps_add(steps)
+
+
+def steps_add(steps: Counter[StepKey], *, batch_size: int = 2000) -> None:
+    """Add step durations (month, status left, status reached, days) to the step rollup."""
+    rows = [(key, count) for key, count in steps.items() if count]
+    for start in range(0, len(rows), batch_size):
+        _upsert(ConcernStepRollup, ["month", "from_status", "to_status", "days"], rows[start : start + batch_size])
+
+
+def steps_from_events(events: models.QuerySet[ConcernEvent], created: dict[int, datetime]) -> Counter[StepKey]:
+    """The step durations that ``events`` (and the concerns' ``created`` times) account for: one per STATUS
+    event, timed from the concern's previous status move (or its receipt), plus the whole path for a
+    resolution. ``steps_recount`` counts every concern's; ``concern_delete`` takes one concern's out."""
+    steps: Counter[StepKey] = Counter()
+    entered: dict[int, datetime] = {}
+    ordered = events.filter(kind__in=STATUS_MOVES).order_by("concern_id", "at", "pk")
+    for concern_id, kind, from_status, to_status, at in ordered.values_list(
+        "concern_id", "kind", "from_status", "to_status", "at"
+    ):
+        since = entered.get(concern_id, created[concern_id])
+        entered[concern_id] = at
+        if kind != EventKind.STATUS:
+            continue
+        month = timezone.localdate(at).replace(day=1)
+        steps[(month, from_status, to_status, _step_days(at - since))] += 1
+        if to_status == Status.RESOLVED:
+            steps[(month, "", to_status, _step_days(at - created[concern_id]))] += 1
+    return steps
+
+
+@transaction.atomic
+def steps_recount() -> int:
+    """Rebuild the step rollup from the status events (after events were re-dated, as the demo does).
+
+    Returns how many steps were counted.
+    """
+    ConcernStepRollup.objects.all().delete()
+    steps = steps_from_events(ConcernEvent.objects.all(), dict(Concern.objects.values_list("pk", "created_at")))
+    steps_add(steps)
+    return sum(steps.values())
+
+
+class _RollupMove:
+    """Take a concern's counts out before a change and put them back after it."""
+
+    def __init__(self, concern: Concern) -> None:
+        self.concern = concern
+
+    def __enter__(self) -> None:
+        _rollup_apply(_rollup_keys(self.concern), -1)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self.concern.refresh_from_db()
+            _rollup_apply(_rollup_keys(self.concern), +1)
