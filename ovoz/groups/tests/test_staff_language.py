@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone, translation
 
 from ovoz.groups import services
+from ovoz.groups.services import reminders
 from ovoz.groups.tests.scenario import build_scenario
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_a_tajik_speaking_facilitators_digest_is_in_tajik_by_e_mail_and_telegram
         queued[user.username] = text
         return True
 
-    with translation.override("ru"), mock.patch.object(services, "staff_message_queue", side_effect=queue):
+    with translation.override("ru"), mock.patch.object(reminders, "staff_message_queue", side_effect=queue):
         services.digests_send(day=timezone.localdate())
 
     (tajik,) = [message for message in mail.outbox if message.to == [facilitator.email]]

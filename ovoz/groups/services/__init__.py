@@ -1,0 +1,101 @@
+"""Working groups' write services, by topic (every name importable from here, as before the split)."""
+
+from __future__ import annotations
+
+from ovoz.groups.services.actions import (
+    ACTIONABLE_STATUSES,
+    MAX_PHOTOS_PER_UPDATE,
+    _check_action_links,
+    action_create,
+    action_post_update,
+    action_set_status,
+    action_update,
+    concern_resolve,
+)
+from ovoz.groups.services.meetings import (
+    _check_meeting_has_come,
+    _clean_meeting_place,
+    meeting_agenda_add,
+    meeting_agenda_remove,
+    meeting_record_attendance,
+    meeting_record_minutes,
+    meeting_schedule,
+    meeting_update,
+)
+from ovoz.groups.services.members import (
+    _invitation_hash,
+    _keep_a_facilitator,
+    _send_invitation,
+    invitation_accept,
+    invitation_find,
+    invitation_link,
+    member_invite,
+    member_remove,
+    member_set_named,
+    member_update,
+)
+from ovoz.groups.services.organisations import (
+    INVITATION_PURPOSE,
+    _check_institution,
+    institution_create,
+    institution_update,
+    logger,
+    working_group_delete,
+    working_group_save,
+)
+from ovoz.groups.services.prioritisation import (
+    criteria_ensure,
+    criteria_set_weights,
+    round_close,
+    round_decide,
+    round_open,
+    scores_submit,
+)
+from ovoz.groups.services.reminders import (
+    digest_send,
+    digests_send,
+)
+
+__all__ = [
+    "ACTIONABLE_STATUSES",
+    "INVITATION_PURPOSE",
+    "MAX_PHOTOS_PER_UPDATE",
+    "_check_action_links",
+    "_check_institution",
+    "_check_meeting_has_come",
+    "_clean_meeting_place",
+    "_invitation_hash",
+    "_keep_a_facilitator",
+    "_send_invitation",
+    "action_create",
+    "action_post_update",
+    "action_set_status",
+    "action_update",
+    "concern_resolve",
+    "criteria_ensure",
+    "criteria_set_weights",
+    "digest_send",
+    "digests_send",
+    "institution_create",
+    "institution_update",
+    "invitation_accept",
+    "invitation_find",
+    "invitation_link",
+    "logger",
+    "meeting_agenda_add",
+    "meeting_agenda_remove",
+    "meeting_record_attendance",
+    "meeting_record_minutes",
+    "meeting_schedule",
+    "meeting_update",
+    "member_invite",
+    "member_remove",
+    "member_set_named",
+    "member_update",
+    "round_close",
+    "round_decide",
+    "round_open",
+    "scores_submit",
+    "working_group_delete",
+    "working_group_save",
+]
