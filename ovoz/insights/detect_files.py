@@ -9,10 +9,12 @@ an alert is raised. Bad input is refused with its line number; nothing is writte
 from __future__ import annotations
 
 import csv
+import gc
+import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import islice
 from typing import IO, Protocol
 
 import numpy as np
@@ -44,9 +46,6 @@ class Counts:
     matrix: FloatArray  # series × days
 
 
-BLOCK_ROWS = 200_000
-
-
 def _check_row(line: int, record: list[str]) -> None:
     """Say what is wrong with one row (used to name the line once a block was refused)."""
     if len(record) != 4:
@@ -54,6 +53,8 @@ def _check_row(line: int, record: list[str]) -> None:
     area, theme, day_text, count_text = record
     if not area or not theme:
         raise CountsFileError(line, "area and theme must not be empty")
+    if "," in area:
+        raise CountsFileError(line, f"an area must not contain a comma: {area!r}")
     try:
         if len(day_text.strip()) != 10:
             raise ValueError
@@ -68,69 +69,126 @@ def _check_row(line: int, record: list[str]) -> None:
         raise CountsFileError(line, f"the count must not be negative: {count}")
 
 
-def _block_columns(
-    block: list[list[str]], series_index: dict[tuple[str, str], int]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Series numbers, day numbers and counts of a block of rows, checked as whole columns (the loops
-    run in C: map, set, zip, numpy); ValueError if any row is wrong (the caller then finds which).
-    New series are numbered in sorted order, so the numbering does not depend on the block size."""
-    lengths = set(map(len, block))
-    if lengths - {0, 4}:
+def _columns(
+    keys: tuple[str, ...],
+    day_texts: tuple[str, ...],
+    count_texts: tuple[str, ...],
+    series_index: dict[str, int],
+    day_index: dict[str, int],
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    """Series numbers, day numbers and counts of a block, checked as whole columns; ValueError if any is
+    wrong. ``keys`` are "area,theme". New series and days are numbered in sorted order, so the numbering
+    does not depend on block sizes; a day is parsed once, however many rows name it."""
+    for text in sorted(set(day_texts).difference(day_index)):
+        if len(text) != 10:
+            raise ValueError
+        day_index[text] = date.fromisoformat(text).toordinal()
+    days = np.fromiter(map(day_index.__getitem__, day_texts), np.int32, len(day_texts))
+    values = np.fromiter(map(int, count_texts), np.int64, len(count_texts))
+    if (values < 0).any() or (values > np.iinfo(np.int32).max).any():
         raise ValueError
-    rows = list(filter(None, block)) if 0 in lengths else block
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    areas, themes, day_texts, count_texts = zip(*rows, strict=True)
-    if "" in areas or "" in themes or set(map(len, day_texts)) != {10}:
-        raise ValueError
-    days = np.array(day_texts, dtype="datetime64[D]").astype(np.int64)
-    values = np.array(count_texts).astype(np.int64)
-    if (values < 0).any():
-        raise ValueError
-    keys = list(zip(areas, themes, strict=True))
     for key in sorted(set(keys).difference(series_index)):
+        area, theme = key.split(",", 1) if "," in key else (key, "")
+        if not area or not theme:
+            raise ValueError
         series_index[key] = len(series_index)
-    numbers = np.fromiter(map(series_index.__getitem__, keys), np.int64, len(keys))
-    return numbers, days, values
+    numbers = np.fromiter(map(series_index.__getitem__, keys), np.int32, len(keys))
+    return numbers, days, values.astype(np.int32)
+
+
+EMPTY = np.zeros(0, dtype=np.int32)
+# A plain row: no quotes, an ISO date, a count of digits. Blocks of plain rows are read by this
+# expression in C; a block with anything else (quoted fields, a bad row) goes through the csv module.
+PLAIN_ROW = re.compile(r"^([^,\"\r\n]+,[^,\"\r\n]+),(\d{4}-\d\d-\d\d),(\d+)\r?$", re.MULTILINE)
+BLOCK_CHARACTERS = 8 << 20
+
+
+def _block(
+    text: str, first_line: int, series_index: dict[str, int], day_index: dict[str, int]
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    lines = text.split("\n")
+    filled = len(lines) - lines.count("") - lines.count("\r")
+    rows = PLAIN_ROW.findall(text)
+    if rows and len(rows) == filled:
+        try:
+            keys, day_texts, count_texts = zip(*rows, strict=True)
+            return _columns(keys, day_texts, count_texts, series_index, day_index)
+        except ValueError:
+            pass
+    records = list(csv.reader(io.StringIO(text)))
+    filled_records = [record for record in records if record]
+    if not filled_records:
+        return EMPTY, EMPTY, EMPTY
+    try:
+        if any(len(record) != 4 for record in filled_records):
+            raise ValueError
+        areas, themes, day_texts, count_texts = zip(*filled_records, strict=True)
+        if "" in areas or "" in themes or any("," in area for area in areas):
+            raise ValueError  # an area with a comma cannot be told from its theme in a series key
+        keys = tuple(f"{area},{theme}" for area, theme in zip(areas, themes, strict=True))
+        return _columns(keys, day_texts, count_texts, series_index, day_index)
+    except ValueError:
+        for offset, record in enumerate(records):
+            if record:
+                _check_row(first_line + offset, record)
+        raise CountsFileError(first_line, "a row cannot be read") from None  # not reached: a row was named
 
 
 def read_counts(handle: IO[str]) -> Counts:
-    """Read a counts file in blocks of rows, each checked as whole columns (numpy parses the dates and
-    counts); a block with a bad row is read again row by row to name the first bad line."""
-    reader = csv.reader(handle)
-    header = next(reader, None)
+    """Read a counts file in blocks of about 8 MB of whole lines, each checked as whole columns (a
+    regular expression splits plain rows, numpy parses the dates and counts); a block with a bad row is
+    read again row by row to name the first bad line. Counts are kept as 32-bit integers until the
+    matrix is built, so memory stays near the matrix itself."""
+    # Millions of short-lived tuples would set off the cyclic garbage collector again and again; nothing
+    # read here forms a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_counts(handle)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_counts(handle: IO[str]) -> Counts:
+    header_line = handle.readline()
+    header = next(csv.reader([header_line]), None) if header_line else None
     if header is None or [cell.strip().lower() for cell in header] != COUNTS_HEADER:
         raise CountsFileError(1, "the header must be exactly: " + ",".join(COUNTS_HEADER))
-    series_index: dict[tuple[str, str], int] = {}
+    series_index: dict[str, int] = {}  # "area,theme"
+    day_index: dict[str, int] = {}  # ISO date: ordinal
     row_parts, day_parts, value_parts = [], [], []
+    first_line = 2
     while True:
-        first_line = reader.line_num + 1
-        block = list(islice(reader, BLOCK_ROWS))
-        if not block:
+        text = handle.read(BLOCK_CHARACTERS)
+        if not text:
             break
-        try:
-            numbers, days, values = _block_columns(block, series_index)
-        except ValueError:
-            for offset, record in enumerate(block):
-                if record:
-                    _check_row(first_line + offset, record)
-            raise CountsFileError(first_line, "a row cannot be read") from None  # not reached: a row was named
+        if not text.endswith("\n"):
+            text += handle.readline()
+        numbers, days, values = _block(text, first_line, series_index, day_index)
+        first_line += text.count("\n")
         row_parts.append(numbers)
         day_parts.append(days)
         value_parts.append(values)
     if not series_index:
         return Counts(series=[], first_day=date.min, matrix=np.zeros((0, 0)))
-    rows, days, values = np.concatenate(row_parts), np.concatenate(day_parts), np.concatenate(value_parts)
+    rows = np.concatenate(row_parts).astype(np.int64)
+    del row_parts
+    days = np.concatenate(day_parts)
+    del day_parts
     first, last = int(days.min()), int(days.max())
     width = last - first + 1
+    rows *= width
+    rows += days - first
+    del days
+    weights = np.concatenate(value_parts).astype(np.float64)
+    del value_parts
     # A series × day written twice adds up (two rows of one day are two counts of it).
-    flat = np.bincount(
-        rows * width + (days - first), weights=values.astype(np.float64), minlength=len(series_index) * width
-    )
+    flat = np.bincount(rows, weights=weights, minlength=len(series_index) * width)
+    del rows, weights
     matrix = np.asarray(flat, dtype=np.float64).reshape(len(series_index), width)
-    epoch = date(1970, 1, 1)
-    return Counts(series=list(series_index), first_day=epoch + timedelta(days=first), matrix=matrix)
+    series = [(key.split(",", 1)[0], key.split(",", 1)[1]) for key in series_index]
+    return Counts(series=series, first_day=date.fromordinal(first), matrix=matrix)
 
 
 def alert_rows(counts: Counts, *, false_episodes_per_year: float) -> Iterator[tuple[str, str, str, str]]:

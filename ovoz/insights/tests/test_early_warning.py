@@ -99,6 +99,7 @@ def test_ovoz_detect_reads_counts_and_writes_alert_rows_for_the_surging_series_o
         ("area,theme,day,count\nA,t,2025-01-01,1\nA,t,2025-01-02,-2\n", 3, "negative"),
         ("area,theme,day,count\nA,t,2025-01-01,1.5\n", 2, "whole number"),
         ("area,theme,day,count\nA,t,2025-01-01\n", 2, "4 fields"),
+        ('area,theme,day,count\nA,t,2025-01-01,1\n\n"A, B",t,2025-01-02,1\n', 4, "comma"),
     ],
 )
 def test_bad_input_is_refused_with_its_line_number_and_nothing_is_written(tmp_path, text, line, words):
@@ -118,3 +119,27 @@ def test_days_run_from_the_first_to_the_last_date_and_missing_days_are_zero():
     assert counts.matrix.shape == (2, 10)
     assert counts.matrix[0].tolist() == [0] * 9 + [3]  # two rows of one day add up
     assert counts.series == [("A", "t"), ("B", "t")]
+
+
+def test_quoted_fields_and_windows_line_ends_read_like_plain_ones():
+    plain = read_counts(io.StringIO("area,theme,day,count\nUZ-AN,fuel,2025-01-01,2\nUZ-AN,fuel,2025-01-03,11\n"))
+    quoted = read_counts(
+        io.StringIO('area,theme,day,count\r\n"UZ-AN","fuel",2025-01-01,2\r\nUZ-AN,fuel,2025-01-03,11\r\n')
+    )
+    assert plain.series == quoted.series == [("UZ-AN", "fuel")]
+    assert plain.first_day == quoted.first_day == date(2025, 1, 1)
+    assert plain.matrix.tolist() == quoted.matrix.tolist() == [[2.0, 0.0, 11.0]]
+
+
+def test_blocks_of_whole_lines_keep_counts_and_line_numbers(monkeypatch):
+    from ovoz.insights import detect_files
+
+    monkeypatch.setattr(detect_files, "BLOCK_CHARACTERS", 40)  # a block or two of lines each
+    rows = [f"A{n % 3},t,2025-01-{1 + n % 28:02d},{n % 4}\n" for n in range(60)]
+    counts = read_counts(io.StringIO("area,theme,day,count\n" + "".join(rows)))
+    assert counts.matrix.sum() == sum(n % 4 for n in range(60))
+    assert sorted(counts.series) == [("A0", "t"), ("A1", "t"), ("A2", "t")]
+    rows[44] = "A1,t,2025-02-30,1\n"  # line 46 of the file
+    with pytest.raises(CountsFileError) as refused:
+        read_counts(io.StringIO("area,theme,day,count\n" + "".join(rows)))
+    assert refused.value.line == 46
