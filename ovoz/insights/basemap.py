@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -179,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     collection = build(json.loads(arguments.topology.read_text(encoding="utf-8")))
     size = write(collection, arguments.output)
     codes = " ".join(feature["id"] for feature in collection["features"])
-    print(f"{arguments.output}: {len(collection['features'])} countries, {size} bytes ({codes})")
+    sys.stdout.write(f"{arguments.output}: {len(collection['features'])} countries, {size} bytes ({codes})\n")
 
 
 if __name__ == "__main__":

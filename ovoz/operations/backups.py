@@ -14,15 +14,11 @@ read and authenticated: a wrong key, an altered or a truncated file leaves nothi
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import tempfile
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -39,7 +35,6 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
-from django.utils.duration import duration_iso_string
 
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.events import AuditAction
@@ -52,6 +47,7 @@ from ovoz.operations.backup_format import (
     Record,
     key_id,
 )
+from ovoz.operations.backup_values import value_decoder, value_encoder
 
 # Record kinds inside the encrypted stream.
 HEADER = b"H"  # JSON: format, time, versions, schema (applied migrations), data-key check
@@ -137,38 +133,6 @@ def _data_key_check() -> str:
 
 
 # --- Values ------------------------------------------------------------------------------------
-
-
-def _encoded(value: Any) -> Any:
-    """A database value as JSON, in a form the field's ``to_python`` reads back on any database."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, timedelta):
-        return duration_iso_string(value)
-    raise BackupError(f"Cannot back up a value of type {type(value).__name__}.", code="unsupported_value")
-
-
-def _encoder(model_field: models.Field[Any, Any]) -> Callable[[Any], Any]:
-    if isinstance(model_field, models.JSONField):
-        return lambda value: value  # already JSON
-    return _encoded
-
-
-def _decoder(model_field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
-    is_json = isinstance(model_field, models.JSONField)
-
-    def decode(value: Any) -> Any:
-        if value is not None and not is_json:
-            value = model_field.to_python(value)
-        return model_field.get_db_prep_save(value, connection)
-
-    return decode
 
 
 # --- Consistent reading ------------------------------------------------------------------------
@@ -294,7 +258,7 @@ def _table_write(
     referenced_files: set[str],
 ) -> None:
     columns = _columns(model)
-    encoders = [_encoder(column) for column in columns]
+    encoders = [value_encoder(column) for column in columns]
     file_positions = [index for index, column in enumerate(columns) if isinstance(column, models.FileField)]
     label = model._meta.label_lower
     writer.write_json(TABLE, {"model": label, "fields": [column.attname for column in columns]})
@@ -590,7 +554,7 @@ class _TableRestore:
         self.label = label
         self.connection = connection
         columns = [by_attname[name] for name in names]
-        self.decoders = [_decoder(column, connection) for column in columns]
+        self.decoders = [value_decoder(column, connection) for column in columns]
         quote = connection.ops.quote_name
         self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (quoted table and column names of a model)
             quote(model._meta.db_table),

@@ -63,6 +63,11 @@ def _check_action_links(
         )
 
 
+def _check_action_dates(starts_on: date | None, due_on: date) -> None:
+    if starts_on is not None and starts_on > due_on:
+        raise GroupError(_("The due date is before the start date."), code="dates_reversed", field="due_on")
+
+
 @transaction.atomic
 def action_create(
     *,
@@ -80,8 +85,7 @@ def action_create(
 ) -> Action:
     """Add an action to the group's plan for one or more prioritised concerns."""
     _check_action_links(group, concerns, owner, responsible)
-    if starts_on is not None and starts_on > due_on:
-        raise GroupError(_("The due date is before the start date."), code="dates_reversed", field="due_on")
+    _check_action_dates(starts_on, due_on)
     action = Action.objects.create(
         working_group=group,
         title=title.strip(),
@@ -116,8 +120,7 @@ def action_update(
     """Change what an action is: its text, concerns, owner, responsible member, partners, dates, publicity."""
     group = action.working_group
     _check_action_links(group, concerns, owner, responsible)
-    if starts_on is not None and starts_on > due_on:
-        raise GroupError(_("The due date is before the start date."), code="dates_reversed", field="due_on")
+    _check_action_dates(starts_on, due_on)
     action = Action.objects.select_for_update().get(pk=action.pk)
     action.title, action.description, action.partners = title.strip(), description.strip(), partners.strip()
     action.owner, action.responsible = owner, responsible
