@@ -262,12 +262,10 @@ def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
     else along the level axis (the higher of two at equal distance: the safer side)."""
     result = table.copy()
     for history, level, column in zip(*np.nonzero(~seen), strict=True):
-        for axis_cells in (
-            [(history, level, other) for other in range(TABLE_SHAPE[2])],
-            [(history, other, column) for other in range(TABLE_SHAPE[1])],
-        ):
-            position = level if axis_cells[0][2] == column and axis_cells[0][1] != level else column
-            candidates = [(abs(i - position), -table[cell]) for i, cell in enumerate(axis_cells) if seen[cell]]
+        along_dispersion = [((history, level, other), abs(other - column)) for other in range(TABLE_SHAPE[2])]
+        along_level = [((history, other, column), abs(other - level)) for other in range(TABLE_SHAPE[1])]
+        for line in (along_dispersion, along_level):
+            candidates = [(distance, -table[cell]) for cell, distance in line if seen[cell]]
             if candidates:
                 result[history, level, column] = -min(candidates)[1]
                 break

@@ -213,3 +213,14 @@ def test_blocks_of_whole_lines_keep_counts_and_line_numbers(monkeypatch):
     with pytest.raises(CountsFileError) as refused:
         read_counts(io.StringIO("area,theme,day,count\n" + "".join(rows)))
     assert refused.value.line == 46
+
+
+def test_a_cell_seen_too_little_borrows_from_its_nearest_well_seen_neighbour():
+    table = np.arange(np.prod(early_warning.TABLE_SHAPE), dtype=float).reshape(early_warning.TABLE_SHAPE)
+    seen = np.ones(early_warning.TABLE_SHAPE, dtype=bool)
+    seen[0, 0, 0] = seen[0, 0, 1] = False  # nearest seen along the dispersion axis: column 2
+    seen[1, 3, :] = False  # a whole row unseen: levels 2 and 4 are as near, the higher threshold wins
+    filled = early_warning._fill_sparse(table, seen)
+    assert filled[0, 0, 0] == filled[0, 0, 1] == table[0, 0, 2]
+    assert filled[1, 3, 5] == table[1, 4, 5]
+    assert (filled[seen] == table[seen]).all()
