@@ -50,7 +50,8 @@ def synthetic(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Counts (series × days) and each series' ramp start (-1 when none). A linear ramp rises to its
     peak over 14 days; a step jumps to it on the first day and stays there for 14 days. ``truth``, when
-    given, receives the baseline mean (without the ramp) and φ, for the oracle."""
+    given, receives the baseline mean (without the ramp) and φ, for the oracle. A plateau rises like a
+    linear ramp and then holds its peak through the 7 days after it (the days recall still counts)."""
     t = np.arange(DAYS)
     base = rng.uniform(0.05, 2.0, size=(series, 1))
     weekend_depth = rng.uniform(0.0, 0.6, size=(series, 1))
@@ -63,9 +64,11 @@ def synthetic(
     if ramps:
         starts = rng.integers(WARM_UP, DAYS - RAMP_DAYS - AFTER_DAYS, size=series)
         peak = rng.uniform(3.0, 6.0, size=series)
-        rise = np.arange(1, RAMP_DAYS + 1) / RAMP_DAYS if shape == "linear" else np.ones(RAMP_DAYS)
+        rise = np.ones(RAMP_DAYS) if shape == "step" else np.arange(1, RAMP_DAYS + 1) / RAMP_DAYS
         for row in range(series):
             mean[row, starts[row] : starts[row] + RAMP_DAYS] *= 1 + (peak[row] - 1) * rise
+            if shape == "plateau":  # the linear rise, then the peak held through the 7 days after
+                mean[row, starts[row] + RAMP_DAYS : starts[row] + RAMP_DAYS + AFTER_DAYS] *= peak[row]
     dispersion = rng.uniform(*dispersion_range, size=(series, 1))
     if truth is not None:
         truth[:] = [baseline_mean, np.broadcast_to(dispersion, mean.shape)]
@@ -116,13 +119,13 @@ def oracle(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray]) -> t
     return evaluate(alerts, starts)
 
 
-def table(series: int, seeds: list[int], budget: float, with_oracle: bool) -> None:
+def table(series: int, seeds: list[int], budget: float, with_oracle: bool, shapes: list[str]) -> None:
     """Seeds × ramp shapes × dispersion ranges, each on fresh series."""
     print(
         f"{'shape':>7} {'φ':>8} {'seed':>5} {'recall':>7} {'false/yr':>9} {'delay':>6}"
         + ("  oracle: recall false/yr delay" * with_oracle)
     )
-    for shape in ("linear", "step"):
+    for shape in shapes:
         for low, high in ((0.1, 1.0), (0.0, 0.3)):
             rows = []
             for seed in seeds:
@@ -185,13 +188,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--budget", type=float, default=0.5, help="false alert episodes per series-year")
     parser.add_argument("--scale", type=int, metavar="AREAS", help="time `ovoz detect` on AREAS x 15 themes")
-    parser.add_argument("--table", action="store_true", help="every seed on linear and step ramps, two φ ranges")
+    parser.add_argument("--table", action="store_true", help="every seed on each ramp shape, two φ ranges")
+    parser.add_argument("--shapes", nargs="+", default=["linear", "step", "plateau"], help="ramp shapes for --table")
     parser.add_argument("--oracle", action="store_true", help="with --table: the bound of a detector told the truth")
     args = parser.parse_args()
     if args.table:
         print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
         print(f"# {args.series} series x {DAYS} days per row, budget {args.budget} false episodes per series-year")
-        table(args.series, args.seeds, args.budget, args.oracle)
+        table(args.series, args.seeds, args.budget, args.oracle, args.shapes)
         return
     if args.scale:
         print(f"# {platform.node()} {platform.machine()}, Python {platform.python_version()}")
