@@ -39,8 +39,19 @@ AFTER_DAYS = 7
 SETTLE_DAYS = 28
 
 
-def synthetic(series: int, rng: np.random.Generator, *, ramps: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Counts (series × days) and each series' ramp start (-1 when none)."""
+def synthetic(
+    series: int,
+    rng: np.random.Generator,
+    *,
+    ramps: bool = True,
+    shape: str = "linear",
+    dispersion_range: tuple[float, float] = (0.1, 1.0),
+    truth: list[np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts (series × days) and each series' ramp start (-1 when none). A linear ramp rises to its
+    peak over 14 days; a step jumps to it on the first day and stays there for 14 days. ``truth``, when
+    given, receives the baseline mean (without the ramp) and φ, for the oracle. A plateau rises like a
+    linear ramp and then holds its peak through the 7 days after it (the days recall still counts)."""
     t = np.arange(DAYS)
     base = rng.uniform(0.05, 2.0, size=(series, 1))
     weekend_depth = rng.uniform(0.0, 0.6, size=(series, 1))
@@ -48,15 +59,21 @@ def synthetic(series: int, rng: np.random.Generator, *, ramps: bool = True) -> t
     weekly = np.where(weekday >= 5, 1 - weekend_depth, 1 + weekend_depth * 2 / 5)
     trend = 1 + (rng.uniform(0.7, 1.5, size=(series, 1)) - 1) * t / DAYS
     mean = base * weekly * trend
+    baseline_mean = mean.copy()
     starts = np.full(series, -1)
     if ramps:
         starts = rng.integers(WARM_UP, DAYS - RAMP_DAYS - AFTER_DAYS, size=series)
         peak = rng.uniform(3.0, 6.0, size=series)
+        rise = np.ones(RAMP_DAYS) if shape == "step" else np.arange(1, RAMP_DAYS + 1) / RAMP_DAYS
         for row in range(series):
-            step = np.arange(1, RAMP_DAYS + 1) / RAMP_DAYS
-            mean[row, starts[row] : starts[row] + RAMP_DAYS] *= 1 + (peak[row] - 1) * step
-    dispersion = rng.uniform(0.1, 1.0, size=(series, 1))
-    rates = rng.gamma(shape=1 / dispersion, scale=dispersion, size=mean.shape) * mean
+            mean[row, starts[row] : starts[row] + RAMP_DAYS] *= 1 + (peak[row] - 1) * rise
+            if shape == "plateau":  # the linear rise, then the peak held through the 7 days after
+                mean[row, starts[row] + RAMP_DAYS : starts[row] + RAMP_DAYS + AFTER_DAYS] *= peak[row]
+    dispersion = rng.uniform(*dispersion_range, size=(series, 1))
+    if truth is not None:
+        truth[:] = [baseline_mean, np.broadcast_to(dispersion, mean.shape)]
+    safe = np.maximum(dispersion, 1e-9)
+    rates = np.where(dispersion > 0, rng.gamma(shape=1 / safe, scale=safe, size=mean.shape), 1.0) * mean
     return rng.poisson(rates).astype(np.float64), starts
 
 
@@ -82,6 +99,47 @@ def evaluate(alerts: np.ndarray, starts: np.ndarray) -> tuple[float, float, floa
     recall = found / ramps if ramps else float("nan")
     per_year = false_episodes / (observed_days / 365)
     return recall, per_year, float(np.median(delays)) if delays else float("nan")
+
+
+def oracle(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray]) -> tuple[float, float, float]:
+    """A bound no detector of this kind beats: the same NB CUSUM fed the true baseline and φ, with the
+    threshold of each band of mean chosen on these very series to spend exactly the budget of 0.5."""
+    from ovoz.insights.early_warning import cusum, log_likelihood_ratio
+
+    statistic = cusum(log_likelihood_ratio(counts, truth[0], truth[1]))
+    bands = np.digitize(truth[0].mean(axis=1), [0.2, 0.5, 1.0, 1.5])
+    alerts = np.zeros(counts.shape, dtype=bool)
+    for band in range(5):
+        rows = bands == band
+        low, high = 0.0, 30.0
+        for _ in range(20):
+            middle = (low + high) / 2
+            low, high = (middle, high) if evaluate(statistic[rows] > middle, starts[rows])[1] > 0.5 else (low, middle)
+        alerts[rows] = statistic[rows] > high
+    return evaluate(alerts, starts)
+
+
+def table(series: int, seeds: list[int], budget: float, with_oracle: bool, shapes: list[str]) -> None:
+    """Seeds × ramp shapes × dispersion ranges, each on fresh series."""
+    print(
+        f"{'shape':>7} {'φ':>8} {'seed':>5} {'recall':>7} {'false/yr':>9} {'delay':>6}"
+        + ("  oracle: recall false/yr delay" * with_oracle)
+    )
+    for shape in shapes:
+        for low, high in ((0.1, 1.0), (0.0, 0.3)):
+            rows = []
+            for seed in seeds:
+                truth: list[np.ndarray] = []
+                counts, starts = synthetic(
+                    series, np.random.default_rng(seed), shape=shape, dispersion_range=(low, high), truth=truth
+                )
+                detection = detect(counts, first_weekday=0, false_episodes_per_year=budget)
+                rows.append(evaluate(detection.alerts, starts))
+                bound = "  {:.3f} {:.3f} {:.1f}".format(*oracle(counts, starts, truth)) if with_oracle else ""
+                recall, per_year, delay = rows[-1]
+                print(f"{shape:>7} {low:>3}–{high:<4} {seed:>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f}{bound}")
+            recall, per_year, delay = (float(np.mean(column)) for column in zip(*rows, strict=True))
+            print(f"{shape:>7} {low:>3}–{high:<4} {'mean':>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f}")
 
 
 def scale(areas: int) -> None:
@@ -118,10 +176,11 @@ def scale(areas: int) -> None:
             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "OVOZ_VAR_DIR": folder},
         )
         seconds = time.perf_counter() - began
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # CPU: a busy machine's wall time lies
         alerts = sum(1 for _ in alerts_path.open()) - 1
-    print(f"{'series':>8} {'rows':>10} {'MB':>6} {'seconds':>8} {'peak MB':>8} {'alerts':>8}")
-    print(f"{areas * themes:>8} {rows:>10} {size / 1e6:>6.0f} {seconds:>8.1f} {peak:>8.0f} {alerts:>8}")
+    print(f"{'series':>8} {'rows':>10} {'MB':>6} {'seconds':>8} {'CPU s':>6} {'peak MB':>8} {'alerts':>8}")
+    print(f"{areas * themes:>8} {rows:>10} {size / 1e6:>6.0f} {seconds:>8.1f} {cpu:>6.1f} {peak:>8.0f} {alerts:>8}")
 
 
 def main() -> None:
@@ -130,7 +189,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--budget", type=float, default=0.5, help="false alert episodes per series-year")
     parser.add_argument("--scale", type=int, metavar="AREAS", help="time `ovoz detect` on AREAS x 15 themes")
+    parser.add_argument("--table", action="store_true", help="every seed on each ramp shape, two φ ranges")
+    parser.add_argument("--shapes", nargs="+", default=["linear", "step", "plateau"], help="ramp shapes for --table")
+    parser.add_argument("--oracle", action="store_true", help="with --table: the bound of a detector told the truth")
     args = parser.parse_args()
+    if args.table:
+        print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+        print(f"# {args.series} series x {DAYS} days per row, budget {args.budget} false episodes per series-year")
+        table(args.series, args.seeds, args.budget, args.oracle, args.shapes)
+        return
     if args.scale:
         print(f"# {platform.node()} {platform.machine()}, Python {platform.python_version()}")
         scale(args.scale)

@@ -20,7 +20,7 @@ from typing import IO, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from ovoz.insights.early_warning import CHUNK_SERIES, FloatArray, detect
+from ovoz.insights.early_warning import CHUNK_SERIES, Float32Array, detect
 
 COUNTS_HEADER = ["area", "theme", "day", "count"]
 ALERTS_HEADER = ["area", "theme", "day", "score"]
@@ -43,7 +43,7 @@ class CountsFileError(ValueError):
 class Counts:
     series: list[tuple[str, str]]  # (area, theme) per row of ``matrix``
     first_day: date
-    matrix: FloatArray  # series × days
+    matrix: Float32Array  # series × days
 
 
 def _check_row(line: int, record: list[str]) -> None:
@@ -103,9 +103,96 @@ PLAIN_ROW = re.compile(r"^([^,\"\r\n]+,[^,\"\r\n]+),(\d{4}-\d\d-\d\d),(\d+)\r?$"
 BLOCK_CHARACTERS = 8 << 20
 
 
+MAX_KEY_BYTES = 256
+MAX_COUNT_DIGITS = 9
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+COMMA, QUOTE, NEWLINE, RETURN, DASH, ZERO = (ord(character) for character in ',"\n\r-0')
+
+
+def _plain_columns(
+    text: str, series_index: dict[str, int]
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]] | None:
+    """Read a block of plain rows (``area,theme,YYYY-MM-DD,digits``, no quotes, no empty line) with
+    array operations on its bytes: the last two commas of each line bound the date, the line end
+    bounds the count, and only each block's distinct keys and dates are touched in Python. None when
+    any row is not plain (the caller reads the block again with the csv module)."""
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if data.size == 0 or data[-1] != NEWLINE or (data == QUOTE).any() or (data == 0).any():
+        return None
+    ends = np.flatnonzero(data == NEWLINE)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    carriage = data[np.maximum(ends - 1, 0)] == RETURN
+    if int(carriage.sum()) != int(np.count_nonzero(data == RETURN)):
+        return None  # a carriage return inside a field
+    ends = ends - carriage
+    commas = np.flatnonzero(data == COMMA)
+    last = np.searchsorted(commas, ends) - 1
+    if (last - np.searchsorted(commas, starts) != 2).any():
+        return None  # not exactly three commas in every line (an empty line has none)
+    first_comma, date_comma, count_comma = commas[last - 2], commas[last - 1], commas[last]
+    digits = ends - count_comma - 1
+    if (
+        (first_comma == starts).any()
+        or (date_comma - first_comma < 2).any()
+        or (count_comma - date_comma != 11).any()
+        or (digits < 1).any()
+        or (digits > MAX_COUNT_DIGITS).any()
+    ):
+        return None
+    # Dates: YYYY-MM-DD, checked and turned into day numbers as whole columns.
+    date_bytes = data[(date_comma + 1)[:, None] + np.arange(10)].astype(np.int32) - ZERO
+    if (date_bytes[:, [4, 7]] != DASH - ZERO).any():
+        return None
+    date_digits = date_bytes[:, [0, 1, 2, 3, 5, 6, 8, 9]]
+    if (date_digits < 0).any() or (date_digits > 9).any():
+        return None
+    year = date_digits[:, :4] @ np.array([1000, 100, 10, 1], dtype=np.int32)
+    month = date_digits[:, 4] * 10 + date_digits[:, 5]
+    day = date_digits[:, 6] * 10 + date_digits[:, 7]
+    if (year < 1).any() or (month < 1).any() or (month > 12).any() or (day < 1).any():
+        return None
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    month_starts = months.astype("datetime64[D]").astype(np.int64)
+    month_lengths = (months + 1).astype("datetime64[D]").astype(np.int64) - month_starts
+    if (day > month_lengths).any():
+        return None
+    days = (month_starts + day - 1 + EPOCH_ORDINAL).astype(np.int32)
+    # Counts: up to nine digits, right-aligned.
+    places = np.arange(MAX_COUNT_DIGITS)
+    count_bytes = data[np.maximum(ends[:, None] - MAX_COUNT_DIGITS + places, 0)].astype(np.int64) - ZERO
+    count_bytes[places[None, :] < MAX_COUNT_DIGITS - digits[:, None]] = 0
+    if (count_bytes < 0).any() or (count_bytes > 9).any():
+        return None
+    values = count_bytes @ (10 ** places[::-1]).astype(np.int64)
+    # Keys ("area,theme"): fixed-width bytes, one Python lookup per distinct key of the block.
+    key_lengths = date_comma - starts
+    width = int(key_lengths.max())
+    if width > MAX_KEY_BYTES:
+        return None
+    key_bytes = data[np.minimum(starts[:, None] + np.arange(width), data.size - 1)]
+    key_bytes[np.arange(width)[None, :] >= key_lengths[:, None]] = 0
+    # Rows of one series usually come together: only the first row of each run is sorted out.
+    heads = np.concatenate(([True], (key_bytes[1:] != key_bytes[:-1]).any(axis=1)))
+    unique_keys, head_positions = np.unique(
+        np.ascontiguousarray(key_bytes[heads]).view(f"V{width}").ravel(), return_inverse=True
+    )
+    key_positions = head_positions.ravel()[np.cumsum(heads) - 1]
+    try:
+        key_texts = [bytes(key).rstrip(b"\0").decode("utf-8") for key in unique_keys.tolist()]
+    except UnicodeDecodeError:
+        return None
+    for key in sorted(set(key_texts).difference(series_index)):
+        series_index[key] = len(series_index)
+    numbers = np.array([series_index[key] for key in key_texts], dtype=np.int32)
+    return numbers[key_positions], days, values.astype(np.int32)
+
+
 def _block(
     text: str, first_line: int, series_index: dict[str, int], day_index: dict[str, int]
 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    plain = _plain_columns(text, series_index)
+    if plain is not None:
+        return plain
     lines = text.split("\n")
     filled = len(lines) - lines.count("") - lines.count("\r")
     rows = PLAIN_ROW.findall(text)
@@ -171,7 +258,7 @@ def _read_counts(handle: IO[str]) -> Counts:
         day_parts.append(days)
         value_parts.append(values)
     if not series_index:
-        return Counts(series=[], first_day=date.min, matrix=np.zeros((0, 0)))
+        return Counts(series=[], first_day=date.min, matrix=np.zeros((0, 0), dtype=np.float32))
     rows = np.concatenate(row_parts).astype(np.int64)
     del row_parts
     days = np.concatenate(day_parts)
@@ -186,7 +273,7 @@ def _read_counts(handle: IO[str]) -> Counts:
     # A series × day written twice adds up (two rows of one day are two counts of it).
     flat = np.bincount(rows, weights=weights, minlength=len(series_index) * width)
     del rows, weights
-    matrix = np.asarray(flat, dtype=np.float64).reshape(len(series_index), width)
+    matrix = flat.astype(np.float32).reshape(len(series_index), width)
     series = [(key.split(",", 1)[0], key.split(",", 1)[1]) for key in series_index]
     return Counts(series=series, first_day=date.fromordinal(first), matrix=matrix)
 

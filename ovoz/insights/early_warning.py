@@ -12,12 +12,14 @@ surveillance practice rather than a fixed threshold:
 3. A **negative-binomial CUSUM** for a tripling of the expected count (Poisson when φ is 0): each
    day adds the log-likelihood ratio of "three times the expected" against "as expected"; the sum
    never goes below zero, nor above 1.5 times its threshold (so an alert ends days after a surge).
-4. **Thresholds calibrated by simulation**, not by taste: for a grid of expected counts and
-   dispersions, the threshold at which in-control series of that kind raise at most the budgeted
-   number of false alert episodes per series-year (consecutive alert days are one episode). The
-   budget is a setting (``OVOZ_ALERT_FALSE_EPISODES_PER_YEAR``, default 0.5). The table assumes the
-   expected count is known; estimating it from the past adds false alerts, which a measured margin
-   (``ESTIMATION_MARGIN``, from bench/early_warning.py's in-control series) takes back.
+4. **Thresholds calibrated by simulation of the whole detector**, not by taste: thousands of
+   in-control series (levels 0.02–10 a day, dispersion 0–2.5, weekly cycles, trends) go through the
+   same estimation and CUSUM, and for every cell of (estimated level, estimated dispersion, half-year
+   of history or more) the threshold is the lowest at which those series raise at most the budgeted
+   false alert episodes per series-year (consecutive alert days are one episode). So every kind of
+   series spends its own budget: the noise of estimating the baseline is in the table, a quiet area
+   does not pay for a busy one. The budget is a setting (``OVOZ_ALERT_FALSE_EPISODES_PER_YEAR``,
+   default 0.5); the default's table is shipped, another budget is calibrated at first use.
 
 An alert is raised on every day on which the CUSUM is above its threshold; ``score`` is the ratio of
 the two (≥ 1). Only numpy is used: this runs on a file without a database (``ovoz detect``) as well as
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,29 +42,29 @@ SHRINK_DAYS = 28  # the year's mean counts as this many days of the short window
 MIN_HISTORY_DAYS = 28  # no alert before a series has this much past
 WEEKDAY_PRIOR = 4.0  # concerns of prior weight that pull each weekday's factor towards 1
 FLOOR_PER_DAY = 0.01  # an area with no past concerns still expects a little
-SHIFT = 3.0  # the CUSUM looks for a tripling (better than 1.5 or 2 on the injected ramps: bench)
+SHIFT = 3.0  # the CUSUM looks for a tripling (better than 1.5, 2 or 4 on the injected ramps: bench)
 MAX_DISPERSION = 3.0
-CHUNK_SERIES = 2000
+CHUNK_SERIES = 2500
 CEILING = 1.5  # the CUSUM is held below this multiple of its threshold
-ESTIMATION_MARGIN = 1.15  # thresholds × this: the false episodes of estimated baselines meet the budget
 
 FloatArray = NDArray[np.float64]
+Float32Array = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
 class Detection:
     """Per series and day: the expected count, the CUSUM, its threshold, and the alert days."""
 
-    expected: FloatArray
-    statistic: FloatArray
-    threshold: FloatArray
+    expected: Float32Array
+    statistic: Float32Array
+    threshold: Float32Array
 
     @property
     def alerts(self) -> NDArray[np.bool_]:
         return self.statistic > self.threshold
 
     @property
-    def score(self) -> FloatArray:
+    def score(self) -> Float32Array:
         return np.divide(self.statistic, self.threshold)
 
 
@@ -99,6 +102,15 @@ def _running_same_weekday(values: FloatArray) -> FloatArray:
 
 def expected_counts(counts: FloatArray, first_weekday: int) -> tuple[FloatArray, FloatArray]:
     """The expected count and the overdispersion of every series on every day, from its past only."""
+    expected, dispersion, _ = baseline(counts)
+    return expected, dispersion
+
+
+def baseline(counts: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The expected count, the overdispersion and the level (the mean of the past year) of every
+    series on every day, from its past only. The weekday of day 0 does not matter: every window is
+    whole weeks, so day t's own weekday is t - 7, t - 14, …"""
+    counts = np.asarray(counts, dtype=np.float64)
     series, days = counts.shape
     t = np.arange(days)
     history = np.maximum(t - GUARD_DAYS, 0).astype(np.float64)
@@ -124,134 +136,184 @@ def expected_counts(counts: FloatArray, first_weekday: int) -> tuple[FloatArray,
     excess = _trailing(_running((counts - expected_count) ** 2 - counts), GUARD_DAYS, LONG_DAYS, days)
     squares = _trailing(_running(expected_count**2), GUARD_DAYS, LONG_DAYS, days)
     dispersion = excess / (squares + 1.0)
-    return expected_count, np.clip(dispersion, 0.0, MAX_DISPERSION)
+    return expected_count, np.clip(dispersion, 0.0, MAX_DISPERSION), long_mean
 
 
-def log_likelihood_ratio(counts: FloatArray, expected: FloatArray, dispersion: FloatArray) -> FloatArray:
-    """log P(x | SHIFT × e) − log P(x | e) under a negative binomial with Var = μ + φμ²."""
-    phi = np.maximum(dispersion, 1e-9)
-    ratio = np.log1p(phi * expected) - np.log1p(phi * SHIFT * expected)
+def log_likelihood_ratio(counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[Any]) -> NDArray[Any]:
+    """log P(x | SHIFT × e) − log P(x | e) under a negative binomial with Var = μ + φμ² (in the
+    arrays' own precision)."""
     poisson = dispersion < 1e-6
-    per_count = np.where(poisson, np.log(SHIFT), np.log(SHIFT) + ratio)
+    phi = np.maximum(dispersion, 1e-6)
+    ratio = np.log1p(phi * expected) - np.log1p(phi * (SHIFT * expected))
+    # As φ → 0, ratio / φ → -(SHIFT - 1) e: the Poisson limit, taken exactly below 1e-6.
     constant = np.where(poisson, -(SHIFT - 1) * expected, ratio / phi)
-    result: FloatArray = counts * per_count + constant
+    per_count = np.where(poisson, 0.0, ratio)
+    per_count += np.log(SHIFT)
+    result: NDArray[Any] = counts * per_count + constant
     return result
 
 
-def cusum(increments: FloatArray, ceiling: FloatArray | None = None) -> FloatArray:
+def cusum(increments: NDArray[np.floating], ceiling: NDArray[np.floating] | None = None) -> Float32Array:
     """The one-sided CUSUM of each row; with a ceiling (per day) it never climbs above it, so that an
-    alert ends within days of the surge ending instead of draining for months."""
-    statistic = np.empty_like(increments)
-    current = np.zeros(increments.shape[0])
-    for day in range(increments.shape[1]):
-        current = np.maximum(current + increments[:, day], 0.0)
-        if ceiling is not None:
-            current = np.minimum(current, ceiling[:, day])
-        statistic[:, day] = current
-    return statistic
+    alert ends within days of the surge ending instead of draining for months. Days run in the outer
+    loop over contiguous day-major copies: one pass of vector operations per day for all series."""
+    by_day = np.ascontiguousarray(increments.T, dtype=np.float32)
+    limits = None if ceiling is None else np.ascontiguousarray(ceiling.T, dtype=np.float32)
+    current = np.zeros(by_day.shape[1], dtype=np.float32)
+    for day in range(by_day.shape[0]):
+        current += by_day[day]
+        np.maximum(current, 0.0, out=current)
+        if limits is not None:
+            np.minimum(current, limits[day], out=current)
+        by_day[day] = current
+    return np.ascontiguousarray(by_day.T)
 
 
 # --- Calibration ------------------------------------------------------------------------------------
 
-EXPECTED_GRID = np.exp(np.linspace(np.log(0.01), np.log(20.0), 16))
-DISPERSION_GRID = np.array([0.0, 0.25, 0.5, 1.0, 2.0, 3.0])
-THRESHOLD_GRID = np.linspace(0.5, 12.0, 93)
-CALIBRATION_SERIES = 300
-CALIBRATION_YEARS = 6
-# calibrate(0.5), rows EXPECTED_GRID, columns DISPERSION_GRID (test_early_warning checks it).
+# The cells of the threshold table: a series' level (its past year's mean a day), its estimated
+# dispersion, and whether it has half a year of history (before that the estimates are noisier).
+LEVEL_EDGES = np.array([0.04, 0.08, 0.15, 0.3, 0.6, 1.2, 2.5, 5.0])
+DISPERSION_EDGES = np.array([0.1, 0.3, 0.6, 1.0, 1.6])
+YOUNG_DAYS = 182
+TABLE_SHAPE = (2, len(LEVEL_EDGES) + 1, len(DISPERSION_EDGES) + 1)
+THRESHOLD_GRID = np.arange(1.0, 16.0001, 0.125)
+CALIBRATION_SERIES = 24000
+CALIBRATION_DAYS = 3 * 365
+MIN_EXPOSURE_YEARS = 40.0  # a cell seen for less is filled from its neighbour
 DEFAULT_BUDGET = 0.5
-DEFAULT_TABLE = (
-    (2.250, 2.250, 2.250, 2.250, 2.125, 2.125),
-    (2.750, 2.875, 2.750, 2.750, 2.875, 2.625),
-    (3.250, 3.125, 3.125, 3.375, 3.125, 3.125),
-    (3.750, 3.625, 3.625, 3.625, 3.500, 3.375),
-    (4.125, 4.125, 4.250, 4.000, 3.875, 3.625),
-    (4.500, 4.500, 4.375, 4.250, 4.000, 3.875),
-    (4.875, 4.750, 4.625, 4.500, 4.250, 4.125),
-    (5.000, 4.875, 4.750, 4.500, 4.250, 4.250),
-    (4.875, 5.000, 4.375, 4.500, 4.250, 4.125),
-    (5.000, 4.875, 4.875, 4.625, 4.375, 4.125),
-    (4.875, 4.875, 4.750, 4.625, 4.375, 4.125),
-    (4.875, 4.875, 4.875, 4.625, 4.375, 4.125),
-    (4.500, 4.875, 4.625, 4.500, 4.250, 4.250),
-    (4.250, 4.750, 4.750, 4.625, 4.500, 4.125),
-    (2.375, 4.750, 4.750, 4.625, 4.500, 4.125),
-    (0.500, 4.750, 4.750, 4.625, 4.250, 4.250),
-)
 
 
-def _episodes_per_year(statistic: FloatArray, threshold: float) -> float:
-    above = statistic > threshold
-    episodes = int((above[:, 1:] & ~above[:, :-1]).sum() + above[:, 0].sum())
-    return float(episodes / (statistic.shape[0] * statistic.shape[1] / 365))
+def cell_of(level: FloatArray, dispersion: FloatArray) -> NDArray[np.intp]:
+    """The table cell (flat index) of every series and day."""
+    young = (np.arange(level.shape[1]) < YOUNG_DAYS).astype(np.intp)
+    level_band = np.searchsorted(LEVEL_EDGES, level, side="right")
+    dispersion_band = np.searchsorted(DISPERSION_EDGES, dispersion, side="right")
+    result: NDArray[np.intp] = (young * TABLE_SHAPE[1] + level_band) * TABLE_SHAPE[2] + dispersion_band
+    return result
 
 
-def threshold_table(false_episodes_per_year: float) -> FloatArray:
-    """The calibrated table for this budget: the default budget's is shipped (computed by
-    ``calibrate`` below, a test checks it still is), any other is calibrated once per process."""
-    if false_episodes_per_year == DEFAULT_BUDGET:
-        return np.array(DEFAULT_TABLE)
-    return calibrate(false_episodes_per_year)
+def _in_control(rng: np.random.Generator, series: int, days: int) -> FloatArray:
+    """Series without surges, of every kind the table covers: a level of 0.02–10 a day (log-uniform), a
+    quarter Poisson and the rest gamma-Poisson with φ up to 2.5, a weekly dip on two days in a row of
+    up to 60%, and a linear trend of ×0.6–1.6 over the period."""
+    level = np.exp(rng.uniform(np.log(0.02), np.log(10.0), size=(series, 1)))
+    phi = np.where(rng.random((series, 1)) < 0.25, 0.0, rng.uniform(0.0, 2.5, size=(series, 1)))
+    t = np.arange(days)
+    quiet = (t[None, :] - rng.integers(0, 7, size=(series, 1))) % 7 < 2
+    depth = rng.uniform(0.0, 0.6, size=(series, 1))
+    weekly = np.where(quiet, 1 - depth, 1 + depth * 2 / 5)
+    trend = 1 + (rng.uniform(0.6, 1.6, size=(series, 1)) - 1) * t / days
+    mean = level * weekly * trend
+    shape = 1 / np.maximum(phi, 1e-9)
+    rates = np.where(phi > 0, rng.gamma(shape, 1.0, size=mean.shape) / shape, 1.0) * mean
+    return rng.poisson(rates).astype(np.float64)
+
+
+def _statistic(counts: FloatArray, ceiling_table: FloatArray | None) -> tuple[Float32Array, ...]:
+    """Expected counts, CUSUM, cells (and thresholds when a table is given) of a block of series."""
+    expected64, dispersion64, level = baseline(counts)
+    cells = cell_of(level.astype(np.float32), dispersion64.astype(np.float32))
+    expected, dispersion = expected64.astype(np.float32), dispersion64.astype(np.float32)
+    increments = log_likelihood_ratio(counts.astype(np.float32), expected, dispersion)
+    # Nothing accumulates while a series has too little past to know what to expect.
+    increments[:, :MIN_HISTORY_DAYS] = 0.0
+    if ceiling_table is None:
+        return expected, cusum(increments), cells.astype(np.float32)
+    threshold = ceiling_table.astype(np.float32).ravel()[cells]
+    return expected, cusum(increments, CEILING * threshold), threshold
 
 
 @functools.cache
 def calibrate(false_episodes_per_year: float) -> FloatArray:
-    """For each (expected count, dispersion) on the grid, the smallest threshold at which in-control
-    series raise at most the budgeted false alert episodes per series-year. Deterministic (fixed seed);
-    the threshold is found by bisection on the grid (fewer episodes as the threshold rises)."""
+    """The threshold of every cell: the lowest on THRESHOLD_GRID at which the in-control series' days in
+    that cell start at most the budgeted alert episodes per series-year. An episode starts at threshold
+    h on day t when the CUSUM crosses h upwards (yesterday's ≤ h < today's), so one pass counts the
+    crossings of every grid threshold at once. Deterministic (fixed seed); seconds."""
     rng = np.random.default_rng(20261202)
-    days = 365 * CALIBRATION_YEARS
-    table = np.empty((len(EXPECTED_GRID), len(DISPERSION_GRID)))
-    for j, phi in enumerate(DISPERSION_GRID):
-        for i, expected in enumerate(EXPECTED_GRID):
-            shape = (CALIBRATION_SERIES, days)
-            rates = rng.gamma(shape=1 / phi, scale=phi * expected, size=shape) if phi > 0 else np.full(shape, expected)
-            counts = rng.poisson(rates).astype(np.float64)
-            statistic = cusum(log_likelihood_ratio(counts, np.full(shape, expected), np.full(shape, phi)))
-            low, high = 0, len(THRESHOLD_GRID) - 1
-            while low < high:
-                middle = (low + high) // 2
-                if _episodes_per_year(statistic, THRESHOLD_GRID[middle]) <= false_episodes_per_year:
-                    high = middle
-                else:
-                    low = middle + 1
-            table[i, j] = THRESHOLD_GRID[low]
-    return table
+    cells_total = int(np.prod(TABLE_SHAPE))
+    grid = len(THRESHOLD_GRID)
+    crossings = np.zeros(cells_total * (grid + 1))
+    exposure = np.zeros(cells_total)
+    for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
+        counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
+        _, statistic, cell_values = _statistic(counts, None)
+        cells = cell_values.astype(np.intp)[:, MIN_HISTORY_DAYS:]
+        today = statistic[:, MIN_HISTORY_DAYS:]
+        yesterday = statistic[:, MIN_HISTORY_DAYS - 1 : -1]
+        low = np.searchsorted(THRESHOLD_GRID, yesterday, side="left")
+        high = np.searchsorted(THRESHOLD_GRID, today, side="left")
+        rising = high > low
+        # +1 from the first grid threshold at or above yesterday's, -1 from the first at or above today's.
+        crossings += np.bincount(cells[rising] * (grid + 1) + low[rising], minlength=crossings.size)
+        crossings -= np.bincount(cells[rising] * (grid + 1) + high[rising], minlength=crossings.size)
+        exposure += np.bincount(cells.ravel(), minlength=cells_total)
+    per_threshold = np.cumsum(crossings.reshape(cells_total, grid + 1)[:, :grid], axis=1)
+    rates = per_threshold / np.maximum(exposure[:, None] / 365, 1e-9)
+    over = rates > false_episodes_per_year
+    # The lowest threshold above the last one that still breaks the budget.
+    last_over = np.where(over.any(axis=1), grid - 1 - np.argmax(over[:, ::-1], axis=1), -1)
+    table = THRESHOLD_GRID[np.minimum(last_over + 1, grid - 1)].reshape(TABLE_SHAPE)
+    return _fill_sparse(table, (exposure / 365 >= MIN_EXPOSURE_YEARS).reshape(TABLE_SHAPE))
 
 
-def thresholds(expected: FloatArray, dispersion: FloatArray, false_episodes_per_year: float) -> FloatArray:
-    """The calibrated threshold for each day, interpolated on log(expected) and taken at the next
-    dispersion up on the grid (the safer side)."""
-    table = threshold_table(round(false_episodes_per_year, 4))
-    position = np.interp(np.log(expected), np.log(EXPECTED_GRID), np.arange(len(EXPECTED_GRID)))
-    low = np.floor(position).astype(int)
-    high = np.minimum(low + 1, len(EXPECTED_GRID) - 1)
-    weight = position - low
-    column = np.minimum(np.searchsorted(DISPERSION_GRID, dispersion, side="left"), len(DISPERSION_GRID) - 1)
-    result: FloatArray = ((1 - weight) * table[low, column] + weight * table[high, column]) * ESTIMATION_MARGIN
+def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
+    """Cells seen too little take the nearest well-seen cell's threshold along the dispersion axis,
+    else along the level axis (the higher of two at equal distance: the safer side)."""
+    result = table.copy()
+    for history, level, column in zip(*np.nonzero(~seen), strict=True):
+        along_dispersion = [((history, level, other), abs(other - column)) for other in range(TABLE_SHAPE[2])]
+        along_level = [((history, other, column), abs(other - level)) for other in range(TABLE_SHAPE[1])]
+        for line in (along_dispersion, along_level):
+            candidates = [(distance, -table[cell]) for cell, distance in line if seen[cell]]
+            if candidates:
+                result[history, level, column] = -min(candidates)[1]
+                break
     return result
 
 
-def detect(counts: FloatArray, *, first_weekday: int, false_episodes_per_year: float = 0.5) -> Detection:
-    """Run the detector over series × days of counts (the first day's weekday: Monday = 0)."""
-    counts = np.asarray(counts, dtype=np.float64)
-    expected_parts, statistic_parts, threshold_parts = [], [], []
-    for first in range(0, counts.shape[0], CHUNK_SERIES):
-        chunk = counts[first : first + CHUNK_SERIES]
-        expected, dispersion = expected_counts(chunk, first_weekday)
-        threshold = thresholds(expected, dispersion, false_episodes_per_year)
-        increments = log_likelihood_ratio(chunk, expected, dispersion)
-        # Nothing accumulates while a series has too little past to know what to expect.
-        increments[:, :MIN_HISTORY_DAYS] = 0.0
-        statistic = cusum(increments, CEILING * threshold)
-        expected_parts.append(expected)
-        statistic_parts.append(statistic)
-        threshold_parts.append(threshold)
-    if not expected_parts:
-        empty = np.zeros((0, counts.shape[1]))
+def threshold_table(false_episodes_per_year: float) -> FloatArray:
+    """The calibrated table for this budget: the default budget's is shipped (computed by
+    ``calibrate``; a test checks it still is), any other is calibrated once per process."""
+    if round(false_episodes_per_year, 4) == DEFAULT_BUDGET:
+        return np.array(DEFAULT_TABLE).reshape(TABLE_SHAPE)
+    return calibrate(round(false_episodes_per_year, 4))
+
+
+def detect(counts: NDArray[Any], *, first_weekday: int, false_episodes_per_year: float = 0.5) -> Detection:
+    """Run the detector over series × days of counts (the first day's weekday, Monday = 0, does not
+    change the result: every window is whole weeks). Blocks of CHUNK_SERIES series at a time."""
+    counts = np.asarray(counts)
+    table = threshold_table(false_episodes_per_year)
+    parts = [
+        _statistic(counts[first : first + CHUNK_SERIES].astype(np.float64), table)
+        for first in range(0, counts.shape[0], CHUNK_SERIES)
+    ]
+    if not parts:
+        empty = np.zeros((0, counts.shape[1]), dtype=np.float32)
         return Detection(expected=empty, statistic=empty, threshold=empty + 1)
-    return Detection(
-        expected=np.concatenate(expected_parts),
-        statistic=np.concatenate(statistic_parts),
-        threshold=np.concatenate(threshold_parts),
-    )
+    expected, statistic, threshold = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return Detection(expected=expected, statistic=statistic, threshold=threshold)
+
+
+# calibrate(DEFAULT_BUDGET): a row per (history, level band), a column per dispersion band (a test checks it).
+DEFAULT_TABLE = (
+    (3.000, 3.125, 3.125, 3.125, 3.125, 3.250),
+    (3.750, 4.000, 3.750, 3.750, 3.750, 3.875),
+    (4.500, 4.625, 4.625, 4.625, 4.625, 4.625),
+    (5.125, 5.000, 5.125, 5.125, 5.250, 5.125),
+    (5.250, 5.250, 5.250, 5.375, 5.625, 5.375),
+    (5.250, 5.125, 5.375, 5.750, 5.875, 5.625),
+    (5.000, 5.125, 5.500, 5.750, 6.000, 5.750),
+    (4.750, 5.250, 5.500, 5.625, 6.000, 5.875),
+    (4.000, 4.875, 5.375, 5.750, 6.000, 5.750),
+    (3.250, 3.125, 3.125, 3.125, 3.125, 3.125),
+    (4.250, 3.875, 3.875, 3.875, 4.250, 5.000),
+    (4.875, 4.750, 4.625, 4.875, 5.000, 5.750),
+    (5.500, 5.500, 5.625, 5.375, 5.500, 6.875),
+    (6.000, 5.500, 5.375, 5.875, 6.500, 7.875),
+    (5.625, 5.250, 5.625, 6.125, 7.500, 8.375),
+    (5.000, 4.375, 5.125, 6.500, 8.000, 9.875),
+    (4.250, 3.625, 4.500, 6.625, 9.000, 10.500),
+    (3.000, 2.750, 4.250, 6.500, 8.750, 11.875),
+)

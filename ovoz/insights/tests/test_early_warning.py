@@ -54,10 +54,49 @@ def test_the_weekly_cycle_is_expected_rather_than_alerted():
     assert detection.alerts[:, 100:].sum() < 30  # a handful of episodes in 30 series × ~1 year
 
 
+def _in_control(level: float, phi: float, series: int, days: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    rates = rng.gamma(1 / phi, phi, size=(series, days)) * level if phi else np.full((series, days), level)
+    return rng.poisson(rates).astype(float)
+
+
+def _episodes_per_series_year(alerts: np.ndarray, after: int) -> float:
+    above = alerts[:, after:]
+    starts = (above[:, 1:] & ~above[:, :-1]).sum() + above[:, 0].sum()
+    return float(starts / (above.shape[0] * above.shape[1] / 365))
+
+
+def test_quiet_and_busy_series_each_spend_about_their_own_false_alert_budget():
+    # The thresholds are calibrated per level and dispersion through the whole detector (estimation
+    # included): a quiet Poisson area and a busy overdispersed one both stay near 0.5 episodes a year,
+    # neither far above (alert fatigue) nor far below (a budget not spent is recall lost).
+    quiet = early_warning.detect(_in_control(0.1, 0.0, 300, 730, 1), first_weekday=0)
+    busy = early_warning.detect(_in_control(3.0, 0.8, 300, 730, 2), first_weekday=0)
+    for detection in (quiet, busy):
+        assert 0.15 <= _episodes_per_series_year(detection.alerts, 200) <= 0.9
+    assert busy.threshold[:, 400].mean() > quiet.threshold[:, 400].mean()  # a noisier series needs more evidence
+
+
+def test_a_step_surge_in_a_busy_overdispersed_series_is_found_in_days():
+    counts = _in_control(1.5, 0.5, 40, 500, 3)
+    counts[:, 400:414] += np.random.default_rng(4).poisson(1.5 * 3, size=(40, 14))  # four times the usual
+    detection = early_warning.detect(counts, first_weekday=0)
+    found = detection.alerts[:, 400:414].any(axis=1)
+    delays = np.argmax(detection.alerts[:, 400:414], axis=1)[found]
+    assert found.mean() >= 0.9 and np.median(delays) <= 3
+
+
+def test_the_cusum_is_the_running_sum_held_between_zero_and_its_ceiling():
+    increments = np.array([[1.0, 2.0, -5.0, 3.0, 3.0, 3.0, -1.0]])
+    assert early_warning.cusum(increments).tolist() == [[1, 3, 0, 3, 6, 9, 8]]
+    assert early_warning.cusum(increments, np.full((1, 7), 5.0)).tolist() == [[1, 3, 0, 3, 5, 5, 4]]
+
+
 @pytest.mark.slow
 def test_the_shipped_threshold_table_is_what_calibration_gives():
     early_warning.calibrate.cache_clear()
-    assert np.array_equal(early_warning.calibrate(early_warning.DEFAULT_BUDGET), np.array(early_warning.DEFAULT_TABLE))
+    shipped = np.array(early_warning.DEFAULT_TABLE).reshape(early_warning.TABLE_SHAPE)
+    assert np.array_equal(early_warning.calibrate(early_warning.DEFAULT_BUDGET), shipped)
 
 
 def _write_counts(path, rows):
@@ -131,6 +170,37 @@ def test_quoted_fields_and_windows_line_ends_read_like_plain_ones():
     assert plain.matrix.tolist() == quoted.matrix.tolist() == [[2.0, 0.0, 11.0]]
 
 
+def test_the_array_reader_of_plain_rows_reads_like_the_csv_module(monkeypatch):
+    from ovoz.insights import detect_files
+
+    rng = np.random.default_rng(5)
+    areas = ["UZ-AN", "Qoraqalpog‘iston", "Андижан", "KZ MAN"]
+    rows = [
+        f"{areas[rng.integers(4)]},t{rng.integers(3)},2024-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d},"
+        f"{rng.integers(0, 1000)}\r\n"
+        for _ in range(500)
+    ]
+    rows.append("UZ-AN,t0,2024-02-29,123456789\r\n")  # a leap day, nine digits
+    text = "area,theme,day,count\n" + "".join(rows)
+    assert detect_files._plain_columns("".join(rows), {}) is not None  # the fast path is taken
+    fast = read_counts(io.StringIO(text))
+    monkeypatch.setattr(detect_files, "_plain_columns", lambda *arguments: None)
+    slow = read_counts(io.StringIO(text))
+    assert fast.series == slow.series and fast.first_day == slow.first_day
+    assert np.array_equal(fast.matrix, slow.matrix)
+
+
+@pytest.mark.parametrize(
+    "row", ["A,t,2025-02-29,1", "A,t,2025-00-10,1", "A,t,0000-01-01,1", "A,t,2025-1-01,1", ",t,2025-01-01,1"]
+)
+def test_a_bad_row_among_plain_ones_is_still_named_by_its_line(row):
+    rows = [f"A,t,2025-01-{day:02d},1\n" for day in range(1, 20)]
+    rows[10] = row + "\n"
+    with pytest.raises(CountsFileError) as refused:
+        read_counts(io.StringIO("area,theme,day,count\n" + "".join(rows)))
+    assert refused.value.line == 12
+
+
 def test_blocks_of_whole_lines_keep_counts_and_line_numbers(monkeypatch):
     from ovoz.insights import detect_files
 
@@ -143,3 +213,14 @@ def test_blocks_of_whole_lines_keep_counts_and_line_numbers(monkeypatch):
     with pytest.raises(CountsFileError) as refused:
         read_counts(io.StringIO("area,theme,day,count\n" + "".join(rows)))
     assert refused.value.line == 46
+
+
+def test_a_cell_seen_too_little_borrows_from_its_nearest_well_seen_neighbour():
+    table = np.arange(np.prod(early_warning.TABLE_SHAPE), dtype=float).reshape(early_warning.TABLE_SHAPE)
+    seen = np.ones(early_warning.TABLE_SHAPE, dtype=bool)
+    seen[0, 0, 0] = seen[0, 0, 1] = False  # nearest seen along the dispersion axis: column 2
+    seen[1, 3, :] = False  # a whole row unseen: levels 2 and 4 are as near, the higher threshold wins
+    filled = early_warning._fill_sparse(table, seen)
+    assert filled[0, 0, 0] == filled[0, 0, 1] == table[0, 0, 2]
+    assert filled[1, 3, 5] == table[1, 4, 5]
+    assert (filled[seen] == table[seen]).all()
