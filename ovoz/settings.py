@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "ovoz.channels",
     "ovoz.insights",
     "ovoz.referrals",
+    "ovoz.conversations",
     "ovoz.operations",
 ]
 

@@ -31,8 +31,8 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Audience, Visibility
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.contacts import contact_parse
+from ovoz.concerns.following import follow_pointer
 from ovoz.concerns.models import Concern
-from ovoz.concerns.notifications import follow_pointer
 from ovoz.core import sms
 from ovoz.core.crypto import decrypt, encrypt, keyed_hash
 from ovoz.core.events import AuditAction
@@ -336,10 +336,11 @@ def concern_channel_seal(*, concern: Concern) -> int:
     """A concern was made confidential after intake: replies to it still waiting in the queue (a receipt,
     a facilitator's question, a status note) lose their words and say only that there is news.
 
-    Called by ``concerns.services.concern_triage`` in its transaction. Inbound, conversation and route
-    rows hold no words (a Telegram draft belongs to the next report, not to this concern). A reply being
-    handed over right now ("sending") keeps its text for that attempt only; it is wiped when it ends.
-    Returns how many queued replies were rewritten.
+    Called in ``concerns.services.concern_triage``'s transaction through the ``concern_sealed`` signal
+    (``channels.receivers``): a security step, so never deferred to a task queue that may be down.
+    Inbound, conversation and route rows hold no words (a Telegram draft belongs to the next report, not
+    to this concern). A reply being handed over right now ("sending") keeps its text for that attempt
+    only; it is wiped when it ends. Returns how many queued replies were rewritten.
     """
     language = concern.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -413,9 +414,9 @@ def reply_queue(
     return message
 
 
-def concern_reply_on_channel(*, concern: Concern, text: str) -> bool:
-    """Send a facilitator's message or a status note to the reporter on the SMS or Telegram
-    conversation the concern came from, unless they said STOP."""
+def concern_conversation(*, concern: Concern) -> Conversation | None:
+    """The SMS or Telegram conversation a concern came from, unless its sender said STOP (None then, and
+    for a concern that came another way). ``conversations.messages.route_of_concern`` builds on it."""
     route = (
         InboundMessage.objects.filter(concern=concern, conversation__is_stopped=False)
         .select_related("conversation__channel")
@@ -427,11 +428,10 @@ def concern_reply_on_channel(*, concern: Concern, text: str) -> bool:
         conversation = (
             Conversation.objects.filter(sender_hash=concern.contact_phone_hash, is_stopped=False)
             .exclude(channel__kind=ChannelKind.TELEGRAM)
+            .select_related("channel")
             .first()
         )
-    if conversation is None:
-        return False
-    return reply_queue(conversation, concern, text) is not None
+    return conversation
 
 
 def outbound_send(*, message_id: int) -> OutboundState:

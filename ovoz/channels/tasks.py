@@ -1,7 +1,15 @@
+"""Background work for channels: thin tasks that take ids and call a service (CONVENTIONS).
+
+``services`` queues these tasks and this module calls ``services``: the two import each other at the
+top, in the open (``from ovoz.channels import …`` resolves a module still being imported), and only
+use each other's names when a task runs.
+"""
+
 from __future__ import annotations
 
 from django_tasks import task
 
+from ovoz.channels import services
 from ovoz.core.failures import without_exception_text
 
 
@@ -9,6 +17,4 @@ from ovoz.core.failures import without_exception_text
 @without_exception_text("send_outbound_failed")
 def send_outbound(*, message_id: int) -> None:
     """Hand one queued reply to its gateway (idempotent: a sent message is never sent again)."""
-    from ovoz.channels.services import outbound_send
-
-    outbound_send(message_id=message_id)
+    services.outbound_send(message_id=message_id)

@@ -25,6 +25,7 @@ import nacl.secret
 import nacl.utils
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from ovoz.concerns import services
 from ovoz.concerns.models import Concern
@@ -38,6 +39,17 @@ COOKIE_NAME = "ovoz_follow"
 SESSION_SEALED = "ovoz_follow_sealed"
 SESSION_UNTIL = "ovoz_follow_until"
 SESSION_NOTICE = "ovoz_follow_notice"
+
+
+def follow_url(language: str) -> str:
+    """The follow page in ``language``, as an absolute URL for a message (it never carries the receipt)."""
+    return f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/"
+
+
+def follow_pointer(language: str) -> str:
+    """Where the rest of a cut SMS can be read: the follow page, in the reporter's language."""
+    # Translators: ends an SMS whose note was cut short; the URL is the follow page.
+    return _("More: %(url)s") % {"url": follow_url(language)}
 
 
 @dataclass(frozen=True)

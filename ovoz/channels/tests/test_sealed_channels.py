@@ -26,7 +26,6 @@ from ovoz.channels.models import Conversation, OutboundMessage
 from ovoz.channels.services import (
     DRAFT_HOURS,
     channel_create,
-    concern_reply_on_channel,
     outbound_send,
     twilio_signature,
 )
@@ -34,6 +33,7 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.confidential import open_for_reporter
 from ovoz.concerns.models import Concern
+from ovoz.conversations.messages import MessagePurpose, message_send, route_of_concern
 from ovoz.core.tests.canary import canary
 from ovoz.core.tests.thief import backup_loot, receipts_opening, thief_loot
 from ovoz.operations.backup_format import keypair_generate, private_key_parse, public_key_parse
@@ -350,7 +350,11 @@ def test_a_later_triage_to_confidential_takes_the_words_out_of_queued_replies(sm
     words, question = canary("story"), canary("question")
     sms(f"The neighbour's son was taken by the police {words}")
     concern = Concern.objects.get()
-    concern_reply_on_channel(concern=concern, text=f"Ovoz, concern no. {concern.pk}: where exactly? {question}")
+    message_send(
+        route=route_of_concern(concern=concern),
+        text=f"Ovoz, concern no. {concern.pk}: where exactly? {question}",
+        purpose=MessagePurpose.QUESTION,
+    )
     assert question in thief_loot()  # the thief test can see a queued reply's words
     concern_services.concern_triage(
         actor=UserFactory(), concern=concern, area=None, themes=[], visibility=Visibility.CONFIDENTIAL, language="en"

@@ -10,7 +10,7 @@ from ovoz.channels import services
 from ovoz.concerns.choices import Audience, EventKind, Status, Visibility
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.models import Concern, ConcernEvent
-from ovoz.concerns.notifications import channel_text
+from ovoz.conversations.notices import channel_text
 from ovoz.core.sms import Encoding, encoding, parts
 
 pytestmark = pytest.mark.django_db

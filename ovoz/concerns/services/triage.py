@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ovoz.concerns import confidential, tasks
+from ovoz.concerns import confidential, signals
 from ovoz.concerns.choices import (
     CLOSED_STATUSES,
     VISIBILITY_STRICTNESS,
@@ -105,10 +105,8 @@ def concern_triage(
         ConcernEvent.objects.create(concern=concern, kind=EventKind.TRIAGE, audience=Audience.STAFF, actor=actor)
     if visibility == Visibility.CONFIDENTIAL and not concern.is_sealed:
         confidential.seal_existing(concern, recipients=confidential.intake_recipients())
-        # Replies queued on SMS or Telegram may carry its words: channels build on concerns, not the reverse.
-        from ovoz.channels.services import concern_channel_seal
-
-        concern_channel_seal(concern=concern)
+        # Replies queued on SMS or Telegram may carry its words: channels takes them out, in this transaction.
+        signals.concern_sealed.send(sender=Concern, concern_id=concern.pk)
     audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern, data={"fields": list(changed)})
     return Triage(concern=concern, changed=changed)
 
@@ -182,8 +180,7 @@ def concern_change_status(
                 **_event_text(concern, note),
             )
     audit_record(action=AuditAction.CONCERN_STATUS_CHANGED, actor=actor, target=concern, data={"to": str(status)})
-    event_id = event.pk
-    transaction.on_commit(lambda: tasks.notify_reporter.enqueue(event_id=event_id))
+    signals.reporter_event_recorded.send(sender=ConcernEvent, event_id=event.pk)
     return concern
 
 
@@ -197,8 +194,7 @@ def concern_message_reporter(*, actor: User, concern: Concern, text: str, kind: 
         concern=concern, kind=kind, audience=Audience.REPORTER, actor=actor, **_event_text(concern, text)
     )
     audit_record(action=AuditAction.CONCERN_MESSAGED, actor=actor, target=concern)
-    event_id = event.pk
-    transaction.on_commit(lambda: tasks.notify_reporter.enqueue(event_id=event_id))
+    signals.reporter_event_recorded.send(sender=ConcernEvent, event_id=event.pk)
     return event
 
 
@@ -252,8 +248,7 @@ def concern_mark_duplicate(*, actor: User, concern: Concern, original: Concern) 
     # Concerns already merged into this one now point at the original too.
     Concern.objects.filter(duplicate_of=concern).update(duplicate_of=original)
     audit_record(action=AuditAction.CONCERN_MERGED, actor=actor, target=concern, data={"into": original.pk})
-    event_id = event.pk
-    transaction.on_commit(lambda: tasks.notify_reporter.enqueue(event_id=event_id))
+    signals.reporter_event_recorded.send(sender=ConcernEvent, event_id=event.pk)
     return concern
 
 

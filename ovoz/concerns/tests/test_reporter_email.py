@@ -132,7 +132,7 @@ def test_a_failed_email_is_tried_again_after_1_5_30_and_120_minutes_then_recorde
             retry = DBTaskResult.objects.filter(status=TaskResultStatus.READY).first()
             if retry is None:
                 break
-            assert retry.task_path == "ovoz.concerns.tasks.send_reporter_email"
+            assert retry.task_path == "ovoz.conversations.tasks.send_reporter_email"
             delays.append(round((retry.run_after - retry.enqueued_at).total_seconds() / 60))
             DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())  # time passes
             run_ready_tasks()
@@ -147,8 +147,8 @@ def test_a_failed_email_is_tried_again_after_1_5_30_and_120_minutes_then_recorde
 
 
 def test_an_email_that_got_through_on_a_retry_is_never_sent_again(settings, django_capture_on_commit_callbacks):
-    from ovoz.concerns import notifications
     from ovoz.concerns.models import ReporterEmail
+    from ovoz.conversations import notices
 
     settings.EMAIL_BACKEND = f"{__name__}.GreylistingBackend"
     settings.TASKS = DATABASE_TASKS
@@ -166,14 +166,14 @@ def test_an_email_that_got_through_on_a_retry_is_never_sent_again(settings, djan
     assert (email.state, email.attempts, email.failure) == ("sent", 2, "")
 
     # The retry task run again, or the whole notification queued again: nothing more goes out.
-    assert notifications.reporter_email_send(email_id=email.pk) == "sent"
-    assert notifications.reporter_notify(event_id=email.event_id) is False
+    assert notices.reporter_email_send(email_id=email.pk) == "sent"
+    assert notices.reporter_notify(event_id=email.event_id) is False
     assert len(mail.outbox) == 1 and ReporterEmail.objects.count() == 1
 
 
 def test_an_email_whose_worker_died_while_handing_it_over_is_not_sent_again(settings):
-    from ovoz.concerns import notifications
     from ovoz.concerns.models import ReporterEmail
+    from ovoz.conversations import notices
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     concern = concern_with_email("resident@example.org")
@@ -183,7 +183,7 @@ def test_an_email_whose_worker_died_while_handing_it_over_is_not_sent_again(sett
     event = concern.events.latest("pk")
     email = ReporterEmail.objects.create(event=event, concern=concern, state="sending", attempts=1)
 
-    assert notifications.reporter_email_send(email_id=email.pk) == "uncertain"
+    assert notices.reporter_email_send(email_id=email.pk) == "uncertain"
     assert mail.outbox == []
     assert AuditEntry.objects.filter(action="concern.email_uncertain", object_id=str(concern.pk)).exists()
 
@@ -217,9 +217,7 @@ def test_a_task_that_fails_unexpectedly_stores_and_logs_its_failure_without_its_
     concern = concern_with_email(address)
     with (
         captured_logs() as logs,
-        mock.patch(
-            "ovoz.concerns.notifications.render_to_string", side_effect=ValueError(f"cannot write to {address}")
-        ),
+        mock.patch("ovoz.conversations.notices.render_to_string", side_effect=ValueError(f"cannot write to {address}")),
     ):
         status_changed(concern, django_capture_on_commit_callbacks)
         run_ready_tasks()

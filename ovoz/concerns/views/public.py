@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ovoz.concerns import confidential, following, selectors, services
+from ovoz.concerns import confidential, following, selectors, services, signals
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
@@ -23,13 +23,10 @@ from ovoz.concerns.forms import PublicFilterForm, ReceiptForm, ReporterMessageFo
 from ovoz.concerns.models import Concern
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED, VISIBILITY_EXPLAINED
 from ovoz.concerns.views import handoff
+from ovoz.concerns.views.parts import Page, action_handler, page_context
 from ovoz.core.compression import uncompressed
 from ovoz.core.ratelimit import is_limited
 from ovoz.places.models import Area
-from ovoz.referrals import services as referral_services
-from ovoz.referrals.errors import ReferralError
-from ovoz.referrals.forms import ConsentAnswerForm
-from ovoz.referrals.selectors import confidential_readers, open_consent_requests
 
 SUPPORTER_COOKIE = "ovoz_supporter"
 
@@ -46,17 +43,21 @@ def _fresh_report_form(request: HttpRequest) -> ReportForm:
 
 def _report_page(request: HttpRequest, form: ReportForm, *, status: int = 200, **extra: object) -> HttpResponse:
     """The form with, next to the visibility choice, who can read a confidential concern (GlobaLeaks
-    shows its recipients to whistleblowers too): organisations and roles, never names."""
+    shows its recipients to whistleblowers too): organisations and roles, never names (``readers``, from
+    referrals through ``parts``)."""
     if form.is_bound and not extra.get("errors_hidden"):
         form.describe_errors()
-    context = {"form": form, "readers": confidential_readers(), **extra}
+    context = {"form": form, **page_context(Page.REPORT, request), **extra}
     return render(request, "concerns/report.html", context, status=status)
 
 
 def _receipt_page(request: HttpRequest, concern: Concern, receipt: str) -> HttpResponse:
-    context: dict[str, object] = {"receipt": receipt, "concern": concern}
+    context: dict[str, object] = {
+        "receipt": receipt,
+        "concern": concern,
+        **page_context(Page.RECEIPT, request, concern),
+    }
     if concern.visibility == Visibility.CONFIDENTIAL:
-        context["readers"] = confidential_readers()
         context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
     return render(request, "concerns/receipt.html", context)
 
@@ -130,8 +131,11 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 )
                 if submitted.concern.is_sealed and not submitted.is_repeat:
                     consent = form.cleaned_data.get("referral_consent") or "no"
-                    referral_services.consent_at_intake(
-                        concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
+                    signals.intake_consent_given.send(  # referrals records it, in this transaction
+                        sender=Concern,
+                        concern_id=submitted.concern.pk,
+                        share=consent != "no",
+                        share_contact=consent == "yes_contact",
                     )
         except ConcernError as error:
             form.add_concern_error(error)
@@ -154,9 +158,12 @@ def report_sent_view(request: HttpRequest) -> HttpResponse:
         services.concern_receipt_forget(
             concern=handed.concern, channel=Channel.WEB, submission_token=handed.submission_token
         )
-        context: dict[str, object] = {"receipt": handed.receipt, "concern": handed.concern}
+        context: dict[str, object] = {
+            "receipt": handed.receipt,
+            "concern": handed.concern,
+            **page_context(Page.RECEIPT, request, handed.concern),
+        }
         if handed.concern.visibility == Visibility.CONFIDENTIAL:
-            context["readers"] = confidential_readers()
             context["confidential_explained"] = CONFIDENTIAL_EXPLAINED
         response = render(request, "concerns/receipt.html", context)
     handoff.forget_receipt_key(response)
@@ -173,10 +180,11 @@ def _original_text(concern: Concern, receipt: str) -> tuple[str, bool]:
 
 
 def _follow_context(
-    concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
+    request: HttpRequest, concern: Concern, receipt: str, message_form: ReporterMessageForm | None = None
 ) -> dict[str, object]:
     """The reporter's view: a merged concern shows the status of the one that stays open. The receipt
-    opens sealed texts for this response only and is never written into the page."""
+    opens sealed texts for this response only and is never written into the page. Referrals adds the
+    requests for the reporter's consent (``consent_requests``, through ``parts``)."""
     events = confidential.reporter_events(concern, receipt=receipt)
     followed = concern.duplicate_of or concern
     original_text, is_text_readable = _original_text(concern, receipt)
@@ -187,14 +195,12 @@ def _follow_context(
         "original_text": original_text,
         "is_text_readable": is_text_readable,
         "is_public": selectors.public_concern_list().filter(pk=followed.pk).exists(),
-        "consent_requests": [
-            (consent, ConsentAnswerForm(initial={"consent": consent.pk})) for consent in open_consent_requests(concern)
-        ],
         "original_photos": concern.attachments.filter(event__isnull=True),
         "message_form": message_form or ReporterMessageForm(),
         "original": concern.duplicate_of,
         # What the reporter's own concern's visibility means: the same sentence as on the report form.
         "visibility_explained": VISIBILITY_EXPLAINED[Visibility(concern.visibility)],
+        **page_context(Page.FOLLOW, request, concern),
     }
 
 
@@ -225,7 +231,7 @@ def follow_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         response = _follow_action(request, concern, receipt)
     else:
-        context = _follow_context(concern, receipt)
+        context = _follow_context(request, concern, receipt)
         context["notice"] = following.notice_take(request)
         response = render(request, "concerns/follow_concern.html", context)
     following.keep(request, response)
@@ -263,11 +269,11 @@ def _follow_action(request: HttpRequest, concern: Concern, receipt: str) -> Http
         if following.messages_limited(concern):
             message_form = ReporterMessageForm(request.POST)  # shows what was written; files never opened
             message_form.add_error(None, _("Too many messages in a short time. Please wait a few minutes."))
-            context = _follow_context(concern, receipt, message_form)
+            context = _follow_context(request, concern, receipt, message_form)
             return render(request, "concerns/follow_concern.html", context, status=429)
         message_form = ReporterMessageForm(request.POST, request.FILES)
         if not message_form.is_valid():
-            context = _follow_context(concern, receipt, message_form)
+            context = _follow_context(request, concern, receipt, message_form)
             return render(request, "concerns/follow_concern.html", context, status=400)
         try:
             services.concern_reporter_message(
@@ -275,29 +281,18 @@ def _follow_action(request: HttpRequest, concern: Concern, receipt: str) -> Http
             )
         except ConcernError as error:
             message_form.add_error(None, str(error.message))
-            context = _follow_context(concern, receipt, message_form)
+            context = _follow_context(request, concern, receipt, message_form)
             return render(request, "concerns/follow_concern.html", context, status=400)
         return _see_follow_page(request, _("Thank you. Your message was added to your concern."))
-    if action == "consent":
-        answer = ConsentAnswerForm(request.POST)
-        if not answer.is_valid():
-            return _see_follow_page(request)
-        try:
-            referral_services.consent_answer(
-                concern=concern,
-                consent_id=answer.cleaned_data["consent"],
-                give=answer.cleaned_data["answer"] != "no",
-                share_contact=answer.cleaned_data["answer"] == "yes_contact",
-            )
-        except ReferralError as error:
-            return _see_follow_page(request, str(error.message))
-        return _see_follow_page(request, _("Thank you. Your answer was recorded."))
     if action == "withdraw" and request.POST.get("confirm") == "yes":
         try:
             services.concern_withdraw(concern=concern)
         except ConcernError as error:
             return _see_follow_page(request, str(error.message))
         return _see_follow_page(request, _("Your concern was withdrawn. It will not be published or acted on."))
+    handler = action_handler(Page.FOLLOW, action)  # "consent": the reporter answers a referral request
+    if handler is not None:
+        return _see_follow_page(request, handler(request, concern))
     return _see_follow_page(request)
 
 

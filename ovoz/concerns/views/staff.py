@@ -28,10 +28,10 @@ from ovoz.concerns.forms import (
 )
 from ovoz.concerns.models import Concern
 from ovoz.concerns.redaction import redact
+from ovoz.concerns.views.parts import Page, page_context
 from ovoz.concerns.views.photos import photo_response
 from ovoz.core.scoping import OutOfScope, access_denied_record, scoped_get
 from ovoz.places.models import Area
-from ovoz.referrals.views.staff import referral_context
 
 
 @staff_required
@@ -156,7 +156,6 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
         "contact": contact,
         "events": events,
         "attachments": concern.attachments.all() if can_read_text else [],
-        "referrals": referral_context(request, concern) if concern.is_sealed else None,
         "triage_form": forms.get("triage_form") or TriageForm(initial=triage_initial, region_id=region_id),
         "public_form": forms.get("public_form")
         or PublicTextForm(
@@ -165,6 +164,8 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
         "status_form": forms.get("status_form") or StatusForm(initial={"status": concern.status}),
         "message_form": forms.get("message_form") or MessageForm(),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(),
+        # Referrals adds its block (``referrals``) for a confidential concern.
+        **page_context(Page.STAFF_CONCERN, request, concern),
     }
 
 

@@ -1,10 +1,17 @@
-"""Reaching reporters on the channel they left: e-mail, and SMS or Telegram for concerns that came that way.
+"""Reporter notices: telling a reporter, on the channels they left, that their concern moved.
+
+A status change, a public note, a question, a reply or a merge recorded in ``concerns`` sends the
+``reporter_event_recorded`` signal; ``receivers`` queues ``tasks.notify_reporter`` after commit, which
+calls ``reporter_notify`` here: an e-mail to reporters who left an address, and one short message on
+the SMS or Telegram conversation a concern came from (``messages.message_send``).
 
 Each e-mail is a ``ReporterEmail`` row, sent at most once (the row is marked "sending" in its own
 committed transaction before the relay is called) and tried again after 1, 5 and 30 minutes and 2
 hours when the relay fails; then it is recorded as failed. Neither the row, nor the log, nor a task
 result ever holds the address or the relay's answer (which repeats the address): only a code and the
-exception's class (``ovoz.core.mail``).
+exception's class (``ovoz.core.mail``). The ``ReporterEmail`` model stays in ``concerns`` (its table
+``concerns_reporteremail`` and migration ``concerns 0011``): moving it would take a pair of state-only
+migrations for no change in behaviour; only this module writes it.
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ from django_tasks import task_backends
 
 from ovoz.concerns.choices import Audience, Channel, EmailState, EventKind
 from ovoz.concerns.contacts import contact_open
+from ovoz.concerns.following import follow_pointer, follow_url
 from ovoz.concerns.models import Concern, ConcernEvent, ReporterEmail
+from ovoz.conversations import tasks
+from ovoz.conversations.messages import MessagePurpose, message_send, route_of_concern
 from ovoz.core import sms
 from ovoz.core.events import AuditAction
 from ovoz.core.failures import SanitisedFailure
@@ -36,7 +46,8 @@ MAX_EMAIL_ATTEMPTS = len(EMAIL_RETRY_DELAYS) + 1
 
 
 def reporter_notify(*, event_id: int) -> bool:
-    """Send the reporter an e-mail about one event they may read; True if one was sent.
+    """Tell the reporter about one event they may read, by e-mail and on the SMS or Telegram conversation
+    their concern came from; True if an e-mail was sent or a message queued.
 
     The message says what happened and where to follow the concern; it never carries the receipt
     (the reporter has it) and is written in the concern's language.
@@ -56,17 +67,13 @@ def reporter_notify(*, event_id: int) -> bool:
     return sent
 
 
-def follow_pointer(language: str) -> str:
-    """Where the rest of a cut SMS can be read: the follow page, in the reporter's language."""
-    # Translators: ends an SMS whose note was cut short; the URL is the follow page.
-    return _("More: %(url)s") % {"url": f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/"}
-
-
 def _on_channel(event: ConcernEvent, concern: Concern) -> bool:
     """The same news as one short message, by SMS or Telegram as the reporter wrote (unless they said STOP)."""
-    from ovoz.channels.services import concern_reply_on_channel  # channels build on concerns, not the reverse
-
-    return concern_reply_on_channel(concern=concern, text=channel_text(event, concern))
+    route = route_of_concern(concern=concern)
+    if route is None:
+        return False
+    purpose = MessagePurpose.QUESTION if event.kind == EventKind.QUESTION else MessagePurpose.NEWS
+    return message_send(route=route, text=channel_text(event, concern), purpose=purpose) is not None
 
 
 def channel_text(event: ConcernEvent, concern: Concern) -> str:
@@ -175,8 +182,6 @@ def _email_failed(email: ReporterEmail, failure: SanitisedFailure) -> EmailState
         return EmailState(ReporterEmail.objects.get(pk=email.pk).state)
     delay = EMAIL_RETRY_DELAYS[email.attempts - 1]
     logger.info("E-mail %s: attempt %s failed (%s), next in %s", email.pk, email.attempts, described, delay)
-    from ovoz.concerns import tasks  # the tasks module imports this one
-
     if task_backends["default"].supports_defer:
         tasks.send_reporter_email.using(run_after=timezone.now() + delay).enqueue(email_id=email.pk)
     else:  # the immediate backend of the tests runs the retry at once
@@ -201,8 +206,9 @@ def _email_message(event: ConcernEvent, concern: Concern) -> tuple[str, str]:
         context = {
             "event": event,
             "concern": event.concern,
-            "follow_url": f"{settings.OVOZ_PUBLIC_URL}/{language}/follow/",
+            "follow_url": follow_url(language),
         }
-        subject = " ".join(render_to_string("concerns/email/reporter_subject.txt", context).split())  # one header line
-        body = render_to_string("concerns/email/reporter_body.txt", context)
+        # One header line.
+        subject = " ".join(render_to_string("conversations/email/reporter_subject.txt", context).split())
+        body = render_to_string("conversations/email/reporter_body.txt", context)
     return subject, body
