@@ -73,7 +73,10 @@ pytest-fault: $(VENV)/.installed-dev ## The fault tests, one at a time: they res
 	OVOZ_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)
 
 # Needs nginx (apt-get install nginx-light libnginx-mod-http-brotli-static), redis-server, openssl and curl.
-prod-check: $(VENV)/.installed-production ## Start the production shape of deploy/ (nginx, 2 gunicorn, RQ worker, scheduler) on this machine, test it through HTTPS, stop it (PRODCHECK_ARGS=--wheel)
+# Ovoz runs from a wheel built from the checkout, as on a server; PRODCHECK_ARGS= runs it from the checkout.
+PRODCHECK_ARGS ?= --wheel
+
+prod-check: $(VENV)/.installed-production ## Start the production shape of deploy/ (nginx, 2 gunicorn, RQ worker, scheduler) from the wheel on this machine, test it through HTTPS, stop it
 	$(BIN)/python deploy/prodcheck.py $(PRODCHECK_ARGS)
 
 clean: ## Remove the virtualenv and caches (keeps ./var, your local data)

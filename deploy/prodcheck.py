@@ -165,7 +165,7 @@ class Background:
         output, _ = self.process.communicate()
         if self.process.returncode != 0:
             raise SystemExit(f"prod-check: {what} failed ({self.process.returncode}):\n{output}")
-        say(f"{what}: {time.monotonic() - self.started:.1f} s (beside other steps)")
+        say(f"{what}: done within {time.monotonic() - self.started:.1f} s (beside other steps)")
         return output
 
 
@@ -335,6 +335,16 @@ def wheel_environment(temp: Path, python: str) -> str:
         f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom gunicorn.app.wsgiapp import run\nsys.exit(run())\n"
     )
     launcher.chmod(0o755)
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import ovoz; print(ovoz.__file__)"],
+        cwd=temp,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not where.startswith(str(venv)):
+        raise SystemExit(f"prod-check: Ovoz must come from the wheel, not from {where}")
     return str(venv / "bin")
 
 
