@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OVOZ := $(BIN)/ovoz
 
-.PHONY: help run test lint typecheck check-migrations catalogs catalogs-update openapi pytest pytest-fault clean
+.PHONY: help run test lint typecheck check-migrations catalogs catalogs-update openapi pytest pytest-fault prod-check clean
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -28,6 +28,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-production: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
+	@touch $@
 
 run: $(VENV)/.installed ## Set up and start Ovoz with demo data on SQLite under ./var (OVOZ_PORT, default 8000)
 	$(OVOZ) catalogs compile > /dev/null
@@ -67,6 +71,13 @@ pytest: $(VENV)/.installed-dev ## Only the tests, in parallel (PYTEST_WORKERS=N,
 
 pytest-fault: $(VENV)/.installed-dev ## The fault tests, one at a time: they restart PostgreSQL (OVOZ_TEST_DATABASE_URL) and kill workers
 	OVOZ_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)
+
+# Needs nginx (apt-get install nginx-light libnginx-mod-http-brotli-static), redis-server, openssl and curl.
+# Ovoz runs from a wheel built from the checkout, as on a server; PRODCHECK_ARGS= runs it from the checkout.
+PRODCHECK_ARGS ?= --wheel
+
+prod-check: $(VENV)/.installed-production ## Start the production shape of deploy/ (nginx, 2 gunicorn, RQ worker, scheduler) from the wheel on this machine, test it through HTTPS, stop it
+	$(BIN)/python deploy/prodcheck.py $(PRODCHECK_ARGS)
 
 clean: ## Remove the virtualenv and caches (keeps ./var, your local data)
 	rm -rf $(VENV) .mypy_cache .ruff_cache build *.egg-info

@@ -298,7 +298,14 @@ if REDIS_URL:
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif IS_PRODUCTION:
+    # Rate limits, receipt-guessing limits and the scheduler's daily claim must count across every web
+    # process (gunicorn runs several): without Redis they live in the database (the table `ovoz_cache`,
+    # made by the operations app's migrations), never in a per-process memory cache.
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ovoz_cache"}}
 else:
+    # The embedded default is one process (`ovoz serve`): its cache lives in that process.
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     CACHES = {
         "default": {

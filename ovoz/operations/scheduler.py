@@ -1,8 +1,11 @@
-"""A small scheduler for daily work, run as a thread of ``ovoz serve`` beside the task worker.
+"""A small scheduler for daily work: a thread of ``ovoz serve`` beside its task worker, or the process
+``ovoz scheduler`` of the production shape (gunicorn, RQ workers; deploy/systemd).
 
-It only enqueues tasks; the worker runs them. The tasks themselves are idempotent (the reminder
-digest keeps a unique sent-record per member and day), so two servers each running a scheduler, or a
-cron job doing the same, send nothing twice.
+It only enqueues tasks; the worker runs them. Each day is claimed once in the shared cache before its
+jobs are enqueued (Redis, or the database cache of a production without Redis), so two servers or
+two schedulers enqueue a day's jobs once, not once each. The tasks themselves are idempotent too (the
+reminder digest keeps a unique sent-record per member and day), so a cron job doing the same sends
+nothing twice.
 """
 
 from __future__ import annotations
@@ -12,33 +15,74 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
+from django.core.cache import cache
 from django.db import close_old_connections
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 DailyJob = Callable[[date], object]
+DayClaim = Callable[[date], bool]
+
+# A claimed day is remembered a little longer than the day itself.
+CLAIM_SECONDS = 2 * 24 * 60 * 60
+
+
+def _claim_key(day: date) -> str:
+    return f"ovoz:daily-jobs:{day.isoformat()}"
+
+
+def day_claim(day: date) -> bool:
+    """Claim ``day``'s jobs for this process in the shared cache; False when another process has.
+
+    ``cache.add`` is atomic on Redis (SET NX) and on the database cache (an INSERT under the key's
+    primary key): of several schedulers only one gets True.
+    """
+    return bool(cache.add(_claim_key(day), "claimed", timeout=CLAIM_SECONDS))
+
+
+def day_release(day: date) -> None:
+    """Give up the claim on ``day`` (its jobs could not be enqueued), so the next check tries again."""
+    cache.delete(_claim_key(day))
 
 
 class DailyScheduler(threading.Thread):
     """Run each job once a day, at the first check after ``hour`` o'clock local time."""
 
-    def __init__(self, *, hour: int, jobs: Sequence[DailyJob], interval_seconds: float = 60) -> None:
+    def __init__(
+        self,
+        *,
+        hour: int,
+        jobs: Sequence[DailyJob],
+        interval_seconds: float = 60,
+        claim: DayClaim = day_claim,
+    ) -> None:
         super().__init__(name="ovoz-daily-scheduler", daemon=True)
         self.hour = hour
         self.jobs = list(jobs)
         self.interval_seconds = interval_seconds
+        self.claim = claim
         self.last_day: date | None = None
         self.stopped = threading.Event()
 
     def tick(self, now: datetime) -> bool:
-        """Enqueue the day's jobs if it is time and they were not enqueued today; True if they were."""
+        """Enqueue the day's jobs if it is time and nobody enqueued them today; True if this call did."""
         local = timezone.localtime(now)
-        if local.hour < self.hour or self.last_day == local.date():
+        day = local.date()
+        if local.hour < self.hour or self.last_day == day:
             return False
-        for job in self.jobs:
-            job(local.date())
-        self.last_day = local.date()
+        if not self.claim(day):
+            self.last_day = day  # another scheduler has them
+            return False
+        try:
+            for job in self.jobs:
+                job(day)
+        except Exception:
+            # Nothing or only part was enqueued: the next check (here or elsewhere) tries the day again.
+            # The jobs are idempotent, so one enqueued twice does nothing twice.
+            day_release(day)
+            raise
+        self.last_day = day
         return True
 
     def run(self) -> None:
@@ -55,3 +99,23 @@ class DailyScheduler(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+def daily_scheduler(*, interval_seconds: float = 60) -> DailyScheduler:
+    """Enqueue the daily tasks at OVOZ_REMINDER_HOUR, local time: the working groups' reminder digest,
+    retention (deleting what is due) and a check of the audit log's hash chain."""
+    from django.conf import settings
+
+    from ovoz.core.tasks import verify_audit_chain
+    from ovoz.groups.tasks import send_daily_digests
+    from ovoz.operations.tasks import apply_retention
+
+    return DailyScheduler(
+        hour=settings.OVOZ_REMINDER_HOUR,
+        interval_seconds=interval_seconds,
+        jobs=[
+            lambda day: send_daily_digests.enqueue(day=day.isoformat()),
+            lambda day: apply_retention.enqueue(),
+            lambda day: verify_audit_chain.enqueue(),
+        ],
+    )

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ovoz.operations.scheduler import DailyScheduler
+from ovoz.operations.scheduler import DailyScheduler, daily_scheduler
 from ovoz.operations.staticfiles import static_files_collect_if_stale
 from ovoz.operations.worker import WorkerSupervisor
 
@@ -37,20 +37,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def daily_scheduler() -> DailyScheduler:
-        """Enqueue the daily tasks at OVOZ_REMINDER_HOUR, local time: the working groups' reminder digest,
-        retention (deleting what is due) and a check of the audit log's hash chain."""
-        from ovoz.core.tasks import verify_audit_chain
-        from ovoz.groups.tasks import send_daily_digests
-        from ovoz.operations.tasks import apply_retention
-
-        return DailyScheduler(
-            hour=settings.OVOZ_REMINDER_HOUR,
-            jobs=[
-                lambda day: send_daily_digests.enqueue(day=day.isoformat()),
-                lambda day: apply_retention.enqueue(),
-                lambda day: verify_audit_chain.enqueue(),
-            ],
-        )
+        """The daily tasks at OVOZ_REMINDER_HOUR (ovoz.operations.scheduler.daily_scheduler)."""
+        return daily_scheduler()
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Before the application exists: WhiteNoise lists the collected files once, when it starts.
