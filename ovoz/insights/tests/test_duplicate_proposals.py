@@ -129,7 +129,12 @@ def test_a_confidential_concern_is_never_compared_and_nothing_of_its_words_is_ke
     secret = canary("words")
     embedded: list[str] = []
     real_embed = proposals.embed
-    monkeypatch.setattr(proposals, "embed", lambda texts: embedded.extend(texts) or real_embed(texts))
+
+    def recording_embed(texts):
+        embedded.extend(texts)
+        return real_embed(texts)
+
+    monkeypatch.setattr(proposals, "embed", recording_embed)
     with django_capture_on_commit_callbacks(execute=True):
         sealed = services.concern_submit(
             text=f"{WATER_RU} {secret}",
