@@ -381,6 +381,8 @@ OVOZ_MAP_TILE_ATTRIBUTION = env.str("OVOZ_MAP_TILE_ATTRIBUTION", "")
 # Early warning (ovoz.insights.early_warning): false alert episodes an administrator accepts per series
 # (area × theme) and year; lower means fewer, later alerts.
 OVOZ_ALERT_FALSE_EPISODES_PER_YEAR = env.float("OVOZ_ALERT_FALSE_EPISODES_PER_YEAR", 0.5)
+# Compare each new concern with recent ones of its area in the task worker (issue 15).
+OVOZ_DUPLICATE_PROPOSALS = env.bool("OVOZ_DUPLICATE_PROPOSALS", True)
 # The licence of the open data exports (docs/data.md), as an SPDX identifier or a URL.
 OVOZ_DATA_LICENCE = env.str("OVOZ_DATA_LICENCE", "CC-BY-4.0")
 

@@ -18,6 +18,9 @@ PASSWORD_HASHERS = ["ovoz.core.tests.hashers.FastArgon2PasswordHasher"]
 OVOZ_KEY_WRAP_COST = (1, 8192)
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The immediate backend would load the embedding model for every concern of every test: the tests of
+# duplicate proposals switch it on for themselves.
+OVOZ_DUPLICATE_PROPOSALS = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ovoz-tests"}}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -160,6 +160,33 @@ class ConcernEvent(models.Model):
         return f"{self.concern_id} {self.kind}"
 
 
+class DuplicateProposal(models.Model):
+    """ "Possibly the same incident as": a concern and an earlier one of its area, proposed to staff by
+    ``ovoz.insights`` (issue 15), never merged without them. Only ids and a score are kept, nothing of
+    either text; confidential concerns are never compared (their words are sealed)."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="duplicate_proposals")
+    candidate = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # "Not the same": the proposal stays dismissed, so a later run does not propose it again.
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("duplicate proposal")
+        verbose_name_plural = _("duplicate proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "candidate"], name="duplicate_proposal_one_per_pair"),
+            models.CheckConstraint(condition=~models.Q(concern=models.F("candidate")), name="duplicate_proposal_two"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.concern_id} possibly #{self.candidate_id}"
+
+
 class ReporterEmail(TimeStampedModel):
     """One e-mail telling a reporter about one event: sent at most once, retried with backoff.
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -10,7 +10,7 @@ from django.http import Http404
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import User
 from ovoz.concerns.choices import Audience, Visibility
-from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, Theme
+from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, DuplicateProposal, Theme
 from ovoz.core.crypto import keyed_hash
 from ovoz.core.ids import parse_id
 from ovoz.core.scoping import scoped_get
@@ -211,3 +211,58 @@ def staff_concern_get(*, user: User, concern_id: int) -> Concern:
         ),
         pk=concern_id,
     )
+
+
+# --- Possible duplicates (issue 15) -------------------------------------------------------------------
+
+
+def _comparable() -> Q:
+    """Concerns whose words may be compared: not confidential (sealed or about to be), not merged."""
+    return Q(content_public_key__isnull=True, duplicate_of__isnull=True) & ~Q(visibility=Visibility.CONFIDENTIAL)
+
+
+def duplicate_candidates(*, concern: Concern, days: int, limit: int) -> QuerySet[Concern]:
+    """Concerns of the same area received up to ``days`` before or after ``concern``, newest first: what
+    a new concern is compared with. A system read (the proposal task), not scoped to a user: who sees
+    a proposal is decided by ``duplicate_proposal_list``."""
+    if concern.area_id is None:
+        return Concern.objects.none()
+    window = timedelta(days=days)
+    return (
+        Concern.objects.filter(
+            _comparable(),
+            area_id=concern.area_id,
+            created_at__gte=concern.created_at - window,
+            created_at__lte=concern.created_at + window,
+        )
+        .exclude(pk=concern.pk)
+        .only("pk", "text", "area_id", "created_at")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def duplicate_proposal_list(*, user: User, concern: Concern) -> list[tuple[DuplicateProposal, Concern]]:
+    """Open proposals naming ``concern``, each with the other concern, for a user who may read the words
+    of both (a proposal says something about both texts) and act on them; none for anyone else."""
+    if not Concern.objects.filter(_comparable() & original_readable(user), pk=concern.pk).exists():
+        return []
+    others = Concern.objects.filter(_comparable() & original_readable(user))
+    scope = staff_area_scope(user)
+    if scope is not None:
+        others = others.filter(scope)
+    proposals = DuplicateProposal.objects.filter(
+        Q(concern=concern, candidate__in=others.values("pk")) | Q(candidate=concern, concern__in=others.values("pk")),
+        dismissed_at__isnull=True,
+    ).select_related("concern", "candidate")
+    return [
+        (proposal, proposal.candidate if proposal.concern_id == concern.pk else proposal.concern)
+        for proposal in proposals.order_by("-score", "id")
+    ]
+
+
+def duplicate_proposal_get(*, user: User, concern: Concern, proposal_id: int) -> DuplicateProposal:
+    """One open proposal of ``concern`` the user may see (``duplicate_proposal_list``); otherwise a 404."""
+    for proposal, _other in duplicate_proposal_list(user=user, concern=concern):
+        if proposal.pk == proposal_id:
+            return proposal
+    raise Http404

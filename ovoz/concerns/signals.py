@@ -27,3 +27,7 @@ concern_sealed = Signal()
 # confidential concern. Keywords: ``concern_id``, ``share`` and ``share_contact`` (booleans).
 # Referrals records the consent, in the report's transaction.
 intake_consent_given = Signal()
+
+# A new concern was stored (not a repeated submission). Sent inside intake's transaction with
+# ``concern_id`` only: never its words, which for a confidential concern are sealed already.
+concern_received = Signal()

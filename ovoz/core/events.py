@@ -42,6 +42,7 @@ class AuditAction(StrEnum):
     CONCERN_STATUS_CHANGED = "concern.status_changed"
     CONCERN_MESSAGED = "concern.messaged"
     CONCERN_MERGED = "concern.merged"
+    CONCERN_DUPLICATE_DISMISSED = "concern.duplicate_dismissed"
     REPORTER_EMAIL_FAILED = "concern.email_failed"
     REPORTER_EMAIL_UNCERTAIN = "concern.email_uncertain"
     API_PARTNER_CREATED = "api_partner.created"

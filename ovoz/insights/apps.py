@@ -6,3 +6,9 @@ class InsightsConfig(AppConfig):
     name = "ovoz.insights"
     label = "insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        from ovoz.concerns.signals import concern_received
+        from ovoz.insights.proposals import on_concern_received
+
+        concern_received.connect(on_concern_received, dispatch_uid="insights.duplicates")

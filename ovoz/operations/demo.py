@@ -34,6 +34,7 @@ from ovoz.concerns.services import (
 )
 from ovoz.groups import grants
 from ovoz.groups.models import WorkingGroup
+from ovoz.insights.proposals import duplicates_propose
 from ovoz.operations.demo_groups import demo_groups_load
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
@@ -135,6 +136,7 @@ def demo_load() -> list[DemoLogin]:
         )
     if facilitator is not None:
         demo_concerns_load(facilitator=facilitator)
+        demo_duplicates_load()
         if member is not None:
             demo_groups_load(facilitator=facilitator, member=member)
     return logins
@@ -199,6 +201,47 @@ def demo_concerns_load(*, facilitator: User) -> int:
     if created:
         steps_recount()  # the steps were re-dated above: count their durations again
     return created
+
+
+# One incident told twice, in Russian and in Uzbek, in the demo group's region: the staff page of the
+# second shows "Possibly the same as No. N" (issue 15).
+DEMO_DUPLICATES = (
+    (
+        "ru",
+        "Джизак, махалля Навбахор, улица Ташкентская: с понедельника нет питьевой воды, уже четвёртый день. "
+        "В доме 27 живут пожилые люди, воду носим из арыка. Водоканал не отвечает.",
+    ),
+    (
+        "uz",
+        "Jizzax shahri Navbahor mahallasi, Toshkent koʻchasi: dushanbadan beri ichimlik suvi yoʻq, toʻrtinchi kun. "
+        "27-uyda keksalar yashaydi, suvni ariqdan tashiymiz. Suvoqova javob bermayapti.",
+    ),
+)
+
+
+def demo_duplicates_load() -> int:
+    """The demo's same incident in two languages, with its proposal computed here, not by the worker.
+    Idempotent; returns how many concerns were created."""
+    region = Area.objects.get(code="UZ-JI")
+    water = Theme.objects.filter(slug="water").first()
+    now = timezone.now()
+    created = []
+    for number, (language, text) in enumerate(DEMO_DUPLICATES):
+        submitted = concern_submit(
+            text=text,
+            channel=Channel.WEB,
+            language=language,
+            area=region,
+            themes=[water] if water is not None else [],
+            visibility=Visibility.PUBLIC,
+            submission_token=f"ovoz-demo-duplicate-{number:06d}",
+            received_at=now - timedelta(days=2 - number),
+        )
+        if not submitted.is_repeat:
+            created.append(submitted.concern.pk)
+    if created:
+        duplicates_propose(concern_id=created[-1])
+    return len(created)
 
 
 def _spread_over_time(concern: Concern, received_at: datetime, now: datetime, rng: random.Random) -> None:

@@ -24,6 +24,10 @@ from ovoz.concerns.services.partners import (
     open311_token_concern,
     open311_token_create,
 )
+from ovoz.concerns.services.proposals import (
+    duplicate_proposal_dismiss,
+    duplicate_proposals_record,
+)
 from ovoz.concerns.services.reporter import (
     concern_find_by_receipt,
     concern_reporter_message,
@@ -109,6 +113,8 @@ __all__ = [
     "concern_triage",
     "concern_unpublish",
     "concern_withdraw",
+    "duplicate_proposal_dismiss",
+    "duplicate_proposals_record",
     "open311_token_concern",
     "open311_token_create",
     "rollups_add",

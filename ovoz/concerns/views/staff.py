@@ -30,6 +30,7 @@ from ovoz.concerns.models import Concern
 from ovoz.concerns.redaction import redact
 from ovoz.concerns.views.parts import Page, page_context
 from ovoz.concerns.views.photos import photo_response
+from ovoz.core.ids import parse_id
 from ovoz.core.scoping import OutOfScope, access_denied_record, scoped_get
 from ovoz.places.models import Area
 
@@ -122,6 +123,7 @@ def _reachable(request: HttpRequest, concern_id: int) -> Concern:
 def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> dict[str, object]:
     user = staff_user(request)
     can_read_text = permissions.can_read_original(user, concern)
+    can_act = permissions.can_act_on(user, concern)
     contact = None
     original_text = concern.text
     events = list(concern.events.select_related("actor").prefetch_related("attachments"))
@@ -152,7 +154,7 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
         "key_locked": can_read_text and concern.is_sealed and opened is None,
         "original_text": original_text,
         "publicly_readable": selectors.is_publicly_readable(concern),
-        "can_act": permissions.can_act_on(user, concern),
+        "can_act": can_act,
         "contact": contact,
         "events": events,
         "attachments": concern.attachments.all() if can_read_text else [],
@@ -166,6 +168,11 @@ def _detail_context(request: HttpRequest, concern: Concern, **forms: object) -> 
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(),
         # Referrals adds its block (``referrals``) for a confidential concern.
         **page_context(Page.STAFF_CONCERN, request, concern),
+        "duplicate_proposals": (
+            selectors.duplicate_proposal_list(user=user, concern=concern)
+            if permissions.can_act_on(user, concern)
+            else []
+        ),
     }
 
 
@@ -250,6 +257,13 @@ def detail_view(request: HttpRequest, concern_id: int) -> HttpResponse:
                     raise OutOfScope(root)
                 services.concern_mark_duplicate(actor=user, concern=concern, original=root)
                 messages.success(request, _("Marked as a duplicate."))
+                return redirect("staff:concern", concern_id=concern.pk)
+        elif action == "not_duplicate":
+            proposal_id = parse_id(request.POST.get("proposal", ""))
+            if proposal_id is not None:
+                proposal = selectors.duplicate_proposal_get(user=user, concern=concern, proposal_id=proposal_id)
+                services.duplicate_proposal_dismiss(actor=user, proposal=proposal)
+                messages.success(request, _("Noted: not the same incident."))
                 return redirect("staff:concern", concern_id=concern.pk)
     except ConcernError as error:
         messages.error(request, str(error.message))
