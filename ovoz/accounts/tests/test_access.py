@@ -2,12 +2,12 @@ import pytest
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.core.models import AuditEntry
 from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

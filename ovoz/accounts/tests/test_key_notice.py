@@ -5,8 +5,8 @@ import pytest
 
 from ovoz.accounts import keys
 from ovoz.accounts.models import UserKey
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

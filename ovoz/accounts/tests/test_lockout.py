@@ -10,9 +10,9 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 
 from ovoz.accounts.models import User
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.core.models import AuditEntry
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

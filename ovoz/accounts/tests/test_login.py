@@ -7,9 +7,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.models import User
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory, current_code
 from ovoz.core.models import AuditEntry
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

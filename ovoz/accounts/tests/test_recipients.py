@@ -15,9 +15,9 @@ from ovoz.accounts import services
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.errors import AccountError
 from ovoz.accounts.models import RecipientChange, User
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.core.models import AuditEntry
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.models import User
 from ovoz.accounts.notifications import recipient_change_notify
 from ovoz.accounts.services import recipient_change_propose
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

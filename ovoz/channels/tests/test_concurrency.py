@@ -11,9 +11,9 @@ import pytest
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import InboundMessage
 from ovoz.channels.services import channel_create
-from ovoz.channels.tests.test_sms import FakeGateway
 from ovoz.concerns.models import Concern
 from ovoz.concerns.services import themes_seed
+from ovoz.testing.fakes import FakeGateway
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +63,7 @@ def test_ten_simultaneous_deliveries_of_one_message_make_one_concern_and_ten_2xx
 
 def test_ten_simultaneous_deliveries_of_one_telegram_update_are_taken_once(live_server):
     from ovoz.channels.models import Conversation, OutboundMessage
-    from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
+    from ovoz.testing.fakes import TOKEN, FakeBotApi
 
     themes_seed()
     bot_api = FakeBotApi()

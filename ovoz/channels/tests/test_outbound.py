@@ -5,7 +5,6 @@ import pytest
 from ovoz.channels.choices import OutboundState
 from ovoz.channels.models import Conversation, OutboundMessage
 from ovoz.channels.services import outbound_send, reply_queue
-from ovoz.channels.tests.test_sms import channel, gateway  # noqa: F401 (fixtures)
 from ovoz.core.crypto import encrypt
 from ovoz.core.models import AuditEntry
 
@@ -13,7 +12,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def queued(channel, django_capture_on_commit_callbacks):  # noqa: F811
+def channel(sms_channel):
+    return sms_channel
+
+
+@pytest.fixture
+def queued(channel, django_capture_on_commit_callbacks):
     """A reply in the queue whose task has not run yet."""
     conversation = Conversation.objects.create(
         channel=channel, sender_hash="sender", sender_ciphertext=encrypt(b"+998901234567", purpose="channel-sender")
@@ -22,7 +26,7 @@ def queued(channel, django_capture_on_commit_callbacks):  # noqa: F811
         return reply_queue(conversation, None, "Your concern no. 7 is received")
 
 
-def test_a_reply_whose_task_runs_twice_is_sent_once(queued, gateway):  # noqa: F811
+def test_a_reply_whose_task_runs_twice_is_sent_once(queued, gateway):
     assert outbound_send(message_id=queued.pk) == OutboundState.SENT
     assert outbound_send(message_id=queued.pk) == OutboundState.SENT
 
@@ -31,7 +35,7 @@ def test_a_reply_whose_task_runs_twice_is_sent_once(queued, gateway):  # noqa: F
     assert (queued.state, queued.attempts, queued.text_ciphertext) == (OutboundState.SENT, 1, None)
 
 
-def test_a_reply_left_sending_by_a_dead_attempt_is_marked_uncertain_not_sent_again(queued, gateway):  # noqa: F811
+def test_a_reply_left_sending_by_a_dead_attempt_is_marked_uncertain_not_sent_again(queued, gateway):
     # An earlier attempt committed "sending", called the gateway and died before recording the answer.
     OutboundMessage.objects.filter(pk=queued.pk).update(state=OutboundState.SENDING, attempts=1)
 
@@ -46,7 +50,7 @@ def test_a_reply_left_sending_by_a_dead_attempt_is_marked_uncertain_not_sent_aga
     assert gateway.received == []
 
 
-def test_a_refused_attempt_goes_back_to_the_queue_and_the_retry_sends_it_once(queued, gateway):  # noqa: F811
+def test_a_refused_attempt_goes_back_to_the_queue_and_the_retry_sends_it_once(queued, gateway):
     gateway.failures_left = 1  # a 503: the gateway certainly did not take it
 
     # This attempt puts it back in the queue; the tests' task backend runs the retry at once.

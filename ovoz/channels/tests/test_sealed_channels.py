@@ -34,13 +34,13 @@ from ovoz.concerns.choices import Visibility
 from ovoz.concerns.confidential import open_for_reporter
 from ovoz.concerns.models import Concern
 from ovoz.conversations.messages import MessagePurpose, message_send, route_of_concern
-from ovoz.core.tests.canary import canary
 from ovoz.core.tests.thief import backup_loot, receipts_opening, thief_loot
 from ovoz.operations.backup_format import keypair_generate, private_key_parse, public_key_parse
 from ovoz.operations.backups import backup_create
 from ovoz.operations.retention import retention_apply
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.canary import canary
 
 # The real embedded task backend: replies become task rows that wait for a worker that never comes.
 WORKER_STOPPED = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

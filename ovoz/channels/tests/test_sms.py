@@ -5,23 +5,18 @@ import hmac
 import io
 import json
 import re
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from ovoz.accounts.tests.factories import UserFactory
-from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Conversation, InboundMessage, OutboundMessage
-from ovoz.channels.services import channel_create
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import EventKind, Status
 from ovoz.concerns.models import Concern
 from ovoz.concerns.receipts import receipt_hash
-from ovoz.concerns.services import themes_seed
 from ovoz.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -29,74 +24,9 @@ pytestmark = pytest.mark.django_db
 PHONE = "+998 90 123 45 67"
 
 
-class FakeGateway:
-    """An SMS gateway on 127.0.0.1 that records what Ovoz sends; it can be told to fail."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.signatures: list[str] = []
-        self.failures_left = 0
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if gateway.failures_left:
-                    gateway.failures_left -= 1
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                gateway.received.append({"body": body, **json.loads(body)})
-                gateway.signatures.append(self.headers.get("X-Ovoz-Signature", ""))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def gateway():
-    fake = FakeGateway()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def channel(db, gateway):
-    themes_seed()
-    channel, secret = channel_create(
-        actor=None, kind=ChannelKind.GENERIC, name="Jizzakh SMS", options={"reply_url": gateway.url}
-    )
-    channel.test_secret = secret
-    return channel
-
-
-@pytest.fixture
-def deliver(client, channel, django_capture_on_commit_callbacks):
-    """POST a signed gateway payload and run what was queued after commit (the replies)."""
-
-    def send(message_id, text, sender=PHONE, *, secret=None, received_at=None):
-        payload = {"id": message_id, "from": sender, "text": text}
-        if received_at:
-            payload["received_at"] = received_at
-        body = json.dumps(payload).encode()
-        signature = "sha256=" + hmac.new((secret or channel.test_secret).encode(), body, hashlib.sha256).hexdigest()
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(
-                f"/channels/sms/{channel.pk}/", body, content_type="application/json", HTTP_X_OVOZ_SIGNATURE=signature
-            )
-
-    return send
+def channel(sms_channel):
+    return sms_channel
 
 
 def test_a_first_sms_creates_a_concern_and_the_reply_carries_its_receipt(deliver, gateway, channel):

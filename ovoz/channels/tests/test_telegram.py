@@ -3,8 +3,6 @@
 import io
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -12,135 +10,22 @@ from django.core.management import call_command
 from PIL import Image
 
 from ovoz.accounts.tests.factories import UserFactory
-from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Conversation, InboundMessage, OutboundMessage
-from ovoz.channels.services import channel_create
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import EventKind, Status
 from ovoz.concerns.models import Attachment, Concern
 from ovoz.concerns.receipts import receipt_hash
-from ovoz.concerns.services import themes_seed
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.models import AuditEntry
-from ovoz.core.tests.canary import captured_logs
 from ovoz.places.models import Area
-from ovoz.places.services import areas_seed
+from ovoz.testing.canary import captured_logs
+from ovoz.testing.fakes import CHAT, TOKEN
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "123456:telegram-test-token"
-CHAT = 987654321
-
-
-class FakeBotApi:
-    """The Bot API on 127.0.0.1: records every call, serves one photo, and can be told to fail."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict]] = []
-        self.failures: list[int] = []  # status codes to answer sendMessage with, in order
-        self.photo = jpeg_with_gps()
-        self.downloads = 0  # GETs of the photo file, after getFile
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
-                prefix = f"/bot{TOKEN}/"
-                if not self.path.startswith(prefix):
-                    return self._answer(401, {"ok": False, "description": "Unauthorized"})
-                method = self.path.removeprefix(prefix)
-                if method == "sendMessage" and api.failures:
-                    status = api.failures.pop(0)
-                    return self._answer(status, {"ok": False, "description": "failing on purpose"})
-                api.calls.append((method, body))
-                if method == "getFile":
-                    return self._answer(
-                        200, {"ok": True, "result": {"file_id": body["file_id"], "file_path": "p/1.jpg"}}
-                    )
-                return self._answer(200, {"ok": True, "result": True})
-
-            def do_GET(self) -> None:
-                if self.path != f"/file/bot{TOKEN}/p/1.jpg":
-                    return self._answer(404, {"ok": False})
-                api.downloads += 1
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(api.photo)))
-                self.end_headers()
-                self.wfile.write(api.photo)
-
-            def _answer(self, status: int, data: dict) -> None:
-                payload = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def sent(self) -> list[dict]:
-        return [body for method, body in self.calls if method == "sendMessage"]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
-def bot_api():
-    fake = FakeBotApi()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def channel(db, bot_api):
-    areas_seed()
-    themes_seed()
-    channel, secret = channel_create(
-        actor=None,
-        kind=ChannelKind.TELEGRAM,
-        name="Ovoz bot",
-        options={"token": TOKEN, "api_base": bot_api.base},
-        default_area=Area.objects.get(code="UZ"),
-    )
-    channel.test_secret = secret
-    return channel
-
-
-@pytest.fixture
-def telegram(client, channel, django_capture_on_commit_callbacks):
-    """Deliver updates as Telegram does, running the queued Bot API calls after each."""
-    counter = iter(range(1000, 10_000))
-
-    def deliver(*, update_id=None, secret=None, chat=CHAT, **message):
-        update_id = update_id if update_id is not None else next(counter)
-        if "data" in message:
-            update = {
-                "update_id": update_id,
-                "callback_query": {
-                    "id": f"cb-{update_id}",
-                    "data": message["data"],
-                    "message": {"message_id": 1, "chat": {"id": chat, "type": "private"}},
-                },
-            }
-        else:
-            update = {"update_id": update_id, "message": {"message_id": 2, "chat": {"id": chat, "type": "private"}}}
-            update["message"].update(message)
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(
-                f"/channels/telegram/{channel.pk}/",
-                json.dumps(update),
-                content_type="application/json",
-                HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=secret or channel.test_secret,
-            )
-
-    return deliver
+def channel(telegram_channel):
+    return telegram_channel
 
 
 def buttons(message: dict) -> list[str]:
@@ -412,8 +297,8 @@ def test_an_administrator_adds_a_telegram_bot_in_the_staff_admin_with_its_token_
     from django.test import Client
 
     from ovoz.accounts.choices import DeploymentRole
-    from ovoz.accounts.tests.conftest import sign_in
     from ovoz.channels.models import Channel
+    from ovoz.testing.web import sign_in
 
     client = Client()
     sign_in(client, UserFactory(username="admin", role=DeploymentRole.ADMINISTRATOR))

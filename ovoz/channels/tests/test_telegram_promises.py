@@ -4,7 +4,6 @@ point 6): "confidential" no longer promises "only named case workers", which was
 import pytest
 from django.utils import translation
 
-from ovoz.channels.tests.test_telegram import bot_api, channel, telegram  # noqa: F401 (fixtures)
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.promises import VISIBILITY_EXPLAINED
 from ovoz.places.models import Area
@@ -12,7 +11,12 @@ from ovoz.places.models import Area
 pytestmark = pytest.mark.django_db
 
 
-def test_the_visibility_question_says_what_the_report_form_says(telegram, bot_api):  # noqa: F811
+@pytest.fixture
+def channel(telegram_channel):
+    return telegram_channel
+
+
+def test_the_visibility_question_says_what_the_report_form_says(telegram, bot_api):
     telegram(text="/start")
     telegram(data="language:en")
     telegram(text="Nobody repairs the road to the school")

@@ -3,7 +3,6 @@
 import pytest
 
 from ovoz.accounts.choices import GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Visibility
@@ -12,6 +11,7 @@ from ovoz.core.models import AuditEntry
 from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from ovoz.accounts.models import Grant
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.promises import CONFIDENTIAL_EXPLAINED
-from ovoz.concerns.tests.conftest import receipt_in
 from ovoz.groups.tests.factories import InstitutionFactory, WorkingGroupFactory
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
+from ovoz.testing.web import receipt_in
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,11 @@ import pytest
 from django.utils import formats, translation
 
 from ovoz.accounts.choices import DeploymentRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel
 from ovoz.concerns.models import Theme
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from PIL import Image
 from ovoz.concerns.contacts import contact_open
 from ovoz.concerns.models import Attachment, Concern, ConcernRollup
 from ovoz.concerns.receipts import receipt_hash
-from ovoz.concerns.tests.conftest import form_token, jpeg_with_gps, receipt_in
 from ovoz.places.models import Area
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.web import form_token, receipt_in
 
 pytestmark = pytest.mark.django_db
 

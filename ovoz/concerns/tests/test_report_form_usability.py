@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import translation
 
 from ovoz.concerns.models import MAX_TEXT_LENGTH, Concern, Theme
-from ovoz.concerns.tests.conftest import form_token, receipt_in
 from ovoz.places.models import Area
+from ovoz.testing.web import form_token, receipt_in
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.contrib.sessions.models import Session
 
 from ovoz.concerns.models import Concern
 from ovoz.concerns.receipts import receipt_hash
-from ovoz.concerns.tests.conftest import form_token, receipt_in
 from ovoz.concerns.views import handoff
 from ovoz.referrals.models import Consent
+from ovoz.testing.web import form_token, receipt_in
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Status
 from ovoz.concerns.contacts import contact_parse
 from ovoz.core.models import AuditEntry
-from ovoz.core.tests.canary import canary, captured_logs, database_dump_text, files_containing
+from ovoz.testing.canary import canary, captured_logs, database_dump_text, files_containing
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@ import pytest
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Visibility
@@ -11,6 +10,7 @@ from ovoz.core.models import AuditEntry
 from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -213,8 +213,8 @@ def test_the_contact_is_shown_masked(world):
 
 
 def test_photos_are_served_to_staff_of_the_area_only(world, client):
-    from ovoz.concerns.tests.conftest import jpeg_with_gps
     from ovoz.core.images import image_clean
+    from ovoz.testing.media import jpeg_with_gps
 
     concern = services.concern_submit(
         text="Collapsed wall", channel=Channel.WEB, area=world["zomin"], photos=[image_clean(jpeg_with_gps())]

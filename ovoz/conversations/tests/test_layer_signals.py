@@ -11,14 +11,13 @@ from django_tasks_db.models import DBTaskResult
 
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.channels.models import OutboundMessage
-from ovoz.channels.tests.test_sms import channel, deliver, gateway  # noqa: F401 (fixtures)
 from ovoz.concerns import services, signals
 from ovoz.concerns.choices import Channel, EventKind, Status, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern, ConcernKey
 from ovoz.conversations.messages import MessagePurpose, message_send, route_of_concern
 from ovoz.core.crypto import decrypt
-from ovoz.core.tests.canary import canary
+from ovoz.testing.canary import canary
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +105,7 @@ def _queued_texts(concern: Concern) -> list[str]:
 
 
 def test_sealing_takes_the_words_out_of_queued_replies_before_anything_runs_after_commit(
-    deliver,  # noqa: F811
+    deliver,
     facilitator,
     django_capture_on_commit_callbacks,
 ):

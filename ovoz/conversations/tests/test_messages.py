@@ -5,20 +5,20 @@ import pytest
 
 from ovoz.channels.choices import OutboundState
 from ovoz.channels.models import Conversation, OutboundMessage
-from ovoz.channels.tests.test_sms import PHONE, channel, deliver, gateway  # noqa: F401 (fixtures)
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.models import Concern
 from ovoz.concerns.services import concern_submit
 from ovoz.conversations.messages import MessagePurpose, Route, message_send, route_of_concern
 from ovoz.core.crypto import encrypt
-from ovoz.core.tests.canary import canary, captured_logs, database_dump_text
+from ovoz.testing.canary import canary, captured_logs, database_dump_text
+from ovoz.testing.fakes import SMS_PHONE as PHONE
 
 pytestmark = pytest.mark.django_db
 
 
 def test_news_goes_to_the_reporter_on_the_conversation_their_concern_came_from(
-    deliver,  # noqa: F811
-    gateway,  # noqa: F811
+    deliver,
+    gateway,
     django_capture_on_commit_callbacks,
 ):
     deliver("gw-1", "The bridge on our street is broken")
@@ -36,7 +36,7 @@ def test_news_goes_to_the_reporter_on_the_conversation_their_concern_came_from(
     assert (message.state, message.concern_id, message.text_ciphertext) == (OutboundState.SENT, concern.pk, None)
 
 
-def test_a_message_waits_encrypted_and_its_words_are_in_no_log(deliver, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_message_waits_encrypted_and_its_words_are_in_no_log(deliver, django_capture_on_commit_callbacks):
     deliver("gw-1", "The bridge on our street is broken")
     route = route_of_concern(concern=Concern.objects.get())
     words = canary("question")
@@ -48,7 +48,7 @@ def test_a_message_waits_encrypted_and_its_words_are_in_no_log(deliver, django_c
     assert "question" in logs.text and words not in logs.text
 
 
-def test_nothing_is_queued_for_someone_who_said_stop(deliver, gateway):  # noqa: F811
+def test_nothing_is_queued_for_someone_who_said_stop(deliver, gateway):
     deliver("gw-1", "The bridge on our street is broken")
     concern = Concern.objects.get()
     route = route_of_concern(concern=concern)
@@ -66,7 +66,7 @@ def test_a_concern_that_came_by_web_has_no_route():
     assert route_of_concern(concern=concern) is None
 
 
-def test_a_question_needs_no_concern_but_news_does(channel, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_question_needs_no_concern_but_news_does(channel, django_capture_on_commit_callbacks):
     # A survey's respondent: a conversation on the channel, about no concern.
     conversation = Conversation.objects.create(
         channel=channel, sender_hash="respondent", sender_ciphertext=encrypt(PHONE.encode(), purpose="channel-sender")

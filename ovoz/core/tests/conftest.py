@@ -3,12 +3,8 @@
 import pytest
 from django.core import mail
 
-from ovoz.channels.tests.test_sms import FakeGateway
-from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
-from ovoz.concerns.tests.conftest import seeded  # noqa: F401
 from ovoz.core.tests.hostile import build_hostile_world
-from ovoz.groups.tests.conftest import places, themes, world  # noqa: F401
-from ovoz.referrals.tests.test_confidential import intake  # noqa: F401
+from ovoz.testing.fakes import TOKEN, FakeBotApi, FakeGateway
 
 
 @pytest.fixture

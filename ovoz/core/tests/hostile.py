@@ -22,7 +22,6 @@ from django.test import Client
 from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.services import channel_create
@@ -30,7 +29,6 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, EventKind, Status, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern, Theme
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.images import image_clean
 from ovoz.core.tests.urlwalk import Route
 from ovoz.groups import services as group_services
@@ -38,6 +36,8 @@ from ovoz.groups.choices import ActionStatus, MeetingStatus
 from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, Referral, ServiceProvider
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.web import sign_in
 
 
 def xss(marker: str) -> str:

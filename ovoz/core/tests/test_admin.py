@@ -5,11 +5,11 @@ from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.models import User
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns.models import Theme
 from ovoz.concerns.services import themes_seed
 from ovoz.core.models import AuditEntry
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ovoz.accounts.choices import DeploymentRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.core.audit import digest_of, triggers_missing
 from ovoz.core.events import AuditAction
@@ -16,6 +15,7 @@ from ovoz.core.models import GENESIS_HASH, AuditEntry
 from ovoz.core.services import audit_record
 from ovoz.core.tasks import verify_audit_chain
 from ovoz.core.tests.backends import audit_triggers_lifted
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -18,16 +18,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.keys import key_open_with_password
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Visibility
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.images import image_clean
 from ovoz.core.models import AuditEntry
-from ovoz.groups.tests.scenario import build_scenario
 from ovoz.referrals import services as referral_services
 from ovoz.referrals.models import CaseWorker, Consent, ConsentState, ProviderKind, ServiceProvider
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.scenario import build_scenario
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,10 @@
 
 import pytest
 
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel
-from ovoz.concerns.tests.conftest import form_token, receipt_in
+from ovoz.testing.web import form_token, receipt_in, sign_in
 
 pytestmark = pytest.mark.django_db
 

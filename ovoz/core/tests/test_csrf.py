@@ -5,11 +5,11 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.test import Client
 
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory
-from ovoz.core.tests.canary import database_dump_text
 from ovoz.core.tests.hostile import shows_content, url_values
 from ovoz.core.tests.urlwalk import concrete_urls, routes
+from ovoz.testing.canary import database_dump_text
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -17,17 +17,17 @@ from PIL import Image, ImageFile
 
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.services import channel_create
-from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, EventKind
 from ovoz.concerns.models import Attachment, Concern, ConcernEvent
 from ovoz.concerns.services import themes_seed
-from ovoz.concerns.tests.conftest import form_token
 from ovoz.core import images
 from ovoz.core.images import ImageRejected, image_clean
 from ovoz.core.tests.hostile import telegram_report, telegram_update
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.fakes import TOKEN, FakeBotApi
+from ovoz.testing.web import form_token
 
 TOO_MANY_PIXELS = "This photo is too large in pixels."
 THROTTLED = "Too many concerns from here in a short time. Please wait a few minutes."

@@ -6,8 +6,8 @@ from django.template import loader
 from django.utils import translation
 
 from ovoz.accounts.choices import DeploymentRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
+from ovoz.testing.web import sign_in
 
 URL_PATTERN_TRACES = ("URLconf", "Using the URLconf", "api/v1/", "open311", "Traceback", "technical_404")
 

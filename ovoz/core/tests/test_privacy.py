@@ -22,23 +22,22 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Channel
 from ovoz.channels.services import channel_create
-from ovoz.channels.tests.test_sms import FakeGateway
-from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
 from ovoz.concerns.models import Attachment, Concern
 from ovoz.concerns.services import themes_seed
-from ovoz.concerns.tests.conftest import jpeg_with_gps, receipt_in
 from ovoz.core import ratelimit
 from ovoz.core.models import AuditEntry
 from ovoz.core.services import audit_record
-from ovoz.core.tests.canary import canary, captured_logs, database_dump_text, files_containing
 from ovoz.core.tests.servers import collected_static_root
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.canary import canary, captured_logs, database_dump_text, files_containing
+from ovoz.testing.fakes import TOKEN, FakeBotApi, FakeGateway
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.web import receipt_in, sign_in
 
 ROOT = Path(__file__).resolve().parents[3]
 

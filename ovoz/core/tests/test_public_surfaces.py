@@ -23,11 +23,11 @@ from django.utils import timezone
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.models import Concern
-from ovoz.core.tests.canary import canary
 from ovoz.core.tests.urlwalk import Route, concrete_urls
 from ovoz.groups import services as group_services
 from ovoz.groups.choices import MeetingStatus
-from ovoz.groups.tests.scenario import build_scenario
+from ovoz.testing.canary import canary
+from ovoz.testing.scenario import build_scenario
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.channels.choices import ChannelKind, OutboundState
 from ovoz.channels.models import Conversation, InboundMessage, OutboundMessage
@@ -22,13 +21,14 @@ from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, CloseReason, Status, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, KeyPart
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.concerns.tests.test_rollups import recount, rollups, steps, steps_recount
 from ovoz.core.images import image_clean
 from ovoz.core.models import AuditEntry, RetentionPolicy
 from ovoz.operations.management.commands.serve import Command as ServeCommand
 from ovoz.operations.retention import retention_apply
 from ovoz.referrals.tests.test_confidential import _confidential
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -26,19 +26,19 @@ from django.test import Client
 from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, EventKind, Status, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern, Theme
-from ovoz.core.tests.canary import canary
 from ovoz.core.tests.hostile import shows_content
 from ovoz.core.tests.urlwalk import admin_parameters, api_parameters, concrete_urls, page_parameters
 from ovoz.groups import services as group_services
 from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
+from ovoz.testing.canary import canary
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from ovoz.core.models import AuditEntry
-from ovoz.core.tests.canary import canary
 from ovoz.operations.retention import retention_apply
+from ovoz.testing.canary import canary
 
 ROOT = Path(__file__).resolve().parents[2].parent
 

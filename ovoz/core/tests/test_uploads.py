@@ -19,17 +19,18 @@ from PIL import Image, PngImagePlugin
 
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.services import channel_create
-from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, EventKind
 from ovoz.concerns.models import Attachment, Concern, ConcernEvent
 from ovoz.concerns.services import themes_seed
-from ovoz.concerns.tests.conftest import form_token, jpeg_with_gps, receipt_in
 from ovoz.core.images import MAX_UPLOAD_BYTES, image_clean
 from ovoz.core.tests.hostile import telegram_report, telegram_update
 from ovoz.groups.models import ActionPhoto, ActionUpdate
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.fakes import TOKEN, FakeBotApi
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.web import form_token, receipt_in
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from PIL import Image
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.contacts import Contact
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.groups import services
 from ovoz.groups.choices import ActionStatus
 from ovoz.groups.models import Action, ActionPhoto, ActionUpdate, Institution
-from ovoz.groups.tests.conftest import client_for
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.web import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from ovoz.accounts.models import Grant
 from ovoz.concerns.models import Concern, ConcernEvent
 from ovoz.core.models import AuditEntry
 from ovoz.groups import models as group_models
-from ovoz.groups.tests.conftest import KINDS, client_for
-from ovoz.groups.tests.scenario import build_scenario
+from ovoz.testing.scenario import build_scenario
+from ovoz.testing.web import KINDS, client_for
 
 pytestmark = pytest.mark.django_db
 

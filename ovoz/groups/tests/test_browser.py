@@ -9,7 +9,7 @@ from ovoz.accounts.tests.factories import PASSWORD, current_code
 from ovoz.concerns.models import Concern
 from ovoz.groups import services
 from ovoz.groups.models import Action, Meeting, PrioritisationRound, Score
-from ovoz.groups.tests.scenario import build_scenario
+from ovoz.testing.scenario import build_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,13 +9,13 @@ from django.utils import timezone
 from ovoz.accounts.models import Grant
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.images import image_clean
 from ovoz.core.models import AuditEntry
 from ovoz.groups import services
 from ovoz.groups.models import Action
-from ovoz.groups.tests.conftest import client_for
-from ovoz.groups.tests.scenario import build_scenario
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.scenario import build_scenario
+from ovoz.testing.web import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from ovoz.concerns.contacts import Contact
 from ovoz.groups import services
 from ovoz.groups.choices import MeetingStatus
 from ovoz.groups.models import Meeting
-from ovoz.groups.tests.conftest import client_for
+from ovoz.testing.web import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from ovoz.groups import services
 from ovoz.groups.choices import MeetingStatus, RoundStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.models import AttendanceCount, Meeting, PrioritisationRound, Score, WorkingGroup
-from ovoz.groups.tests.conftest import client_for
 from ovoz.operations.demo_groups import demo_groups_load
 from ovoz.places.services import areas_seed
+from ovoz.testing.web import client_for
 
 pytestmark = pytest.mark.django_db
 

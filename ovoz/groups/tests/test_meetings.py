@@ -9,8 +9,8 @@ from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.groups.choices import MeetingStatus
 from ovoz.groups.minutes import markdown_html
 from ovoz.groups.models import Action, AgendaItem, AttendanceCount, Meeting
-from ovoz.groups.tests.conftest import client_for
-from ovoz.groups.tests.scenario import build_scenario
+from ovoz.testing.scenario import build_scenario
+from ovoz.testing.web import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.contacts import Contact
 from ovoz.core.models import AuditEntry
 from ovoz.groups.models import Institution, Invitation
-from ovoz.groups.tests.conftest import client_for
 from ovoz.places.models import Area
+from ovoz.testing.web import client_for
 
 pytestmark = pytest.mark.django_db
 

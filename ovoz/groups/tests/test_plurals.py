@@ -13,7 +13,7 @@ from ovoz.concerns.choices import Channel, Status
 from ovoz.core.catalogs import extract, po_path
 from ovoz.groups import services
 from ovoz.groups.models import Meeting
-from ovoz.groups.tests.conftest import client_for
+from ovoz.testing.web import client_for
 
 # (singular, plural) as in the sources; templates' placeholders are the names given after `count`.
 PLURAL_MESSAGES = [

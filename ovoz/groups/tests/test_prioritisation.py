@@ -8,7 +8,6 @@ from django.test import Client
 from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
@@ -18,8 +17,8 @@ from ovoz.groups import selectors, services
 from ovoz.groups.choices import RoundStatus
 from ovoz.groups.models import Criterion, Meeting, PrioritisationRound, Score
 from ovoz.groups.ranking import rank
-from ovoz.groups.tests.conftest import client_for
 from ovoz.groups.tests.factories import MemberFactory
+from ovoz.testing.web import client_for, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from ovoz.accounts.models import Grant
 from ovoz.groups.tests.factories import InstitutionFactory
-from ovoz.groups.tests.scenario import build_scenario
+from ovoz.testing.scenario import build_scenario
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from ovoz.core.failures import SanitisedFailure
 from ovoz.groups import services, tasks
 from ovoz.groups.models import SentDigest
-from ovoz.groups.tests.scenario import build_scenario
 from ovoz.operations.scheduler import DailyScheduler
+from ovoz.testing.scenario import build_scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -133,12 +133,12 @@ def test_a_member_links_telegram_with_a_one_time_code_and_gets_the_digest_there_
 
     from django.test import Client
 
-    from ovoz.accounts.tests.conftest import sign_in
     from ovoz.channels.choices import ChannelKind
     from ovoz.channels.models import StaffChatLink
     from ovoz.channels.services import channel_create
-    from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
     from ovoz.core.models import AuditEntry
+    from ovoz.testing.fakes import TOKEN, FakeBotApi
+    from ovoz.testing.web import sign_in
 
     bot_api = FakeBotApi()
     try:

@@ -13,8 +13,8 @@ from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import Grant, User
 from ovoz.core.models import AuditEntry
 from ovoz.groups.models import Institution, WorkingGroup
-from ovoz.groups.tests.conftest import client_for
 from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory
+from ovoz.testing.web import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from ovoz.groups import services
 from ovoz.groups.services import reminders
-from ovoz.groups.tests.scenario import build_scenario
+from ovoz.testing.scenario import build_scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_the_bot_answers_a_tajik_speaking_member_who_links_telegram_in_tajik(wor
     from ovoz.channels.choices import ChannelKind
     from ovoz.channels.services import channel_create
     from ovoz.channels.staff_links import link_code_create
-    from ovoz.channels.tests.test_telegram import TOKEN, FakeBotApi
+    from ovoz.testing.fakes import TOKEN, FakeBotApi
 
     member = world["users"]["member"]
     member.language = "tg"

@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Status, Visibility
@@ -14,13 +13,14 @@ from ovoz.concerns.models import Concern, DuplicateProposal
 from ovoz.concerns.services import themes_seed
 from ovoz.core.events import AuditAction
 from ovoz.core.models import AuditEntry
-from ovoz.core.tests.canary import canary, database_dump_text
 from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.insights import proposals
 from ovoz.operations.demo import demo_duplicates_load
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.canary import canary, database_dump_text
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

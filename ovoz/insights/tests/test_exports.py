@@ -10,7 +10,6 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Visibility
@@ -22,6 +21,7 @@ from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

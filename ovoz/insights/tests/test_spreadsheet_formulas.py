@@ -11,7 +11,6 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Status
@@ -19,6 +18,7 @@ from ovoz.concerns.models import Theme
 from ovoz.groups import services as group_services
 from ovoz.groups.tests.factories import MemberFactory, WorkingGroupFactory
 from ovoz.places.models import Area
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from ovoz.accounts.tests.factories import PASSWORD, UserFactory, current_code
 from ovoz.concerns.models import Concern, Theme
 from ovoz.groups.models import Meeting
 from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
-from ovoz.groups.tests.scenario import build_scenario
 from ovoz.operations.tests.prodshape import needs_shape, shape
 from ovoz.places.models import Area
+from ovoz.testing.scenario import build_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_shape]
 

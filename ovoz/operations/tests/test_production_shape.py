@@ -21,10 +21,10 @@ import pytest
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory, current_code
 from ovoz.concerns.models import Attachment, Concern
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.models import AuditEntry
 from ovoz.core.tests.hostile import assert_security_headers
 from ovoz.operations.tests.prodshape import Instance, needs_shape, shape
+from ovoz.testing.media import jpeg_with_gps
 
 pytestmark = [pytest.mark.slow, needs_shape]
 

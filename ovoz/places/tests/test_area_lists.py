@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.places.models import Area
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

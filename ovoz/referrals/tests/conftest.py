@@ -1,3 +1,7 @@
-# Areas and themes seeded, and the loopback SMS gateway with its channel, as the concern and channel tests use them.
-from ovoz.channels.tests.test_sms import channel, deliver, gateway  # noqa: F401
-from ovoz.concerns.tests.conftest import seeded  # noqa: F401
+# The referral tests drive the loopback SMS gateway's channel as `channel` (fixtures: ovoz.testing.plugin).
+import pytest
+
+
+@pytest.fixture
+def channel(sms_channel):
+    return sms_channel

@@ -5,11 +5,11 @@ import pytest
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.core.models import AuditEntry
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -16,11 +16,11 @@ from django.test import Client
 from PIL import Image
 
 from ovoz.accounts.choices import DeploymentRole
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns.models import Concern
-from ovoz.core.tests.canary import canary, captured_logs, database_dump_text, files_containing
 from ovoz.places.models import Area
+from ovoz.testing.canary import canary, captured_logs, database_dump_text, files_containing
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -12,19 +12,19 @@ from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.models import User, UserKey
-from ovoz.accounts.tests.conftest import sign_in
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, EventKind, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.models import Concern, ConcernKey
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.images import image_clean
 from ovoz.core.models import AuditEntry
 from ovoz.places.models import Area
 from ovoz.referrals import services as referral_services
 from ovoz.referrals.errors import ReferralError
 from ovoz.referrals.models import CaseWorker, Consent, ConsentState, ProviderKind, Referral, ServiceProvider
+from ovoz.testing.media import jpeg_with_gps
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -56,14 +56,6 @@ def _new_recovery_key(client: Client) -> str:
     match = re.search(r'<code class="recovery-key">([0-9A-Z-]+)</code>', html)
     assert match, "the recovery key is shown once after the first login"
     return match.group(1)
-
-
-@pytest.fixture
-def intake(seeded):
-    """A trained staff member who receives confidential reports, signed in once so they have a key."""
-    user = UserFactory(username="intake", role=DeploymentRole.NONE, receives_confidential=True)
-    client = _signed_in(user)
-    return user, client, _new_recovery_key(client)
 
 
 def _confidential(**extra):
@@ -300,7 +292,7 @@ def test_a_referral_needs_consent_and_case_workers_read_exactly_the_consented_pa
 def test_consent_given_at_intake_with_contact_lets_the_contact_through(intake, shelter, client):
     user, staff, _recovery = intake
     provider, worker, worker_client = shelter
-    from ovoz.concerns.tests.conftest import form_token
+    from ovoz.testing.web import form_token
 
     jizzakh = Area.objects.get(code="UZ-JI")
     client.post(

@@ -7,10 +7,10 @@ from django.utils import timezone
 from ovoz.accounts.models import Grant
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Status, Visibility
-from ovoz.concerns.tests.conftest import jpeg_with_gps
 from ovoz.core.images import image_clean
 from ovoz.groups import services
 from ovoz.groups.choices import MeetingStatus
+from ovoz.testing.media import jpeg_with_gps
 
 
 def build_scenario(world):
