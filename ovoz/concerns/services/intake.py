@@ -34,6 +34,7 @@ from ovoz.concerns.models import (
     Theme,
 )
 from ovoz.concerns.receipts import receipt_generate, receipt_hash
+from ovoz.concerns.signals import concern_received
 from ovoz.core.crypto import keyed_hash, open_with_secret, seal_with_secret
 from ovoz.core.images import CleanImage
 from ovoz.places.lookup import area_id_at_point
@@ -211,6 +212,7 @@ def concern_submit(
         parts: dict[str, bytes] = {KeyPart.CONTENT: sealed_parts.content, KeyPart.CONTACT: sealed_parts.contact}
         confidential.seal_to(concern, parts, confidential.intake_recipients())
     _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
+    concern_received.send(sender=Concern, concern_id=concern.pk, sealed_text=text if concern.is_sealed else None)
     return SubmittedConcern(concern, receipt)
 
 

@@ -29,6 +29,7 @@ from ovoz.concerns.models import (
     Support,
     Theme,
 )
+from ovoz.concerns.signals import concern_triaged
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.places.models import Area
@@ -110,6 +111,7 @@ def concern_triage(
 
         concern_channel_seal(concern=concern)
     audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern, data={"fields": list(changed)})
+    concern_triaged.send(sender=Concern, concern_id=concern.pk, changed=changed)
     return Triage(concern=concern, changed=changed)
 
 
