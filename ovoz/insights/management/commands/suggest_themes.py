@@ -21,7 +21,7 @@ class TextsFileError(ValueError):
 
 def read_texts(handle: IO[str]) -> list[tuple[str, str]]:
     """(id, text) rows of a CSV file with the header ``id,text``; a bad row is refused by its line."""
-    reader = csv.reader(handle)
+    reader = csv.reader(handle, strict=True)
     try:
         header = next(reader, None)
         if header is None or [cell.strip().lower() for cell in header] != ["id", "text"]:
