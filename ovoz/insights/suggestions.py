@@ -56,7 +56,12 @@ def _labelled_examples() -> list[tuple[str, str]]:
         .prefetch_related("themes")
         .order_by("-updated_at")[:MAX_LABELLED_EXAMPLES]
     )
-    return [(theme.slug, example.concern.text) for example in examples for theme in example.themes.all()]
+    return [
+        (theme.slug, example.concern.text)
+        for example in examples
+        if example.concern.text
+        for theme in example.themes.all()
+    ]
 
 
 def suggester_for(*, with_labelled_examples: bool) -> ThemeSuggester:
