@@ -26,6 +26,11 @@ staff_patterns = (
         path("concerns/status/", concern_staff_views.bulk_status_view, name="concerns_bulk_status"),
         path("concerns/<int:concern_id>/", concern_staff_views.detail_view, name="concern"),
         path(
+            "concerns/<int:concern_id>/suggested-theme/",
+            insight_views.staff_suggestion_accept_view,
+            name="concern_suggestion_accept",
+        ),
+        path(
             "concerns/<int:concern_id>/photos/<int:attachment_id>/",
             concern_staff_views.attachment_view,
             name="concern_photo",

@@ -3,7 +3,8 @@
 Concerns sits below channels, referrals and conversations, so it cannot call them. When something
 recorded here must have an effect up there, the service sends one of these signals and the upper app
 connects its receiver in its ``AppConfig.ready()``. Every payload holds ids and flags only, never a
-reporter's words or contact, so nothing a receiver logs or queues can leak them.
+reporter's words or contact, so nothing a receiver logs or queues can leak them; the one exception is
+``concern_received``'s ``confidential_text`` (below, ADR 0011).
 
 Signals are sent with ``send()`` inside the sender's transaction: a receiver that fails rolls the
 whole write back. A receiver that queues work defers it with ``transaction.on_commit``; a receiver
@@ -28,6 +29,13 @@ concern_sealed = Signal()
 # Referrals records the consent, in the report's transaction.
 intake_consent_given = Signal()
 
-# A new concern was stored (not a repeated submission). Sent inside intake's transaction with
-# ``concern_id`` only: never its words, which for a confidential concern are sealed already.
+
+# A new concern was stored, inside intake's transaction. Arguments: ``concern_id`` and ``confidential_text``:
+# for a confidential concern, whose words are sealed before the transaction ends, the text in memory,
+# the only moment anything on the server can read it (None for every other concern, whose receivers
+# read the stored text later). A receiver never stores, logs or enqueues ``confidential_text``.
 concern_received = Signal()
+
+# Staff triaged a concern (ovoz.concerns.services.triage.concern_triage), inside its transaction.
+# Arguments: ``concern_id`` and ``changed``, the names of the fields that changed.
+concern_triaged = Signal()

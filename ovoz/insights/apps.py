@@ -12,3 +12,4 @@ class InsightsConfig(AppConfig):
         from ovoz.insights.proposals import on_concern_received
 
         concern_received.connect(on_concern_received, dispatch_uid="insights.duplicates")
+        from ovoz.insights import receivers  # noqa: F401  (connects to the signals of concerns)

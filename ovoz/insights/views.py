@@ -1,4 +1,5 @@
-"""The public map and the dashboards: counts from the rollups, as pictures with tables and CSV beside them."""
+"""The public map and the dashboards (counts from the rollups, as pictures with tables and CSV beside
+them), and accepting a theme suggestion in triage."""
 
 from __future__ import annotations
 
@@ -9,26 +10,33 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import can_export_restricted, staff_user
 from ovoz.concerns.choices import Visibility
-from ovoz.concerns.selectors import staff_concern_list
+from ovoz.concerns.models import Theme
+from ovoz.concerns.permissions import can_act_on
+from ovoz.concerns.selectors import staff_concern_get, staff_concern_list
 from ovoz.core.collation import sorted_by_name
+from ovoz.core.errors import DomainError
 from ovoz.core.events import AuditAction
+from ovoz.core.scoping import access_denied_record
 from ovoz.core.services import audit_record
-from ovoz.insights import basemap, exports
+from ovoz.insights import basemap, exports, suggestions
 from ovoz.insights.charts import bar_chart, line_chart
 from ovoz.insights.dashboard import Dashboard, public_dashboard, staff_dashboard
 from ovoz.insights.dictionary import dictionary_html
 from ovoz.insights.forms import MapFilterForm
 from ovoz.insights.selectors import SUPPRESS_BELOW, public_area_counts
+from ovoz.insights.suggestions import SuggestionError
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 from ovoz.places.selectors import area_label_points, areas_with_boundaries
@@ -297,3 +305,25 @@ def _export(
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="ovoz-{name}.{fmt}"'
     return response
+
+
+@staff_required
+@require_POST
+def staff_suggestion_accept_view(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """One click in triage: add a suggested theme to the concern (through the triage service)."""
+    user = staff_user(request)
+    concern = staff_concern_get(user=user, concern_id=concern_id)
+    if not can_act_on(user, concern):
+        access_denied_record(request, target=concern)
+        return render(request, "staff/forbidden.html", status=403)
+    theme_id = request.POST.get("theme", "")
+    theme = Theme.objects.filter(pk=int(theme_id)).first() if theme_id.isdigit() else None
+    try:
+        if theme is None:
+            raise SuggestionError(_("Choose one of the suggested themes."), code="theme_required")
+        suggestions.theme_suggestion_accept(actor=user, concern=concern, theme=theme)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Theme added: %(theme)s.") % {"theme": theme.label})
+    return redirect("staff:concern", concern_id=concern.pk)

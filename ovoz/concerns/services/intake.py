@@ -212,7 +212,7 @@ def concern_submit(
         parts: dict[str, bytes] = {KeyPart.CONTENT: sealed_parts.content, KeyPart.CONTACT: sealed_parts.contact}
         confidential.seal_to(concern, parts, confidential.intake_recipients())
     _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
-    concern_received.send(sender=Concern, concern_id=concern.pk)
+    concern_received.send(sender=Concern, concern_id=concern.pk, confidential_text=text if concern.is_sealed else None)
     return SubmittedConcern(concern, receipt)
 
 

@@ -29,6 +29,7 @@ from ovoz.concerns.models import (
     Support,
     Theme,
 )
+from ovoz.concerns.signals import concern_triaged
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.places.models import Area
@@ -108,6 +109,7 @@ def concern_triage(
         # Replies queued on SMS or Telegram may carry its words: channels takes them out, in this transaction.
         signals.concern_sealed.send(sender=Concern, concern_id=concern.pk)
     audit_record(action=AuditAction.CONCERN_TRIAGED, actor=actor, target=concern, data={"fields": list(changed)})
+    concern_triaged.send(sender=Concern, concern_id=concern.pk, changed=changed)
     return Triage(concern=concern, changed=changed)
 
 
