@@ -36,6 +36,7 @@ from ovoz.concerns.models import (
 from ovoz.concerns.receipts import receipt_generate, receipt_hash
 from ovoz.core.crypto import keyed_hash, open_with_secret, seal_with_secret
 from ovoz.core.images import CleanImage
+from ovoz.core.metrics import counter
 from ovoz.places.lookup import area_id_at_point
 from ovoz.places.models import Area
 
@@ -97,6 +98,10 @@ def visibility_needs_confirmation(*, themes: Sequence[Theme], visibility: Visibi
 
 def _coarse(value: float | None) -> float | None:
     return round(value, POINT_DECIMALS) if value is not None else None
+
+
+# Counted once committed, per channel only (docs/deployment.md, "Metrics"); a repeated submission is not counted.
+CONCERNS_RECEIVED = counter("concerns_received", "New concerns stored, by channel", ["channel"])
 
 
 @transaction.atomic
@@ -211,6 +216,7 @@ def concern_submit(
         parts: dict[str, bytes] = {KeyPart.CONTENT: sealed_parts.content, KeyPart.CONTACT: sealed_parts.contact}
         confidential.seal_to(concern, parts, confidential.intake_recipients())
     _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
+    transaction.on_commit(CONCERNS_RECEIVED.labels(channel=str(channel)).inc)
     return SubmittedConcern(concern, receipt)
 
 

@@ -30,7 +30,9 @@ def _boom(request):
 
 
 def _debug_log(request):
-    logging.getLogger("ovoz.test").debug("debug line", extra={"request": request, "agent": request.headers["User-Agent"]})
+    logging.getLogger("ovoz.test").debug(
+        "debug line", extra={"request": request, "agent": request.headers["User-Agent"]}
+    )
     logging.getLogger("ovoz.test").info("shown", extra={"request": request, "status_code": 200})
     raise ValueError(request.headers.get("X-Real-IP"))
 
@@ -75,9 +77,7 @@ def test_production_logs_hold_no_address_agent_receipt_phone_or_text(settings, p
     address = "10." + ".".join(str(random.randint(100, 254)) for _ in range(3))
     proxied = "2001:db8:" + ":".join(f"{random.randint(0x1000, 0xFFFF):x}" for _ in range(6))
     agent, text, phone = canary("agent"), canary("text"), _phone()
-    client = Client(
-        REMOTE_ADDR=address, HTTP_X_REAL_IP=proxied, HTTP_USER_AGENT=agent, raise_request_exception=False
-    )
+    client = Client(REMOTE_ADDR=address, HTTP_X_REAL_IP=proxied, HTTP_USER_AGENT=agent, raise_request_exception=False)
 
     created = client.post(
         "/api/v1/concerns",
@@ -88,10 +88,17 @@ def test_production_logs_hold_no_address_agent_receipt_phone_or_text(settings, p
     receipt = created.json()["receipt"]
     assert client.post("/en/follow/", {"receipt": receipt}, follow=True).status_code == 200
     assert client.post("/en/follow/", {"receipt": receipt[:-1] + "0"}).status_code == 404
-    assert client.post("/api/v1/concerns/follow", {"receipt": receipt}, content_type="application/json").status_code == 200
-    assert client.post("/api/v1/concerns", {"text": text, "area": phone}, content_type="application/json").status_code == 400
+    assert (
+        client.post("/api/v1/concerns/follow", {"receipt": receipt}, content_type="application/json").status_code == 200
+    )
+    assert (
+        client.post("/api/v1/concerns", {"text": text, "area": phone}, content_type="application/json").status_code
+        == 400
+    )
     assert client.get(f"/en/no-such-page/?text={text}&phone={phone}").status_code == 404
-    assert Client(enforce_csrf_checks=True, HTTP_USER_AGENT=agent).post("/en/report/", {"text": text}).status_code == 403
+    assert (
+        Client(enforce_csrf_checks=True, HTTP_USER_AGENT=agent).post("/en/report/", {"text": text}).status_code == 403
+    )
     assert client.post("/boom/", {"text": text, "phone": phone}).status_code == 500
     assert client.get("/debug/").status_code == 500
 
@@ -104,7 +111,9 @@ def test_production_logs_hold_no_address_agent_receipt_phone_or_text(settings, p
     assert [line["status"] for line in errors] == [500, 500]
     assert "builtins.RuntimeError: [message withheld]" in errors[0]["exception"]
     assert "in _boom" in errors[0]["exception"]
-    assert {"logger": "ovoz.test", "level": "DEBUG"}.items() <= lines[[line["logger"] for line in lines].index("ovoz.test")].items()
+    assert {"logger": "ovoz.test", "level": "DEBUG"}.items() <= lines[
+        [line["logger"] for line in lines].index("ovoz.test")
+    ].items()
     assert any(line["message"] == "Not Found: /en/no-such-page/" for line in lines)
     assert set().union(*lines) <= {"time", "level", "logger", "message", "status", "exception", "stack"}
 
