@@ -116,6 +116,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: counts and times every response, those other middleware make included (ovoz.core.metrics).
+    "ovoz.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost with the other header middleware, so that responses made by middleware further in
     # (the language redirect of LocaleMiddleware) carry the headers too.
@@ -134,6 +136,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Innermost: around the view only, so what other middleware writes afterwards (a session) is not
+    # taken for a write of the view's (ovoz.core.replica).
+    "ovoz.core.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "ovoz.urls"
@@ -176,6 +181,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+
+# A read replica of the primary (PostgreSQL streaming replication), for the public map, dashboard and
+# open data only (ovoz.core.replica says which reads go there and why). In tests it mirrors the default.
+REPLICA_DATABASE_URL = env.str("OVOZ_REPLICA_DATABASE_URL", "").strip()
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_DATABASE_URL, conn_max_age=0 if DEBUG else 60, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["ovoz.core.replica.ReplicaRouter"]
+# The views (URL names) whose reads may go to the replica.
+OVOZ_REPLICA_VIEWS = [
+    "map",
+    "dashboard",
+    "dashboard_csv",
+    "export_concerns",
+    "export_areas",
+    "api:stats_areas",
+    "api:stats_points",
+    "api:area_outlines",
+]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -339,6 +365,8 @@ if IS_PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("OVOZ_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # Probes and Prometheus ask the server itself, over plain http (docs/deployment.md, "Health").
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     if env.bool("OVOZ_BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if not host.startswith(".")]
@@ -386,13 +414,29 @@ OVOZ_DUPLICATE_PROPOSALS = env.bool("OVOZ_DUPLICATE_PROPOSALS", True)
 # The licence of the open data exports (docs/data.md), as an SPDX identifier or a URL.
 OVOZ_DATA_LICENCE = env.str("OVOZ_DATA_LICENCE", "CC-BY-4.0")
 
+# Monitoring (docs/deployment.md, "Health, metrics, logs"): /metrics, and the details of /readyz, answer
+# only to `Authorization: Bearer <OVOZ_METRICS_TOKEN>`; without a token /metrics does not exist.
+OVOZ_METRICS_TOKEN = env.str("OVOZ_METRICS_TOKEN", "").strip()
+# prometheus-client reads this variable itself, when it is first imported: with several processes
+# (gunicorn workers) each keeps its values in files there, and /metrics adds them up.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", "")
+# /readyz fails when more tasks than this wait to run, or the media folder's disk has less free space.
+OVOZ_READY_MAX_TASK_BACKLOG = env.int("OVOZ_READY_MAX_TASK_BACKLOG", 1000)
+OVOZ_READY_MIN_FREE_MEDIA_MB = env.int("OVOZ_READY_MIN_FREE_MEDIA_MB", 500)
+
+# Log lines as one JSON object each (ovoz.core.logformat) or as plain text; JSON by default in production.
+OVOZ_LOG_FORMAT = env.str("OVOZ_LOG_FORMAT", "json" if IS_PRODUCTION else "text", validate=OneOf(["json", "text"]))
+
 # Logging: never personal data. Django's request and security loggers log the path of a failed
 # request, never its address or user agent: only the plain message reaches the console, and
 # Django's default "mail_admins" handler, whose report lists every request header, is dropped.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ovoz.core.logformat.JsonFormatter"},
+    },
     "filters": {
         "without_addresses": {"()": "ovoz.core.logfilters.WithoutClientAddresses"},
         "without_exception_text": {"()": "ovoz.core.logfilters.WithoutExceptionText"},
@@ -400,7 +444,11 @@ LOGGING = {
     # An exception's message may hold what it was working on (a refused e-mail address, a URL with a
     # bot token): the console prints tracebacks with their code locations and exception classes only.
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["without_exception_text"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if OVOZ_LOG_FORMAT == "json" else "plain",
+            "filters": ["without_exception_text"],
+        }
     },
     "root": {"handlers": ["console"], "level": env.str("OVOZ_LOG_LEVEL", "INFO")},
     "loggers": {

@@ -13,6 +13,7 @@ from ovoz.concerns.views import staff as concern_staff_views
 from ovoz.core.favicon import favicon_view
 from ovoz.groups import urls as group_urls
 from ovoz.insights import views as insight_views
+from ovoz.operations import health, metrics
 from ovoz.places.views import staff as area_staff_views
 from ovoz.referrals import urls as referral_urls
 
@@ -48,6 +49,9 @@ staff_patterns = (
 
 urlpatterns = [
     path("favicon.ico", favicon_view, name="favicon"),
+    path("healthz", health.healthz_view, name="healthz"),
+    path("readyz", health.readyz_view, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("staff/", include(staff_patterns)),

@@ -37,6 +37,7 @@ from ovoz.concerns.receipts import receipt_generate, receipt_hash
 from ovoz.concerns.signals import concern_received
 from ovoz.core.crypto import keyed_hash, open_with_secret, seal_with_secret
 from ovoz.core.images import CleanImage
+from ovoz.core.metrics import counter
 from ovoz.places.lookup import area_id_at_point
 from ovoz.places.models import Area
 
@@ -98,6 +99,10 @@ def visibility_needs_confirmation(*, themes: Sequence[Theme], visibility: Visibi
 
 def _coarse(value: float | None) -> float | None:
     return round(value, POINT_DECIMALS) if value is not None else None
+
+
+# Counted once committed, per channel only (docs/deployment.md, "Metrics"); a repeated submission is not counted.
+CONCERNS_RECEIVED = counter("concerns_received", "New concerns stored, by channel", ["channel"])
 
 
 @transaction.atomic
@@ -213,6 +218,7 @@ def concern_submit(
         confidential.seal_to(concern, parts, confidential.intake_recipients())
     _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
     concern_received.send(sender=Concern, concern_id=concern.pk, confidential_text=text if concern.is_sealed else None)
+    transaction.on_commit(CONCERNS_RECEIVED.labels(channel=str(channel)).inc)
     return SubmittedConcern(concern, receipt)
 
 
