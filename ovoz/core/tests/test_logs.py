@@ -18,7 +18,7 @@ from django.urls import path
 
 from ovoz.concerns.services import themes_seed
 from ovoz.core.logformat import JsonFormatter
-from ovoz.core.tests.canary import canary, captured_logs
+from ovoz.testing.canary import canary, captured_logs
 from ovoz.places.services import areas_seed
 
 ROOT = Path(__file__).resolve().parents[3]

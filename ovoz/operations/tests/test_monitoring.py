@@ -18,7 +18,7 @@ from ovoz.channels.choices import ChannelKind, OutboundState
 from ovoz.channels.models import OutboundMessage
 from ovoz.channels.services import channel_create
 from ovoz.core import metrics as core_metrics
-from ovoz.core.tests.canary import canary
+from ovoz.testing.canary import canary
 from ovoz.operations import health
 
 ROOT = Path(__file__).resolve().parents[3]
