@@ -24,3 +24,12 @@ def notify_reporter(*, event_id: int) -> None:
 def send_reporter_email(*, email_id: int) -> str:
     """Try one queued e-mail to a reporter again (idempotent: a sent e-mail is never sent twice)."""
     return str(notifications.reporter_email_send(email_id=email_id))
+
+
+@task()
+@without_exception_text("drain_rollups_failed")
+def drain_rollups() -> int:
+    """Add the rollup deltas committed so far to the rollups (idempotent: each is added once)."""
+    from ovoz.concerns.services.rollups import rollups_drain
+
+    return rollups_drain()

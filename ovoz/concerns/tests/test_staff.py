@@ -127,6 +127,7 @@ def test_triage_sets_area_themes_visibility_and_moves_the_counts(world):
     concern.refresh_from_db()
     assert concern.area == world["zomin"] and concern.visibility == "restricted"
     assert list(concern.themes.all()) == [prices]
+    services.rollups_drain()
     assert (
         ConcernRollup.objects.get(area_key=world["zomin"].pk, theme_key=prices.pk, visibility="restricted").count == 1
     )

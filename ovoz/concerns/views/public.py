@@ -7,7 +7,6 @@ import secrets
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -77,6 +76,10 @@ def _receipt_again(request: HttpRequest) -> HttpResponse:
     return _receipt_page(request, lookup.concern, form.cleaned_data["receipt"])
 
 
+def _consent_record(concern: Concern, consent: services.ReferralConsent) -> None:
+    referral_services.consent_at_intake(concern=concern, share=consent.share, share_contact=consent.share_contact)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_view(request: HttpRequest) -> HttpResponse:
@@ -110,11 +113,10 @@ def report_view(request: HttpRequest) -> HttpResponse:
             draft=form.cleaned_data["submission_token"], text=form.cleaned_data["text"]
         )
         try:
-            contact = contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"])
             visibility = form.cleaned_data["visibility"]
-            # One transaction for the concern and the reporter's answer about referral (issue 13.3).
-            with transaction.atomic():
-                submitted = services.concern_submit(
+            consent = form.cleaned_data.get("referral_consent") or "no"
+            submitted = services.concern_intake(
+                services.IntakeRequest(
                     text=form.cleaned_data["text"],
                     channel=Channel.WEB,
                     language=form.cleaned_data["language"],
@@ -123,16 +125,17 @@ def report_view(request: HttpRequest) -> HttpResponse:
                     longitude=form.cleaned_data["longitude"],
                     themes=list(form.cleaned_data["themes"]),
                     visibility=Visibility(visibility) if visibility else None,
-                    contact=contact,
+                    visibility_confirmed=form.cleaned_data["visibility_confirmed"],
+                    contact=contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"]),
                     photos=form.cleaned_data["photos"],
                     submission_token=submission_token,
-                    visibility_confirmed=form.cleaned_data["visibility_confirmed"],
+                    # Stored by the intake, in its transaction, when the concern is confidential (issue 13.3).
+                    referral_consent=services.ReferralConsent(
+                        share=consent != "no", share_contact=consent == "yes_contact"
+                    ),
+                    consent_record=_consent_record,
                 )
-                if submitted.concern.is_sealed and not submitted.is_repeat:
-                    consent = form.cleaned_data.get("referral_consent") or "no"
-                    referral_services.consent_at_intake(
-                        concern=submitted.concern, share=consent != "no", share_contact=consent == "yes_contact"
-                    )
+            )
         except ConcernError as error:
             form.add_concern_error(error)
         else:
