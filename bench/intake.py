@@ -1,11 +1,15 @@
-"""Intake throughput: POST /api/v1/concerns against a bare insert of a row as wide, on PostgreSQL.
+"""Intake throughput: the API, the web form and the SMS webhook against a bare insert of a row as wide,
+on PostgreSQL.
 
-Both run in one gunicorn on the same database, one after the other, with the same JSON bodies and
-the same client. Prints concerns per second, p50 and p95 latency, and the ratio of throughputs
-(target: Ovoz at least 0.6 of the bare view).
+All run in one gunicorn on the same database, one after the other, with the same texts and the same
+client. Prints concerns per second with ``--concurrency`` clients as fast as they go (closed loop),
+p50 and p95 latency, and each interface's throughput as a share of the bare insert's (target: at
+least 0.8, issue 13.5). Then each is offered ``--rate`` requests per second for ``--seconds`` seconds
+(open loop: a request's latency counts from when it was due, so a server that falls behind shows
+it) and the p95 is printed. bench/intake_cost.py measures CPU per request instead, for a busy machine.
 
     .venv/bin/pip install -e '.[production]'   # editable: keeps the checkout's install
-    .venv/bin/python bench/intake.py [--requests 3000] [--concurrency 8] [--workers 4]
+    .venv/bin/python bench/intake.py [--requests 3000] [--concurrency 8] [--workers 4] [--rate 200]
 
 Needs PostgreSQL at OVOZ_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ovoz_bench);
 the database is dropped and created anew on every run (never point it at real data).
@@ -18,6 +22,8 @@ import http.client
 import json
 import os
 import platform
+import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -25,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("OVOZ_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ovoz_bench")
@@ -62,6 +68,18 @@ def prepare_database() -> None:
     subprocess.run([python, "-m", "django", "migrate", "-v", "0"], env=environment(), cwd=ROOT, check=True)
     subprocess.run(
         [python, "-m", "django", "migrate", "--run-syncdb", "-v", "0"], env=environment(), cwd=ROOT, check=True
+    )
+    # Pages need the collected static files once DEBUG is off (the web form's page), as under `ovoz serve`.
+    subprocess.run(
+        [
+            python,
+            "-c",
+            "import django; django.setup(); from ovoz.operations.staticfiles import "
+            "static_files_collect_if_stale as collect; collect()",
+        ],
+        env=environment(),
+        cwd=ROOT,
+        check=True,
     )
 
 
@@ -119,23 +137,114 @@ def load(
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
-            if not 200 <= response.status < 300:
-                raise SystemExit(f"{path} answered {response.status}")
+            if not 200 <= response.status < 400:  # the web form answers 303 (to the receipt page)
+                failures.append(f"{path} answered {response.status}")
+                break
         with lock:
             latencies.extend(mine)
 
+    failures: list[str] = []
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise SystemExit(failures[0])
     return len(numbers) / (time.perf_counter() - started), latencies
 
 
 def concern_request(number: int) -> Request:
     body = json.dumps({"text": f"{TEXTS[number % len(TEXTS)]} #{number}"}).encode()
     return body, {"Content-Type": "application/json"}
+
+
+def web_form_requests(port: int) -> Callable[[int], Request]:
+    """The report form as a browser sends it: the CSRF cookie and token of one page, a fresh draft token
+    per report (so each is a new concern) and the same texts as the API's."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/en/report/")
+    response = connection.getresponse()
+    html = response.read().decode()
+    cookie = "; ".join(
+        header.split(";", 1)[0] for name, header in response.getheaders() if name.lower() == "set-cookie"
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if token is None:
+        raise SystemExit("the report form has no CSRF token")
+
+    def request_for(number: int) -> Request:
+        fields = {
+            "csrfmiddlewaretoken": token.group(1),
+            "text": f"{TEXTS[number % len(TEXTS)]} #{number}",
+            "submission_token": secrets.token_urlsafe(24),
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            "Origin": f"http://127.0.0.1:{port}",
+        }
+        return urlencode(fields).encode(), headers
+
+    return request_for
+
+
+def sms_requests() -> tuple[str, Callable[[int], Request]]:
+    """A signed generic SMS webhook, a first message from a new number each time (bench/sms_inbound.py)."""
+    from bench.sms_inbound import create_channel, signed
+
+    channel_id, secret = create_channel()
+
+    def request_for(number: int) -> Request:
+        body, signature = signed(secret, number)
+        return body, {"Content-Type": "application/json", "X-Ovoz-Signature": signature}
+
+    return f"/channels/sms/{channel_id}/", request_for
+
+
+def offered(
+    port: int, path: str, numbers: range, rate: float, request_for: Callable[[int], Request], connections: int = 32
+) -> tuple[float, list[float]]:
+    """Send request n at ``start + n / rate`` (open loop) from ``connections`` keep-alive connections; a
+    latency counts from when the request was due, so waiting for a free connection counts too.
+    Returns the rate achieved and the latencies."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    pending = iter(enumerate(numbers))
+    start = time.perf_counter() + 0.1
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        while True:
+            with lock:
+                item = next(pending, None)
+            if item is None:
+                break
+            index, number = item
+            due = start + index / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            body, headers = request_for(number)
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - due)
+            if not 200 <= response.status < 400:
+                failures.append(f"{path} answered {response.status}")
+                break
+        with lock:
+            latencies.extend(mine)
+
+    failures: list[str] = []
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(failures[0])
+    return len(numbers) / (time.perf_counter() - start), latencies
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -149,15 +258,31 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--rate", type=float, default=200, help="requests per second offered for the p95")
+    parser.add_argument("--seconds", type=float, default=15, help="how long each rate is offered")
     options = parser.parse_args()
     prepare_database()
+    sms_path, sms_request = sms_requests()
     server = start_server(options.port, options.workers)
     try:
+        endpoints: list[tuple[str, str, Callable[[int], Request]]] = [
+            ("bare insert", "/bench/bare-insert", concern_request),
+            ("POST /api/v1/concerns", "/api/v1/concerns", concern_request),
+            ("POST /<lang>/report/", "/en/report/", web_form_requests(options.port)),
+            ("POST /channels/sms/<id>/", sms_path, sms_request),
+        ]
         rows = []
-        for name, path in [("bare insert", "/bench/bare-insert"), ("POST /api/v1/concerns", "/api/v1/concerns")]:
-            load(options.port, path, range(min(300, options.requests)), options.concurrency, concern_request)  # warm up
+        next_number = 0
+
+        def numbers(count: int) -> range:
+            nonlocal next_number
+            next_number += count
+            return range(next_number - count, next_number)  # every request a new concern, a new number
+
+        for name, path, request_for in endpoints:
+            load(options.port, path, numbers(min(300, options.requests)), options.concurrency, request_for)  # warm up
             throughput, latencies = load(
-                options.port, path, range(options.requests), options.concurrency, concern_request
+                options.port, path, numbers(options.requests), options.concurrency, request_for
             )
             rows.append(
                 (
@@ -168,6 +293,12 @@ def main() -> None:
                     statistics.mean(latencies) * 1000,
                 )
             )
+        paced = []
+        for name, path, request_for in endpoints:
+            achieved, latencies = offered(
+                options.port, path, numbers(int(options.rate * options.seconds)), options.rate, request_for
+            )
+            paced.append((name, achieved, percentile(latencies, 0.5), percentile(latencies, 0.95)))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -175,12 +306,23 @@ def main() -> None:
         f"\nIntake on PostgreSQL, gunicorn {options.workers} workers, {options.concurrency} clients, {options.requests} requests each"
     )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
-    print(f"| {'endpoint':<24} | {'req/s':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'mean ms':>7} |")
-    print(f"|{'-' * 26}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
+    print(f"| {'endpoint':<26} | {'req/s':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'mean ms':>7} | {'/ bare':>6} |")
+    print(f"|{'-' * 28}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
+    bare = rows[0][1]
     for name, throughput, p50, p95, mean in rows:
-        print(f"| {name:<24} | {throughput:>8.1f} | {p50:>7.1f} | {p95:>7.1f} | {mean:>7.1f} |")
-    ratio = rows[1][1] / rows[0][1]
-    print(f"\nOvoz intake / bare insert throughput: {ratio:.2f} (target at least 0.60)")
+        print(
+            f"| {name:<26} | {throughput:>8.1f} | {p50:>7.1f} | {p95:>7.1f} | {mean:>7.1f} | {throughput / bare:>6.2f} |"
+        )
+    print("\nIntake throughput / bare insert throughput (target at least 0.80):")
+    for name, throughput, *_latencies in rows[1:]:
+        print(f"  {name:<26} {throughput / bare:.2f}")
+    print(
+        f"\n{options.rate:.0f} requests per second offered for {options.seconds:.0f} s (open loop, 32 connections):\n"
+    )
+    print(f"| {'endpoint':<26} | {'achieved':>8} | {'p50 ms':>7} | {'p95 ms':>7} |")
+    print(f"|{'-' * 28}|{'-' * 10}|{'-' * 9}|{'-' * 9}|")
+    for name, achieved, p50, p95 in paced:
+        print(f"| {name:<26} | {achieved:>8.1f} | {p50:>7.1f} | {p95:>7.1f} |")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -262,16 +262,18 @@ def _converse(
             conversation.save()
             return conversation, concern, ""
         is_confidential = keyword == Keyword.SECRET or channel_is_confidential(channel)
-        submitted = concern_services.concern_submit(
-            text=body,
-            channel=ConcernChannel.SMS,
-            area=channel.default_area,
-            contact=contact_parse(phone=phone),
-            received_at=received_at,
-            visibility=Visibility.CONFIDENTIAL if is_confidential else None,
+        submitted = concern_services.concern_intake(
+            concern_services.IntakeRequest(
+                text=body,
+                channel=ConcernChannel.SMS,
+                area=channel.default_area,
+                contact=contact_parse(phone=phone),
+                received_at=received_at,
+                visibility=Visibility.CONFIDENTIAL if is_confidential else None,
+                route=_route_to(conversation),
+            )
         )
         concern = submitted.concern
-        conversation.concern = concern
         language = concern.language or channel.default_language or settings.LANGUAGE_CODE
         with translation.override(language):
             if concern.is_sealed and answers_in_response(channel):  # Twilio here: Telegram has its own bot
@@ -286,6 +288,15 @@ def _converse(
     conversation.last_inbound_at = now
     conversation.save()
     return conversation, concern, answer
+
+
+def _route_to(conversation: Conversation) -> Callable[[Concern], None]:
+    """The intake's route step: replies to the new concern go to this conversation (saved by the caller)."""
+
+    def route(concern: Concern) -> None:
+        conversation.concern = concern
+
+    return route
 
 
 def status_text(concern: Concern | None, language: str, *, is_sms: bool = True) -> str:

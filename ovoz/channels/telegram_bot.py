@@ -471,21 +471,23 @@ class _Bot:
     def send(self, draft: _Draft) -> None:
         area = Area.objects.filter(pk=draft.area_id).first() if draft.area_id else self.channel.default_area
         try:
-            submitted = concern_services.concern_submit(
-                text=draft.text,
-                channel=ConcernChannel.TELEGRAM,
-                language=self.conversation.language,
-                area=area,
-                latitude=draft.latitude,
-                longitude=draft.longitude,
-                visibility=Visibility(draft.visibility) if draft.visibility else None,
-                photos=draft.clean_images(),
+            submitted = concern_services.concern_intake(
+                concern_services.IntakeRequest(
+                    text=draft.text,
+                    channel=ConcernChannel.TELEGRAM,
+                    language=self.conversation.language,
+                    area=area,
+                    latitude=draft.latitude,
+                    longitude=draft.longitude,
+                    visibility=Visibility(draft.visibility) if draft.visibility else None,
+                    photos=draft.clean_images(),
+                    route=self.route_here,
+                )
             )
         except ConcernError as error:
             self.say(str(error.message))
             return self.repeat_question(draft)
         concern = self.concern = submitted.concern
-        self.conversation.concern = concern
         self.conversation.step = TelegramStep.FOLLOWING
         stored = _Draft.load(self.conversation)  # what waited under the data key (not this update's words)
         had_draft_words = bool(stored.text or stored.photos)
@@ -512,6 +514,10 @@ class _Bot:
             )
             % {"number": concern.pk, "receipt": submitted.receipt}
         )
+
+    def route_here(self, concern: Concern) -> None:
+        """The intake's route step: replies to the new concern come to this chat."""
+        self.conversation.concern = concern
 
     def follow_up(self, update: TelegramUpdate, photo: CleanImage | None) -> None:
         concern = self.concern = _current(self.conversation)

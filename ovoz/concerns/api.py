@@ -123,18 +123,20 @@ def create_concern(
             phone=payload.contact.phone or "" if payload.contact else "",
             email=payload.contact.email or "" if payload.contact else "",
         )
-        submitted = services.concern_submit(
-            text=payload.text,
-            channel=Channel.API,
-            language=payload.language or "",
-            area=area,
-            latitude=payload.lat,
-            longitude=payload.lon,
-            themes=_themes_from_slugs(payload.themes),
-            visibility=Visibility(payload.visibility) if payload.visibility else None,
-            contact=contact,
-            submission_token=idempotency_key[:200],
-            visibility_confirmed=payload.confirm_visibility,
+        submitted = services.concern_intake(
+            services.IntakeRequest(
+                text=payload.text,
+                channel=Channel.API,
+                language=payload.language or "",
+                area=area,
+                latitude=payload.lat,
+                longitude=payload.lon,
+                themes=_themes_from_slugs(payload.themes),
+                visibility=Visibility(payload.visibility) if payload.visibility else None,
+                visibility_confirmed=payload.confirm_visibility,
+                contact=contact,
+                submission_token=idempotency_key[:200],
+            )
         )
     except ConcernError as error:
         raise ApiError(error.http_status, str(error.message), error.code) from error

@@ -442,6 +442,28 @@ class ConcernStepRollup(models.Model):
         return f"{self.month:%Y-%m} {self.from_status}→{self.to_status} {self.days} d: {self.count}"
 
 
+class ConcernRollupDelta(models.Model):
+    """A change to the rollups not yet added to them: one row per daily rollup key, appended by every
+    service that changes what a concern counts under, in that service's transaction.
+
+    An append takes no lock that another writer waits for (the all-areas rows of the monthly and
+    all-time rollups would be locked by every intake); ``rollups_drain`` adds the deltas to all six
+    tables and deletes them in one transaction, one drainer at a time, so the rollups stay exact.
+    Readers of the rollups drain first.
+    """
+
+    day = models.DateField()
+    area_key = models.BigIntegerField()
+    theme_key = models.BigIntegerField()
+    visibility = models.CharField(max_length=16, choices=Visibility.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    count = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.day} area {self.area_key} theme {self.theme_key}: {self.count:+d}"
+
+
 class ApiPartner(TimeStampedModel):
     """A partner system allowed to POST Open311 service requests with an API key.
 

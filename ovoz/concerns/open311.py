@@ -297,19 +297,22 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         text = f"{text}\n\n{data['address_string']}".strip()
     try:
         contact = contact_parse(phone=data.get("phone", ""), email=data.get("email", ""))
-        submitted = services.concern_submit(
-            text=text,
-            channel=Channel.OPEN311,
-            area=area,
-            latitude=latitude,
-            longitude=longitude,
-            themes=[theme],
-            contact=contact,
-            submission_token=f"{partner.pk}:{data['idempotency_key']}" if data.get("idempotency_key") else "",
+        submitted = services.concern_intake(
+            services.IntakeRequest(
+                text=text,
+                channel=Channel.OPEN311,
+                area=area,
+                latitude=latitude,
+                longitude=longitude,
+                themes=[theme],
+                contact=contact,
+                submission_token=f"{partner.pk}:{data['idempotency_key']}" if data.get("idempotency_key") else "",
+                open311_partner=partner,
+            )
         )
     except ConcernError as error:
         raise Open311Error(409 if error.code == "idempotency_conflict" else 400, str(error.message)) from error
-    token = services.open311_token_create(concern=submitted.concern, partner=partner)
+    token = submitted.open311_token
     notice = _("Received. A facilitator reviews every request before it is published.")
     if submitted.concern.visibility == Visibility.CONFIDENTIAL:  # the service's default, e.g. violence at home
         notice = f"{_('Received.')} {CONFIDENTIAL_SHORT}"

@@ -28,6 +28,7 @@ from ovoz.concerns.models import (
     ConcernStepRollup,
     Theme,
 )
+from ovoz.concerns.services.rollups import rollups_drain
 from ovoz.groups.choices import ActionStatus
 from ovoz.groups.models import Action
 from ovoz.insights.selectors import SUPPRESS_BELOW, area_counts, protected_groups, public_area_counts
@@ -101,6 +102,7 @@ def last_months(count: int = MONTHS) -> list[date]:
 def public_dashboard() -> Dashboard:
     """The public picture: public concerns, restricted and confidential ones in whole groups of completed
     months (``selectors.protected_groups``), small counts suppressed."""
+    rollups_drain()  # the intakes' pending deltas first: the numbers are exact
     months = last_months()
     rows = ConcernPublicMonthRollup.objects.filter(
         area_key=ALL_AREAS, status=ALL_STATUSES, month__gte=months[0]
@@ -121,6 +123,7 @@ def public_dashboard() -> Dashboard:
 def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
     """Exact numbers for staff: everything for deployment-wide roles (``areas`` None), else the areas of
     their groups only, with a view per channel."""
+    rollups_drain()  # the intakes' pending deltas first: the numbers are exact
     months = last_months()
     monthly = ConcernMonthRollup.objects.filter(status=ALL_STATUSES, month__gte=months[0])
     daily = ConcernRollup.objects.filter(theme_key=ALL_THEMES, day__gte=months[0])

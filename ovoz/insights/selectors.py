@@ -25,6 +25,7 @@ from ovoz.concerns.models import (
     Theme,
 )
 from ovoz.concerns.selectors import PublicFilters, public_concern_list
+from ovoz.concerns.services.rollups import rollups_drain
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.models import Area
 
@@ -158,6 +159,7 @@ def area_totals(
     Other periods are summed from the daily rollup. Concerns without an area, or placed above the level,
     are not counted at that level.
     """
+    rollups_drain()  # the intakes' pending deltas first: the numbers are exact
     theme_key = theme.pk if theme is not None else ALL_THEMES
     at_level = _areas_at_level(level, bbox)
     if since is None and until is None:
@@ -217,6 +219,7 @@ def public_area_totals(
     Read from the public-only rollups plus the month rollup's rows of regions and countries: the cost
     grows with areas and months, never with concerns.
     """
+    rollups_drain()  # the intakes' pending deltas first: the numbers are exact
     if not is_whole_months(since, until):
         raise ValueError("public figures take whole months only")
     theme_key = theme.pk if theme is not None else ALL_THEMES
@@ -276,6 +279,7 @@ def protected_groups(
     every theme key but ALL_THEMES (the dashboard's lines per theme). The current month is never
     counted: a figure read every day would otherwise date a newcomer to the day.
     """
+    rollups_drain()  # the intakes' pending deltas first: the numbers are exact
     this_month = timezone.localdate().replace(day=1)
     release_areas = dict(
         Area.objects.filter(depth__lte=AREA_KIND_DEPTH[AreaKind.REGION]).values_list("pk", "parent_id")

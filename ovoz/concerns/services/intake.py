@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -27,23 +28,22 @@ from ovoz.concerns.errors import ConcernError
 from ovoz.concerns.language import language_detect
 from ovoz.concerns.models import (
     MAX_TEXT_LENGTH,
+    ApiPartner,
     Attachment,
     Concern,
     ConcernEvent,
     KeyPart,
+    Open311Token,
     Theme,
 )
 from ovoz.concerns.receipts import receipt_generate, receipt_hash
-from ovoz.concerns.signals import concern_received
+from ovoz.concerns.services.rollups import _rollup_apply, _rollup_keys
+from ovoz.concerns.signals import concern_received, intake_consent_given
 from ovoz.core.crypto import keyed_hash, open_with_secret, seal_with_secret
 from ovoz.core.images import CleanImage
 from ovoz.core.metrics import counter
 from ovoz.places.lookup import area_id_at_point
 from ovoz.places.models import Area
-
-if TYPE_CHECKING:
-    pass
-from ovoz.concerns.services.rollups import _rollup_apply, _rollup_keys
 
 MAX_ATTACHMENTS = 3
 
@@ -61,6 +61,7 @@ class SubmittedConcern:
     concern: Concern
     receipt: str
     is_repeat: bool = False
+    open311_token: str = ""
 
 
 def _clean_text(text: object) -> str:
@@ -105,24 +106,57 @@ def _coarse(value: float | None) -> float | None:
 CONCERNS_RECEIVED = counter("concerns_received", "New concerns stored, by channel", ["channel"])
 
 
+@dataclass(frozen=True)
+class ReferralConsent:
+    """The reporter's answer at intake to "may we pass this to a service that can help?"."""
+
+    share: bool
+    share_contact: bool = False
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """Everything a new concern needs, whatever the interface it came through.
+
+    ``submission_token`` makes a retry idempotent (the web form's draft token and text, the API's and
+    Open311's idempotency key): the same token and text return the first concern, its receipt and its
+    Open311 token, and write nothing. ``received_at`` is when a gateway received the message, if
+    earlier than now.
+
+    Two steps belong to apps above concerns, run inside the intake's transaction on a new concern only
+    (never on a repeat): ``referral_consent``, when the concern is sealed, is recorded by referrals
+    through the ``intake_consent_given`` signal (a consent is about a confidential concern), and the
+    interface hands in ``route``, which records where replies go (the SMS or Telegram conversation).
+    ``open311_partner`` asks for an Open311 token for that partner.
+    """
+
+    text: str
+    channel: Channel
+    language: str = ""
+    area: Area | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    themes: Sequence[Theme] = ()
+    visibility: Visibility | None = None
+    visibility_confirmed: bool = False
+    contact: Contact | None = None
+    photos: Sequence[CleanImage] = ()
+    submission_token: str = ""
+    received_at: datetime | None = None
+    referral_consent: ReferralConsent | None = None
+    route: Callable[[Concern], object] | None = None
+    open311_partner: ApiPartner | None = None
+
+
+def concern_submit(**fields: Any) -> SubmittedConcern:
+    """``concern_intake`` with the request's fields as keyword arguments (demo data, tests)."""
+    return concern_intake(IntakeRequest(**fields))
+
+
 @transaction.atomic
-def concern_submit(
-    *,
-    text: str,
-    channel: Channel,
-    language: str = "",
-    area: Area | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
-    themes: Sequence[Theme] = (),
-    visibility: Visibility | None = None,
-    contact: Contact | None = None,
-    photos: Sequence[CleanImage] = (),
-    submission_token: str = "",
-    received_at: datetime | None = None,
-    visibility_confirmed: bool = False,
-) -> SubmittedConcern:
-    """Store a new concern and return it with its receipt.
+def concern_intake(request: IntakeRequest) -> SubmittedConcern:
+    """Store a new concern with everything that comes with it, in one transaction, and return it with
+    its receipt (and its Open311 token when a partner asked for one). Nothing is stored if a step fails.
 
     A ``visibility`` looser than a chosen theme's default (public or restricted for violence at home)
     is kept only with ``visibility_confirmed``; otherwise the theme's default (confidential) is stored:
@@ -131,9 +165,11 @@ def concern_submit(
     A repeated submission with the same ``submission_token`` (a double-clicked form, a retried API
     call with the same idempotency key) returns the first concern and its receipt again, or an empty
     receipt once ``concern_receipt_forget`` has run.
-    ``received_at`` is when a gateway received the message, if earlier than now.
     """
-    text = _clean_text(text)
+    if request.referral_consent is not None and request.consent_record is None:
+        raise TypeError("referral_consent needs consent_record, the step that stores it")
+    text = _clean_text(request.text)
+    submission_token = request.submission_token
     if submission_token and len(submission_token) < MIN_SUBMISSION_TOKEN_LENGTH:
         raise ConcernError(
             _("An idempotency key must be at least %(length)s random characters.")
@@ -141,18 +177,20 @@ def concern_submit(
             code="idempotency_key_too_short",
         )
     # Tokens of different channels never meet: a web form token cannot find an API submission.
-    scoped_token = f"{channel}:{submission_token}"
+    scoped_token = f"{request.channel}:{submission_token}"
     submission_hash = keyed_hash(scoped_token, purpose="submission") if submission_token else None
     if submission_hash:
         existing = Concern.objects.filter(submission_hash=submission_hash).first()
         if existing is not None:
-            return _repeat(existing, text=text, token=scoped_token)
+            return _repeat(existing, text=text, token=scoped_token, partner=request.open311_partner)
+    photos, themes = request.photos, request.themes
     if len(photos) > MAX_ATTACHMENTS:
         raise ConcernError(
             ngettext("You can attach up to %(count)s photo.", "You can attach up to %(count)s photos.", MAX_ATTACHMENTS)
             % {"count": MAX_ATTACHMENTS},
             code="too_many_photos",
         )
+    area, latitude, longitude = request.area, request.latitude, request.longitude
     if (latitude is None) != (longitude is None):
         raise ConcernError(_("A location needs both latitude and longitude."), code="invalid_location")
     if latitude is not None and longitude is not None:
@@ -161,11 +199,12 @@ def concern_submit(
         if area is None:
             area_id = area_id_at_point(latitude=latitude, longitude=longitude)
             area = Area.objects.filter(pk=area_id).first() if area_id else None
-    known_languages = {code for code, _name in settings.LANGUAGES}
-    is_language_chosen = bool(language) and language in known_languages
+    language = request.language
+    is_language_chosen = bool(language) and language in {code for code, _name in settings.LANGUAGES}
     if language and not is_language_chosen:
         raise ConcernError(_("This language is not offered here."), code="unknown_language", field="language")
 
+    visibility = request.visibility
     receipt = receipt_generate()
     concern = Concern(
         receipt_hash=receipt_hash(receipt) or "",
@@ -175,19 +214,22 @@ def concern_submit(
         text=text,
         language=language if is_language_chosen else language_detect(text),
         is_language_chosen=is_language_chosen,
-        channel=channel,
+        channel=request.channel,
         area=area,
         latitude=_coarse(latitude),
         longitude=_coarse(longitude),
         visibility=(
             visibility
             if visibility
-            and (visibility_confirmed or not visibility_needs_confirmation(themes=themes, visibility=visibility))
+            and (
+                request.visibility_confirmed or not visibility_needs_confirmation(themes=themes, visibility=visibility)
+            )
             else visibility_default(themes)
         ),
     )
     concern.reporter_visibility = concern.visibility
     sealed_parts = None
+    contact = request.contact
     if concern.visibility == Visibility.CONFIDENTIAL:
         # Language was detected above, in memory: from here on only the recipients can read the words.
         sealed_parts = confidential.seal_new(concern, text=text, contact=contact, receipt=receipt)
@@ -197,32 +239,69 @@ def concern_submit(
             )
     elif contact is not None and not contact.is_empty:
         concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
+    received_at = request.received_at
     if submission_hash:
         try:
             with transaction.atomic():
                 concern.save()
         except IntegrityError:
             # The same submission arrived twice at once: the other request stored it first.
-            return _repeat(Concern.objects.get(submission_hash=submission_hash), text=text, token=scoped_token)
+            return _repeat(
+                Concern.objects.get(submission_hash=submission_hash),
+                text=text,
+                token=scoped_token,
+                partner=request.open311_partner,
+            )
     else:
         concern.save()
     if received_at is not None and received_at < concern.created_at:
         Concern.objects.filter(pk=concern.pk).update(created_at=received_at)
         concern.created_at = received_at
     if themes:
-        concern.themes.add(*themes)
+        # The link rows at once: themes.add() would first read which links exist (none, on a new concern).
+        links = Concern.themes.through
+        links.objects.bulk_create([links(concern_id=concern.pk, theme_id=theme.pk) for theme in themes])
     # The concern's own created_at is the "received" step of its timeline: no event row is needed.
     _attach(concern, None, photos)
     if sealed_parts is not None:
         parts: dict[str, bytes] = {KeyPart.CONTENT: sealed_parts.content, KeyPart.CONTACT: sealed_parts.contact}
         confidential.seal_to(concern, parts, confidential.intake_recipients())
     _rollup_apply(_rollup_keys(concern, theme_ids=[theme.pk for theme in themes]), +1)
+    if request.referral_consent is not None and concern.is_sealed:
+        # Referrals records the consent (a consent is about a confidential concern), in this transaction.
+        intake_consent_given.send(
+            sender=Concern,
+            concern_id=concern.pk,
+            share=request.referral_consent.share,
+            share_contact=request.referral_consent.share_contact,
+        )
+    token = ""
+    if request.open311_partner is not None:
+        token = _open311_token(
+            concern, partner=request.open311_partner, scoped_token=scoped_token if submission_token else None
+        )
+    if request.route is not None:
+        request.route(concern)
     concern_received.send(sender=Concern, concern_id=concern.pk, confidential_text=text if concern.is_sealed else None)
-    transaction.on_commit(CONCERNS_RECEIVED.labels(channel=str(channel)).inc)
-    return SubmittedConcern(concern, receipt)
+    transaction.on_commit(CONCERNS_RECEIVED.labels(channel=str(request.channel)).inc)
+    return SubmittedConcern(concern, receipt, open311_token=token)
 
 
-def _repeat(existing: Concern, *, text: str, token: str) -> SubmittedConcern:
+def _open311_token(concern: Concern, *, partner: ApiPartner, scoped_token: str | None) -> str:
+    """The partner's token for following the concern. With an idempotency key it is derived from the
+    key (keyed with the deployment's secret), so a retry gets the same token, and nothing new is stored."""
+    if scoped_token is None:  # no idempotency key: a fresh random token
+        token = secrets.token_urlsafe(18)
+    else:
+        seed = keyed_hash(scoped_token, purpose="open311-token-from-key")
+        token = base64.urlsafe_b64encode(bytes.fromhex(seed)[:18]).decode()
+    Open311Token.objects.get_or_create(
+        token_hash=keyed_hash(token, purpose="open311-token"), defaults={"concern": concern, "partner": partner}
+    )
+    return token
+
+
+def _repeat(existing: Concern, *, text: str, token: str, partner: ApiPartner | None = None) -> SubmittedConcern:
     """A retried submission gets its first receipt back, but only for the very same text."""
     conflict = ConcernError(
         _("This idempotency key was already used for a different concern."), code="idempotency_conflict"
@@ -236,7 +315,8 @@ def _repeat(existing: Concern, *, text: str, token: str) -> SubmittedConcern:
     if (digest != _digest(text)) if existing.is_sealed else (existing.text != text):
         raise conflict
     # An empty receipt: it was shown once and forgotten (concern_receipt_forget).
-    return SubmittedConcern(existing, receipt, is_repeat=True)
+    open311_token = _open311_token(existing, partner=partner, scoped_token=token) if partner is not None else ""
+    return SubmittedConcern(existing, receipt, is_repeat=True, open311_token=open311_token)
 
 
 def concern_receipt_forget(*, concern: Concern, channel: Channel, submission_token: str) -> None:

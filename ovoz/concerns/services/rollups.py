@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -26,12 +28,15 @@ from ovoz.concerns.models import (
     ConcernPublicAreaRollup,
     ConcernPublicMonthRollup,
     ConcernRollup,
+    ConcernRollupDelta,
     ConcernStepRollup,
 )
 from ovoz.places.models import Area
 
 if TYPE_CHECKING:
     pass
+
+logger = logging.getLogger(__name__)
 
 RollupKey = tuple[date, int, int, str, str, str]
 
@@ -47,8 +52,79 @@ def _rollup_keys(concern: Concern, theme_ids: Iterable[int] | None = None) -> li
 
 
 def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
-    """Add ``delta`` to each key's daily count, and to the monthly counts."""
-    rollups_add(Counter(dict.fromkeys(keys, delta)))
+    """Add ``delta`` to each key's daily count, and to the monthly and all-time counts: appended as
+    pending deltas in the caller's transaction, added to the rollups by ``rollups_drain`` (soon after
+    commit, and by every reader before it reads)."""
+    ConcernRollupDelta.objects.bulk_create(
+        [
+            ConcernRollupDelta(
+                day=day,
+                area_key=area_key,
+                theme_key=theme_key,
+                visibility=visibility,
+                channel=channel,
+                status=status,
+                count=delta,
+            )
+            for day, area_key, theme_key, visibility, channel, status in dict.fromkeys(keys)
+        ]
+    )
+    transaction.on_commit(rollups_drain_soon, robust=True)
+
+
+# How long deltas may wait for the drain task after their commit (its start is delayed by this much, so
+# that one task drains everything committed meanwhile in this process).
+DRAIN_DELAY_SECONDS = 1
+_DRAIN_PENDING = "ovoz:rollups-drain-pending"
+# pg_advisory_xact_lock's key for the one drainer at a time ("ovoz" in ASCII).
+_DRAIN_LOCK = 0x6F766F7A
+
+
+def rollups_drain_soon() -> None:
+    """Enqueue the drain task unless this process enqueued one that has not started yet.
+
+    The mark lives ``DRAIN_DELAY_SECONDS`` and the task starts no earlier than that after it was set,
+    so every delta committed before this call is drained by a task that starts after its commit.
+    """
+    if not cache.add(_DRAIN_PENDING, 1, timeout=DRAIN_DELAY_SECONDS):
+        return
+    from ovoz.concerns.tasks import drain_rollups
+
+    task = drain_rollups
+    if task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + timedelta(seconds=DRAIN_DELAY_SECONDS))
+    task.enqueue()
+
+
+def rollups_drain(*, batch_size: int = 5000) -> int:
+    """Add the pending deltas to the rollup tables and delete them; returns how many deltas were added.
+
+    Exact: a batch is added and deleted in one transaction, and drainers take turns (an advisory lock on
+    PostgreSQL, SQLite's one writer), so a delta is added once. When it returns, every delta committed
+    before it was called is in the rollups: a reader calls it first.
+    """
+    drained = 0
+    # A delta that another drainer is taking out is still visible until that drainer commits, so an
+    # empty table means there is nothing to wait for.
+    while ConcernRollupDelta.objects.exists():
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_DRAIN_LOCK])
+            rows = list(
+                ConcernRollupDelta.objects.order_by("pk").values_list(
+                    "pk", "day", "area_key", "theme_key", "visibility", "channel", "status", "count"
+                )[:batch_size]
+            )
+            counts: Counter[RollupKey] = Counter()
+            for _pk, day, area_key, theme_key, visibility, channel, status, count in rows:
+                counts[(day, area_key, theme_key, visibility, channel, status)] += count
+            rollups_add(counts)
+            ConcernRollupDelta.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        drained += len(rows)
+        if len(rows) < batch_size:
+            break
+    return drained
 
 
 def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> None:

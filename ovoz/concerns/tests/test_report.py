@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from ovoz.concerns import services
 from ovoz.concerns.contacts import contact_open
 from ovoz.concerns.models import Attachment, Concern, ConcernRollup
 from ovoz.concerns.receipts import receipt_hash
@@ -222,6 +223,7 @@ def test_a_new_concern_is_counted_in_the_rollups(client, seeded):
             },
         )
     )
+    services.rollups_drain()
     rows = ConcernRollup.objects.filter(count__gt=0)
     assert sorted(row.theme_key for row in rows) == sorted([-1, water.pk, prices.pk])  # -1: all themes, once
     assert {row.area_key for row in rows} == {Area.objects.get(code="UZ-JI").pk}

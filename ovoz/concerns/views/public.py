@@ -7,7 +7,6 @@ import secrets
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ovoz.concerns import confidential, following, selectors, services, signals
+from ovoz.concerns import confidential, following, selectors, services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.contacts import contact_parse
 from ovoz.concerns.errors import ConcernError
@@ -111,11 +110,10 @@ def report_view(request: HttpRequest) -> HttpResponse:
             draft=form.cleaned_data["submission_token"], text=form.cleaned_data["text"]
         )
         try:
-            contact = contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"])
             visibility = form.cleaned_data["visibility"]
-            # One transaction for the concern and the reporter's answer about referral (issue 13.3).
-            with transaction.atomic():
-                submitted = services.concern_submit(
+            consent = form.cleaned_data.get("referral_consent") or "no"
+            submitted = services.concern_intake(
+                services.IntakeRequest(
                     text=form.cleaned_data["text"],
                     channel=Channel.WEB,
                     language=form.cleaned_data["language"],
@@ -124,19 +122,16 @@ def report_view(request: HttpRequest) -> HttpResponse:
                     longitude=form.cleaned_data["longitude"],
                     themes=list(form.cleaned_data["themes"]),
                     visibility=Visibility(visibility) if visibility else None,
-                    contact=contact,
+                    visibility_confirmed=form.cleaned_data["visibility_confirmed"],
+                    contact=contact_parse(phone=form.cleaned_data["phone"], email=form.cleaned_data["email"]),
                     photos=form.cleaned_data["photos"],
                     submission_token=submission_token,
-                    visibility_confirmed=form.cleaned_data["visibility_confirmed"],
+                    # Recorded by referrals in the intake's transaction when the concern is confidential.
+                    referral_consent=services.ReferralConsent(
+                        share=consent != "no", share_contact=consent == "yes_contact"
+                    ),
                 )
-                if submitted.concern.is_sealed and not submitted.is_repeat:
-                    consent = form.cleaned_data.get("referral_consent") or "no"
-                    signals.intake_consent_given.send(  # referrals records it, in this transaction
-                        sender=Concern,
-                        concern_id=submitted.concern.pk,
-                        share=consent != "no",
-                        share_contact=consent == "yes_contact",
-                    )
+            )
         except ConcernError as error:
             form.add_concern_error(error)
         else:

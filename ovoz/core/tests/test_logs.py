@@ -18,8 +18,8 @@ from django.urls import path
 
 from ovoz.concerns.services import themes_seed
 from ovoz.core.logformat import JsonFormatter
-from ovoz.testing.canary import canary, captured_logs
 from ovoz.places.services import areas_seed
+from ovoz.testing.canary import canary, captured_logs
 
 ROOT = Path(__file__).resolve().parents[3]
 

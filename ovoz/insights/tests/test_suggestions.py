@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.testing.web import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Visibility
@@ -20,6 +19,7 @@ from ovoz.insights import embedding, suggestions, tasks
 from ovoz.insights.models import LabelledExample, ThemeSuggestion
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 

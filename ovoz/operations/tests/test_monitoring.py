@@ -18,8 +18,8 @@ from ovoz.channels.choices import ChannelKind, OutboundState
 from ovoz.channels.models import OutboundMessage
 from ovoz.channels.services import channel_create
 from ovoz.core import metrics as core_metrics
-from ovoz.testing.canary import canary
 from ovoz.operations import health
+from ovoz.testing.canary import canary
 
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "metrics-token-for-tests-0123456789"
