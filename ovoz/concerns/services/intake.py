@@ -166,8 +166,6 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
     call with the same idempotency key) returns the first concern and its receipt again, or an empty
     receipt once ``concern_receipt_forget`` has run.
     """
-    if request.referral_consent is not None and request.consent_record is None:
-        raise TypeError("referral_consent needs consent_record, the step that stores it")
     text = _clean_text(request.text)
     submission_token = request.submission_token
     if submission_token and len(submission_token) < MIN_SUBMISSION_TOKEN_LENGTH:

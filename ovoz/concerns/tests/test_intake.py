@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from ovoz.concerns import services
+from ovoz.concerns import services, signals
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.concerns.models import (
     ALL_AREAS,
@@ -79,28 +79,44 @@ def test_a_failing_open311_token_leaves_no_concern(client, partner_key, monkeypa
     assert Concern.objects.count() == ConcernRollupDelta.objects.count() == 0
 
 
-@pytest.mark.parametrize("step", ["consent_record", "route"])
-def test_a_failure_in_a_step_handed_in_leaves_nothing(seeded, step):
-    def broken(*args):
+@pytest.fixture
+def consent_receiver():
+    """What the intake_consent_given signal carried (referrals records it; its tests check that part)."""
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    signals.intake_consent_given.connect(receiver, dispatch_uid="test-intake-consent")
+    yield received
+    signals.intake_consent_given.disconnect(dispatch_uid="test-intake-consent")
+
+
+@pytest.mark.parametrize("step", ["consent", "route"])
+def test_a_failure_in_a_step_leaves_nothing(seeded, step):
+    def broken(*args, **kwargs):
         raise RuntimeError(f"{step} failed")
 
-    steps = {"consent_record": lambda concern, consent: None, "route": None, step: broken}
-    with pytest.raises(RuntimeError):
-        services.concern_intake(
-            services.IntakeRequest(
-                text="Water is cut",
-                channel=Channel.WEB,
-                visibility=Visibility.CONFIDENTIAL,
-                submission_token=KEY,
-                referral_consent=services.ReferralConsent(share=True),
-                **steps,
+    if step == "consent":
+        signals.intake_consent_given.connect(broken, dispatch_uid="test-broken-consent")
+    try:
+        with pytest.raises(RuntimeError):
+            services.concern_intake(
+                services.IntakeRequest(
+                    text="Water is cut",
+                    channel=Channel.WEB,
+                    visibility=Visibility.CONFIDENTIAL,
+                    submission_token=KEY,
+                    referral_consent=services.ReferralConsent(share=True),
+                    route=broken if step == "route" else None,
+                )
             )
-        )
+    finally:
+        signals.intake_consent_given.disconnect(dispatch_uid="test-broken-consent")
     assert Concern.objects.count() == ConcernRollupDelta.objects.count() == 0
 
 
-def test_the_consent_step_runs_for_a_sealed_new_concern_only(seeded):
-    recorded = []
+def test_the_consent_step_runs_for_a_sealed_new_concern_only(seeded, consent_receiver):
     routed = []
 
     def intake(visibility, token):
@@ -111,7 +127,6 @@ def test_the_consent_step_runs_for_a_sealed_new_concern_only(seeded):
                 visibility=visibility,
                 submission_token=token,
                 referral_consent=services.ReferralConsent(share=True, share_contact=True),
-                consent_record=lambda concern, consent: recorded.append((concern.pk, consent.share_contact)),
                 route=lambda concern: routed.append(concern.pk),
             )
         )
@@ -120,18 +135,10 @@ def test_the_consent_step_runs_for_a_sealed_new_concern_only(seeded):
     again = intake(Visibility.CONFIDENTIAL, KEY)
     public = intake(Visibility.PUBLIC, "p" * 32)
     assert again.is_repeat and again.concern.pk == sealed.concern.pk and again.receipt == sealed.receipt
-    assert recorded == [(sealed.concern.pk, True)]
+    assert consent_receiver == [
+        {"signal": signals.intake_consent_given, "concern_id": sealed.concern.pk, "share": True, "share_contact": True}
+    ]
     assert routed == [sealed.concern.pk, public.concern.pk]
-
-
-def test_consent_without_the_step_that_stores_it_is_refused(seeded):
-    with pytest.raises(TypeError):
-        services.concern_intake(
-            services.IntakeRequest(
-                text="Water is cut", channel=Channel.WEB, referral_consent=services.ReferralConsent(share=False)
-            )
-        )
-    assert Concern.objects.count() == 0
 
 
 def test_intake_appends_a_delta_and_locks_no_shared_rollup_row(seeded):
