@@ -158,7 +158,7 @@ def test_without_the_setting_no_comparison_is_queued(world, settings, django_cap
     settings.OVOZ_DUPLICATE_PROPOSALS = False
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.concern_submit(text=WATER_UZ + " 3", channel=Channel.WEB, area=world["first"].area)
-    assert callbacks == []
+    assert [callback for callback in callbacks if callback.__name__ != "rollups_drain_soon"] == []
     assert DuplicateProposal.objects.count() == 1
 
 
