@@ -1,7 +1,6 @@
 """``GET /api/v1/alerts`` and ``GET /api/v1/alerts/{id}``: early-warning alerts of the caller's areas,
 for staff only (never public). Numbers, an area, a theme and days: no concern's words."""
 
-
 from datetime import date
 from typing import Literal
 

@@ -84,9 +84,9 @@ def alert_concerns(*, user: User, alert: Alert) -> QuerySet[Concern]:
 def alert_notice_recipients() -> QuerySet[User]:
     """Who is told of new alerts: active coordinators, and active facilitators of a working group."""
     facilitators = Grant.objects.filter(role=GrantRole.FACILITATOR).values("user_id")
-    return User.objects.filter(
-        Q(role=DeploymentRole.COORDINATOR) | Q(pk__in=facilitators), is_active=True
-    ).order_by("pk")
+    return User.objects.filter(Q(role=DeploymentRole.COORDINATOR) | Q(pk__in=facilitators), is_active=True).order_by(
+        "pk"
+    )
 
 
 def alerts_to_notify(*, user: User, since_day: date) -> QuerySet[Alert]:

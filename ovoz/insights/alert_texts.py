@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.utils import formats
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ovoz.insights.models import WINDOW_DAYS, Alert
 
@@ -18,7 +17,7 @@ def expected_display(expected: float) -> str:
 
 
 def alert_explanation(alert: Alert, language: str | None = None) -> str:
-    """"14 concerns about fuel prices in Zhanaozen in 7 days, 2 expected", in the active language."""
+    """ "14 concerns about fuel prices in Zhanaozen in 7 days, 2 expected", in the active language."""
     language = language or get_language() or "en"
     return ngettext(
         "%(observed)d concern about %(theme)s in %(area)s in %(days)d days, %(expected)s expected",

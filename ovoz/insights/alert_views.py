@@ -31,7 +31,9 @@ def alerts_view(request: HttpRequest) -> HttpResponse:
     form = AlertFilterForm(request.GET or None)
     state = form.cleaned_data.get("state", "") if form.is_valid() else ""
     alerts = list(alert_list(user=user, state=state)[:ALERTS_PER_PAGE])
-    rows = [{"alert": alert, "explanation": alert_explanation(alert), "period": alert_period(alert)} for alert in alerts]
+    rows = [
+        {"alert": alert, "explanation": alert_explanation(alert), "period": alert_period(alert)} for alert in alerts
+    ]
     return render(request, "insights/alerts.html", {"form": form, "rows": rows})
 
 

@@ -9,7 +9,6 @@ had concerns, never with the concerns themselves.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -53,39 +52,59 @@ class SeriesCounts:
 
 
 def series_counts(*, day: date, days: int = HISTORY_DAYS) -> SeriesCounts:
-    """The daily counts of every area × theme series with a concern in the ``days`` days ending on
-    ``day``, for each area and every area above it. Concerns without an area or theme are left out."""
+    """The daily counts of every area × theme series with a concern in the WINDOW_DAYS days ending on
+    ``day`` (a series without one is in no alert: an alert names the concerns of its window), over the
+    ``days`` days ending on ``day``, for each area and every area above it. Concerns without an area
+    or theme are left out."""
     first_day = day - timedelta(days=days - 1)
-    rows = (
+    rows = list(
         ConcernRollup.objects.filter(day__gte=first_day, day__lte=day, area_key__gt=0, theme_key__gt=0)
         .values_list("area_key", "theme_key", "day")
         .annotate(total=Sum("count"))
         .order_by()
     )
-    cells: dict[tuple[int, int, int], int] = defaultdict(int)
-    own_rows = [(area_key, theme_key, (row_day - first_day).days, total) for area_key, theme_key, row_day, total in rows]
-    paths = dict(Area.objects.filter(pk__in={row[0] for row in own_rows}).values_list("pk", "path"))
-    chains: dict[int, list[int]] = {
-        area_id: [*(int(part) for part in path.split("/") if part), area_id] for area_id, path in paths.items()
-    }
-    for area_key, theme_key, offset, total in own_rows:
-        if not total:
-            continue
-        for area_id in chains.get(area_key, ()):  # an area deleted since is left out
-            cells[(area_id, theme_key, offset)] += total
-    index: dict[tuple[int, int], int] = {}
-    series, offsets, counts = [], [], []
-    for (area_id, theme_key, offset), total in sorted(cells.items()):
-        if total <= 0:
-            continue
-        series.append(index.setdefault((area_id, theme_key), len(index)))
-        offsets.append(offset)
-        counts.append(total)
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return SeriesCounts([], empty, empty, np.zeros(0), first_day, days)
+    own_areas = np.array([row[0] for row in rows], dtype=np.int64)
+    themes = np.array([row[1] for row in rows], dtype=np.int64)
+    offsets = np.array([(row[2] - first_day).days for row in rows], dtype=np.int64)
+    totals = np.array([row[3] for row in rows], dtype=np.float64)
+    # Each row counts for its area and for every area above it (an area deleted since, for none).
+    paths = dict(Area.objects.filter(pk__in=set(own_areas.tolist())).values_list("pk", "path"))
+    chains = {area_id: [*(int(part) for part in path.split("/") if part), area_id] for area_id, path in paths.items()}
+    deepest = max((len(chain) for chain in chains.values()), default=0)
+    area_parts, row_parts = [], []
+    for level in range(deepest):
+        at_level = {area_id: chain[level] for area_id, chain in chains.items() if len(chain) > level}
+        mapped = np.array([at_level.get(area_id, 0) for area_id in own_areas.tolist()], dtype=np.int64)
+        present = np.flatnonzero(mapped)
+        area_parts.append(mapped[present])
+        row_parts.append(present)
+    row_index = np.concatenate(row_parts)
+    areas = np.concatenate(area_parts)
+    theme_values, theme_index = np.unique(themes[row_index], return_inverse=True)
+    # One integer per (area, theme, day), summed.
+    cell = (areas * len(theme_values) + theme_index) * days + offsets[row_index]
+    cells, inverse = np.unique(cell, return_inverse=True)
+    sums = np.bincount(inverse, weights=totals[row_index])
+    keep = sums > 0
+    cells, sums = cells[keep], sums[keep]
+    series_cell = cells // days
+    series_keys, series = np.unique(series_cell, return_inverse=True)
+    cell_offsets = cells % days
+    active = np.zeros(len(series_keys), dtype=bool)
+    active[series[cell_offsets >= days - WINDOW_DAYS]] = True
+    renumber = np.cumsum(active) - 1
+    kept_cells = active[series]
     return SeriesCounts(
-        keys=list(index),
-        series=np.array(series, dtype=np.int64),
-        offsets=np.array(offsets, dtype=np.int64),
-        counts=np.array(counts, dtype=np.float64),
+        keys=[
+            (int(key // len(theme_values)), int(theme_values[key % len(theme_values)]))
+            for key in series_keys[active].tolist()
+        ],
+        series=renumber[series[kept_cells]],
+        offsets=cell_offsets[kept_cells],
+        counts=sums[kept_cells],
         first_day=first_day,
         days=days,
     )
@@ -103,9 +122,7 @@ def series_alerts(*, day: date, false_episodes_per_year: float | None = None) ->
         start, stop = np.searchsorted(data.series, [first, last])
         matrix = np.zeros((last - first, data.days))
         matrix[data.series[start:stop] - first, data.offsets[start:stop]] = data.counts[start:stop]
-        detection = early_warning.detect(
-            matrix, first_weekday=data.first_day.weekday(), false_episodes_per_year=budget
-        )
+        detection = early_warning.detect(matrix, first_weekday=data.first_day.weekday(), false_episodes_per_year=budget)
         alerts = detection.alerts
         scores = detection.score
         for row in np.flatnonzero(alerts[:, -1]):

@@ -55,7 +55,11 @@ class AlertStateForm(forms.Form):
 
     state = forms.ChoiceField(
         label=_("State"),
-        choices=[(AlertState.SEEN, _("Seen")), (AlertState.ACTING, _("Acting on it")), (AlertState.DISMISSED, _("Dismissed"))],
+        choices=[
+            (AlertState.SEEN, _("Seen")),
+            (AlertState.ACTING, _("Acting on it")),
+            (AlertState.DISMISSED, _("Dismissed")),
+        ],
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(

@@ -23,6 +23,4 @@ def can_see_alerts(user: Any) -> bool:
 def may_act_on_alerts(user: Any) -> bool:
     """Marking alerts seen, acted on or dismissed: administrators, coordinators and facilitators (each
     only for the alerts they may see)."""
-    return isinstance(user, User) and (
-        bool(user.role) or user.grants.filter(role=GrantRole.FACILITATOR).exists()
-    )
+    return isinstance(user, User) and (bool(user.role) or user.grants.filter(role=GrantRole.FACILITATOR).exists())

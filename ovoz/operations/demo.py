@@ -224,7 +224,10 @@ DEMO_SURGE_REGION = "UZ-JI"
 DEMO_SURGE_TEXTS = (
     ("uz", "Yoqilg'i narxi bir haftada yana oshdi, benzin 10 000 so'mdan qimmat. Taksi haydovchilari ishlamay qoldi."),
     ("uz", "Zapravkada propan yo'q, borida ham narx ikki baravar. Qishda nima qilamiz?"),
-    ("ru", "Цены на бензин выросли за неделю, на заправках очереди с утра. Водители маршруток подняли плату за проезд."),
+    (
+        "ru",
+        "Цены на бензин выросли за неделю, на заправках очереди с утра. Водители маршруток подняли плату за проезд.",
+    ),
     ("ru", "Газ для машин пропал на заправках района, а где есть — втрое дороже. Люди возмущены."),
     ("uz", "Dehqonlar traktorga solyarka topolmayapti, narxi juda baland. Ekish kechikmoqda."),
     ("ru", "Почему солярка подорожала снова? Фермеры не могут работать, все обсуждают это на базаре."),

@@ -6,61 +6,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('concerns', '0012_public_visibility_rollups'),
-        ('places', '0003_area_names_in_every_language'),
+        ("concerns", "0012_public_visibility_rollups"),
+        ("places", "0003_area_names_in_every_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('first_day', models.DateField(verbose_name='first day')),
-                ('last_day', models.DateField(verbose_name='last day')),
-                ('score', models.FloatField(help_text="The detector's statistic over its threshold (1 or more).", verbose_name='score')),
-                ('observed', models.PositiveIntegerField(verbose_name='concerns in the window')),
-                ('expected', models.FloatField(verbose_name='concerns expected in the window')),
-                ('daily_counts', models.JSONField(default=list)),
-                ('daily_expected', models.JSONField(default=list)),
-                ('state', models.CharField(choices=[('new', 'new'), ('seen', 'seen'), ('acting', 'acting on it'), ('dismissed', 'dismissed')], default='new', max_length=16, verbose_name='state')),
-                ('state_reason', models.TextField(blank=True, max_length=1000, verbose_name='reason')),
-                ('state_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='places.area', verbose_name='area')),
-                ('state_changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='concerns.theme', verbose_name='theme')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("first_day", models.DateField(verbose_name="first day")),
+                ("last_day", models.DateField(verbose_name="last day")),
+                (
+                    "score",
+                    models.FloatField(
+                        help_text="The detector's statistic over its threshold (1 or more).", verbose_name="score"
+                    ),
+                ),
+                ("observed", models.PositiveIntegerField(verbose_name="concerns in the window")),
+                ("expected", models.FloatField(verbose_name="concerns expected in the window")),
+                ("daily_counts", models.JSONField(default=list)),
+                ("daily_expected", models.JSONField(default=list)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "new"),
+                            ("seen", "seen"),
+                            ("acting", "acting on it"),
+                            ("dismissed", "dismissed"),
+                        ],
+                        default="new",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("state_reason", models.TextField(blank=True, max_length=1000, verbose_name="reason")),
+                ("state_changed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="places.area",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "state_changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="concerns.theme",
+                        verbose_name="theme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alert',
-                'verbose_name_plural': 'alerts',
-                'ordering': ['-last_day', '-score', 'pk'],
+                "verbose_name": "alert",
+                "verbose_name_plural": "alerts",
+                "ordering": ["-last_day", "-score", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AlertNotice',
+            name="AlertNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='insights.alert')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notices", to="insights.alert"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='alert',
-            index=models.Index(fields=['area', 'theme', 'last_day'], name='insights_al_area_id_053b0b_idx'),
+            model_name="alert",
+            index=models.Index(fields=["area", "theme", "last_day"], name="insights_al_area_id_053b0b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='alert',
-            constraint=models.UniqueConstraint(fields=('area', 'theme', 'first_day'), name='alert_one_per_episode_start'),
+            model_name="alert",
+            constraint=models.UniqueConstraint(
+                fields=("area", "theme", "first_day"), name="alert_one_per_episode_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='alertnotice',
-            constraint=models.UniqueConstraint(fields=('alert', 'user'), name='alert_notice_once_per_user'),
+            model_name="alertnotice",
+            constraint=models.UniqueConstraint(fields=("alert", "user"), name="alert_notice_once_per_user"),
         ),
     ]

@@ -58,7 +58,9 @@ def world(db):
     )
     # The surge, through intake: fourteen concerns in six days, two confidential, some restricted.
     for number in range(14):
-        visibility = [Visibility.PUBLIC, Visibility.RESTRICTED, Visibility.CONFIDENTIAL][number % 3 if number < 6 else 0]
+        visibility = [Visibility.PUBLIC, Visibility.RESTRICTED, Visibility.CONFIDENTIAL][
+            number % 3 if number < 6 else 0
+        ]
         words = {Visibility.CONFIDENTIAL: SECRET_WORDS, Visibility.RESTRICTED: RESTRICTED_WORDS}.get(visibility, "")
         received = datetime.combine(day - timedelta(days=number % 6), time(12), tzinfo=timezone.get_current_timezone())
         services.concern_submit(

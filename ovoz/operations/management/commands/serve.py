@@ -59,9 +59,7 @@ class Command(BaseCommand):
         follow the run)."""
         from ovoz.insights.tasks import run_alerts
 
-        return DailyScheduler(
-            hour=0, jobs=[lambda day: run_alerts.enqueue(day=(day - timedelta(days=1)).isoformat())]
-        )
+        return DailyScheduler(hour=0, jobs=[lambda day: run_alerts.enqueue(day=(day - timedelta(days=1)).isoformat())])
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Before the application exists: WhiteNoise lists the collected files once, when it starts.
