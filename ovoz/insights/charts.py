@@ -108,8 +108,7 @@ def bar_chart(bars: list[Bar]) -> BarChart:
 
 
 def day_chart(days: list[date], lines: list[tuple[str, list[float]]]) -> LineChart:
-    """Lines over days (an alert's series and what was expected); a tick every two weeks, ending on the
-    last day. Coordinates are written with '.' whatever the language (the templates do not localize them)."""
+    """Lines over days (an alert's series and what was expected), a tick every two weeks. Coordinates are written with '.' whatever the language (the templates do not localize them)."""
     top = max([value for _label, values in lines for value in values] + [1.0])
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
     step = plot_width / max(len(days) - 1, 1)
@@ -128,7 +127,10 @@ def day_chart(days: list[date], lines: list[tuple[str, list[float]]]) -> LineCha
         )
         for index, (label, values) in enumerate(lines)
     ]
-    last = len(days) - 1
-    x_ticks = [Tick(x(position), date_format(days[position], "j M")) for position in range(last, -1, -14)][::-1]
+    # Every two weeks, the last a week before the end: a centred label at either edge would be cut off.
+    x_ticks = [
+        Tick(x(position), date_format(days[position], "j M"))
+        for position in range(len(days) % 14 or 7, len(days) - 3, 14)
+    ]
     y_ticks = [Tick(y(top * fraction), str(round(top * fraction))) for fraction in (0, 0.5, 1)]
     return LineChart(WIDTH, HEIGHT, drawn, x_ticks, y_ticks, LEFT, HEIGHT - BOTTOM)
