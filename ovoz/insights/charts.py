@@ -108,7 +108,8 @@ def bar_chart(bars: list[Bar]) -> BarChart:
 
 
 def day_chart(days: list[date], lines: list[tuple[str, list[float]]]) -> LineChart:
-    """Lines over days (an alert's series and what was expected), a tick every two weeks. Coordinates are written with '.' whatever the language (the templates do not localize them)."""
+    """Lines over days (an alert's series and what was expected), a tick every two weeks. Coordinates
+    are written with '.' whatever the language (the templates do not localize them)."""
     top = max([value for _label, values in lines for value in values] + [1.0])
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
     step = plot_width / max(len(days) - 1, 1)
