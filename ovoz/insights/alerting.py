@@ -16,7 +16,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Sum
 
-from ovoz.concerns.models import ConcernRollup
+from ovoz.concerns.models import ConcernRollup, Theme
 from ovoz.insights import early_warning
 from ovoz.insights.models import CHART_DAYS, WINDOW_DAYS
 from ovoz.places.models import Area
@@ -55,10 +55,12 @@ def series_counts(*, day: date, days: int = HISTORY_DAYS) -> SeriesCounts:
     """The daily counts of every area × theme series with a concern in the WINDOW_DAYS days ending on
     ``day`` (a series without one is in no alert: an alert names the concerns of its window), over the
     ``days`` days ending on ``day``, for each area and every area above it. Concerns without an area
-    or theme are left out."""
+    or theme (or of one deleted since) are left out."""
     first_day = day - timedelta(days=days - 1)
     rows = list(
-        ConcernRollup.objects.filter(day__gte=first_day, day__lte=day, area_key__gt=0, theme_key__gt=0)
+        ConcernRollup.objects.filter(
+            day__gte=first_day, day__lte=day, area_key__gt=0, theme_key__in=Theme.objects.values("pk")
+        )
         .values_list("area_key", "theme_key", "day")
         .annotate(total=Sum("count"))
         .order_by()
