@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Sum
+from django.db import connection
 
 from ovoz.concerns.models import ConcernRollup, Theme
 from ovoz.insights import early_warning
@@ -57,21 +57,27 @@ def series_counts(*, day: date, days: int = HISTORY_DAYS) -> SeriesCounts:
     ``days`` days ending on ``day``, for each area and every area above it. Concerns without an area
     or theme (or of one deleted since) are left out."""
     first_day = day - timedelta(days=days - 1)
-    rows = list(
-        ConcernRollup.objects.filter(
-            day__gte=first_day, day__lte=day, area_key__gt=0, theme_key__in=Theme.objects.values("pk")
-        )
-        .values_list("area_key", "theme_key", "day")
-        .annotate(total=Sum("count"))
-        .order_by()
-    )
+    query = ConcernRollup.objects.filter(
+        day__gte=first_day, day__lte=day, area_key__gt=0, theme_key__in=Theme.objects.values("pk"), count__gt=0
+    ).values_list("area_key", "theme_key", "day", "count")
+    # Read as plain rows, neither grouped nor converted by the ORM (half the time at 750,000 rows): the
+    # rows of one area, theme and day (one per visibility, channel and status) are added up below.
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return SeriesCounts([], empty, empty, np.zeros(0), first_day, days)
-    own_areas = np.array([row[0] for row in rows], dtype=np.int64)
-    themes = np.array([row[1] for row in rows], dtype=np.int64)
-    offsets = np.array([(row[2] - first_day).days for row in rows], dtype=np.int64)
-    totals = np.array([row[3] for row in rows], dtype=np.float64)
+    area_column, theme_column, day_column, count_column = zip(*rows, strict=True)
+    offset_of = {
+        value: ((date.fromisoformat(value) if isinstance(value, str) else value) - first_day).days
+        for value in set(day_column)
+    }
+    own_areas = np.array(area_column, dtype=np.int64)
+    themes = np.array(theme_column, dtype=np.int64)
+    offsets = np.array([offset_of[value] for value in day_column], dtype=np.int64)
+    totals = np.array(count_column, dtype=np.float64)
     # Each row counts for its area and for every area above it (an area deleted since, for none).
     paths = dict(Area.objects.filter(pk__in=set(own_areas.tolist())).values_list("pk", "path"))
     chains = {area_id: [*(int(part) for part in path.split("/") if part), area_id] for area_id, path in paths.items()}
