@@ -18,6 +18,7 @@ from ovoz.core.errors import DomainError
 from ovoz.core.jsontext import has_unstorable_text
 from ovoz.core.scoping import OutOfScope, access_denied_record
 from ovoz.groups.api import router as groups_router
+from ovoz.insights.alert_api import router as alerts_router
 from ovoz.insights.api import router as stats_router
 from ovoz.places.api import router as areas_router
 from ovoz.referrals.api import router as referrals_router
@@ -54,6 +55,7 @@ api.add_router("", referrals_router)
 api.add_router("", concerns_router)
 api.add_router("", stats_router)
 api.add_router("", groups_router)
+api.add_router("", alerts_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:

@@ -158,6 +158,7 @@ TEMPLATES = [
                 "ovoz.core.context_processors.languages",
                 "ovoz.accounts.keys.key_notice",
                 "ovoz.accounts.context_processors.recipient_notice",
+                "ovoz.insights.context_processors.alerts_link",
             ],
         },
     },

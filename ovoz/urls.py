@@ -12,6 +12,7 @@ from ovoz.concerns.views import public as concern_views
 from ovoz.concerns.views import staff as concern_staff_views
 from ovoz.core.favicon import favicon_view
 from ovoz.groups import urls as group_urls
+from ovoz.insights import alert_views
 from ovoz.insights import views as insight_views
 from ovoz.operations import health, metrics
 from ovoz.places.views import staff as area_staff_views
@@ -39,6 +40,8 @@ staff_patterns = (
         path("audit/", workspace.audit_view, name="audit"),
         path("dashboard/", insight_views.staff_dashboard_view, name="dashboard"),
         path("dashboard/<slug:chart>.csv", insight_views.staff_dashboard_csv_view, name="dashboard_csv"),
+        path("alerts/", alert_views.alerts_view, name="alerts"),
+        path("alerts/<int:alert_id>/", alert_views.alert_view, name="alert"),
         path("exports/concerns.csv", insight_views.staff_export_concerns_view, name="export_concerns"),
         path("account/telegram/", channel_staff_views.telegram_link_view, name="telegram_link"),
         *group_urls.staff_urlpatterns,

@@ -86,3 +86,5 @@ class AuditAction(StrEnum):
     RETENTION_POLICY_CHANGED = "retention.policy_changed"
     RETENTION_APPLIED = "retention.applied"
     AUDIT_CHAIN_VERIFIED = "audit.verified"
+    ALERTS_RUN = "alerts.run"
+    ALERT_STATE_CHANGED = "alert.state_changed"

@@ -105,3 +105,33 @@ def bar_chart(bars: list[Bar]) -> BarChart:
         width = round(room * bar.value / top, 1)
         shapes.append(BarShape(bar.label, bar.display, index * row, width, is_value_inside=width > WIDTH / 2))
     return BarChart(WIDTH, max(len(bars), 1) * row - gap, shapes, bar_top, bar_height)
+
+
+def day_chart(days: list[date], lines: list[tuple[str, list[float]]]) -> LineChart:
+    """Lines over days (an alert's series and what was expected), a tick every two weeks. Coordinates
+    are written with '.' whatever the language (the templates do not localize them)."""
+    top = max([value for _label, values in lines for value in values] + [1.0])
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
+    step = plot_width / max(len(days) - 1, 1)
+
+    def x(position: int) -> float:
+        return round(LEFT + position * step, 1)
+
+    def y(value: float) -> float:
+        return round(TOP + plot_height * (1 - value / top), 1)
+
+    drawn = [
+        Line(
+            label=label,
+            colour=COLOURS[index % len(COLOURS)],
+            points=" ".join(f"{x(position)},{y(value)}" for position, value in enumerate(values)),
+        )
+        for index, (label, values) in enumerate(lines)
+    ]
+    # Every two weeks, the last a week before the end: a centred label at either edge would be cut off.
+    x_ticks = [
+        Tick(x(position), date_format(days[position], "j M"))
+        for position in range(len(days) % 14 or 7, len(days) - 3, 14)
+    ]
+    y_ticks = [Tick(y(top * fraction), str(round(top * fraction))) for fraction in (0, 0.5, 1)]
+    return LineChart(WIDTH, HEIGHT, drawn, x_ticks, y_ticks, LEFT, HEIGHT - BOTTOM)

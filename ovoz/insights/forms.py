@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ovoz.concerns.choices import Status
 from ovoz.concerns.models import Theme
+from ovoz.insights.choices import AlertState
 from ovoz.places.choices import AreaKind
 
 PERIOD_MONTHS = {"3": 3, "12": 12}
@@ -47,3 +48,28 @@ class MapFilterForm(forms.Form):
         today = timezone.localdate()
         month_index = today.year * 12 + today.month - 1 - (months - 1)
         return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+class AlertStateForm(forms.Form):
+    """Mark an alert seen, being acted on, or dismissed (with a reason)."""
+
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[
+            (AlertState.SEEN, _("Seen")),
+            (AlertState.ACTING, _("Acting on it")),
+            (AlertState.DISMISSED, _("Dismissed")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Required to dismiss. Staff read it; write no names and nothing a reporter wrote."),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AlertFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("Any state")), *AlertState.choices])

@@ -1,6 +1,8 @@
-"""Background work for insights: thin tasks that take ids and call a function (CONVENTIONS)."""
+"""Background work for insights: thin tasks that take ids or plain values and call a function (CONVENTIONS)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from django_tasks import task
 
@@ -20,3 +22,21 @@ def propose_duplicates(*, concern_id: int) -> int:
 def suggest_themes(*, concern_id: int) -> int:
     """Suggest up to three themes for a new concern from its stored text; returns how many."""
     return len(suggestions.concern_themes_suggest(concern_id=concern_id))
+
+
+@task()
+@without_exception_text("alerts_run_failed")
+def run_alerts(*, day: str) -> dict[str, object]:
+    """Run early warning for ``day`` (ISO date); idempotent, an episode stays one alert."""
+    from ovoz.insights.alert_services import alerts_run
+
+    return alerts_run(day=date.fromisoformat(day)).as_data()
+
+
+@task()
+@without_exception_text("alert_notices_failed")
+def send_alert_notices(*, day: str) -> int:
+    """Tell coordinators and facilitators of the new alerts of their areas; at most once per alert each."""
+    from ovoz.insights.alert_services import alert_notices_send
+
+    return alert_notices_send(day=date.fromisoformat(day))

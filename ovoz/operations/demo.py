@@ -34,6 +34,7 @@ from ovoz.concerns.services import (
 )
 from ovoz.groups import grants
 from ovoz.groups.models import WorkingGroup
+from ovoz.insights.alert_services import alerts_run
 from ovoz.insights.proposals import duplicates_propose
 from ovoz.operations.demo_groups import demo_groups_load
 from ovoz.places.models import Area
@@ -139,6 +140,9 @@ def demo_load() -> list[DemoLogin]:
         demo_duplicates_load()
         if member is not None:
             demo_groups_load(facilitator=facilitator, member=member)
+    if demo_surge_load():
+        # Early warning as the nightly run would see it, so the staff alerts page has the surge.
+        alerts_run(day=timezone.localdate())
     return logins
 
 
@@ -255,6 +259,49 @@ def _spread_over_time(concern: Concern, received_at: datetime, now: datetime, rn
         if event.to_status in CLOSED_STATUSES:
             Concern.objects.filter(pk=concern.pk).update(closed_at=moment)
     Concern.objects.filter(pk=concern.pk).update(updated_at=moment)
+
+
+# A surge for early warning: complaints about fuel prices in Jizzakh region over the last six days,
+# against a quiet past (docs/early-warning.md). Their texts are short and name nobody.
+DEMO_SURGE_REGION = "UZ-JI"
+DEMO_SURGE_TEXTS = (
+    ("uz", "Yoqilg'i narxi bir haftada yana oshdi, benzin 10 000 so'mdan qimmat. Taksi haydovchilari ishlamay qoldi."),
+    ("uz", "Zapravkada propan yo'q, borida ham narx ikki baravar. Qishda nima qilamiz?"),
+    (
+        "ru",
+        "Цены на бензин выросли за неделю, на заправках очереди с утра. Водители маршруток подняли плату за проезд.",
+    ),
+    ("ru", "Газ для машин пропал на заправках района, а где есть — втрое дороже. Люди возмущены."),
+    ("uz", "Dehqonlar traktorga solyarka topolmayapti, narxi juda baland. Ekish kechikmoqda."),
+    ("ru", "Почему солярка подорожала снова? Фермеры не могут работать, все обсуждают это на базаре."),
+)
+DEMO_SURGE_CONCERNS = 14
+
+
+def demo_surge_load() -> int:
+    """Fourteen concerns about fuel prices in Jizzakh region in the last six days (idempotent, fixed
+    submission tokens): the demo's early-warning alert. Returns how many were created."""
+    area = Area.objects.filter(code=DEMO_SURGE_REGION).first()
+    theme = Theme.objects.filter(slug="fuel-energy").first()
+    if area is None or theme is None:
+        return 0
+    now = timezone.now()
+    created = 0
+    for number in range(DEMO_SURGE_CONCERNS):
+        rng = random.Random(f"ovoz-demo-surge-{number}")  # noqa: S311 (demo data, not security)
+        language, text = DEMO_SURGE_TEXTS[number % len(DEMO_SURGE_TEXTS)]
+        submitted = concern_submit(
+            text=text,
+            language=language,
+            channel=rng.choice([Channel.WEB, Channel.WEB, Channel.API]),
+            area=area,
+            themes=[theme],
+            visibility=Visibility.RESTRICTED if number % 3 == 0 else Visibility.PUBLIC,
+            submission_token=f"ovoz-demo-surge-concern-{number:03d}",
+            received_at=now - timedelta(days=rng.uniform(0.1, 6)),
+        )
+        created += not submitted.is_repeat
+    return created
 
 
 def demo_current_code(*, username: str) -> str:

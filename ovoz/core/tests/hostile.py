@@ -34,6 +34,8 @@ from ovoz.core.tests.urlwalk import Route
 from ovoz.groups import services as group_services
 from ovoz.groups.choices import ActionStatus, MeetingStatus
 from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
+from ovoz.insights.alert_services import alert_mark
+from ovoz.insights.models import Alert
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, Referral, ServiceProvider
 from ovoz.testing.media import jpeg_with_gps
@@ -343,9 +345,24 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
     )
     referral = Referral.objects.create(concern=sealed.concern, provider=provider, referred_by=facilitator)
 
+    # An early-warning alert of the district, dismissed with a hostile reason.
+    alert = Alert.objects.create(
+        area=district,
+        theme=theme,
+        first_day=timezone.localdate() - timedelta(days=2),
+        last_day=timezone.localdate(),
+        score=1.8,
+        observed=9,
+        expected=1.25,
+        daily_counts=[0] * 50 + [1, 0, 2, 1, 3, 2],
+        daily_expected=[0.25] * 56,
+    )
+    alert_mark(actor=facilitator, alert=alert, state="dismissed", reason=xss("alert-reason"))
+
     staff = Client()
     assert sign_in(staff, administrator)["Location"] == "/staff/"
     return {
+        "alert": alert,
         "referral": referral,
         "staff": staff,
         "administrator": administrator,
@@ -391,4 +408,5 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "code": [world["theme"].slug],
         "request_id": [str(world["public"].pk)],
         "referral_id": [str(world["referral"].pk)],
+        "alert_id": [str(world["alert"].pk)],
     }

@@ -20,6 +20,7 @@ from ovoz.accounts.tests.factories import PASSWORD, UserFactory
 from ovoz.concerns.models import Concern
 from ovoz.core.tests.urlwalk import Route, routes
 from ovoz.groups.models import Action, Meeting
+from ovoz.insights.models import Alert
 from ovoz.operations.demo import DEMO_PASSWORD, demo_current_code, demo_load
 from ovoz.places.models import Area
 
@@ -94,8 +95,10 @@ def _values() -> dict[str, str]:
         .first()
     )
     action = Action.objects.filter(working_group=group).order_by("pk").first()
-    assert published is not None and action is not None
+    alert = Alert.objects.filter(area__code="UZ-JI").order_by("pk").first()  # the demo's surge
+    assert published is not None and action is not None and alert is not None
     return {
+        "alert_id": str(alert.pk),
         "slug": group.slug,
         "concern_id": str(published.pk),
         "meeting_id": str(meeting.pk),

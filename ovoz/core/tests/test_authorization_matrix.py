@@ -11,6 +11,8 @@ The working-group URLs' role-by-role POST rules are in ovoz/groups/tests/test_au
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 from django.test import Client
@@ -23,6 +25,7 @@ from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel, Visibility
 from ovoz.core.images import image_clean
 from ovoz.core.models import AuditEntry
+from ovoz.insights.models import Alert
 from ovoz.referrals import services as referral_services
 from ovoz.referrals.models import CaseWorker, Consent, ConsentState, ProviderKind, ServiceProvider
 from ovoz.testing.media import jpeg_with_gps
@@ -62,6 +65,11 @@ ADMIN_ONLY = _staff(**{kind: 403 for kind in STAFF if kind != "administrator"})
 CASE_WORKERS = _staff(
     **{kind: 403 for kind in STAFF if not kind.startswith("case worker")},
 )
+# Alerts: staff with a role or a grant (case workers alone have none); the API answers 401 to anonymous callers.
+ALERTS = _staff(**{"case worker of another provider": 403, "case worker": 403})
+ALERT = {**ALERTS, "member of another group": 404}
+API_ALERTS = {**ALERTS, "anonymous": 401, "reporter with another receipt": 401}
+API_ALERT = {**API_ALERTS, "member of another group": 404}
 POST_ONLY = {"anonymous": 302, "reporter with another receipt": 302, **dict.fromkeys(STAFF, 405)}
 
 # url name -> (GET url, expected GET status per kind)
@@ -82,6 +90,10 @@ EXPECTED_BUILDERS = {
     "get_group": lambda w: ("/api/v1/groups/zomin", _everyone(200)),
     "list_meetings": lambda w: ("/api/v1/groups/zomin/meetings", _everyone(200)),
     "list_actions": lambda w: ("/api/v1/groups/zomin/actions", _everyone(200)),
+    "list_alerts": lambda w: ("/api/v1/alerts", API_ALERTS),
+    "get_alert": lambda w: (f"/api/v1/alerts/{w['alert'].pk}", API_ALERT),
+    "alerts": lambda w: ("/staff/alerts/", ALERTS),
+    "alert": lambda w: (f"/staff/alerts/{w['alert'].pk}/", ALERT),
     "home": lambda w: ("/staff/", _staff()),
     "areas": lambda w: ("/staff/areas/", _staff()),
     "area": lambda w: (f"/staff/areas/{w['zomin'].pk}/", _staff()),
@@ -189,6 +201,17 @@ def matrix(world):
     photo_concern = concern_services.concern_submit(
         text="Collapsed wall", channel=Channel.WEB, area=s["zomin"], photos=[image_clean(jpeg_with_gps())]
     ).concern
+    alert = Alert.objects.create(
+        area=s["zomin"],
+        theme=world["water"],
+        first_day=date(2026, 11, 28),
+        last_day=date(2026, 11, 30),
+        score=1.5,
+        observed=7,
+        expected=0.5,
+        daily_counts=[0, 3, 4],
+        daily_expected=[0.1, 0.2, 0.2],
+    )
     reporter = Client()
     other = concern_services.concern_submit(text="My own concern about the bus", channel=Channel.WEB)
     clients["anonymous"] = Client()
@@ -198,6 +221,7 @@ def matrix(world):
         "confidential": confidential,
         "referral": referral,
         "photo_concern": photo_concern,
+        "alert": alert,
         "other_receipt": other.receipt,
         "matrix_clients": clients,
     }

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from ovoz.core.images import image_clean
 from ovoz.core.models import AuditEntry
 from ovoz.core.services import audit_record
 from ovoz.groups.tests.factories import MemberFactory, WorkingGroupFactory
+from ovoz.insights.models import Alert, AlertNotice
 from ovoz.operations.backup_format import (
     PREAMBLE_BYTES,
     BackupError,
@@ -108,6 +110,19 @@ def deployment_with_data() -> str:
         photos=[image_clean(photo())],
         submission_token="k" * 24,
     )
+    # An early-warning alert (its series are JSON lists of numbers) and the notice of it.
+    alert = Alert.objects.create(
+        area=Area.objects.get(code="UZ-JI"),
+        theme=Theme.objects.get(slug="water"),
+        first_day=date(2026, 11, 28),
+        last_day=date(2026, 11, 30),
+        score=1.25,
+        observed=6,
+        expected=0.75,
+        daily_counts=[0, 1, 5],
+        daily_expected=[0.25, 0.25, 0.5],
+    )
+    AlertNotice.objects.create(alert=alert, user=facilitator)
     concern = submitted.concern
     concern_services.concern_change_status(actor=facilitator, concern=concern, status=Status.ACCEPTED, note="Noted")
     concern = concern_services.concern_publish(actor=facilitator, concern=concern, public_text="No water in a mahalla")

@@ -58,7 +58,11 @@ def test_demo_data_loads_once_and_again_changes_nothing():
     assert User.objects.get(username="facilitator").grants.get(working_group__slug="jizzakh-demo").role == "facilitator"
     assert len(demo_current_code(username="member")) == 6
 
-    assert Concern.objects.count() == 300 + 3 * 6  # the corpus, and six concerns per demo working group
+    # The corpus, six concerns per demo working group, and the fuel-price surge that raises an alert.
+    assert Concern.objects.count() == 300 + 3 * 6 + 14
+    from ovoz.insights.models import Alert
+
+    assert Alert.objects.filter(area__code="UZ-JI", theme__slug="fuel-energy").exists()
     assert set(Concern.objects.values_list("language", flat=True)) == {"en", "ru", "uz", "tg", "ky", "kk"}
     assert set(Concern.objects.values_list("status", flat=True)) >= {"received", "accepted", "resolved", "closed"}
     published = Concern.objects.filter(is_published=True)

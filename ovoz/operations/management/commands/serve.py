@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import signal
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Do not enqueue the daily tasks from here (when cron runs `ovoz send-reminders`, "
-                "`ovoz apply-retention` and `ovoz audit-verify`)."
+                "`ovoz apply-retention`, `ovoz audit-verify` and `ovoz alerts-run`)."
             ),
         )
 
@@ -39,6 +40,14 @@ class Command(BaseCommand):
     def daily_scheduler() -> DailyScheduler:
         """The daily tasks at OVOZ_REMINDER_HOUR (ovoz.operations.scheduler.daily_scheduler)."""
         return daily_scheduler()
+
+    @staticmethod
+    def alerts_scheduler() -> DailyScheduler:
+        """Enqueue early warning after midnight, local time, for the day that just ended (its notices
+        follow the run)."""
+        from ovoz.insights.tasks import run_alerts
+
+        return DailyScheduler(hour=0, jobs=[lambda day: run_alerts.enqueue(day=(day - timedelta(days=1)).isoformat())])
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Before the application exists: WhiteNoise lists the collected files once, when it starts.
@@ -68,10 +77,11 @@ class Command(BaseCommand):
 
             supervisor = WorkerSupervisor(port=port, on_start=started)
             supervisor.start()
-        scheduler: DailyScheduler | None = None
+        schedulers: list[DailyScheduler] = []
         if not options["no_worker"] and not options["no_scheduler"]:
-            scheduler = self.daily_scheduler()
-            scheduler.start()
+            schedulers = [self.daily_scheduler(), self.alerts_scheduler()]
+            for scheduler in schedulers:
+                scheduler.start()
 
         def stop(signum: int, frame: object) -> None:
             raise KeyboardInterrupt
@@ -85,7 +95,7 @@ class Command(BaseCommand):
             pass
         finally:
             server.close()
-            if scheduler is not None:
+            for scheduler in schedulers:
                 scheduler.stop()
             if supervisor is not None:
                 supervisor.stop()
