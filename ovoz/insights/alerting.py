@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from ovoz.concerns.models import ConcernRollup, Theme
+from ovoz.concerns.services import rollups_drain
 from ovoz.insights import early_warning
 from ovoz.insights.models import CHART_DAYS, WINDOW_DAYS
 from ovoz.places.models import Area
@@ -56,6 +57,7 @@ def series_counts(*, day: date, days: int = HISTORY_DAYS) -> SeriesCounts:
     ``day`` (a series without one is in no alert: an alert names the concerns of its window), over the
     ``days`` days ending on ``day``, for each area and every area above it. Concerns without an area
     or theme (or of one deleted since) are left out."""
+    rollups_drain()  # the intakes' pending deltas first: the counts are exact
     first_day = day - timedelta(days=days - 1)
     query = ConcernRollup.objects.filter(
         day__gte=first_day, day__lte=day, area_key__gt=0, theme_key__in=Theme.objects.values("pk"), count__gt=0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import close_old_connections
@@ -22,28 +22,29 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 DailyJob = Callable[[date], object]
-DayClaim = Callable[[date], bool]
+DayClaim = Callable[[str, date], bool]
 
 # A claimed day is remembered a little longer than the day itself.
 CLAIM_SECONDS = 2 * 24 * 60 * 60
 
 
-def _claim_key(day: date) -> str:
-    return f"ovoz:daily-jobs:{day.isoformat()}"
+def _claim_key(name: str, day: date) -> str:
+    return f"ovoz:{name}:{day.isoformat()}"
 
 
-def day_claim(day: date) -> bool:
-    """Claim ``day``'s jobs for this process in the shared cache; False when another process has.
+def day_claim(name: str, day: date) -> bool:
+    """Claim the ``name`` scheduler's jobs of ``day`` for this process in the shared cache; False when
+    another process has. Each scheduler (the daily tasks, early warning) has its own claims.
 
     ``cache.add`` is atomic on Redis (SET NX) and on the database cache (an INSERT under the key's
     primary key): of several schedulers only one gets True.
     """
-    return bool(cache.add(_claim_key(day), "claimed", timeout=CLAIM_SECONDS))
+    return bool(cache.add(_claim_key(name, day), "claimed", timeout=CLAIM_SECONDS))
 
 
-def day_release(day: date) -> None:
+def day_release(name: str, day: date) -> None:
     """Give up the claim on ``day`` (its jobs could not be enqueued), so the next check tries again."""
-    cache.delete(_claim_key(day))
+    cache.delete(_claim_key(name, day))
 
 
 class DailyScheduler(threading.Thread):
@@ -54,10 +55,12 @@ class DailyScheduler(threading.Thread):
         *,
         hour: int,
         jobs: Sequence[DailyJob],
+        name: str = "daily-jobs",
         interval_seconds: float = 60,
         claim: DayClaim = day_claim,
     ) -> None:
-        super().__init__(name="ovoz-daily-scheduler", daemon=True)
+        super().__init__(name=f"ovoz-scheduler-{name}", daemon=True)
+        self.job_name = name
         self.hour = hour
         self.jobs = list(jobs)
         self.interval_seconds = interval_seconds
@@ -71,7 +74,7 @@ class DailyScheduler(threading.Thread):
         day = local.date()
         if local.hour < self.hour or self.last_day == day:
             return False
-        if not self.claim(day):
+        if not self.claim(self.job_name, day):
             self.last_day = day  # another scheduler has them
             return False
         try:
@@ -80,7 +83,7 @@ class DailyScheduler(threading.Thread):
         except Exception:
             # Nothing or only part was enqueued: the next check (here or elsewhere) tries the day again.
             # The jobs are idempotent, so one enqueued twice does nothing twice.
-            day_release(day)
+            day_release(self.job_name, day)
             raise
         self.last_day = day
         return True
@@ -89,7 +92,7 @@ class DailyScheduler(threading.Thread):
         while True:
             try:
                 if self.tick(timezone.now()):
-                    logger.info("Daily tasks enqueued")
+                    logger.info("Daily tasks enqueued (%s)", self.job_name)
             except Exception:  # a failed enqueue (database briefly down) is retried at the next check
                 logger.exception("Enqueueing the daily tasks failed")
             finally:
@@ -119,3 +122,21 @@ def daily_scheduler(*, interval_seconds: float = 60) -> DailyScheduler:
             lambda day: verify_audit_chain.enqueue(),
         ],
     )
+
+
+def alerts_scheduler(*, interval_seconds: float = 60) -> DailyScheduler:
+    """Enqueue early warning after midnight, local time, for the day that just ended (its notices follow
+    the run; ``ovoz alerts-run --day`` runs a missed night by hand)."""
+    from ovoz.insights.tasks import run_alerts
+
+    return DailyScheduler(
+        hour=0,
+        name="alerts",
+        interval_seconds=interval_seconds,
+        jobs=[lambda day: run_alerts.enqueue(day=(day - timedelta(days=1)).isoformat())],
+    )
+
+
+def schedulers(*, interval_seconds: float = 60) -> list[DailyScheduler]:
+    """Every scheduler a deployment runs: the daily tasks and early warning."""
+    return [daily_scheduler(interval_seconds=interval_seconds), alerts_scheduler(interval_seconds=interval_seconds)]

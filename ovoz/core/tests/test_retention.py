@@ -290,7 +290,7 @@ def test_apply_retention_prints_the_counts_and_a_dry_run_says_would(actor):
 def test_serve_runs_retention_and_checks_the_audit_chain_daily(actor):
     _close(_concern(visibility=Visibility.CONFIDENTIAL), actor)
     Concern.objects.update(closed_at=timezone.now() - timedelta(days=400))
-    scheduler = ServeCommand.daily_scheduler()
+    scheduler = ServeCommand.schedulers()[0]
     moment = timezone.localtime().replace(hour=scheduler.hour, minute=5)
     assert scheduler.tick(moment) is True  # the test settings run tasks at once
     assert AuditEntry.objects.get(action="retention.applied").data["concerns"]["confidential"] == 1

@@ -12,7 +12,6 @@ from django.test import Client
 from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
-from ovoz.testing.web import sign_in
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Visibility
@@ -26,6 +25,7 @@ from ovoz.insights.models import Alert, AlertNotice
 from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +186,7 @@ def test_a_notice_also_reaches_the_linked_telegram_chat(world, django_capture_on
     from ovoz.channels.choices import ChannelKind
     from ovoz.channels.services import channel_create
     from ovoz.channels.staff_links import chat_link, link_code_create
-    from ovoz.testing.fakes import FakeBotApi, TOKEN
+    from ovoz.testing.fakes import TOKEN, FakeBotApi
 
     bot_api = FakeBotApi()
     try:
@@ -296,7 +296,7 @@ def test_the_staff_navigation_links_to_alerts_for_those_who_may_see_them(world):
 def test_the_scheduler_runs_early_warning_after_midnight_for_the_day_that_ended(world):
     from ovoz.operations.management.commands.serve import Command as ServeCommand
 
-    scheduler = ServeCommand.alerts_scheduler()
+    scheduler = ServeCommand.schedulers()[1]
     midnight = datetime.combine(world["day"] + timedelta(days=1), time(0, 5), tzinfo=timezone.get_current_timezone())
     assert scheduler.tick(midnight)  # the test task backend runs the task at once
     assert set(Alert.objects.values_list("last_day", flat=True)) == {world["day"]}

@@ -6,12 +6,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from ovoz.operations.scheduler import daily_scheduler
+from ovoz.operations.scheduler import schedulers
 
 
 class Command(BaseCommand):
     help = (
-        "Enqueue the daily tasks (reminders, retention, the audit-chain check) at OVOZ_REMINDER_HOUR, for "
+        "Enqueue the daily tasks (reminders, retention, the audit-chain check) at OVOZ_REMINDER_HOUR and early "
+        "warning after midnight, for "
         "deployments that run gunicorn and RQ workers instead of `ovoz serve` (deploy/systemd). Each day is "
         "claimed in the shared cache first, so several schedulers enqueue it once."
     )
@@ -23,19 +24,24 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=60, help="Seconds between two checks (default 60).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        scheduler = daily_scheduler(interval_seconds=options["interval"])
+        running = schedulers(interval_seconds=options["interval"])
         if options["once"]:
-            if scheduler.tick(timezone.now()):
-                self.stdout.write("Daily tasks enqueued.")
+            enqueued = [scheduler.job_name for scheduler in running if scheduler.tick(timezone.now())]
+            if enqueued:
+                self.stdout.write(f"Daily tasks enqueued: {', '.join(enqueued)}.")
             else:
                 self.stdout.write("Nothing to enqueue: not yet time, or another scheduler enqueued today's tasks.")
             return
 
         def stop(signum: int, frame: object) -> None:
-            scheduler.stop()
+            for scheduler in running:
+                scheduler.stop()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"Scheduler running: daily tasks at {scheduler.hour}:00 local time.")
+        hours = ", ".join(f"{scheduler.job_name} at {scheduler.hour}:00" for scheduler in running)
+        self.stdout.write(f"Scheduler running: {hours} local time.")
         self.stdout.flush()
-        scheduler.run()  # in this thread, until SIGTERM
+        for scheduler in running[1:]:
+            scheduler.start()
+        running[0].run()  # in this thread, until SIGTERM

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ovoz.operations.scheduler import DailyScheduler, daily_scheduler
+from ovoz.operations.scheduler import DailyScheduler, schedulers
 from ovoz.operations.staticfiles import static_files_collect_if_stale
 from ovoz.operations.worker import WorkerSupervisor
 
@@ -37,17 +36,10 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def daily_scheduler() -> DailyScheduler:
-        """The daily tasks at OVOZ_REMINDER_HOUR (ovoz.operations.scheduler.daily_scheduler)."""
-        return daily_scheduler()
-
-    @staticmethod
-    def alerts_scheduler() -> DailyScheduler:
-        """Enqueue early warning after midnight, local time, for the day that just ended (its notices
-        follow the run)."""
-        from ovoz.insights.tasks import run_alerts
-
-        return DailyScheduler(hour=0, jobs=[lambda day: run_alerts.enqueue(day=(day - timedelta(days=1)).isoformat())])
+    def schedulers() -> list[DailyScheduler]:
+        """The daily tasks at OVOZ_REMINDER_HOUR and early warning after midnight
+        (ovoz.operations.scheduler.schedulers)."""
+        return schedulers()
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Before the application exists: WhiteNoise lists the collected files once, when it starts.
@@ -79,7 +71,7 @@ class Command(BaseCommand):
             supervisor.start()
         schedulers: list[DailyScheduler] = []
         if not options["no_worker"] and not options["no_scheduler"]:
-            schedulers = [self.daily_scheduler(), self.alerts_scheduler()]
+            schedulers = self.schedulers()
             for scheduler in schedulers:
                 scheduler.start()
 
