@@ -63,7 +63,8 @@ def test_the_scheduler_command_once_enqueues_then_finds_the_day_claimed(settings
 def test_early_warning_claiming_its_night_leaves_the_daily_tasks_of_that_day_to_run():
     """Each scheduler claims its own days: the alerts' claim after midnight must not take the day's
     reminders, retention and audit check with it."""
-    alerts, daily = [], []
+    alerts: list[object] = []
+    daily: list[object] = []
     DailyScheduler(hour=0, name="alerts", jobs=[alerts.append]).tick(_moment(0))
     DailyScheduler(hour=7, jobs=[daily.append]).tick(_moment(7))
     assert len(alerts) == len(daily) == 1
