@@ -101,6 +101,7 @@ EXPECTED_BUILDERS = {
     "concerns": lambda w: ("/staff/concerns/", _staff()),
     "concerns_bulk_status": lambda w: ("/staff/concerns/status/", POST_ONLY),
     "concern": lambda w: (f"/staff/concerns/{w['public_concern'].pk}/", GROUP_READ),
+    "concern_suggestion_accept": lambda w: (f"/staff/concerns/{w['public_concern'].pk}/suggested-theme/", POST_ONLY),
     "concern_photo": lambda w: (
         f"/staff/concerns/{w['photo_concern'].pk}/photos/{w['photo_concern'].attachments.get().pk}/",
         {**GROUP_READ, "member": 404},  # members read metadata only, never the reporter's photos

@@ -58,8 +58,12 @@ def test_demo_data_loads_once_and_again_changes_nothing():
     assert User.objects.get(username="facilitator").grants.get(working_group__slug="jizzakh-demo").role == "facilitator"
     assert len(demo_current_code(username="member")) == 6
 
-    # The corpus, six concerns per demo working group, and the fuel-price surge that raises an alert.
-    assert Concern.objects.count() == 300 + 3 * 6 + 14
+    # The corpus, six concerns per demo working group, the fuel-price surge that raises an alert, and one
+    # water cut told in Russian and in Uzbek, proposed to staff as the same incident.
+    assert Concern.objects.count() == 300 + 3 * 6 + 14 + 2
+    from ovoz.concerns.models import DuplicateProposal
+
+    assert DuplicateProposal.objects.exists()
     from ovoz.insights.models import Alert
 
     assert Alert.objects.filter(area__code="UZ-JI", theme__slug="fuel-energy").exists()

@@ -117,6 +117,7 @@ def test_a_concern_published_while_restricted_or_confidential_is_on_no_public_su
         "fmt": ["csv", "geojson", "xlsx", "json", "xml"],
         "code": ["water", "domestic-violence"],
         "token": ["no-such-token"],
+        "alert_id": ["1"],  # staff only: anonymous callers are refused before any alert is looked up
     }
     client = Client()
     walked, shown = [], []
