@@ -40,6 +40,7 @@ NOT_PAGES = {
     "referral_photo": "an image",
     # Actions: a form elsewhere posts to them.
     "concern_support": "POST only",
+    "concern_suggestion_accept": "POST only",
     "concerns_bulk_status": "POST only",
     "logout": "POST only",
     "set_language": "POST only",
