@@ -26,7 +26,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
 	@touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-production: $(VENV)/.installed-dev
