@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # bench.sms_inbound, run as a script from anywhere
 DATABASE_URL = os.environ.get("OVOZ_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ovoz_bench")
 TEXTS = [
     "Воды нет уже третью неделю, дети болеют.",
