@@ -129,31 +129,15 @@ def world(places: dict[str, Any], themes: dict[str, Any]) -> dict[str, Any]:
     from ovoz.accounts.choices import DeploymentRole, GrantRole
     from ovoz.accounts.tests.factories import UserFactory
     from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
+    from ovoz.testing.scenario import zomin_group_people
 
-    group = WorkingGroupFactory(name="Zomin working group", slug="zomin", area=places["zomin"])
+    group, khokimiyat, users = zomin_group_people(places["zomin"])
     other_group = WorkingGroupFactory(name="Samarkand working group", slug="samarkand", area=places["samarkand"])
-    khokimiyat = InstitutionFactory(name="Zomin district khokimiyat", area=places["zomin"])
     police = InstitutionFactory(name="Zomin district police department", area=places["zomin"])
-    users = {
-        "facilitator": MemberFactory(
-            working_group=group, role=GrantRole.FACILITATOR, user__username="dilnoza", user__first_name="Dilnoza"
-        ).user,
-        "member": MemberFactory(
-            working_group=group,
-            role=GrantRole.AUTHORITY,
-            institution=khokimiyat,
-            user__username="rustam",
-            user__first_name="Rustam",
-            user__last_name="Karimov",
-        ).user,
-        "observer": MemberFactory(
-            working_group=group, role=GrantRole.OBSERVER, user__username="olim", user__first_name="Olim"
-        ).user,
-        "member of another group": MemberFactory(
-            working_group=other_group, role=GrantRole.FACILITATOR, user__username="botir", user__first_name="Botir"
-        ).user,
-        "administrator": UserFactory(username="administrator", role=DeploymentRole.ADMINISTRATOR),
-    }
+    users["member of another group"] = MemberFactory(
+        working_group=other_group, role=GrantRole.FACILITATOR, user__username="botir", user__first_name="Botir"
+    ).user
+    users["administrator"] = UserFactory(username="administrator", role=DeploymentRole.ADMINISTRATOR)
     return {
         "group": group,
         "other_group": other_group,

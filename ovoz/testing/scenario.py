@@ -13,6 +13,33 @@ from ovoz.groups.choices import MeetingStatus
 from ovoz.testing.media import jpeg_with_gps
 
 
+def zomin_group_people(zomin):
+    """The Zomin working group on ``zomin``, its khokimiyat, and one facilitator, authority member and
+    observer of it (the people every group scenario uses): (group, khokimiyat, users by kind)."""
+    from ovoz.accounts.choices import GrantRole
+    from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
+
+    group = WorkingGroupFactory(name="Zomin working group", slug="zomin", area=zomin)
+    khokimiyat = InstitutionFactory(name="Zomin district khokimiyat", area=zomin)
+    users = {
+        "facilitator": MemberFactory(
+            working_group=group, role=GrantRole.FACILITATOR, user__username="dilnoza", user__first_name="Dilnoza"
+        ).user,
+        "member": MemberFactory(
+            working_group=group,
+            role=GrantRole.AUTHORITY,
+            institution=khokimiyat,
+            user__username="rustam",
+            user__first_name="Rustam",
+            user__last_name="Karimov",
+        ).user,
+        "observer": MemberFactory(
+            working_group=group, role=GrantRole.OBSERVER, user__username="olim", user__first_name="Olim"
+        ).user,
+    }
+    return group, khokimiyat, users
+
+
 def build_scenario(world):
     facilitator = world["users"]["facilitator"]
     public = concern_services.concern_submit(

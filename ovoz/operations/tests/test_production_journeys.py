@@ -10,14 +10,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from ovoz.accounts.choices import DeploymentRole, GrantRole
+from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory, current_code
 from ovoz.concerns.models import Concern, Theme
 from ovoz.groups.models import Meeting
-from ovoz.groups.tests.factories import InstitutionFactory, MemberFactory, WorkingGroupFactory
 from ovoz.operations.tests.prodshape import needs_shape, shape
 from ovoz.places.models import Area
-from ovoz.testing.scenario import build_scenario
+from ovoz.testing.scenario import build_scenario, zomin_group_people
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_shape]
 
@@ -99,25 +98,8 @@ def _world():
     """The working group of the groups app's browser tests, on the areas and themes `ovoz seed` made."""
     jizzakh = Area.objects.get(code="UZ-JI")
     zomin = Area.objects.create(kind="district", name="Zomin district (prod-check)", parent=jizzakh)
-    group = WorkingGroupFactory(name="Zomin working group", slug="zomin", area=zomin)
-    khokimiyat = InstitutionFactory(name="Zomin district khokimiyat", area=zomin)
-    users = {
-        "facilitator": MemberFactory(
-            working_group=group, role=GrantRole.FACILITATOR, user__username="dilnoza", user__first_name="Dilnoza"
-        ).user,
-        "member": MemberFactory(
-            working_group=group,
-            role=GrantRole.AUTHORITY,
-            institution=khokimiyat,
-            user__username="rustam",
-            user__first_name="Rustam",
-            user__last_name="Karimov",
-        ).user,
-        "observer": MemberFactory(
-            working_group=group, role=GrantRole.OBSERVER, user__username="olim", user__first_name="Olim"
-        ).user,
-        "administrator": UserFactory(username="administrator", role=DeploymentRole.ADMINISTRATOR),
-    }
+    group, khokimiyat, users = zomin_group_people(zomin)
+    users["administrator"] = UserFactory(username="administrator", role=DeploymentRole.ADMINISTRATOR)
     return {
         "group": group,
         "khokimiyat": khokimiyat,
