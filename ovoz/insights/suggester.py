@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -180,11 +180,22 @@ def _mix(first: Mapping[str, float], second: Mapping[str, float], weight: float)
 
 
 def lexical_suggester(*, examples: Iterable[tuple[str, str]], themes: Sequence[ThemeText]) -> LexicalSuggester:
-    """The lexical suggester of a set of examples, with the lexicon and the themes' own labels."""
+    """The lexical suggester of a set of examples, with the lexicon and the themes' own labels.
+
+    Built once for the same examples and lexicon (a few hundred milliseconds, in a confidential concern's
+    web request when the process has not built it yet); a changed theme label or example builds anew.
+    """
     from ovoz.insights.lexical import lexicon_texts
 
     slugs = {slug for slug, _labels, _descriptions in themes}
-    return LexicalSuggester(
-        [(theme, text) for theme, text in examples if theme in slugs],
-        [*lexicon_texts(themes), *((theme, words) for theme, words in lexicon() if theme in slugs)],
+    return _lexical_suggester_of(
+        tuple((theme, text) for theme, text in examples if theme in slugs),
+        (*lexicon_texts(themes), *((theme, words) for theme, words in lexicon() if theme in slugs)),
     )
+
+
+@lru_cache(maxsize=4)
+def _lexical_suggester_of(
+    examples: tuple[tuple[str, str], ...], lexicon_entries: tuple[tuple[str, str], ...]
+) -> LexicalSuggester:
+    return LexicalSuggester(examples, lexicon_entries)

@@ -38,11 +38,16 @@ def areas_seed() -> SeedResult:
 
     The list of regions comes from pycountry; names in every interface language (and Turkmen for the
     countries and Turkmen regions) and a representative point come from ``data/areas.json``.
-    Boundaries already imported and names an administrator set are kept.
+    Boundaries already imported and names an administrator set are kept. A handful of queries whatever
+    the number of regions: every deployment's first start and many tests run it.
     """
-    seed = {entry["code"]: entry for entry in json.loads(SEED_FILE.read_text(encoding="utf-8"))}
+    seed = _seed_entries()
     result = SeedResult()
-    for country_code in SEED_COUNTRIES:
+    plan = [(country_code, _subdivisions_sorted(country_code)) for country_code in SEED_COUNTRIES]
+    codes = [code for country_code, subdivisions in plan for code in (country_code, *(s.code for s in subdivisions))]
+    existing = {area.code: area for area in Area.objects.filter(code__in=codes)}
+    new_regions: list[Area] = []
+    for country_code, subdivisions in plan:
         country_record = pycountry.countries.get(alpha_2=country_code)
         country = _seed_one(
             code=country_code,
@@ -50,22 +55,33 @@ def areas_seed() -> SeedResult:
             parent=None,
             fallback_name=country_record.name if country_record else country_code,
             entry=seed.get(country_code, {}),
+            existing=existing.get(country_code),
             result=result,
         )
-        subdivisions = sorted(
-            (s for s in _subdivisions_of(country_code) if s.parent_code is None),
-            key=lambda s: s.code,
-        )
         for subdivision in subdivisions:
-            _seed_one(
+            area = _seed_one(
                 code=subdivision.code,
                 kind=AreaKind.REGION,
                 parent=country,
                 fallback_name=subdivision.name,
                 entry=seed.get(subdivision.code, {}),
+                existing=existing.get(subdivision.code),
                 result=result,
             )
+            if area._state.adding:
+                # bulk_create skips Area.save(), so the path and depth it would set are set here.
+                area.path, area.depth = country.own_path, country.depth + 1
+                new_regions.append(area)
+    Area.objects.bulk_create(new_regions)
     return result
+
+
+def _seed_entries() -> dict[str, dict[str, Any]]:
+    return {entry["code"]: entry for entry in json.loads(SEED_FILE.read_text(encoding="utf-8"))}
+
+
+def _subdivisions_sorted(country_code: str) -> list[Any]:
+    return sorted((s for s in _subdivisions_of(country_code) if s.parent_code is None), key=lambda s: s.code)
 
 
 def _seed_one(
@@ -75,8 +91,11 @@ def _seed_one(
     parent: Area | None,
     fallback_name: str,
     entry: Mapping[str, Any],
+    existing: Area | None,
     result: SeedResult,
 ) -> Area:
+    """The seeded area ``code``: a country is saved at once, a new region is returned unsaved (the
+    caller creates the new regions together); an existing area gets the seeded names it lacks."""
     names: dict[str, str] = dict(entry.get("names") or {"en": fallback_name})
     defaults: dict[str, Any] = {
         "kind": kind,
@@ -85,9 +104,11 @@ def _seed_one(
         "latitude": entry.get("lat"),
         "longitude": entry.get("lon"),
     }
-    area = Area.objects.filter(code=code).first()
+    area = existing
     if area is None:
-        area = Area.objects.create(code=code, names=names, **defaults)
+        area = Area(code=code, names=names, **defaults)
+        if parent is None:
+            area.save()
         result.created += 1
         return area
     changed = False

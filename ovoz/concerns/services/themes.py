@@ -5,17 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from ovoz.concerns.models import (
     Theme,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 THEMES_FILE = Path(__file__).parent.parent / "data" / "themes.json"
 
@@ -33,18 +28,21 @@ def themes_seed() -> ThemeSeedResult:
     Labels and descriptions an administrator has edited are kept.
     """
     result = ThemeSeedResult()
-    for position, entry in enumerate(json.loads(THEMES_FILE.read_text(encoding="utf-8"))):
-        theme, created = Theme.objects.get_or_create(
-            slug=entry["slug"],
-            defaults={
-                "labels": entry["labels"],
-                "descriptions": entry["descriptions"],
-                "default_visibility": entry["default_visibility"],
-                "position": position,
-            },
-        )
-        if created:
-            result.created += 1
+    entries = json.loads(THEMES_FILE.read_text(encoding="utf-8"))
+    existing = {theme.slug: theme for theme in Theme.objects.filter(slug__in=[entry["slug"] for entry in entries])}
+    missing = []
+    for position, entry in enumerate(entries):
+        theme = existing.get(entry["slug"])
+        if theme is None:
+            missing.append(
+                Theme(
+                    slug=entry["slug"],
+                    labels=entry["labels"],
+                    descriptions=entry["descriptions"],
+                    default_visibility=entry["default_visibility"],
+                    position=position,
+                )
+            )
             continue
         labels = {**entry["labels"], **theme.labels}
         descriptions = {**entry["descriptions"], **theme.descriptions}
@@ -52,4 +50,8 @@ def themes_seed() -> ThemeSeedResult:
             theme.labels, theme.descriptions = labels, descriptions
             theme.save(update_fields=["labels", "descriptions", "updated_at"])
             result.updated += 1
+    # Two processes seeding at once (two instances' first start) meet on the unique slug: the second
+    # keeps the first's rows.
+    Theme.objects.bulk_create(missing, ignore_conflicts=True)
+    result.created = len(missing)
     return result

@@ -110,15 +110,23 @@ def scores_submit(*, user: User, round: PrioritisationRound, scores: Mapping[tup
             raise GroupError(
                 _("A score is from %(low)s to %(high)s.") % {"low": MIN_SCORE, "high": MAX_SCORE}, code="invalid_score"
             )
+    existing = {(score.concern_id, score.criterion_id): score for score in Score.objects.filter(round=round, user=user)}
+    cleared = [existing[key].pk for key, value in scores.items() if value is None and key in existing]
+    changed, added = [], []
     for (concern_id, criterion_id), value in scores.items():
-        cell = Score.objects.filter(round=round, user=user, concern_id=concern_id, criterion_id=criterion_id)
         if value is None:
-            cell.delete()
-        else:
-            Score.objects.update_or_create(
-                round=round, user=user, concern_id=concern_id, criterion_id=criterion_id, defaults={"value": value}
-            )
-    return Score.objects.filter(round=round, user=user).count()
+            continue
+        score = existing.get((concern_id, criterion_id))
+        if score is None:
+            added.append(Score(round=round, user=user, concern_id=concern_id, criterion_id=criterion_id, value=value))
+        elif score.value != value:
+            score.value = value
+            changed.append(score)
+    if cleared:
+        Score.objects.filter(pk__in=cleared).delete()
+    Score.objects.bulk_update(changed, ["value"])
+    Score.objects.bulk_create(added)
+    return len(existing) - len(cleared) + len(added)
 
 
 @transaction.atomic
