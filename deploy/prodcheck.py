@@ -294,6 +294,30 @@ def https_ready(url: str, stack: Stack, *, timeout: float = 90) -> None:
     raise SystemExit(f"prod-check: {url}/en/ did not answer 200 within {timeout} s")
 
 
+def backup_keypair(temp: Path) -> str:
+    """A backup keypair for this check: the private key in a file (for the drill), the public key returned."""
+    import nacl.public
+
+    private = nacl.public.PrivateKey.generate()
+    key_file = temp / "backup.key"
+    key_file.write_text(base64.b64encode(bytes(private)).decode() + "\n")
+    key_file.chmod(0o600)
+    return base64.b64encode(bytes(private.public_key)).decode()
+
+
+def restore_drill_command(temp: Path, ovoz: list[str]) -> list[str]:
+    """Wait (at most 120 s) for the backup the scheduler's daily job writes, then run the restore drill
+    on it: a scratch database, `ovoz restore`, counts compared table by table."""
+    backups = temp / "var" / "backups"
+    script = (
+        f"for i in $(seq 240); do set -- {shlex.quote(str(backups))}/ovoz-*.backup; "
+        '[ -f "$1" ] && break; sleep 0.5; done; '
+        '[ -f "$1" ] || { echo "no backup written by the scheduler within 120 s"; exit 1; }; '
+        f'exec {shlex.join(ovoz)} restore-drill "$1" --key-file {shlex.quote(str(temp / "backup.key"))}'
+    )
+    return ["sh", "-c", script]
+
+
 def wheel_environment(temp: Path, python: str) -> str:
     """A fresh virtualenv with Ovoz installed from a wheel built from this checkout; its bin folder.
 
@@ -372,6 +396,7 @@ def main() -> int:
     database_create()
     ports = {name: free_port() for name in ("redis", "http", "https", "web1", "web2", "smtp")}
     https_url = f"https://localhost:{ports['https']}"
+    backup_key = backup_keypair(temp)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_", "PYTHONPATH"))}
     env.update(
         OVOZ_ENV="production",
@@ -390,6 +415,10 @@ def main() -> int:
         OVOZ_FOLLOW_ATTEMPTS="6",
         OVOZ_INTAKE_LIMIT="8",
         OVOZ_LOG_LEVEL="INFO",
+        # The scheduler's daily backup (due at once, as above); the restore drill reads it back.
+        OVOZ_BACKUP_DIR=str(temp / "var" / "backups"),
+        OVOZ_BACKUP_PUBLIC_KEY=backup_key,
+        OVOZ_BACKUP_KEEP_DAYS="7",
     )
     if not options.wheel:
         env["PYTHONPATH"] = str(ROOT)  # Ovoz from this checkout
@@ -441,6 +470,7 @@ def main() -> int:
         }
         (temp / "shape.json").write_text(json.dumps(shape))
         checking = Background([*ovoz, "check", "--deploy", "--fail-level", "WARNING"], env=env, cwd=temp / "var")
+        drilling = Background(restore_drill_command(temp, ovoz), env=env, cwd=temp / "var")
         test_env = dict(env, OVOZ_PRODCHECK=str(temp / "shape.json"), PYTHONPATH=str(ROOT))
         started = time.monotonic()
         tests = subprocess.run(
@@ -454,6 +484,10 @@ def main() -> int:
         output = checking.result("ovoz check --deploy")
         if "no issues" not in output:
             raise SystemExit(f"prod-check: ovoz check --deploy reported issues:\n{output}")
+        output = drilling.result("the scheduler's daily backup, then ovoz restore-drill on it")
+        if "Restore drill passed" not in output:
+            raise SystemExit(f"prod-check: the restore drill did not pass:\n{output}")
+        say(output.strip().splitlines()[-1])
         for log in ("nginx-access.log", "nginx-error.log", "nginx-main-error.log"):
             path = temp / "logs" / log
             text = path.read_text() if path.exists() else ""
