@@ -7,6 +7,11 @@ with theirs. PostgreSQL is the machine's (started if down, as .ci/run does) with
 own (ovoz_prodcheck, made anew); Redis is a server of its own on a free port, so that nothing here
 touches the Redis other work on this machine uses. Every folder is under one temporary directory.
 
+Before the worker and the scheduler start, deploy/upgrade_under_load.py takes the database back before
+the newest migrations of a few apps and applies them again while intake runs through nginx: no
+request may fail, no concern be lost or doubled. The scheduler's daily backup is then restored into a
+scratch database by `ovoz restore-drill` beside the tests, and its counts compared table by table.
+
 Then the tests of ovoz/operations/tests/test_production_shape*.py run against it (browser journeys
 through nginx over HTTPS, the shared state of the two instances, headers), `ovoz check --deploy`
 must print no issue, nginx's logs must hold no client address, and everything started is stopped:
@@ -37,6 +42,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from upgrade_under_load import migrate_under_load  # deploy/, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -446,8 +453,6 @@ def main() -> int:
 
         for name, port in (("web1", ports["web1"]), ("web2", ports["web2"])):
             stack.start(name, exec_start("ovoz-web@.service", **{UNIT_BIN: f"{bin_dir}/", "%i": str(port)}))
-        stack.start("worker", exec_start("ovoz-worker@.service", **{UNIT_BIN: f"{bin_dir}/"}))
-        stack.start("scheduler", exec_start("ovoz-scheduler.service", **{UNIT_BIN: f"{bin_dir}/"}))
         cert, key = certificate(temp)
         conf = nginx_conf(
             temp, http=ports["http"], https=ports["https"], web_ports=[ports["web1"], ports["web2"]], cert=cert, key=key
@@ -457,6 +462,15 @@ def main() -> int:
         for port in (ports["web1"], ports["web2"], ports["https"]):
             wait_for_port(port, stack)
         https_ready(https_url, stack)
+        # Before the worker and the scheduler start: their daily tasks (digests, alerts, the backup) use
+        # tables this step takes away for a moment. What intake enqueues meanwhile waits in Redis.
+        say(
+            migrate_under_load(
+                ovoz=ovoz, env=env, cwd=temp / "var", https_port=ports["https"], database_url=f"{POSTGRES}/{DATABASE}"
+            )
+        )
+        stack.start("worker", exec_start("ovoz-worker@.service", **{UNIT_BIN: f"{bin_dir}/"}))
+        stack.start("scheduler", exec_start("ovoz-scheduler.service", **{UNIT_BIN: f"{bin_dir}/"}))
         web = f"gunicorn :{ports['web1']} :{ports['web2']}"
         say(f"the shape is up after {time.monotonic() - began:.1f} s: nginx {https_url}, {web}")
 
