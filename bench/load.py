@@ -168,6 +168,7 @@ def main() -> int:
     )
     stack = shape.Stack(temp, env)
     results: dict[str, dict[str, object]] = {}
+    faults: list[str] = []
     failed = True
     try:
         bin_dir, ovoz = shape.ovoz_installed(temp, sys.executable, wheel=False, env=env)
@@ -211,6 +212,12 @@ def main() -> int:
             stack.check_alive()
             result["stored"] = stored_check(run, result["accepted"])  # type: ignore[arg-type]
             results[run] = result
+        # The bench's own verdict: no error answered, every accepted report stored exactly once.
+        faults = [
+            run
+            for run, result in results.items()
+            if figures(result["rows"])["errors"] or "MISMATCH" in str(result["stored"])  # type: ignore[arg-type]
+        ]
         failed = False
     finally:
         stray = stack.stop()
@@ -224,7 +231,9 @@ def main() -> int:
     print(f"\nmachine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
     if stray:
         print(f"processes left behind by {', '.join(stray)} (killed)")
-    return 1 if failed or stray else 0
+    if faults:
+        print(f"errors, or reports lost or doubled, in run(s) {', '.join(faults)}")
+    return 1 if failed or stray or faults else 0
 
 
 if __name__ == "__main__":
