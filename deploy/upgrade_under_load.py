@@ -96,16 +96,18 @@ def migrate_under_load(*, ovoz: list[str], env: dict[str, str], cwd: Path, https
     import psycopg
 
     started = time.monotonic()
-    back = "; ".join(f"call_command('migrate', {app!r}, {to!r}, verbosity=0)" for app, to in ROLLBACK)
-    _ovoz([*ovoz, "shell", "-c", f"from django.core.management import call_command; {back}"], env=env, cwd=cwd)
-    channel = json.loads(
-        _ovoz(
-            [*ovoz, "channel-create", "--kind", "generic", "--name", "upgrade-under-load"]
-            + ["--option", "reply_url=http://127.0.0.1:9/send", "--json"],
-            env=env,
-            cwd=cwd,
-        )
+    # One process: the way back, and the SMS channel the gateway's webhooks are signed for.
+    steps = [f"call_command('migrate', {app!r}, {to!r}, verbosity=0)" for app, to in ROLLBACK]
+    steps.append(
+        "call_command('channel_create', '--kind', 'generic', '--name', 'upgrade-under-load', "
+        "'--option', 'reply_url=http://127.0.0.1:9/send', '--json')"
     )
+    output = _ovoz(
+        [*ovoz, "shell", "-c", "from django.core.management import call_command; " + "; ".join(steps)],
+        env=env,
+        cwd=cwd,
+    )
+    channel = json.loads(output[output.index("{") : output.rindex("}") + 1])
     secret = str(channel["secret"]).encode()
 
     def api(text: str) -> tuple[bytes, dict[str, str]]:
@@ -138,13 +140,13 @@ def migrate_under_load(*, ovoz: list[str], env: dict[str, str], cwd: Path, https
         thread.start()
         threads.append(thread)
     try:
-        time.sleep(1.5)
+        time.sleep(1)
         before = sum(len(intake.accepted) for intake in intakes)
         migrating = time.monotonic()
         output = _ovoz([*ovoz, "migrate", "--no-input"], env=dict(env, PGOPTIONS="-c lock_timeout=5s"), cwd=cwd)
         migrate_seconds = time.monotonic() - migrating
         during = sum(len(intake.accepted) for intake in intakes) - before
-        time.sleep(1.5)
+        time.sleep(1)
     finally:
         stop.set()
         for thread in threads:
