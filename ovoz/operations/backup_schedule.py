@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from django.conf import settings
 from ovoz.operations.backup_format import BackupError, public_key_parse
 from ovoz.operations.backups import BackupSummary, backup_create
 
+STALE_PARTIAL_SECONDS = 6 * 60 * 60
 SCHEDULED_NAME = re.compile(r"^ovoz-(\d{4}-\d{2}-\d{2})\.backup$")
 
 
@@ -80,8 +82,11 @@ def backup_scheduled(*, day: date) -> ScheduledBackup:
     path = directory / f"ovoz-{day.isoformat()}.backup"
     result = ScheduledBackup(path=str(path), written=False)
     if not path.exists():
-        # A .partial left by a backup that died with its worker would block every later day.
-        path.with_name(path.name + ".partial").unlink(missing_ok=True)
+        # A .partial left by a backup that died with its worker would block the day: one older than
+        # STALE_PARTIAL_SECONDS goes (a younger one may be another worker's, still writing).
+        partial = path.with_name(path.name + ".partial")
+        if partial.exists() and time.time() - partial.stat().st_mtime > STALE_PARTIAL_SECONDS:
+            partial.unlink(missing_ok=True)
         summary = backup_file_write(path=path, public_key=public_key_parse(settings.OVOZ_BACKUP_PUBLIC_KEY))
         result.written, result.rows, result.files = True, summary.row_count, summary.files
     result.deleted = backups_prune(directory=directory, today=day, keep_days=settings.OVOZ_BACKUP_KEEP_DAYS)

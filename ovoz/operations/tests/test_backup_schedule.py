@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from ovoz.core.failures import SanitisedFailure
 from ovoz.operations import backup_schedule
 from ovoz.operations.backup_format import keypair_generate
 from ovoz.operations.backup_schedule import backups_prune
@@ -45,7 +46,9 @@ def test_the_daily_backup_writes_the_days_file_once_and_deletes_the_expired_ones
     folder.mkdir(mode=0o700)
     for name in ("ovoz-2026-11-28.backup", "ovoz-2026-11-30.backup", "notes.txt", "ovoz-2026-11-01.backup.old"):
         (folder / name).write_bytes(b"old")
-    (folder / "ovoz-2026-12-02.backup.partial").write_bytes(b"left by a worker that died")
+    stale = folder / "ovoz-2026-12-02.backup.partial"
+    stale.write_bytes(b"left by a worker that died")
+    os.utime(stale, (stale.stat().st_atime, stale.stat().st_mtime - 7 * 60 * 60))
 
     first = backup_daily.call(day="2026-12-02")
     written = folder / "ovoz-2026-12-02.backup"
@@ -69,6 +72,17 @@ def test_the_daily_backup_writes_the_days_file_once_and_deletes_the_expired_ones
     assert second["written"] is False
     assert len(written_by) == 1
     assert written.read_bytes() == b"sealed backup"
+
+
+def test_a_fresh_partial_file_is_left_to_the_worker_writing_it(backup_settings, monkeypatch):
+    folder, _key_file = backup_settings
+    folder.mkdir(mode=0o700)
+    monkeypatch.setattr(backup_schedule, "backup_create", lambda **kwargs: pytest.fail("written"))
+    (folder / "ovoz-2026-12-02.backup.partial").write_bytes(b"being written")
+    with pytest.raises(SanitisedFailure):
+        backup_daily.call(day="2026-12-02")
+    assert (folder / "ovoz-2026-12-02.backup.partial").read_bytes() == b"being written"
+    assert not (folder / "ovoz-2026-12-02.backup").exists()
 
 
 def test_pruning_keeps_the_newest_backup_however_old_it_is(tmp_path):
