@@ -249,6 +249,10 @@ OVOZ_INTAKE_LIMIT = env.int("OVOZ_INTAKE_LIMIT", 30)
 OVOZ_SUPPORT_LIMIT = env.int("OVOZ_SUPPORT_LIMIT", 60)
 # Backups are sealed to this public key (`ovoz backup-keygen`); its private key stays off the server.
 OVOZ_BACKUP_PUBLIC_KEY = env.str("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
+# Daily backups by the scheduler (with OVOZ_BACKUP_PUBLIC_KEY): the folder they are written to (unset:
+# none), and how many days of them are kept there (older ones are deleted; the newest never is).
+OVOZ_BACKUP_DIR = env.str("OVOZ_BACKUP_DIR", "").strip()
+OVOZ_BACKUP_KEEP_DAYS = env.int("OVOZ_BACKUP_KEEP_DAYS", 14)
 # Working groups: how long an invitation link works.
 OVOZ_INVITATION_DAYS = env.int("OVOZ_INVITATION_DAYS", 7)
 # The hour (local time) at which `ovoz serve` enqueues the members' daily reminder e-mail.

@@ -106,22 +106,23 @@ class DailyScheduler(threading.Thread):
 
 def daily_scheduler(*, interval_seconds: float = 60) -> DailyScheduler:
     """Enqueue the daily tasks at OVOZ_REMINDER_HOUR, local time: the working groups' reminder digest,
-    retention (deleting what is due) and a check of the audit log's hash chain."""
+    retention (deleting what is due), a check of the audit log's hash chain and, when OVOZ_BACKUP_DIR
+    and OVOZ_BACKUP_PUBLIC_KEY are set, the daily backup."""
     from django.conf import settings
 
     from ovoz.core.tasks import verify_audit_chain
     from ovoz.groups.tasks import send_daily_digests
-    from ovoz.operations.tasks import apply_retention
+    from ovoz.operations.backup_schedule import is_backup_scheduled
+    from ovoz.operations.tasks import apply_retention, backup_daily
 
-    return DailyScheduler(
-        hour=settings.OVOZ_REMINDER_HOUR,
-        interval_seconds=interval_seconds,
-        jobs=[
-            lambda day: send_daily_digests.enqueue(day=day.isoformat()),
-            lambda day: apply_retention.enqueue(),
-            lambda day: verify_audit_chain.enqueue(),
-        ],
-    )
+    jobs: list[DailyJob] = [
+        lambda day: send_daily_digests.enqueue(day=day.isoformat()),
+        lambda day: apply_retention.enqueue(),
+        lambda day: verify_audit_chain.enqueue(),
+    ]
+    if is_backup_scheduled():
+        jobs.append(lambda day: backup_daily.enqueue(day=day.isoformat()))
+    return DailyScheduler(hour=settings.OVOZ_REMINDER_HOUR, interval_seconds=interval_seconds, jobs=jobs)
 
 
 def alerts_scheduler(*, interval_seconds: float = 60) -> DailyScheduler:

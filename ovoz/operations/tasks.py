@@ -17,3 +17,15 @@ from ovoz.operations import retention
 def apply_retention() -> dict[str, object]:
     """Delete what the retention policy makes due; idempotent (a second run finds nothing more)."""
     return retention.retention_apply().as_data()
+
+
+@task()
+@without_exception_text("backup_daily_failed")
+def backup_daily(day: str) -> dict[str, object]:
+    """Write the day's backup into OVOZ_BACKUP_DIR and delete the expired ones; idempotent (the day's
+    file is written once)."""
+    from datetime import date
+
+    from ovoz.operations.backup_schedule import backup_scheduled
+
+    return backup_scheduled(day=date.fromisoformat(day)).as_data()

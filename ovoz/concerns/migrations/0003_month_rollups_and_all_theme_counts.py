@@ -5,43 +5,35 @@ from collections import Counter
 from django.db import migrations, models
 from django.utils import timezone
 
+from ovoz.concerns.migrations import _rollup_recount
+from ovoz.concerns.migrations._rollup_recount import concern_batches, counts_add
+
+DAILY_KEY = ("day", "area_key", "theme_key", "visibility", "channel", "status")
+MONTHLY_KEY = ("month", "area_key", "theme_key", "status")
+
 
 def rollups_rebuild(apps, schema_editor):
-    """Recount both rollups from the concerns: the daily one gains its all-themes rows (-1)."""
+    """Recount both rollups from the concerns: the daily one gains its all-themes rows (-1).
+
+    In batches of concerns (``_rollup_recount``): memory stays bounded at a million concerns."""
     Concern = apps.get_model("concerns", "Concern")
     ConcernRollup = apps.get_model("concerns", "ConcernRollup")
     ConcernMonthRollup = apps.get_model("concerns", "ConcernMonthRollup")
-    Through = Concern.themes.through
-    daily: Counter = Counter()
-    monthly: Counter = Counter()
-    themes_by_concern: dict = {}
-    for concern_id, theme_id in Through.objects.values_list("concern_id", "theme_id").iterator(chunk_size=5000):
-        themes_by_concern.setdefault(concern_id, []).append(theme_id)
-    fields = ("pk", "created_at", "area_id", "visibility", "channel", "status")
-    for pk, created_at, area_id, visibility, channel, status in Concern.objects.values_list(*fields).iterator(
-        chunk_size=5000
-    ):
-        day = timezone.localdate(created_at)
-        for theme_key in [*(themes_by_concern.get(pk) or [0]), -1]:
-            daily[(day, area_id or 0, theme_key, visibility, channel, status)] += 1
-            for area_key in (area_id or 0, -1):  # -1: all areas
-                monthly[(day.replace(day=1), area_key, theme_key, status)] += 1
-                monthly[(day.replace(day=1), area_key, theme_key, "")] += 1
     ConcernRollup.objects.all().delete()
-    ConcernRollup.objects.bulk_create(
-        (
-            ConcernRollup(day=k[0], area_key=k[1], theme_key=k[2], visibility=k[3], channel=k[4], status=k[5], count=n)
-            for k, n in daily.items()
-        ),
-        batch_size=2000,
-    )
-    ConcernMonthRollup.objects.bulk_create(
-        (
-            ConcernMonthRollup(month=k[0], area_key=k[1], theme_key=k[2], status=k[3], count=n)
-            for k, n in monthly.items()
-        ),
-        batch_size=2000,
-    )
+    ConcernMonthRollup.objects.all().delete()
+    fields = ("created_at", "area_id", "visibility", "channel", "status")
+    for rows, themes_by_concern in concern_batches(Concern, fields, batch_size=_rollup_recount.BATCH_SIZE):
+        daily: Counter = Counter()
+        monthly: Counter = Counter()
+        for pk, created_at, area_id, visibility, channel, status in rows:
+            day = timezone.localdate(created_at)
+            for theme_key in [*(themes_by_concern.get(pk) or [0]), -1]:
+                daily[(day, area_id or 0, theme_key, visibility, channel, status)] += 1
+                for area_key in (area_id or 0, -1):  # -1: all areas
+                    monthly[(day.replace(day=1), area_key, theme_key, status)] += 1
+                    monthly[(day.replace(day=1), area_key, theme_key, "")] += 1
+        counts_add(schema_editor, ConcernRollup, DAILY_KEY, daily)
+        counts_add(schema_editor, ConcernMonthRollup, MONTHLY_KEY, monthly)
 
 
 class Migration(migrations.Migration):

@@ -21,7 +21,8 @@ DEPLOY = ROOT / "deploy"
 
 
 def _prodcheck():
-    spec = importlib.util.spec_from_file_location("prodcheck", DEPLOY / "prodcheck.py")
+    """deploy/shape.py: what `make prod-check` (deploy/prodcheck.py) starts, and how."""
+    spec = importlib.util.spec_from_file_location("shape", DEPLOY / "shape.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -14,9 +14,11 @@ import re
 import secrets
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.tests.factories import PASSWORD, UserFactory, current_code
@@ -143,9 +145,11 @@ def test_the_daily_tasks_run_once_not_once_per_scheduler():
     # The shape's scheduler started with OVOZ_REMINDER_HOUR=0: today's tasks were due at once, and the
     # RQ worker ran them.
     deadline = time.monotonic() + 60
-    while not AuditEntry.objects.filter(action="retention.applied").exists() and time.monotonic() < deadline:
+    due = ("retention.applied", "backup.created")
+    while AuditEntry.objects.filter(action__in=due).count() < len(due) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert AuditEntry.objects.filter(action="retention.applied").count() == 1
+    assert AuditEntry.objects.filter(action="backup.created").count() == 1  # OVOZ_BACKUP_DIR is set
 
     # A second and third scheduler (another server, a restart) find the day claimed.
     for _ in range(2):
@@ -156,6 +160,8 @@ def test_the_daily_tasks_run_once_not_once_per_scheduler():
     time.sleep(2)
     assert AuditEntry.objects.filter(action="retention.applied").count() == 1
     assert AuditEntry.objects.filter(action="audit.verified").count() == 1
+    assert AuditEntry.objects.filter(action="backup.created").count() == 1
+    assert len(list(Path(settings.OVOZ_BACKUP_DIR).glob("ovoz-*.backup"))) == 1
 
 
 # --- nginx ---------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ovoz.operations.backup_format import BackupError, public_key_parse
+from ovoz.operations.backup_schedule import backup_file_write
 from ovoz.operations.backups import BackupSummary, backup_create
 
 
@@ -44,32 +44,10 @@ class Command(BaseCommand):
                 summary = backup_create(output=sys.stdout.buffer, public_key=public_key)
                 self.stderr.write(self._report("standard output", summary))
                 return
-            summary = self._write_file(Path(options["output"]), public_key)
+            summary = backup_file_write(path=Path(options["output"]), public_key=public_key)
         except BackupError as error:
             raise CommandError(error.message) from error
         self.stdout.write(self._report(options["output"], summary))
-
-    @staticmethod
-    def _write_file(path: Path, public_key: Any) -> BackupSummary:
-        """Write next to ``path`` and rename at the end: a failed backup never looks like a whole one."""
-        if path.exists():
-            raise CommandError(f"{path} exists already; choose a new file name.")
-        partial = path.with_name(path.name + ".partial")
-        try:
-            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError as error:
-            raise CommandError(f"{partial} is left from an interrupted backup; delete it and try again.") from error
-        except OSError as error:
-            raise CommandError(f"Cannot write {partial}: {error.strerror}") from error
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                summary = backup_create(output=handle, public_key=public_key)
-                os.fsync(handle.fileno())
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        os.replace(partial, path)
-        return summary
 
     @staticmethod
     def _report(where: str, summary: BackupSummary) -> str:
