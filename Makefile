@@ -29,8 +29,8 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
 	@touch $@ $(VENV)/.installed
 
+# The dev install includes the production extra (gunicorn, Redis, RQ) since the tests use them too.
 $(VENV)/.installed-production: $(VENV)/.installed-dev
-	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
 	@touch $@
 
 run: $(VENV)/.installed ## Set up and start Ovoz with demo data on SQLite under ./var (OVOZ_PORT, default 8000)
@@ -80,4 +80,4 @@ prod-check: $(VENV)/.installed-production ## Start the production shape of deplo
 	$(BIN)/python deploy/prodcheck.py $(PRODCHECK_ARGS)
 
 clean: ## Remove the virtualenv and caches (keeps ./var, your local data)
-	rm -rf $(VENV) .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .venv-3.* .mypy_cache .ruff_cache build *.egg-info

@@ -10,6 +10,10 @@ from ovoz.settings import DATABASES, STORAGES, VAR_DIR
 _test_database_url = os.environ.get("OVOZ_TEST_DATABASE_URL", "")
 if _test_database_url:
     DATABASES["default"] = dj_database_url.parse(_test_database_url)
+    if os.environ.get("OVOZ_FAULT_TESTS") != "1":
+        # Test data need not outlive a crash: commits do not wait for the disk. The fault tests, which
+        # restart PostgreSQL and count what survived, keep PostgreSQL's default.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 
 # Production Argon2 costs about 100 MB and a tenth of a second per hash; tests hash thousands of times.
 PASSWORD_HASHERS = ["ovoz.core.tests.hashers.FastArgon2PasswordHasher"]
