@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ovoz.insights.early_warning import CHUNK_SERIES, Float32Array, detect
+from ovoz.insights.share_signal import SHARE_BUDGET_FRACTION, detect_share
 
 COUNTS_HEADER = ["area", "theme", "day", "count"]
 ALERTS_HEADER = ["area", "theme", "day", "score"]
@@ -278,8 +279,15 @@ def _read_counts(handle: IO[str]) -> Counts:
     return Counts(series=series, first_day=date.fromordinal(first), matrix=matrix)
 
 
-def alert_rows(counts: Counts, *, false_episodes_per_year: float) -> Iterator[tuple[str, str, str, str]]:
+def alert_rows(
+    counts: Counts, *, false_episodes_per_year: float, share: bool = False
+) -> Iterator[tuple[str, str, str, str]]:
+    """One row per series and day in alert. With ``share`` the share signal runs beside the count
+    detector, each on its part of the budget, and a day in alert by either is a row (the higher score)."""
     if not counts.series:
+        return
+    if share:
+        yield from _rows_with_share(counts, false_episodes_per_year=false_episodes_per_year)
         return
     # A block of series at a time: memory stays at the counts plus one block's working arrays.
     for first in range(0, len(counts.series), CHUNK_SERIES):
@@ -291,6 +299,25 @@ def alert_rows(counts: Counts, *, false_episodes_per_year: float) -> Iterator[tu
         rows, days = np.nonzero(detection.alerts)
         scores = detection.score[rows, days]
         for row, day, score in zip(rows.tolist(), days.tolist(), scores.tolist(), strict=True):
+            area, theme = counts.series[first + row]
+            yield area, theme, (counts.first_day + timedelta(days=day)).isoformat(), f"{score:.2f}"
+
+
+def _rows_with_share(counts: Counts, *, false_episodes_per_year: float) -> Iterator[tuple[str, str, str, str]]:
+    share_budget = false_episodes_per_year * SHARE_BUDGET_FRACTION
+    areas = np.unique(np.array([area for area, _ in counts.series]), return_inverse=True)[1].ravel()
+    shares = detect_share(counts.matrix, areas, false_episodes_per_year=share_budget)
+    for first in range(0, len(counts.series), CHUNK_SERIES):
+        block = slice(first, first + CHUNK_SERIES)
+        detection = detect(
+            counts.matrix[block],
+            first_weekday=counts.first_day.weekday(),
+            false_episodes_per_year=false_episodes_per_year - share_budget,
+        )
+        by_count, by_share = detection.alerts, shares.alerts[block]
+        scores = np.maximum(np.where(by_count, detection.score, 0), np.where(by_share, shares.score[block], 0))
+        rows, days = np.nonzero(by_count | by_share)
+        for row, day, score in zip(rows.tolist(), days.tolist(), scores[rows, days].tolist(), strict=True):
             area, theme = counts.series[first + row]
             yield area, theme, (counts.first_day + timedelta(days=day)).isoformat(), f"{score:.2f}"
 

@@ -29,6 +29,7 @@ over the rollups. bench/early_warning.py measures recall, false episodes and del
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,18 +228,31 @@ def _statistic(counts: FloatArray, ceiling_table: FloatArray | None) -> tuple[Fl
 @functools.cache
 def calibrate(false_episodes_per_year: float) -> FloatArray:
     """The threshold of every cell: the lowest on THRESHOLD_GRID at which the in-control series' days in
-    that cell start at most the budgeted alert episodes per series-year. An episode starts at threshold
-    h on day t when the CUSUM crosses h upwards (yesterday's ≤ h < today's), so one pass counts the
-    crossings of every grid threshold at once. Deterministic (fixed seed); seconds."""
+    that cell start at most the budgeted alert episodes per series-year. Deterministic (fixed seed); seconds."""
     rng = np.random.default_rng(20261202)
-    cells_total = int(np.prod(TABLE_SHAPE))
+
+    def blocks() -> Iterator[tuple[Float32Array, NDArray[np.intp]]]:
+        for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
+            counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
+            _, statistic, cell_values = _statistic(counts, None)
+            yield statistic, cell_values.astype(np.intp)
+
+    return thresholds_by_crossings(blocks(), false_episodes_per_year, TABLE_SHAPE)
+
+
+def thresholds_by_crossings(
+    blocks: Iterable[tuple[Float32Array, NDArray[np.intp]]], false_episodes_per_year: float, shape: tuple[int, ...]
+) -> FloatArray:
+    """From blocks of in-control statistics and their cells (series × days, from day 0), the lowest
+    threshold on THRESHOLD_GRID per cell at which the days in that cell start at most the budgeted
+    episodes per series-year. An episode starts at threshold h on day t when the statistic crosses h
+    upwards (yesterday's ≤ h < today's), so one pass counts the crossings of every grid threshold at once."""
+    cells_total = int(np.prod(shape))
     grid = len(THRESHOLD_GRID)
     crossings = np.zeros(cells_total * (grid + 1))
     exposure = np.zeros(cells_total)
-    for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
-        counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
-        _, statistic, cell_values = _statistic(counts, None)
-        cells = cell_values.astype(np.intp)[:, MIN_HISTORY_DAYS:]
+    for statistic, cell_values in blocks:
+        cells = cell_values[:, MIN_HISTORY_DAYS:]
         today = statistic[:, MIN_HISTORY_DAYS:]
         yesterday = statistic[:, MIN_HISTORY_DAYS - 1 : -1]
         low = np.searchsorted(THRESHOLD_GRID, yesterday, side="left")
@@ -253,8 +267,8 @@ def calibrate(false_episodes_per_year: float) -> FloatArray:
     over = rates > false_episodes_per_year
     # The lowest threshold above the last one that still breaks the budget.
     last_over = np.where(over.any(axis=1), grid - 1 - np.argmax(over[:, ::-1], axis=1), -1)
-    table = THRESHOLD_GRID[np.minimum(last_over + 1, grid - 1)].reshape(TABLE_SHAPE)
-    return _fill_sparse(table, (exposure / 365 >= MIN_EXPOSURE_YEARS).reshape(TABLE_SHAPE))
+    table = THRESHOLD_GRID[np.minimum(last_over + 1, grid - 1)].reshape(shape)
+    return _fill_sparse(table, (exposure / 365 >= MIN_EXPOSURE_YEARS).reshape(shape))
 
 
 def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
@@ -262,8 +276,8 @@ def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
     else along the level axis (the higher of two at equal distance: the safer side)."""
     result = table.copy()
     for history, level, column in zip(*np.nonzero(~seen), strict=True):
-        along_dispersion = [((history, level, other), abs(other - column)) for other in range(TABLE_SHAPE[2])]
-        along_level = [((history, other, column), abs(other - level)) for other in range(TABLE_SHAPE[1])]
+        along_dispersion = [((history, level, other), abs(other - column)) for other in range(table.shape[2])]
+        along_level = [((history, other, column), abs(other - level)) for other in range(table.shape[1])]
         for line in (along_dispersion, along_level):
             candidates = [(distance, -table[cell]) for cell, distance in line if seen[cell]]
             if candidates:
@@ -273,10 +287,12 @@ def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
 
 
 def threshold_table(false_episodes_per_year: float) -> FloatArray:
-    """The calibrated table for this budget: the default budget's is shipped (computed by
-    ``calibrate``; a test checks it still is), any other is calibrated once per process."""
-    if round(false_episodes_per_year, 4) == DEFAULT_BUDGET:
-        return np.array(DEFAULT_TABLE).reshape(TABLE_SHAPE)
+    """The calibrated table for this budget: the default budget's is shipped, and the part of it the
+    count detector keeps when the share signal runs beside it (computed by ``calibrate``; a test checks
+    they still are); any other is calibrated once per process."""
+    shipped = SHIPPED_TABLES.get(round(false_episodes_per_year, 4))
+    if shipped is not None:
+        return np.array(shipped).reshape(TABLE_SHAPE)
     return calibrate(round(false_episodes_per_year, 4))
 
 
@@ -317,3 +333,26 @@ DEFAULT_TABLE = (
     (4.250, 3.625, 4.500, 6.625, 9.000, 10.500),
     (3.000, 2.750, 4.250, 6.500, 8.750, 11.875),
 )
+# calibrate(COUNT_BUDGET_BESIDE_SHARE): the count detector's part when the share signal spends the rest.
+COUNT_BUDGET_BESIDE_SHARE = 0.4
+TABLE_BESIDE_SHARE = (
+    (3.125, 3.125, 3.250, 3.250, 3.250, 3.500),
+    (3.875, 4.250, 4.000, 3.875, 4.000, 4.125),
+    (4.750, 4.750, 4.875, 4.875, 4.750, 4.875),
+    (5.250, 5.250, 5.250, 5.375, 5.500, 5.375),
+    (5.500, 5.375, 5.500, 5.625, 5.875, 5.625),
+    (5.500, 5.375, 5.500, 6.000, 6.125, 6.000),
+    (5.250, 5.375, 5.875, 6.000, 6.250, 6.125),
+    (5.000, 5.375, 5.750, 5.875, 6.375, 6.125),
+    (4.250, 5.125, 5.750, 6.000, 6.250, 6.125),
+    (3.375, 3.250, 3.250, 3.250, 3.250, 3.250),
+    (4.500, 4.000, 4.000, 4.000, 4.375, 5.375),
+    (5.125, 4.875, 4.875, 5.250, 5.250, 6.250),
+    (5.750, 5.750, 5.875, 5.625, 5.625, 7.250),
+    (6.250, 6.000, 5.625, 6.125, 6.875, 8.250),
+    (5.875, 5.375, 6.000, 6.750, 8.000, 8.750),
+    (5.375, 4.625, 5.250, 6.750, 8.250, 10.750),
+    (4.625, 3.875, 4.625, 7.000, 10.000, 11.750),
+    (3.125, 3.000, 4.500, 7.125, 9.875, 12.625),
+)
+SHIPPED_TABLES = {DEFAULT_BUDGET: DEFAULT_TABLE, COUNT_BUDGET_BESIDE_SHARE: TABLE_BESIDE_SHARE}
