@@ -7,12 +7,14 @@ day: over 14 days the mean rises linearly to 3–6× the baseline, then falls ba
 (ovoz.insights.early_warning) sees only the counts.
 
 Printed per seed and overall: recall (an alert between the ramp's first day and 7 days after its
-end), false alert episodes per series-year outside the ramps (consecutive alert days count once;
-days within 28 days after a ramp's window are left out of both counts, where a baseline that
-absorbed the ramp may still move), the median delay in days from the ramp's first day to its first
-alert, and seconds per 1,000 series.
+end), false alert episodes per series-year on the days after the warm-up outside the ramps' windows
+(consecutive alert days count once), the median delay in days from the ramp's first day to its first
+alert, alert days per series-year outside the windows, and seconds per 1,000 series.
 
     .venv/bin/python bench/early_warning.py [--series 1000] [--seeds 1 2 3] [--budget 0.5]
+    .venv/bin/python bench/early_warning.py --table --seeds 1 2 3 4 5 --oracle  # shapes x φ, with the oracle
+    .venv/bin/python bench/early_warning.py --bands --seeds 1 2 3  # recall by mean, with a clairvoyant bound
+    .venv/bin/python bench/early_warning.py --share 1000           # the share signal, the area's total flat
     .venv/bin/python bench/early_warning.py --scale 5000   # areas x 15 themes x 730 days through `ovoz detect`
 
 Targets (issue 15): recall >= 0.9, <= 0.5 false episodes per series-year, median delay <= 5 days.

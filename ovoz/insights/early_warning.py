@@ -25,7 +25,8 @@ surveillance practice rather than a fixed threshold:
 
 An alert is raised on every day on which the scan is above its threshold; ``score`` is the ratio of
 the two (≥ 1). ``cusum`` serves the share signal (share_signal.py). Only numpy is used: this runs on
-a file without a database (``ovoz detect``) as well as over the rollups. bench/early_warning.py measures recall, false episodes and delay on synthetic series.
+a file without a database (``ovoz detect``) as well as over the rollups. bench/early_warning.py
+measures recall, false episodes and delay on synthetic series.
 """
 
 from __future__ import annotations
