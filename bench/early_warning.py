@@ -316,7 +316,7 @@ def share_rows(areas: int, seeds: list[int], budget: float) -> None:
         print(f"{name:>22} {'mean':>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {days:>7.2f}")
 
 
-def scale(areas: int) -> None:
+def scale(areas: int, share: bool = False) -> None:
     """Write a counts file of areas × 15 themes × two years (no zero rows) and time `ovoz detect` on it."""
     import os
     import resource
@@ -345,7 +345,8 @@ def scale(areas: int) -> None:
         size = counts_path.stat().st_size
         began = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "ovoz", "detect", "--counts", str(counts_path), "--out", str(alerts_path)],
+            [sys.executable, "-m", "ovoz", "detect", "--counts", str(counts_path), "--out", str(alerts_path)]
+            + ["--share"] * share,
             check=True,
             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "OVOZ_VAR_DIR": folder},
         )
@@ -366,6 +367,7 @@ def main() -> None:
     parser.add_argument("--table", action="store_true", help="every seed on each ramp shape, two φ ranges")
     parser.add_argument("--shapes", nargs="+", default=["linear", "step", "plateau"], help="ramp shapes for --table")
     parser.add_argument("--oracle", action="store_true", help="with --table: the bound of a detector told the truth")
+    parser.add_argument("--with-share", action="store_true", help="with --scale: `ovoz detect --share`")
     parser.add_argument("--bands", action="store_true", help="linear ramps: recall per band of mean, with bounds")
     parser.add_argument("--share", type=int, metavar="AREAS", help="the share signal on AREAS areas with a flat total")
     args = parser.parse_args()
@@ -383,7 +385,7 @@ def main() -> None:
         return
     if args.scale:
         print(f"# {platform.node()} {platform.machine()}, Python {platform.python_version()}")
-        scale(args.scale)
+        scale(args.scale, share=args.with_share)
         return
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     print(f"# {args.series} series x {DAYS} days per seed, budget {args.budget} false episodes per series-year")

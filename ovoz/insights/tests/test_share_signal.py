@@ -91,15 +91,17 @@ def test_ovoz_detect_adds_share_alerts_only_when_asked(tmp_path):
     means = np.full((6, DAYS), 2.0)
     means[0] = 3.0
     means[1:, SHIFT:] = 0.1
-    counts = _area(means, 3)
+    counts = {"KZ-MAN": _area(means, 3), "UZ-AN": _area(np.full((6, DAYS), 2.0), 4)}  # UZ-AN stays steady
     first = timezone.localdate() - timedelta(days=DAYS)
     with (tmp_path / "counts.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["area", "theme", "day", "count"])
-        for theme, day in zip(*np.nonzero(counts), strict=True):
-            writer.writerow(
-                ["KZ-MAN", f"t{theme}", (first + timedelta(days=int(day))).isoformat(), int(counts[theme, day])]
-            )
+        for day in range(DAYS):  # the two areas' rows interleaved, day by day
+            for area, values in counts.items():
+                for theme in np.flatnonzero(values[:, day]):
+                    writer.writerow(
+                        [area, f"t{theme}", (first + timedelta(days=day)).isoformat(), int(values[theme, day])]
+                    )
     rows = {}
     for name, extra in (("plain", {}), ("share", {"share": True})):
         call_command("detect", counts=str(tmp_path / "counts.csv"), out=str(tmp_path / f"{name}.csv"), **extra)
@@ -107,8 +109,8 @@ def test_ovoz_detect_adds_share_alerts_only_when_asked(tmp_path):
             rows[name] = list(csv.reader(handle))
     assert rows["plain"][0] == rows["share"][0] == ["area", "theme", "day", "score"]
     shift_days = {(first + timedelta(days=SHIFT + offset)).isoformat() for offset in range(14)}
-    assert not any(row[1] == "t0" and row[2] in shift_days for row in rows["plain"][1:])
-    assert any(row[1] == "t0" and row[2] in shift_days for row in rows["share"][1:])
+    assert not any(row[:2] == ["KZ-MAN", "t0"] and row[2] in shift_days for row in rows["plain"][1:])
+    assert any(row[:2] == ["KZ-MAN", "t0"] and row[2] in shift_days for row in rows["share"][1:])
     assert all(float(row[3]) >= 1 for row in rows["share"][1:])
 
 
