@@ -190,7 +190,7 @@ def clairvoyant(
     ramp, a detector with e false episodes and a alert days per series-day alerts somewhere in days
     0…d with probability at most (d + 1)·e + a (an episode starts in them, or one is going on at day
     0); the most powerful test of that level on those days (weights log(r·(k+m)/(k+r·m)) per count, k =
-    1/φ) is the bound. e = 0.5/365 and a = 5/365 (ten times the alert days our detector spends)."""
+    1/φ) is the bound. e = 0.5/365 and a = 5/365 (more than twice the alert days the detector spends on linear ramps)."""
     budget, alert_days, replicates = 0.5, 5.0, 4000
     length = last_day + 1
     level = length * budget / 365 + alert_days / 365
