@@ -7,12 +7,14 @@ day: over 14 days the mean rises linearly to 3–6× the baseline, then falls ba
 (ovoz.insights.early_warning) sees only the counts.
 
 Printed per seed and overall: recall (an alert between the ramp's first day and 7 days after its
-end), false alert episodes per series-year outside the ramps (consecutive alert days count once;
-days within 28 days after a ramp's window are left out of both counts, where a baseline that
-absorbed the ramp may still move), the median delay in days from the ramp's first day to its first
-alert, and seconds per 1,000 series.
+end), false alert episodes per series-year on the days after the warm-up outside the ramps' windows
+(consecutive alert days count once), the median delay in days from the ramp's first day to its first
+alert, alert days per series-year outside the windows, and seconds per 1,000 series.
 
     .venv/bin/python bench/early_warning.py [--series 1000] [--seeds 1 2 3] [--budget 0.5]
+    .venv/bin/python bench/early_warning.py --table --seeds 1 2 3 4 5 --oracle  # shapes x φ, with the oracle
+    .venv/bin/python bench/early_warning.py --bands --seeds 1 2 3  # recall by mean, with a clairvoyant bound
+    .venv/bin/python bench/early_warning.py --share 1000           # the share signal, the area's total flat
     .venv/bin/python bench/early_warning.py --scale 5000   # areas x 15 themes x 730 days through `ovoz detect`
 
 Targets (issue 15): recall >= 0.9, <= 0.5 false episodes per series-year, median delay <= 5 days.
@@ -36,7 +38,7 @@ DAYS = 730
 WARM_UP = 120
 RAMP_DAYS = 14
 AFTER_DAYS = 7
-SETTLE_DAYS = 28
+SETTLE_DAYS = 0  # days after a ramp's window also left out of the false episodes (was 28; the issue says none)
 
 
 def synthetic(
@@ -79,34 +81,68 @@ def synthetic(
 
 def evaluate(alerts: np.ndarray, starts: np.ndarray) -> tuple[float, float, float]:
     """Recall, false episodes per series-year, median delay."""
-    found, delays = 0, []
-    false_episodes, observed_days = 0, 0
-    for row in range(alerts.shape[0]):
-        alert = alerts[row]
-        outside = np.ones(DAYS, dtype=bool)
-        outside[:WARM_UP] = False
-        start = starts[row]
-        if start >= 0:
-            window = alert[start : start + RAMP_DAYS + AFTER_DAYS]
-            if window.any():
-                found += 1
-                delays.append(int(np.argmax(window)))
-            outside[start : start + RAMP_DAYS + AFTER_DAYS + SETTLE_DAYS] = False
-        episode_starts = alert & outside & ~np.concatenate([[False], alert[:-1]])
-        false_episodes += int(episode_starts.sum())
-        observed_days += int(outside.sum())
-    ramps = int((starts >= 0).sum())
-    recall = found / ramps if ramps else float("nan")
-    per_year = false_episodes / (observed_days / 365)
-    return recall, per_year, float(np.median(delays)) if delays else float("nan")
+    recall, per_year, delay, _ = evaluate_days(alerts, starts)
+    return recall, per_year, delay
+
+
+def outside_days(starts: np.ndarray) -> np.ndarray:
+    """The days on which an alert is false: after the warm-up, outside each ramp's window (its first
+    day to 7 days after its end) and SETTLE_DAYS after it."""
+    outside = np.ones((len(starts), DAYS), dtype=bool)
+    outside[:, :WARM_UP] = False
+    for row in np.flatnonzero(starts >= 0):
+        outside[row, starts[row] : starts[row] + RAMP_DAYS + AFTER_DAYS + SETTLE_DAYS] = False
+    return outside
+
+
+def found_and_delays(alerts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per ramped series: whether an alert fell in the ramp's window, and the delay of the first."""
+    rows = np.flatnonzero(starts >= 0)
+    window = np.arange(RAMP_DAYS + AFTER_DAYS)
+    in_window = alerts[rows[:, None], starts[rows][:, None] + window]
+    return in_window.any(axis=1), np.argmax(in_window, axis=1)
+
+
+def evaluate_days(alerts: np.ndarray, starts: np.ndarray) -> tuple[float, float, float, float]:
+    """Recall, false episodes per series-year, median delay, and alert days per series-year outside
+    the ramps (a detector that stayed in alert for weeks would spend few episodes but many days)."""
+    outside = outside_days(starts)
+    previous = np.zeros_like(alerts)
+    previous[:, 1:] = alerts[:, :-1]
+    false_episodes = int((alerts & outside & ~previous).sum())
+    years = outside.sum() / 365
+    found, delays = found_and_delays(alerts, starts)
+    recall = float(found.mean()) if found.size else float("nan")
+    delay = float(np.median(delays[found])) if found.any() else float("nan")
+    return recall, false_episodes / years, delay, float((alerts & outside).sum() / years)
+
+
+MEAN_BANDS = (0.05, 0.2, 0.5, 1.0, 1.5, 2.0)
+
+
+def recall_by_band(alerts: np.ndarray, starts: np.ndarray, base: np.ndarray) -> list[tuple[float, float]]:
+    """Recall and median delay per band of the series' baseline mean (MEAN_BANDS)."""
+    found, delays = found_and_delays(alerts, starts)
+    bands = np.digitize(base[starts >= 0].mean(axis=1), MEAN_BANDS[1:-1])
+    result = []
+    for band in range(len(MEAN_BANDS) - 1):
+        rows = bands == band
+        hits = found[rows]
+        result.append((float(hits.mean()), float(np.median(delays[rows][hits])) if hits.any() else float("nan")))
+    return result
 
 
 def oracle(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray]) -> tuple[float, float, float]:
-    """A bound no detector of this kind beats: the same NB CUSUM fed the true baseline and φ, with the
+    """A bound no detector of this kind beats: the same ramp scan fed the true baseline and φ, with the
     threshold of each band of mean chosen on these very series to spend exactly the budget of 0.5."""
-    from ovoz.insights.early_warning import cusum, log_likelihood_ratio
+    return evaluate(oracle_alerts(counts, starts, truth), starts)
 
-    statistic = cusum(log_likelihood_ratio(counts, truth[0], truth[1]))
+
+def oracle_alerts(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray]) -> np.ndarray:
+    """The oracle's alert days (see ``oracle``)."""
+    from ovoz.insights.early_warning import ramp_scan
+
+    statistic = ramp_scan(counts, truth[0], truth[1])
     bands = np.digitize(truth[0].mean(axis=1), [0.2, 0.5, 1.0, 1.5])
     alerts = np.zeros(counts.shape, dtype=bool)
     for band in range(5):
@@ -116,13 +152,13 @@ def oracle(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray]) -> t
             middle = (low + high) / 2
             low, high = (middle, high) if evaluate(statistic[rows] > middle, starts[rows])[1] > 0.5 else (low, middle)
         alerts[rows] = statistic[rows] > high
-    return evaluate(alerts, starts)
+    return alerts
 
 
 def table(series: int, seeds: list[int], budget: float, with_oracle: bool, shapes: list[str]) -> None:
     """Seeds × ramp shapes × dispersion ranges, each on fresh series."""
     print(
-        f"{'shape':>7} {'φ':>8} {'seed':>5} {'recall':>7} {'false/yr':>9} {'delay':>6}"
+        f"{'shape':>7} {'φ':>8} {'seed':>5} {'recall':>7} {'false/yr':>9} {'delay':>6} {'days/yr':>7}"
         + ("  oracle: recall false/yr delay" * with_oracle)
     )
     for shape in shapes:
@@ -134,15 +170,153 @@ def table(series: int, seeds: list[int], budget: float, with_oracle: bool, shape
                     series, np.random.default_rng(seed), shape=shape, dispersion_range=(low, high), truth=truth
                 )
                 detection = detect(counts, first_weekday=0, false_episodes_per_year=budget)
-                rows.append(evaluate(detection.alerts, starts))
+                rows.append(evaluate_days(detection.alerts, starts))
                 bound = "  {:.3f} {:.3f} {:.1f}".format(*oracle(counts, starts, truth)) if with_oracle else ""
-                recall, per_year, delay = rows[-1]
-                print(f"{shape:>7} {low:>3}–{high:<4} {seed:>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f}{bound}")
-            recall, per_year, delay = (float(np.mean(column)) for column in zip(*rows, strict=True))
-            print(f"{shape:>7} {low:>3}–{high:<4} {'mean':>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f}")
+                recall, per_year, delay, days = rows[-1]
+                print(
+                    f"{shape:>7} {low:>3}–{high:<4} {seed:>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {days:>7.2f}{bound}"
+                )
+            recall, per_year, delay, days = (float(np.mean(column)) for column in zip(*rows, strict=True))
+            print(
+                f"{shape:>7} {low:>3}–{high:<4} {'mean':>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {days:>7.2f}"
+            )
 
 
-def scale(areas: int) -> None:
+def clairvoyant(
+    series: int, rng: np.random.Generator, shape: str, dispersion_range: tuple[float, float], last_day: int
+) -> np.ndarray:
+    """Per series, an upper bound on P(an alert by ``last_day`` of the ramp) for ANY detector that keeps
+    the budget: a Neyman-Pearson test told the ramp's start, shape and peak, the baseline and φ. Under no
+    ramp, a detector with e false episodes and a alert days per series-day alerts somewhere in days
+    0…d with probability at most (d + 1)·e + a (an episode starts in them, or one is going on at day
+    0); the most powerful test of that level on those days (weights log(r·(k+m)/(k+r·m)) per count, k =
+    1/φ) is the bound. e = 0.5/365 and a = 5/365 (more than twice the alert days the detector spends on linear ramps)."""
+    budget, alert_days, replicates = 0.5, 5.0, 4000
+    length = last_day + 1
+    level = length * budget / 365 + alert_days / 365
+    mean = rng.uniform(0.05, 2.0, series)
+    peak = rng.uniform(3.0, 6.0, series)
+    phi = np.maximum(rng.uniform(*dispersion_range, series), 1e-4)
+    depth, phase = rng.uniform(0.0, 0.6, series), rng.integers(0, 7, series)
+    t = np.arange(length)
+    weekly = np.where((t[None] + phase[:, None]) % 7 >= 5, 1 - depth[:, None], 1 + depth[:, None] * 2 / 5)
+    base = mean[:, None] * weekly
+    rise = np.ones(length) if shape == "step" else np.minimum(t + 1, RAMP_DAYS) / RAMP_DAYS
+    ratio = 1 + (peak[:, None] - 1) * rise
+    if shape != "plateau":
+        ratio = np.where(t[None] < RAMP_DAYS, ratio, 1.0)
+    size = 1 / phi[:, None]
+    weights = np.log(ratio * (size + base) / (size + ratio * base))
+    power = np.zeros(series)
+    for row in range(series):
+
+        def draw(means: np.ndarray, row: int = row) -> np.ndarray:
+            gamma = rng.gamma(1 / phi[row], phi[row], size=(replicates, length))
+            return rng.poisson(gamma * means).astype(float) @ weights[row]
+
+        null, alternative = draw(base[row]), draw(ratio[row] * base[row])
+        cut = np.quantile(null, 1 - level, method="higher")
+        above, tied = (null > cut + 1e-9).mean(), (np.abs(null - cut) < 1e-9).mean()
+        fraction = min(max((level - above) / tied, 0.0), 1.0) if tied else 0.0
+        power[row] = (alternative > cut + 1e-9).mean() + fraction * (np.abs(alternative - cut) < 1e-9).mean()
+    return np.stack([mean, power])
+
+
+def by_band(series: int, seeds: list[int], budget: float) -> None:
+    """Linear ramps: recall (and median delay) per band of the baseline mean, for the detector, the
+    oracle CUSUM, and the clairvoyant bound (P(alert by day 20), P(alert by day 5))."""
+    edges = MEAN_BANDS
+    print("# recall per band of mean (median delay in days); bound: P(alert by the window's end), P(by day 5)")
+    print(f"{'φ':>8} {'mean a day':>10} {'detector':>13} {'oracle':>13} {'bound d20':>9} {'bound d5':>8}")
+    for low, high in ((0.1, 1.0), (0.0, 0.3)):
+        detected, oracles = [], []
+        for seed in seeds:
+            truth: list[np.ndarray] = []
+            counts, starts = synthetic(series, np.random.default_rng(seed), dispersion_range=(low, high), truth=truth)
+            alerts = detect(counts, first_weekday=0, false_episodes_per_year=budget).alerts
+            detected.append(recall_by_band(alerts, starts, truth[0]))
+            oracles.append(recall_by_band(oracle_alerts(counts, starts, truth), starts, truth[0]))
+        bound20 = clairvoyant(
+            series, np.random.default_rng(seeds[0]), "linear", (low, high), RAMP_DAYS + AFTER_DAYS - 1
+        )
+        bound5 = clairvoyant(series, np.random.default_rng(seeds[0]), "linear", (low, high), 5)
+        for band in range(len(edges) - 1):
+            rows20 = (bound20[0] >= edges[band]) & (bound20[0] < edges[band + 1])
+            rows5 = (bound5[0] >= edges[band]) & (bound5[0] < edges[band + 1])
+            mine = np.nanmean([result[band] for result in detected], axis=0)
+            theirs = np.nanmean([result[band] for result in oracles], axis=0)
+            print(
+                f"{low:>3}–{high:<4} {edges[band]:>4.2f}–{edges[band + 1]:<5.2f} {mine[0]:>6.3f} ({mine[1]:>4.1f}) "
+                f"{theirs[0]:>6.3f} ({theirs[1]:>4.1f}) {bound20[1][rows20].mean():>9.3f} {bound5[1][rows5].mean():>8.3f}"
+            )
+        print(f"{low:>3}–{high:<4} {'all':>10} {'':>13} {'':>13} {bound20[1].mean():>9.3f} {bound5[1].mean():>8.3f}")
+
+
+def share_shift(areas: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Areas of 4–12 themes shaped like ``synthetic``'s series; in each area one theme's share rises
+    over 14 days (linearly) until its mean is 3–6 times its baseline while the other themes give up
+    exactly as much: the area's expected total stays flat. Counts, each series' area, and the ramp
+    start of the shifted theme (-1 for the others)."""
+    sizes = rng.integers(4, 13, size=areas)
+    area_of = np.repeat(np.arange(areas), sizes)
+    truth: list[np.ndarray] = []
+    synthetic(len(area_of), rng, ramps=False, truth=truth)
+    mean, dispersion = truth[0].copy(), truth[1][:, :1]
+    starts = np.full(len(area_of), -1)
+    rise = np.arange(1, RAMP_DAYS + 1) / RAMP_DAYS
+    first_rows = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    for area, first in enumerate(first_rows):
+        rows = np.arange(first, first + sizes[area])
+        chosen = rows[rng.integers(sizes[area])]
+        others = rows[rows != chosen]
+        start = int(rng.integers(WARM_UP, DAYS - RAMP_DAYS - AFTER_DAYS))
+        days = slice(start, start + RAMP_DAYS)
+        extra = mean[chosen, days] * (rng.uniform(3.0, 6.0) - 1) * rise
+        other_total = mean[others, days].sum(axis=0)
+        extra = np.minimum(extra, 0.9 * other_total)  # the others cannot give up more than they have
+        mean[chosen, days] += extra
+        mean[others, days] *= 1 - extra / other_total
+        starts[chosen] = start
+    safe = np.maximum(dispersion, 1e-9)
+    rates = rng.gamma(shape=1 / safe, scale=safe, size=mean.shape) * mean
+    return rng.poisson(rates).astype(np.float64), area_of, starts
+
+
+def share_rows(areas: int, seeds: list[int], budget: float) -> None:
+    """The share signal on areas whose total stays flat while one theme's share rises: recall of the
+    shifted theme and false episodes over every series (the shifted area's window left out of all its
+    themes), for the count detector alone (whole budget), the share signal alone (its part) and both
+    (the count detector on the rest of the budget)."""
+    from ovoz.insights.share_signal import SHARE_BUDGET_FRACTION, detect_share
+
+    share_budget = budget * SHARE_BUDGET_FRACTION
+    print(f"# {areas} areas of 4-12 themes per seed; a theme's share x3-6 over 14 days, the area's total flat")
+    print(f"{'signal':>22} {'seed':>5} {'recall':>7} {'false/yr':>9} {'delay':>6} {'days/yr':>7}")
+    results: dict[str, list[tuple[float, ...]]] = {}
+    for seed in seeds:
+        counts, area_of, starts = share_shift(areas, np.random.default_rng(seed))
+        window_starts = np.full(len(starts), -1)
+        for area in np.unique(area_of):
+            rows = area_of == area
+            window_starts[rows] = starts[rows].max()
+        share = detect_share(counts, area_of, false_episodes_per_year=share_budget).alerts
+        count = detect(counts, first_weekday=0, false_episodes_per_year=budget).alerts
+        rest = detect(counts, first_weekday=0, false_episodes_per_year=budget - share_budget).alerts
+        for name, alerts in (
+            (f"count ({budget:g})", count),
+            (f"share ({share_budget:g})", share),
+            (f"count or share ({budget:g})", rest | share),
+        ):
+            recall, _, delay, _ = evaluate_days(alerts[starts >= 0], starts[starts >= 0])
+            _, per_year, _, days = evaluate_days(alerts, window_starts)
+            results.setdefault(name, []).append((recall, per_year, delay, days))
+            print(f"{name:>22} {seed:>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {days:>7.2f}")
+    for name, rows in results.items():
+        recall, per_year, delay, days = (float(np.mean(column)) for column in zip(*rows, strict=True))
+        print(f"{name:>22} {'mean':>5} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {days:>7.2f}")
+
+
+def scale(areas: int, share: bool = False) -> None:
     """Write a counts file of areas × 15 themes × two years (no zero rows) and time `ovoz detect` on it."""
     import os
     import resource
@@ -171,7 +345,8 @@ def scale(areas: int) -> None:
         size = counts_path.stat().st_size
         began = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "ovoz", "detect", "--counts", str(counts_path), "--out", str(alerts_path)],
+            [sys.executable, "-m", "ovoz", "detect", "--counts", str(counts_path), "--out", str(alerts_path)]
+            + ["--share"] * share,
             check=True,
             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "OVOZ_VAR_DIR": folder},
         )
@@ -192,7 +367,17 @@ def main() -> None:
     parser.add_argument("--table", action="store_true", help="every seed on each ramp shape, two φ ranges")
     parser.add_argument("--shapes", nargs="+", default=["linear", "step", "plateau"], help="ramp shapes for --table")
     parser.add_argument("--oracle", action="store_true", help="with --table: the bound of a detector told the truth")
+    parser.add_argument("--with-share", action="store_true", help="with --scale: `ovoz detect --share`")
+    parser.add_argument("--bands", action="store_true", help="linear ramps: recall per band of mean, with bounds")
+    parser.add_argument("--share", type=int, metavar="AREAS", help="the share signal on AREAS areas with a flat total")
     args = parser.parse_args()
+    if args.bands or args.share:
+        print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+        if args.bands:
+            by_band(args.series, args.seeds, args.budget)
+        if args.share:
+            share_rows(args.share, args.seeds, args.budget)
+        return
     if args.table:
         print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
         print(f"# {args.series} series x {DAYS} days per row, budget {args.budget} false episodes per series-year")
@@ -200,7 +385,7 @@ def main() -> None:
         return
     if args.scale:
         print(f"# {platform.node()} {platform.machine()}, Python {platform.python_version()}")
-        scale(args.scale)
+        scale(args.scale, share=args.with_share)
         return
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     print(f"# {args.series} series x {DAYS} days per seed, budget {args.budget} false episodes per series-year")

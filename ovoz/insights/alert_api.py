@@ -31,7 +31,14 @@ class AlertOut(Schema):
     score: float = Field(description="The detector's statistic over its threshold on the last day (1 or more).")
     window_days: int = Field(description="The days that observed and expected cover, ending on last_day.")
     observed: int = Field(description="Concerns of every visibility in the window.")
-    expected: float = Field(description="Concerns the detector expected in the window.")
+    expected: float = Field(
+        description="Concerns the detector expected in the window (for a share alert: given the area's total)."
+    )
+    signal: Literal["count", "share"] = Field(
+        description="count: the theme's concerns rose; share: its share of all the area's concerns rose."
+    )
+    area_observed: int | None = Field(description="Share alerts: all concerns in the area in the window.")
+    expected_share: float | None = Field(description="Share alerts: the theme's usual share of them (0–1).")
     state: Literal["new", "seen", "acting", "dismissed"]
     state_reason: str
     explanation: str = Field(description="One sentence in the request's language.")

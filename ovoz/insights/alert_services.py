@@ -86,6 +86,9 @@ def _alert_record(found: SeriesAlert, *, day: date) -> bool:
         "expected": found.expected,
         "daily_counts": found.daily_counts,
         "daily_expected": found.daily_expected,
+        "signal": found.signal,
+        "area_observed": found.area_observed,
+        "expected_share": found.expected_share,
     }
     # The alert of this episode: it began no later than the day and ran up to the day before the
     # episode's first day or later (a re-run of an earlier day finds the alert it extended since).

@@ -6,6 +6,7 @@ from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from ovoz.insights.choices import AlertSignal
 from ovoz.insights.models import WINDOW_DAYS, Alert
 
 
@@ -19,6 +20,8 @@ def expected_display(expected: float) -> str:
 def alert_explanation(alert: Alert, language: str | None = None) -> str:
     """ "14 concerns about fuel prices in Zhanaozen in 7 days, 2 expected", in the active language."""
     language = language or get_language() or "en"
+    if alert.signal == AlertSignal.SHARE and alert.area_observed:
+        return share_explanation(alert, language)
     return ngettext(
         "%(observed)d concern about %(theme)s in %(area)s in %(days)d days, %(expected)s expected",
         "%(observed)d concerns about %(theme)s in %(area)s in %(days)d days, %(expected)s expected",
@@ -29,6 +32,27 @@ def alert_explanation(alert: Alert, language: str | None = None) -> str:
         "area": alert.area.name_in(language),
         "days": WINDOW_DAYS,
         "expected": expected_display(alert.expected),
+    }
+
+
+def share_explanation(alert: Alert, language: str) -> str:
+    """ "9 of 20 concerns in Zhanaozen in 7 days were about fuel prices (45%), usually 10%": the theme's
+    share of all the area's concerns rose, whether or not the area's total did."""
+    total = alert.area_observed or 0
+    return ngettext(
+        "%(observed)d of %(total)d concern in %(area)s in %(days)d days was about %(theme)s (%(share)d%%), "
+        "usually %(usual)d%%",
+        "%(observed)d of %(total)d concerns in %(area)s in %(days)d days were about %(theme)s (%(share)d%%), "
+        "usually %(usual)d%%",
+        total,
+    ) % {
+        "observed": alert.observed,
+        "total": total,
+        "area": alert.area.name_in(language),
+        "days": WINDOW_DAYS,
+        "theme": alert.theme.label,
+        "share": round(100 * alert.observed / total) if total else 0,
+        "usual": max(round(100 * (alert.expected_share or 0)), 1),
     }
 
 

@@ -1,5 +1,7 @@
 """Early warning over the rollups: the daily counts of every area × theme series, at every level of the
-area tree, run through the detector (``early_warning.detect``) for one day.
+area tree, run through the count detector (``early_warning.detect``) and the share signal
+(``share_signal``: the theme's share of all its area's concerns) for one day; they split the false
+alert budget (``share_signal.SHARE_BUDGET_FRACTION`` to the share signal).
 
 Reads ``ConcernRollup`` only (every visibility counts: an alert is a number, never a concern's words),
 summed per area, theme and day in the database, then added up for every area above (a district's
@@ -18,7 +20,7 @@ from django.db import connection
 
 from ovoz.concerns.models import ConcernRollup, Theme
 from ovoz.concerns.services import rollups_drain
-from ovoz.insights import early_warning
+from ovoz.insights import early_warning, share_signal
 from ovoz.insights.models import CHART_DAYS, WINDOW_DAYS
 from ovoz.places.models import Area
 
@@ -40,6 +42,9 @@ class SeriesAlert:
     expected: float  # what the detector expected over those days
     daily_counts: list[int]  # the CHART_DAYS days ending on the day
     daily_expected: list[float]
+    signal: str = "count"  # "count": the theme's concerns rose; "share": its share of the area's did
+    area_observed: int | None = None  # share: all concerns in the area in the window
+    expected_share: float | None = None  # share: the theme's usual share of them
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class SeriesCounts:
     counts: np.ndarray  # per nonzero cell: the count
     first_day: date
     days: int
+    area_totals: np.ndarray | None = None  # per area of a kept series × day: all its concerns
+    area_of: np.ndarray | None = None  # per kept series: its row in area_totals
+    themes_in_area: np.ndarray | None = None  # per kept series: the themes its area had concerns about
 
 
 def series_counts(*, day: date, days: int = HISTORY_DAYS) -> SeriesCounts:
@@ -107,6 +115,11 @@ def series_counts(*, day: date, days: int = HISTORY_DAYS) -> SeriesCounts:
     active[series[cell_offsets >= days - WINDOW_DAYS]] = True
     renumber = np.cumsum(active) - 1
     kept_cells = active[series]
+    # Every theme counts in its area's total (the share signal's), kept series or not.
+    area_keys, area_of_cell = np.unique(series_cell // len(theme_values), return_inverse=True)
+    area_totals = np.bincount(area_of_cell.ravel() * days + cell_offsets, weights=sums, minlength=len(area_keys) * days)
+    area_of_series = np.searchsorted(area_keys, series_keys // len(theme_values))
+    themes_in_area = np.bincount(area_of_series, minlength=len(area_keys))
     return SeriesCounts(
         keys=[
             (int(key // len(theme_values)), int(theme_values[key % len(theme_values)]))
@@ -117,12 +130,17 @@ def series_counts(*, day: date, days: int = HISTORY_DAYS) -> SeriesCounts:
         counts=sums[kept_cells],
         first_day=first_day,
         days=days,
+        area_totals=area_totals.reshape(len(area_keys), days),
+        area_of=area_of_series[active],
+        themes_in_area=themes_in_area[area_of_series[active]],
     )
 
 
 def series_alerts(*, day: date, false_episodes_per_year: float | None = None) -> tuple[int, list[SeriesAlert]]:
     """How many series were examined, and those in alert on ``day``."""
     budget = settings.OVOZ_ALERT_FALSE_EPISODES_PER_YEAR if false_episodes_per_year is None else false_episodes_per_year
+    # The count detector and the share signal split the budget: together they stay within it.
+    count_part = 1 - share_signal.SHARE_BUDGET_FRACTION
     data = series_counts(day=day)
     found: list[SeriesAlert] = []
     total = len(data.keys)
@@ -132,14 +150,32 @@ def series_alerts(*, day: date, false_episodes_per_year: float | None = None) ->
         start, stop = np.searchsorted(data.series, [first, last])
         matrix = np.zeros((last - first, data.days))
         matrix[data.series[start:stop] - first, data.offsets[start:stop]] = data.counts[start:stop]
-        detection = early_warning.detect(matrix, first_weekday=data.first_day.weekday(), false_episodes_per_year=budget)
+        detection = early_warning.detect(
+            matrix, first_weekday=data.first_day.weekday(), false_episodes_per_year=budget * count_part
+        )
         alerts = detection.alerts
         scores = detection.score
-        for row in np.flatnonzero(alerts[:, -1]):
+        share_alerts = np.zeros_like(alerts)
+        if data.area_totals is not None and data.area_of is not None and data.themes_in_area is not None:
+            totals = data.area_totals[data.area_of[first:last]]
+            shares = share_signal.share_statistic(
+                matrix,
+                totals,
+                data.themes_in_area[first:last],
+                false_episodes_per_year=budget * share_signal.SHARE_BUDGET_FRACTION,
+            )
+            share_alerts = shares.alerts
+            scores = np.maximum(np.where(alerts, scores, 0), np.where(share_alerts, shares.score, 0))
+        either = alerts | share_alerts
+        for row in np.flatnonzero(either[:, -1]):
             # The episode: the alert days that run without a break up to the day.
-            quiet = np.flatnonzero(~alerts[row])
+            quiet = np.flatnonzero(~either[row])
             episode_start = int(quiet[-1]) + 1 if quiet.size else 0
             area_id, theme_id = data.keys[first + int(row)]
+            expected = detection.expected[row]
+            by_share = not alerts[row, -1]
+            if by_share:  # what the theme's usual share of the area's concerns would have been
+                expected = shares.share[row] * totals[row]
             found.append(
                 SeriesAlert(
                     area_id=area_id,
@@ -147,9 +183,16 @@ def series_alerts(*, day: date, false_episodes_per_year: float | None = None) ->
                     first_day=data.first_day + timedelta(days=episode_start),
                     score=round(float(scores[row, -1]), 3),
                     observed=int(matrix[row, -WINDOW_DAYS:].sum()),
-                    expected=round(float(detection.expected[row, -WINDOW_DAYS:].sum()), 2),
+                    expected=round(float(expected[-WINDOW_DAYS:].sum()), 2),
                     daily_counts=[int(value) for value in matrix[row, -CHART_DAYS:]],
-                    daily_expected=[round(float(value), 2) for value in detection.expected[row, -CHART_DAYS:]],
+                    daily_expected=[round(float(value), 2) for value in expected[-CHART_DAYS:]],
+                    signal="share" if by_share else "count",
+                    area_observed=int(totals[row, -WINDOW_DAYS:].sum()) if by_share else None,
+                    expected_share=(
+                        round(float(expected[-WINDOW_DAYS:].sum() / max(totals[row, -WINDOW_DAYS:].sum(), 1)), 4)
+                        if by_share
+                        else None
+                    ),
                 )
             )
     return total, found

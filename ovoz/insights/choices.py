@@ -9,3 +9,10 @@ class AlertState(models.TextChoices):
     SEEN = "seen", _("seen")
     ACTING = "acting", _("acting on it")
     DISMISSED = "dismissed", _("dismissed")
+
+
+class AlertSignal(models.TextChoices):
+    """What rose: the theme's concerns, or the theme's share of all concerns in the area."""
+
+    COUNT = "count", _("concerns rose")
+    SHARE = "share", _("share of the area's concerns rose")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ovoz.insights.early_warning import CHUNK_SERIES, Float32Array, detect
+from ovoz.insights.share_signal import SHARE_BUDGET_FRACTION, detect_share
 
 COUNTS_HEADER = ["area", "theme", "day", "count"]
 ALERTS_HEADER = ["area", "theme", "day", "score"]
@@ -278,8 +280,15 @@ def _read_counts(handle: IO[str]) -> Counts:
     return Counts(series=series, first_day=date.fromordinal(first), matrix=matrix)
 
 
-def alert_rows(counts: Counts, *, false_episodes_per_year: float) -> Iterator[tuple[str, str, str, str]]:
+def alert_rows(
+    counts: Counts, *, false_episodes_per_year: float, share: bool = False
+) -> Iterator[tuple[str, str, str, str]]:
+    """One row per series and day in alert. With ``share`` the share signal runs beside the count
+    detector, each on its part of the budget, and a day in alert by either is a row (the higher score)."""
     if not counts.series:
+        return
+    if share:
+        yield from _rows_with_share(counts, false_episodes_per_year=false_episodes_per_year)
         return
     # A block of series at a time: memory stays at the counts plus one block's working arrays.
     for first in range(0, len(counts.series), CHUNK_SERIES):
@@ -292,6 +301,36 @@ def alert_rows(counts: Counts, *, false_episodes_per_year: float) -> Iterator[tu
         scores = detection.score[rows, days]
         for row, day, score in zip(rows.tolist(), days.tolist(), scores.tolist(), strict=True):
             area, theme = counts.series[first + row]
+            yield area, theme, (counts.first_day + timedelta(days=day)).isoformat(), f"{score:.2f}"
+
+
+def _rows_with_share(counts: Counts, *, false_episodes_per_year: float) -> Iterator[tuple[str, str, str, str]]:
+    """Blocks of whole areas (about CHUNK_SERIES series each), area by area: memory stays at the counts
+    plus one block's working arrays."""
+    share_budget = false_episodes_per_year * SHARE_BUDGET_FRACTION
+    areas = np.unique(np.array([area for area, _ in counts.series]), return_inverse=True)[1].ravel()
+    order = np.argsort(areas, kind="stable")
+    area_starts = np.flatnonzero(np.diff(areas[order], prepend=-1))
+    # Cut at area boundaries roughly every CHUNK_SERIES series.
+    cuts = [0]
+    for start in area_starts.tolist()[1:]:
+        if start - cuts[-1] >= CHUNK_SERIES:
+            cuts.append(start)
+    cuts.append(len(order))
+    for low, high in itertools.pairwise(cuts):
+        rows_in_block = order[low:high]
+        matrix = counts.matrix[rows_in_block]
+        detection = detect(
+            matrix,
+            first_weekday=counts.first_day.weekday(),
+            false_episodes_per_year=false_episodes_per_year - share_budget,
+        )
+        shares = detect_share(matrix, areas[rows_in_block], false_episodes_per_year=share_budget)
+        by_count, by_share = detection.alerts, shares.alerts
+        scores = np.maximum(np.where(by_count, detection.score, 0), np.where(by_share, shares.score, 0))
+        rows, days = np.nonzero(by_count | by_share)
+        for row, day, score in zip(rows.tolist(), days.tolist(), scores[rows, days].tolist(), strict=True):
+            area, theme = counts.series[int(rows_in_block[row])]
             yield area, theme, (counts.first_day + timedelta(days=day)).isoformat(), f"{score:.2f}"
 
 

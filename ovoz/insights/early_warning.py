@@ -9,26 +9,30 @@ surveillance practice rather than a fixed threshold:
    shrunk towards the mean of the past year when the window is short or empty, times a day-of-week
    factor estimated over the past year with a prior that pulls sparse weekdays towards 1.
 2. **Overdispersion** of each series (φ in Var = μ + φμ²), by moments over the past year.
-3. A **negative-binomial CUSUM** for a tripling of the expected count (Poisson when φ is 0): each
-   day adds the log-likelihood ratio of "three times the expected" against "as expected"; the sum
-   never goes below zero, nor above 1.5 times its threshold (so an alert ends days after a surge).
+3. A **negative-binomial ramp scan**: for each day, the largest log-likelihood ratio of "a ramp began
+   L days ago" against "as expected", over L from 4 to 21 days, the ramp rising linearly to three
+   times the expected count over 14 days and then held (Poisson when φ is 0). With the true baseline
+   known it finds more ramps, steps and plateaus than a CUSUM for a tripling at the same false alert
+   rate (bench/early_warning.py); an alert ends at most three weeks after a surge.
 4. **Thresholds calibrated by simulation of the whole detector**, not by taste: thousands of
    in-control series (levels 0.02–10 a day, dispersion 0–2.5, weekly cycles, trends) go through the
-   same estimation and CUSUM, and for every cell of (estimated level, estimated dispersion, half-year
+   same estimation and scan, and for every cell of (estimated level, estimated dispersion, half-year
    of history or more) the threshold is the lowest at which those series raise at most the budgeted
    false alert episodes per series-year (consecutive alert days are one episode). So every kind of
    series spends its own budget: the noise of estimating the baseline is in the table, a quiet area
    does not pay for a busy one. The budget is a setting (``OVOZ_ALERT_FALSE_EPISODES_PER_YEAR``,
    default 0.5); the default's table is shipped, another budget is calibrated at first use.
 
-An alert is raised on every day on which the CUSUM is above its threshold; ``score`` is the ratio of
-the two (≥ 1). Only numpy is used: this runs on a file without a database (``ovoz detect``) as well as
-over the rollups. bench/early_warning.py measures recall, false episodes and delay on synthetic series.
+An alert is raised on every day on which the scan is above its threshold; ``score`` is the ratio of
+the two (≥ 1). ``cusum`` serves the share signal (share_signal.py). Only numpy is used: this runs on
+a file without a database (``ovoz detect``) as well as over the rollups. bench/early_warning.py
+measures recall, false episodes and delay on synthetic series.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +46,17 @@ SHRINK_DAYS = 28  # the year's mean counts as this many days of the short window
 MIN_HISTORY_DAYS = 28  # no alert before a series has this much past
 WEEKDAY_PRIOR = 4.0  # concerns of prior weight that pull each weekday's factor towards 1
 FLOOR_PER_DAY = 0.01  # an area with no past concerns still expects a little
-SHIFT = 3.0  # the CUSUM looks for a tripling (better than 1.5, 2 or 4 on the injected ramps: bench)
+SHIFT = 3.0  # the CUSUM's tripling (better than 1.5, 2 or 4 on the injected ramps: bench)
 MAX_DISPERSION = 3.0
 CHUNK_SERIES = 2500
 CEILING = 1.5  # the CUSUM is held below this multiple of its threshold
+# The scan looks for a linear rise to RAMP_PEAK times the expected count over RAMP_DAYS days, begun
+# SCAN_SHORTEST to SCAN_LONGEST days ago (better than a CUSUM for a tripling on ramps, steps and
+# plateaus alike with the true baseline known: bench/early_warning.py).
+RAMP_PEAK = 3.0
+RAMP_DAYS = 14
+SCAN_SHORTEST = 4
+SCAN_LONGEST = 21
 
 FloatArray = NDArray[np.float64]
 Float32Array = NDArray[np.float32]
@@ -53,7 +64,7 @@ Float32Array = NDArray[np.float32]
 
 @dataclass(frozen=True)
 class Detection:
-    """Per series and day: the expected count, the CUSUM, its threshold, and the alert days."""
+    """Per series and day: the expected count, the ramp scan, its threshold, and the alert days."""
 
     expected: Float32Array
     statistic: Float32Array
@@ -139,18 +150,49 @@ def baseline(counts: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     return expected_count, np.clip(dispersion, 0.0, MAX_DISPERSION), long_mean
 
 
-def log_likelihood_ratio(counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[Any]) -> NDArray[Any]:
-    """log P(x | SHIFT × e) − log P(x | e) under a negative binomial with Var = μ + φμ² (in the
+def log_likelihood_ratio(
+    counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[Any], shift: float = SHIFT
+) -> NDArray[Any]:
+    """log P(x | shift × e) − log P(x | e) under a negative binomial with Var = μ + φμ² (in the
     arrays' own precision)."""
     poisson = dispersion < 1e-6
     phi = np.maximum(dispersion, 1e-6)
-    ratio = np.log1p(phi * expected) - np.log1p(phi * (SHIFT * expected))
-    # As φ → 0, ratio / φ → -(SHIFT - 1) e: the Poisson limit, taken exactly below 1e-6.
-    constant = np.where(poisson, -(SHIFT - 1) * expected, ratio / phi)
+    ratio = np.log1p(phi * expected) - np.log1p(phi * (shift * expected))
+    # As φ → 0, ratio / φ → -(shift - 1) e: the Poisson limit, taken exactly below 1e-6.
+    constant = np.where(poisson, -(shift - 1) * expected, ratio / phi)
     per_count = np.where(poisson, 0.0, ratio)
-    per_count += np.log(SHIFT)
+    per_count += np.log(shift)
     result: NDArray[Any] = counts * per_count + constant
     return result
+
+
+def ramp_multiplier(day: int) -> float:
+    """How many times the expected count the ramp the scan looks for brings on its ``day``-th day
+    (1-based): a linear rise to RAMP_PEAK over RAMP_DAYS days, then held."""
+    return 1 + (RAMP_PEAK - 1) * min(day, RAMP_DAYS) / RAMP_DAYS
+
+
+def ramp_scan(counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[Any]) -> Float32Array:
+    """For each series and day, the largest log-likelihood ratio of "a ramp began L days ago" (L from
+    SCAN_SHORTEST to SCAN_LONGEST, day k of the ramp at ramp_multiplier(k) × the expected count)
+    against "as expected", and 0 when none is positive. One pass per length: the window of length L
+    ending on day t is day t's term for the L-th ramp day plus the window of length L − 1 ending the
+    day before. Days before MIN_HISTORY_DAYS add nothing."""
+    best = np.zeros(counts.shape, dtype=np.float32)
+    previous: Float32Array | None = None
+    term: Float32Array | None = None
+    for length in range(1, SCAN_LONGEST + 1):
+        if term is None or length <= RAMP_DAYS:  # past the rise every day is at the peak
+            term = log_likelihood_ratio(counts, expected, dispersion, ramp_multiplier(length)).astype(np.float32)
+            term[:, :MIN_HISTORY_DAYS] = 0.0
+        current = term.copy()
+        if previous is not None:
+            current[:, 1:] += previous[:, :-1]
+            current[:, 0] = -np.inf  # no window of this length ends on day 0
+        previous = current
+        if length >= SCAN_SHORTEST:
+            np.maximum(best, current, out=best)
+    return best
 
 
 def cusum(increments: NDArray[np.floating], ceiling: NDArray[np.floating] | None = None) -> Float32Array:
@@ -210,35 +252,45 @@ def _in_control(rng: np.random.Generator, series: int, days: int) -> FloatArray:
     return rng.poisson(rates).astype(np.float64)
 
 
-def _statistic(counts: FloatArray, ceiling_table: FloatArray | None) -> tuple[Float32Array, ...]:
-    """Expected counts, CUSUM, cells (and thresholds when a table is given) of a block of series."""
+def _statistic(counts: FloatArray, table: FloatArray | None) -> tuple[Float32Array, ...]:
+    """Expected counts, the ramp scan, and thresholds (cells when no table is given) of a block of series."""
     expected64, dispersion64, level = baseline(counts)
     cells = cell_of(level.astype(np.float32), dispersion64.astype(np.float32))
     expected, dispersion = expected64.astype(np.float32), dispersion64.astype(np.float32)
-    increments = log_likelihood_ratio(counts.astype(np.float32), expected, dispersion)
-    # Nothing accumulates while a series has too little past to know what to expect.
-    increments[:, :MIN_HISTORY_DAYS] = 0.0
-    if ceiling_table is None:
-        return expected, cusum(increments), cells.astype(np.float32)
-    threshold = ceiling_table.astype(np.float32).ravel()[cells]
-    return expected, cusum(increments, CEILING * threshold), threshold
+    statistic = ramp_scan(counts.astype(np.float32), expected, dispersion)
+    if table is None:
+        return expected, statistic, cells.astype(np.float32)
+    return expected, statistic, table.astype(np.float32).ravel()[cells]
 
 
 @functools.cache
 def calibrate(false_episodes_per_year: float) -> FloatArray:
     """The threshold of every cell: the lowest on THRESHOLD_GRID at which the in-control series' days in
-    that cell start at most the budgeted alert episodes per series-year. An episode starts at threshold
-    h on day t when the CUSUM crosses h upwards (yesterday's ≤ h < today's), so one pass counts the
-    crossings of every grid threshold at once. Deterministic (fixed seed); seconds."""
+    that cell start at most the budgeted alert episodes per series-year. Deterministic (fixed seed); seconds."""
     rng = np.random.default_rng(20261202)
-    cells_total = int(np.prod(TABLE_SHAPE))
+
+    def blocks() -> Iterator[tuple[Float32Array, NDArray[np.intp]]]:
+        for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
+            counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
+            _, statistic, cell_values = _statistic(counts, None)
+            yield statistic, cell_values.astype(np.intp)
+
+    return thresholds_by_crossings(blocks(), false_episodes_per_year, TABLE_SHAPE)
+
+
+def thresholds_by_crossings(
+    blocks: Iterable[tuple[Float32Array, NDArray[np.intp]]], false_episodes_per_year: float, shape: tuple[int, ...]
+) -> FloatArray:
+    """From blocks of in-control statistics and their cells (series × days, from day 0), the lowest
+    threshold on THRESHOLD_GRID per cell at which the days in that cell start at most the budgeted
+    episodes per series-year. An episode starts at threshold h on day t when the statistic crosses h
+    upwards (yesterday's ≤ h < today's), so one pass counts the crossings of every grid threshold at once."""
+    cells_total = int(np.prod(shape))
     grid = len(THRESHOLD_GRID)
     crossings = np.zeros(cells_total * (grid + 1))
     exposure = np.zeros(cells_total)
-    for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
-        counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
-        _, statistic, cell_values = _statistic(counts, None)
-        cells = cell_values.astype(np.intp)[:, MIN_HISTORY_DAYS:]
+    for statistic, cell_values in blocks:
+        cells = cell_values[:, MIN_HISTORY_DAYS:]
         today = statistic[:, MIN_HISTORY_DAYS:]
         yesterday = statistic[:, MIN_HISTORY_DAYS - 1 : -1]
         low = np.searchsorted(THRESHOLD_GRID, yesterday, side="left")
@@ -253,8 +305,8 @@ def calibrate(false_episodes_per_year: float) -> FloatArray:
     over = rates > false_episodes_per_year
     # The lowest threshold above the last one that still breaks the budget.
     last_over = np.where(over.any(axis=1), grid - 1 - np.argmax(over[:, ::-1], axis=1), -1)
-    table = THRESHOLD_GRID[np.minimum(last_over + 1, grid - 1)].reshape(TABLE_SHAPE)
-    return _fill_sparse(table, (exposure / 365 >= MIN_EXPOSURE_YEARS).reshape(TABLE_SHAPE))
+    table = THRESHOLD_GRID[np.minimum(last_over + 1, grid - 1)].reshape(shape)
+    return _fill_sparse(table, (exposure / 365 >= MIN_EXPOSURE_YEARS).reshape(shape))
 
 
 def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
@@ -262,8 +314,8 @@ def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
     else along the level axis (the higher of two at equal distance: the safer side)."""
     result = table.copy()
     for history, level, column in zip(*np.nonzero(~seen), strict=True):
-        along_dispersion = [((history, level, other), abs(other - column)) for other in range(TABLE_SHAPE[2])]
-        along_level = [((history, other, column), abs(other - level)) for other in range(TABLE_SHAPE[1])]
+        along_dispersion = [((history, level, other), abs(other - column)) for other in range(table.shape[2])]
+        along_level = [((history, other, column), abs(other - level)) for other in range(table.shape[1])]
         for line in (along_dispersion, along_level):
             candidates = [(distance, -table[cell]) for cell, distance in line if seen[cell]]
             if candidates:
@@ -273,10 +325,12 @@ def _fill_sparse(table: FloatArray, seen: NDArray[np.bool_]) -> FloatArray:
 
 
 def threshold_table(false_episodes_per_year: float) -> FloatArray:
-    """The calibrated table for this budget: the default budget's is shipped (computed by
-    ``calibrate``; a test checks it still is), any other is calibrated once per process."""
-    if round(false_episodes_per_year, 4) == DEFAULT_BUDGET:
-        return np.array(DEFAULT_TABLE).reshape(TABLE_SHAPE)
+    """The calibrated table for this budget: the default budget's is shipped, and the part of it the
+    count detector keeps when the share signal runs beside it (computed by ``calibrate``; a test checks
+    they still are); any other is calibrated once per process."""
+    shipped = SHIPPED_TABLES.get(round(false_episodes_per_year, 4))
+    if shipped is not None:
+        return np.array(shipped).reshape(TABLE_SHAPE)
     return calibrate(round(false_episodes_per_year, 4))
 
 
@@ -298,22 +352,45 @@ def detect(counts: NDArray[Any], *, first_weekday: int, false_episodes_per_year:
 
 # calibrate(DEFAULT_BUDGET): a row per (history, level band), a column per dispersion band (a test checks it).
 DEFAULT_TABLE = (
-    (3.000, 3.125, 3.125, 3.125, 3.125, 3.250),
-    (3.750, 4.000, 3.750, 3.750, 3.750, 3.875),
-    (4.500, 4.625, 4.625, 4.625, 4.625, 4.625),
-    (5.125, 5.000, 5.125, 5.125, 5.250, 5.125),
-    (5.250, 5.250, 5.250, 5.375, 5.625, 5.375),
-    (5.250, 5.125, 5.375, 5.750, 5.875, 5.625),
-    (5.000, 5.125, 5.500, 5.750, 6.000, 5.750),
-    (4.750, 5.250, 5.500, 5.625, 6.000, 5.875),
-    (4.000, 4.875, 5.375, 5.750, 6.000, 5.750),
-    (3.250, 3.125, 3.125, 3.125, 3.125, 3.125),
-    (4.250, 3.875, 3.875, 3.875, 4.250, 5.000),
-    (4.875, 4.750, 4.625, 4.875, 5.000, 5.750),
-    (5.500, 5.500, 5.625, 5.375, 5.500, 6.875),
-    (6.000, 5.500, 5.375, 5.875, 6.500, 7.875),
-    (5.625, 5.250, 5.625, 6.125, 7.500, 8.375),
-    (5.000, 4.375, 5.125, 6.500, 8.000, 9.875),
-    (4.250, 3.625, 4.500, 6.625, 9.000, 10.500),
-    (3.000, 2.750, 4.250, 6.500, 8.750, 11.875),
+    (2.375, 2.500, 2.625, 2.625, 2.250, 2.375),
+    (2.875, 3.125, 2.875, 2.875, 2.750, 2.750),
+    (3.500, 3.625, 3.625, 3.500, 3.375, 3.250),
+    (4.000, 4.000, 3.875, 4.000, 4.000, 3.625),
+    (4.250, 4.250, 4.250, 4.375, 4.500, 4.000),
+    (4.375, 4.125, 4.375, 4.750, 4.625, 4.375),
+    (4.250, 4.250, 4.625, 4.625, 4.875, 4.500),
+    (4.375, 4.500, 4.500, 4.625, 5.000, 4.625),
+    (4.375, 4.375, 4.500, 4.750, 4.875, 4.500),
+    (2.875, 2.750, 2.750, 2.750, 2.750, 2.750),
+    (3.250, 3.000, 3.000, 3.000, 3.125, 3.250),
+    (3.875, 3.875, 3.750, 3.625, 3.875, 3.750),
+    (4.375, 4.500, 4.500, 4.250, 4.125, 4.375),
+    (4.625, 4.500, 4.375, 4.625, 5.000, 5.000),
+    (4.625, 4.125, 4.500, 5.125, 6.125, 6.000),
+    (4.125, 3.750, 4.000, 5.125, 6.500, 6.375),
+    (3.625, 3.125, 3.625, 5.250, 7.625, 7.125),
+    (3.125, 2.625, 3.625, 5.250, 7.250, 7.375),
 )
+# calibrate(COUNT_BUDGET_BESIDE_SHARE): the count detector's part when the share signal spends the rest.
+COUNT_BUDGET_BESIDE_SHARE = 0.4
+TABLE_BESIDE_SHARE = (
+    (2.500, 2.750, 2.750, 2.750, 2.375, 2.625),
+    (3.000, 3.250, 3.125, 3.000, 3.000, 2.875),
+    (3.625, 3.750, 3.750, 3.625, 3.500, 3.375),
+    (4.250, 4.125, 4.125, 4.250, 4.250, 3.750),
+    (4.375, 4.375, 4.500, 4.625, 4.625, 4.250),
+    (4.500, 4.375, 4.500, 5.000, 5.000, 4.500),
+    (4.500, 4.500, 4.875, 5.000, 5.250, 4.750),
+    (4.625, 4.625, 4.875, 4.875, 5.250, 4.875),
+    (4.625, 4.625, 4.750, 5.000, 5.125, 4.875),
+    (3.000, 2.875, 2.875, 2.875, 2.875, 2.875),
+    (3.500, 3.250, 3.250, 3.250, 3.125, 3.500),
+    (4.125, 4.125, 4.000, 4.000, 4.000, 4.250),
+    (4.625, 4.750, 4.625, 4.625, 4.375, 4.625),
+    (5.125, 5.125, 4.750, 4.875, 5.125, 5.375),
+    (4.875, 4.250, 4.875, 5.375, 6.500, 6.375),
+    (4.250, 4.000, 4.375, 5.500, 6.750, 7.000),
+    (3.750, 3.250, 3.875, 5.625, 8.500, 7.750),
+    (3.250, 2.750, 3.875, 5.625, 7.875, 7.875),
+)
+SHIPPED_TABLES = {DEFAULT_BUDGET: DEFAULT_TABLE, COUNT_BUDGET_BESIDE_SHARE: TABLE_BESIDE_SHARE}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ovoz.concerns.models import Concern, Theme
 from ovoz.core.models import TimeStampedModel
-from ovoz.insights.choices import AlertState
+from ovoz.insights.choices import AlertSignal, AlertState
 
 
 class ThemeSuggestion(models.Model):
@@ -86,6 +86,11 @@ class Alert(TimeStampedModel):
     # The last CHART_DAYS days up to last_day, for the chart: counts, and what the detector expected.
     daily_counts = models.JSONField(default=list)
     daily_expected = models.JSONField(default=list)
+    # Which signal raised it: the theme's concerns rose ("count"), or its share of all the area's
+    # concerns did ("share"; then the area's concerns in the window and the theme's usual share of them).
+    signal = models.CharField(_("signal"), max_length=8, choices=AlertSignal.choices, default=AlertSignal.COUNT)
+    area_observed = models.PositiveIntegerField(_("concerns in the area in the window"), null=True, blank=True)
+    expected_share = models.FloatField(_("usual share of the area's concerns"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=AlertState.choices, default=AlertState.NEW)
     state_reason = models.TextField(_("reason"), blank=True, max_length=1000)
     state_changed_at = models.DateTimeField(null=True, blank=True)

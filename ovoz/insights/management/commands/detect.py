@@ -27,6 +27,12 @@ class Command(BaseCommand):
             help="false alert episodes allowed per series and year (default OVOZ_ALERT_FALSE_EPISODES_PER_YEAR)",
         )
 
+        parser.add_argument(
+            "--share",
+            action="store_true",
+            help="also the share signal (a theme's share of its area's concerns rising), on a fifth of the budget",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         budget = options["budget"]
         if not 0 < budget <= 12:
@@ -41,7 +47,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {options['counts']}: {error.strerror}") from None
         except CountsFileError as error:
             raise CommandError(f"{options['counts']}, {error}") from None
-        rows = alert_rows(counts, false_episodes_per_year=budget)
+        rows = alert_rows(counts, false_episodes_per_year=budget, share=options["share"])
         if options["out"] == "-":
             written = write_alerts(self.stdout, rows)
         else:
