@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "ovoz.insights",
     "ovoz.referrals",
     "ovoz.conversations",
+    "ovoz.surveys",
     "ovoz.operations",
 ]
 
