@@ -31,7 +31,13 @@ class FormProblem:
     message: str | Promise
 
     def as_dict(self) -> dict[str, object]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "code": self.code, "message": str(self.message)}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "message": str(self.message),
+        }
 
 
 class FormRefused(SurveyError):

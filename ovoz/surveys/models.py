@@ -15,11 +15,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.core.models import TimeStampedModel
-from ovoz.surveys.choices import ANSWERED_TYPES, Mark, ResponseChannel, RoundState
+from ovoz.surveys.choices import ANSWERED_TYPES, Mark, QuestionType, ResponseChannel, RoundState
 
 # ResultCount keys never hold NULL, so the unique key holds on every database: 0 is "no area given".
 NO_AREA = 0
 MAX_FORM_BYTES = 5 * 1024 * 1024
+# The questions a respondent answers (a calculation is worked out, a note only read).
+ASKED_TYPES = frozenset(str(question_type) for question_type in ANSWERED_TYPES - {QuestionType.CALCULATE})
 
 
 class Survey(TimeStampedModel):
@@ -95,7 +97,7 @@ class Survey(TimeStampedModel):
     @property
     def question_count(self) -> int:
         """Questions that take an answer from the respondent (calculations and notes left out)."""
-        return sum(1 for question in self.questions if question["type"] in ANSWERED_TYPES - {"calculate"})
+        return sum(1 for question in self.questions if question["type"] in ASKED_TYPES)
 
     def question_named(self, mark: Mark) -> str | None:
         """The name of the question carrying ``mark`` (gender, age, area), if the form marks one."""
@@ -159,7 +161,7 @@ class Response(models.Model):
     round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="responses")
     channel = models.CharField(max_length=16, choices=ResponseChannel.choices)
     submission_key = models.CharField(max_length=64)
-    respondent_hash = models.CharField(max_length=64, null=True, blank=True)
+    respondent_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULLs never collide)
     language = models.CharField(max_length=8, blank=True)
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -6,122 +6,255 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('groups', '0006_sent_digests'),
-        ('places', '0003_area_names_in_every_language'),
+        ("groups", "0006_sent_digests"),
+        ("places", "0003_area_names_in_every_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
-                ('titles', models.JSONField(default=dict, help_text='The title by language code.', verbose_name='titles')),
-                ('default_language', models.CharField(max_length=8, verbose_name='default language')),
-                ('form_id', models.CharField(blank=True, max_length=120, verbose_name='form id')),
-                ('version', models.CharField(blank=True, max_length=120, verbose_name='form version')),
-                ('source_name', models.CharField(blank=True, max_length=200, verbose_name='file name')),
-                ('source_xlsx', models.BinaryField(verbose_name='XLSForm workbook')),
-                ('definition', models.JSONField(default=dict, editable=False, verbose_name='form definition')),
-                ('organisation', models.CharField(blank=True, max_length=200, verbose_name='organisation')),
-                ('is_published', models.BooleanField(default=False, help_text='Open rounds can be answered and results shown in public.', verbose_name='published')),
-                ('area', models.ForeignKey(blank=True, help_text='Where it is asked; empty for the whole deployment.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='places.area', verbose_name='area')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='imported by')),
-                ('group', models.ForeignKey(blank=True, help_text='The working group that owns it, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='surveys', to='groups.workinggroup', verbose_name='working group')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
+                (
+                    "titles",
+                    models.JSONField(default=dict, help_text="The title by language code.", verbose_name="titles"),
+                ),
+                ("default_language", models.CharField(max_length=8, verbose_name="default language")),
+                ("form_id", models.CharField(blank=True, max_length=120, verbose_name="form id")),
+                ("version", models.CharField(blank=True, max_length=120, verbose_name="form version")),
+                ("source_name", models.CharField(blank=True, max_length=200, verbose_name="file name")),
+                ("source_xlsx", models.BinaryField(verbose_name="XLSForm workbook")),
+                ("definition", models.JSONField(default=dict, editable=False, verbose_name="form definition")),
+                ("organisation", models.CharField(blank=True, max_length=200, verbose_name="organisation")),
+                (
+                    "is_published",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Open rounds can be answered and results shown in public.",
+                        verbose_name="published",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where it is asked; empty for the whole deployment.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surveys",
+                        to="places.area",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="imported by",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The working group that owns it, if any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="surveys",
+                        to="groups.workinggroup",
+                        verbose_name="working group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey',
-                'verbose_name_plural': 'surveys',
-                'ordering': ['-created_at'],
+                "verbose_name": "survey",
+                "verbose_name_plural": "surveys",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyRound',
+            name="SurveyRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='number')),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('open', 'open'), ('closed', 'closed')], default='draft', max_length=16, verbose_name='state')),
-                ('opens_at', models.DateTimeField(blank=True, null=True, verbose_name='opened')),
-                ('closes_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('one_answer_per_respondent', models.BooleanField(default=False, help_text="Keeps a keyed hash of each respondent's channel identity until the round closes.", verbose_name='one answer per respondent')),
-                ('area', models.ForeignKey(blank=True, help_text="Where this round is asked; empty for the survey's own area.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='survey_rounds', to='places.area', verbose_name='area')),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='survey_rounds', to='groups.workinggroup', verbose_name='working group')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rounds', to='surveys.survey', verbose_name='survey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="number")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("open", "open"), ("closed", "closed")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("opens_at", models.DateTimeField(blank=True, null=True, verbose_name="opened")),
+                ("closes_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "one_answer_per_respondent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Keeps a keyed hash of each respondent's channel identity until the round closes.",
+                        verbose_name="one answer per respondent",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where this round is asked; empty for the survey's own area.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="survey_rounds",
+                        to="places.area",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="survey_rounds",
+                        to="groups.workinggroup",
+                        verbose_name="working group",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rounds",
+                        to="surveys.survey",
+                        verbose_name="survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey round',
-                'verbose_name_plural': 'survey rounds',
-                'ordering': ['survey', 'number'],
+                "verbose_name": "survey round",
+                "verbose_name_plural": "survey rounds",
+                "ordering": ["survey", "number"],
             },
         ),
         migrations.CreateModel(
-            name='ResultCount',
+            name="ResultCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=120)),
-                ('value', models.CharField(blank=True, max_length=200)),
-                ('gender', models.CharField(blank=True, max_length=16)),
-                ('age_band', models.CharField(blank=True, max_length=16)),
-                ('area_key', models.BigIntegerField(default=0)),
-                ('count', models.IntegerField(default=0)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='result_counts', to='surveys.surveyround')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("question", models.CharField(max_length=120)),
+                ("value", models.CharField(blank=True, max_length=200)),
+                ("gender", models.CharField(blank=True, max_length=16)),
+                ("age_band", models.CharField(blank=True, max_length=16)),
+                ("area_key", models.BigIntegerField(default=0)),
+                ("count", models.IntegerField(default=0)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result_counts",
+                        to="surveys.surveyround",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('web', 'web'), ('sms', 'SMS'), ('telegram', 'Telegram'), ('enumerator', 'enumerator'), ('import', 'imported')], max_length=16)),
-                ('submission_key', models.CharField(max_length=64)),
-                ('respondent_hash', models.CharField(blank=True, max_length=64, null=True)),
-                ('language', models.CharField(blank=True, max_length=8)),
-                ('started_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('gender', models.CharField(blank=True, max_length=16)),
-                ('age_band', models.CharField(blank=True, max_length=16)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='places.area')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.surveyround')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "web"),
+                            ("sms", "SMS"),
+                            ("telegram", "Telegram"),
+                            ("enumerator", "enumerator"),
+                            ("import", "imported"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("submission_key", models.CharField(max_length=64)),
+                ("respondent_hash", models.CharField(blank=True, max_length=64, null=True)),
+                ("language", models.CharField(blank=True, max_length=8)),
+                ("started_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("gender", models.CharField(blank=True, max_length=16)),
+                ("age_band", models.CharField(blank=True, max_length=16)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="places.area",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="responses", to="surveys.surveyround"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=120)),
-                ('value', models.JSONField(null=True)),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.response')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("question", models.CharField(max_length=120)),
+                ("value", models.JSONField(null=True)),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="surveys.response"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('response', 'question'), name='survey_answer_one_per_question')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("response", "question"), name="survey_answer_one_per_question")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='surveyround',
-            constraint=models.UniqueConstraint(fields=('survey', 'number'), name='survey_round_number_unique'),
+            model_name="surveyround",
+            constraint=models.UniqueConstraint(fields=("survey", "number"), name="survey_round_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='resultcount',
-            constraint=models.UniqueConstraint(fields=('round', 'question', 'value', 'gender', 'age_band', 'area_key'), name='survey_result_one_row_per_key'),
+            model_name="resultcount",
+            constraint=models.UniqueConstraint(
+                fields=("round", "question", "value", "gender", "age_band", "area_key"),
+                name="survey_result_one_row_per_key",
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['round', 'completed_at'], name='survey_response_completed'),
+            model_name="response",
+            index=models.Index(fields=["round", "completed_at"], name="survey_response_completed"),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(fields=('round', 'submission_key'), name='survey_response_submission_unique'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                fields=("round", "submission_key"), name="survey_response_submission_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(condition=models.Q(('respondent_hash__isnull', False)), fields=('round', 'respondent_hash'), name='survey_response_one_per_respondent'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("respondent_hash__isnull", False)),
+                fields=("round", "respondent_hash"),
+                name="survey_response_one_per_respondent",
+            ),
         ),
     ]
