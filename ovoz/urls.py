@@ -17,6 +17,7 @@ from ovoz.insights import views as insight_views
 from ovoz.operations import health, metrics
 from ovoz.places.views import staff as area_staff_views
 from ovoz.referrals import urls as referral_urls
+from ovoz.surveys import urls as survey_urls
 
 staff_patterns = (
     [
@@ -46,6 +47,7 @@ staff_patterns = (
         path("account/telegram/", channel_staff_views.telegram_link_view, name="telegram_link"),
         *group_urls.staff_urlpatterns,
         *referral_urls.staff_urlpatterns,
+        *survey_urls.staff_urlpatterns,
     ],
     "staff",
 )

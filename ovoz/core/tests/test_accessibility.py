@@ -23,6 +23,9 @@ from ovoz.groups.models import Action, Meeting
 from ovoz.insights.models import Alert
 from ovoz.operations.demo import DEMO_PASSWORD, demo_current_code, demo_load
 from ovoz.places.models import Area
+from ovoz.surveys.models import Survey
+from ovoz.surveys.services import survey_import
+from ovoz.surveys.tests.workbooks import workbook_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +45,8 @@ NOT_PAGES = {
     "concern_support": "POST only",
     "concern_suggestion_accept": "POST only",
     "concerns_bulk_status": "POST only",
+    "survey_round_open": "POST only",
+    "survey_round_close": "POST only",
     "logout": "POST only",
     "set_language": "POST only",
     # Pages of a state the signed-in facilitator is not in (each has its own browser test).
@@ -53,7 +58,7 @@ NOT_PAGES = {
 # administrator), and those of referrals of confidential concerns: the case worker's inbox and the intake
 # user's confidential concern are checked below; a referral's own page needs a referral made with an
 # unlocked key (not in the demo), and concern_referrals only answers the concern page's forms.
-ADMINISTRATORS = {"audit", "recipients", "areas", "area", "themes"}
+ADMINISTRATORS = {"audit", "recipients", "areas", "area", "themes", "surveys", "survey_import", "survey"}
 NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}
 
 AXE_RUN = """async () => {
@@ -98,7 +103,9 @@ def _values() -> dict[str, str]:
     action = Action.objects.filter(working_group=group).order_by("pk").first()
     alert = Alert.objects.filter(area__code="UZ-JI").order_by("pk").first()  # the demo's surge
     assert published is not None and action is not None and alert is not None
+    survey = Survey.objects.order_by("pk").first() or survey_import(file=workbook_bytes(), file_name="safety.xlsx")
     return {
+        "survey_id": str(survey.pk),
         "alert_id": str(alert.pk),
         "slug": group.slug,
         "concern_id": str(published.pk),
