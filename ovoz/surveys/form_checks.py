@@ -402,7 +402,7 @@ class _Checker:
                         header,
                         "expression_invalid",
                         _("Ovoz cannot read “%(expression)s” (at character %(position)s): %(reason)s")
-                        % {"expression": source, "position": error.position, "reason": error.message},
+                        % {"expression": source, "position": error.position + 1, "reason": error.message},
                     )
                     continue
                 for reference in sorted(parsed.references - names):

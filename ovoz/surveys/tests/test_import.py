@@ -157,3 +157,58 @@ def test_pyxforms_own_refusal_is_a_problem_with_its_sheet_row_and_column():
 
     assert [(p.sheet, p.row, p.column, p.code) for p in problems] == [("survey", 2, "relevant", "xlsform_invalid")]
     assert "zz" in str(problems[0].message)
+
+
+FORMS = Path(__file__).parent / "forms"
+
+
+def test_the_community_safety_form_imports_with_its_six_languages_and_marks(tmp_path, db):
+    stdout, _stderr = _import_command(FORMS / "community_safety.xlsx")
+
+    printed = json.loads(stdout.strip().splitlines()[-1])
+    survey = Survey.objects.get(pk=printed["id"])
+    assert printed["slug"] == "community_safety_2026" and printed["title"] == "Community safety perception survey"
+    assert printed["questions"] == survey.question_count == 29  # notes and the calculation left out
+    assert survey.languages == ["en", "kk", "ky", "ru", "tg", "uz"]
+    assert [survey.question_named(mark) for mark in ("gender", "age", "area")] == ["gender", "age", "district"]
+    sensitive = [question["name"] for question in survey.questions if question.get("mark") == "sensitive"]
+    assert sensitive[:2] == ["violence_known", "violence_experienced"] and len(sensitive) == 5
+    consent = next(question for question in survey.questions if question["name"] == "consent")
+    assert consent["labels"]["tg"] == "Шумо ба иштирок розӣ ҳастед?" and consent["required"] is True
+    forms = next(question for question in survey.questions if question["name"] == "violence_forms")
+    assert forms["relevant"] == "${violence_experienced} = 'yes'" and forms["group"] == ["home"]
+
+
+def test_the_form_with_every_supported_type_imports(db):
+    survey = survey_import(file=(FORMS / "every_type.xlsx").read_bytes(), file_name="every_type.xlsx")
+
+    types = {question["type"] for question in survey.questions}
+    assert {
+        "text",
+        "integer",
+        "decimal",
+        "select_one",
+        "select_multiple",
+        "date",
+        "geopoint",
+        "note",
+        "calculate",
+    } <= types
+    assert {"begin_group", "end_group", "begin_repeat", "end_repeat"} <= types
+
+
+def test_the_refused_form_is_refused_with_exactly_its_expected_problems(tmp_path, db):
+    expected = json.loads((FORMS / "refused.expected.json").read_text(encoding="utf-8"))
+    stderr = StringIO()
+
+    with pytest.raises(CommandError) as refusal:
+        call_command("survey_import", str(FORMS / "refused.xlsx"), stdout=StringIO(), stderr=stderr)
+
+    assert refusal.value.returncode == 2 and Survey.objects.count() == 0
+    with pytest.raises(FormRefused) as raised:
+        survey_import(file=(FORMS / "refused.xlsx").read_bytes())
+    found = [
+        {key: problem.as_dict()[key] for key in ("sheet", "row", "column", "code")} for problem in raised.value.problems
+    ]
+    assert found == expected
+    assert len(stderr.getvalue().splitlines()) == len(expected)
