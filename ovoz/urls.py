@@ -18,6 +18,7 @@ from ovoz.operations import health, metrics
 from ovoz.places.views import staff as area_staff_views
 from ovoz.referrals import urls as referral_urls
 from ovoz.surveys import urls as survey_urls
+from ovoz.surveys.views import public as survey_views
 
 staff_patterns = (
     [
@@ -90,5 +91,7 @@ urlpatterns += i18n_patterns(
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     *group_urls.public_urlpatterns,
+    path("surveys/<slug:survey_slug>/", survey_views.survey_answer_view, name="survey_answer"),
+    path("surveys/<slug:survey_slug>/thanks/", survey_views.survey_thanks_view, name="survey_thanks"),
     prefix_default_language=True,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from ovoz.accounts.models import User
 from ovoz.core.scoping import scoped_get
@@ -64,3 +65,13 @@ def survey_preview(survey: Survey, language: str) -> list[dict[str, Any]]:
             }
         )
     return items
+
+
+def public_survey_round(*, slug: str) -> tuple[Survey, SurveyRound | None]:
+    """A published survey and its open round (None when no round is open); an unpublished or
+    unknown survey is a 404."""
+    survey = Survey.objects.defer("source_xlsx").filter(slug=slug, is_published=True).first()
+    if survey is None:
+        raise Http404
+    survey_round = survey.rounds.filter(state=RoundState.OPEN).order_by("-number").first()
+    return survey, survey_round

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import PurePath
-from typing import IO
+from typing import IO, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +16,21 @@ from ovoz.accounts.models import User
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.places.models import Area
+from ovoz.places.selectors import area_get_by_reference
+from ovoz.surveys import statistics
+from ovoz.surveys.choices import ANSWERED_TYPES, Mark, QuestionType, ResponseChannel
 from ovoz.surveys.errors import FormProblem, FormRefused, SurveyError
 from ovoz.surveys.form_checks import form_check
-from ovoz.surveys.models import MAX_FORM_BYTES, Response, RoundState, Survey, SurveyRound
+from ovoz.surveys.models import (
+    MAX_FORM_BYTES,
+    NO_AREA,
+    Answer,
+    Response,
+    ResultCount,
+    RoundState,
+    Survey,
+    SurveyRound,
+)
 
 
 def _file_bytes(file: bytes | IO[bytes]) -> bytes:
@@ -131,3 +145,122 @@ def survey_round_close(*, survey_round: SurveyRound, actor: User | None) -> Surv
         data={"survey": survey_round.survey_id, "number": survey_round.number},
     )
     return survey_round
+
+
+def _respondent_profile(
+    survey: Survey, survey_round: SurveyRound, answers: dict[str, Any]
+) -> tuple[str, str, Area | None]:
+    """Gender, age band and area from the marked questions (age bands from an age in years, or the
+    chosen band's name when the form asks for a band)."""
+    gender = str(answers.get(survey.question_named(Mark.GENDER) or "") or "")[:16]
+    age = answers.get(survey.question_named(Mark.AGE) or "")
+    age_band_name = ""
+    if age not in (None, ""):
+        try:
+            age_band_name = statistics.age_band(int(str(age)))
+        except ValueError:
+            age_band_name = str(age)[:16]
+    area = survey_round.area or survey.area
+    answered_area = answers.get(survey.question_named(Mark.AREA) or "")
+    if answered_area:
+        area = area_get_by_reference(str(answered_area)) or area
+    return gender, age_band_name, area
+
+
+def _result_keys(survey: Survey, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """(question, value) rows a completed response counts under: ("", "") once for the response,
+    (question, "") for each question answered, and (question, choice) for each choice chosen."""
+    keys = [("", "")]
+    for question in survey.questions:
+        name = question["name"]
+        value = answers.get(name)
+        if question["type"] not in ANSWERED_TYPES or value in (None, "", []):
+            continue
+        keys.append((name, ""))
+        if question["type"] == QuestionType.SELECT_MULTIPLE and isinstance(value, list):
+            keys += [(name, str(choice)[:200]) for choice in value]
+        elif question["type"] in (QuestionType.SELECT_ONE, QuestionType.INTEGER, QuestionType.CALCULATE):
+            keys.append((name, str(value)[:200]))
+    return keys
+
+
+def _result_counts_add(
+    *, survey_round: SurveyRound, keys: list[tuple[str, str]], gender: str, age_band: str, area_key: int
+) -> None:
+    for question, value in keys:
+        row = {
+            "round": survey_round,
+            "question": question,
+            "value": value,
+            "gender": gender,
+            "age_band": age_band,
+            "area_key": area_key,
+        }
+        if ResultCount.objects.filter(**row).update(count=F("count") + 1):
+            continue
+        try:
+            with transaction.atomic():
+                ResultCount.objects.create(**row, count=1)
+        except IntegrityError:  # another response made the row first
+            ResultCount.objects.filter(**row).update(count=F("count") + 1)
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    survey_round: SurveyRound,
+    channel: ResponseChannel,
+    submission_key: str,
+    answers: dict[str, Any],
+    language: str = "",
+    started_at: datetime.datetime | None = None,
+    respondent_hash: str | None = None,
+) -> Response:
+    """Store a completed response and count it in the round's results, in one transaction.
+
+    Idempotent: the same ``submission_key`` in the same round returns the response it made the first
+    time and counts nothing again (a double click, a redelivered message, an enumerator's second sync).
+    ``answers`` are the kept answers (``answering.final_answers``); no contact detail is ever stored.
+    """
+    existing = Response.objects.filter(round=survey_round, submission_key=submission_key).first()
+    if existing is not None:
+        return existing
+    if not SurveyRound.objects.filter(pk=survey_round.pk, state=RoundState.OPEN).exists():
+        raise SurveyError(_("This survey is not open for answers at the moment."), code="round_not_open")
+    survey = survey_round.survey
+    gender, age_band_name, area = _respondent_profile(survey, survey_round, answers)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                round=survey_round,
+                channel=channel,
+                submission_key=submission_key[:64],
+                respondent_hash=respondent_hash if survey_round.one_answer_per_respondent else None,
+                language=language[:8],
+                started_at=started_at or now,
+                completed_at=now,
+                gender=gender,
+                age_band=age_band_name,
+                area=area,
+            )
+    except IntegrityError:
+        again = Response.objects.filter(round=survey_round, submission_key=submission_key[:64]).first()
+        if again is not None:
+            return again
+        raise SurveyError(_("You have already answered this survey."), code="already_answered") from None
+    Answer.objects.bulk_create(
+        [
+            Answer(response=response, question=name, value=value)
+            for name, value in answers.items()
+            if value not in (None, "", [])
+        ]
+    )
+    _result_counts_add(
+        survey_round=survey_round,
+        keys=_result_keys(survey, answers),
+        gender=gender,
+        age_band=age_band_name,
+        area_key=area.pk if area is not None else NO_AREA,
+    )
+    return response

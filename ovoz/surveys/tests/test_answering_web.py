@@ -1,0 +1,100 @@
+"""Answering a survey on the web without JavaScript: pages, skip logic, checks, resuming, one submit."""
+
+from __future__ import annotations
+
+import pytest
+
+from ovoz.surveys.models import Answer, Response, ResultCount
+from ovoz.surveys.services import survey_import, survey_round_close, survey_round_open
+from ovoz.surveys.statistics import age_band
+from ovoz.surveys.tests.workbooks import workbook_bytes
+
+pytestmark = pytest.mark.django_db
+URL = "/tg/surveys/community_safety/"
+
+
+@pytest.fixture
+def survey_round(db):
+    survey = survey_import(file=workbook_bytes(), publish=True)
+    return survey_round_open(survey=survey, actor=None)
+
+
+def _counts(survey_round, question, value=""):
+    return sum(
+        ResultCount.objects.filter(round=survey_round, question=question, value=value).values_list("count", flat=True)
+    )
+
+
+def test_a_respondent_answers_page_by_page_in_tajik_and_is_counted_once(client, survey_round):
+    first = client.get(URL)
+    assert first.status_code == 200
+    page = first.content.decode()
+    assert "Дар бораи шумо" in page and "Шумо чандсолаед?" in page and "Шумо…" in page
+
+    assert client.post(URL, {"gender": "woman", "age": "34"}).status_code == 302
+    second = client.get(URL).content.decode()
+    assert "Оё шумо дар хона зӯроварӣ дидаед?" in second and "Кӯча" not in second  # asked only after a yes
+    assert client.post(URL, {"violence_home": "yes"}).status_code == 302
+    third = client.get(URL).content.decode()
+    assert "Кӯча" in third and "Бозор" in third
+
+    sent = client.post(URL, {"unsafe_places": ["market", "street"], "comment": "Чароғҳо нестанд"})
+
+    assert sent.status_code == 302 and sent["Location"] == "/tg/surveys/community_safety/thanks/"
+    response = Response.objects.get()
+    assert response.channel == "web" and response.language == "tg" and response.completed_at is not None
+    assert response.gender == "woman" and response.age_band == age_band(34) and response.respondent_hash is None
+    answers = dict(Answer.objects.values_list("question", "value"))
+    assert answers["unsafe_places"] == ["street", "market"] and answers["age"] == "34" and answers["adult"] == "true"
+    assert _counts(survey_round, "") == 1 and _counts(survey_round, "unsafe_places", "market") == 1
+    assert _counts(survey_round, "violence_home", "yes") == 1
+    # The same browser cannot send it twice: the form says thank you, and nothing is counted again.
+    again = client.post(URL, {"violence_home": "no"})
+    assert again.status_code == 302 and again["Location"].endswith("/thanks/")
+    assert Response.objects.count() == 1 and _counts(survey_round, "") == 1
+    assert "Thank" in client.get("/en/surveys/community_safety/thanks/").content.decode()
+
+
+def test_skip_logic_drops_questions_not_asked(client, survey_round):
+    client.post(URL, {"gender": "man", "age": "70"})
+
+    client.post(URL, {"violence_home": "no"})  # the places question is not asked: the comment's page follows
+    page = client.get(URL).content.decode()
+    assert "Кӯча" not in page and "Боз чизе?" in page
+    client.post(URL, {"comment": ""})
+
+    answers = dict(Answer.objects.values_list("question", "value"))
+    assert answers["violence_home"] == "no" and "unsafe_places" not in answers
+
+
+def test_required_and_constraint_are_checked_on_the_server_with_the_forms_message(client, survey_round):
+    missing = client.post(URL, {"age": "12"})
+
+    assert missing.status_code == 400
+    page = missing.content.decode()
+    assert "Аз 16 то 110" in page  # the form's own constraint message, in Tajik
+    assert Response.objects.count() == 0
+    not_a_number = client.post(URL, {"gender": "woman", "age": "сӣ"}).content.decode()
+    assert "Шумо чандсолаед?" in not_a_number and Response.objects.count() == 0
+
+
+def test_a_respondent_who_leaves_resumes_where_they_stopped_on_the_same_device(client, survey_round):
+    client.post(URL, {"gender": "woman", "age": "40"})
+
+    later = client.get(URL).content.decode()
+
+    assert "Оё шумо дар хона зӯроварӣ дидаед?" in later
+    back = client.post(URL, {"action": "back"})
+    assert back.status_code == 302
+    assert 'value="40"' in client.get(URL).content.decode()
+
+
+def test_a_closed_round_or_an_unpublished_survey_takes_no_answers(client, survey_round):
+    survey_round_close(survey_round=survey_round, actor=None)
+
+    closed = client.get(URL)
+    posted = client.post(URL, {"gender": "woman", "age": "40"})
+
+    assert closed.status_code == 200 and posted.status_code == 200 and Response.objects.count() == 0
+    survey_import(file=workbook_bytes(settings={"form_id": "draft_form", "form_title": "Draft"}))
+    assert client.get("/tg/surveys/draft_form/").status_code == 404
