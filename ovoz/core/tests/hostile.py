@@ -361,7 +361,7 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
     )
     alert_mark(actor=facilitator, alert=alert, state="dismissed", reason=xss("alert-reason"))
 
-    survey = survey_import(file=workbook_bytes(), file_name="community_safety.xlsx", user=administrator)
+    survey = survey_import(file=workbook_bytes(), file_name="community_safety.xlsx", user=administrator, publish=True)
     survey_round_open(survey=survey, actor=administrator)
     staff = Client()
     assert sign_in(staff, administrator)["Location"] == "/staff/"
@@ -415,5 +415,6 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "referral_id": [str(world["referral"].pk)],
         "alert_id": [str(world["alert"].pk)],
         "survey_id": [str(world["survey"].pk)],
+        "survey_slug": [world["survey"].slug],
         "number": ["1"],
     }

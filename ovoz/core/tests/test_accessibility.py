@@ -24,7 +24,7 @@ from ovoz.insights.models import Alert
 from ovoz.operations.demo import DEMO_PASSWORD, demo_current_code, demo_load
 from ovoz.places.models import Area
 from ovoz.surveys.models import Survey
-from ovoz.surveys.services import survey_import
+from ovoz.surveys.services import survey_import, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,9 +103,13 @@ def _values() -> dict[str, str]:
     action = Action.objects.filter(working_group=group).order_by("pk").first()
     alert = Alert.objects.filter(area__code="UZ-JI").order_by("pk").first()  # the demo's surge
     assert published is not None and action is not None and alert is not None
-    survey = Survey.objects.order_by("pk").first() or survey_import(file=workbook_bytes(), file_name="safety.xlsx")
+    survey = Survey.objects.filter(is_published=True).order_by("pk").first()
+    if survey is None:
+        survey = survey_import(file=workbook_bytes(), file_name="safety.xlsx", publish=True)
+        survey_round_open(survey=survey, actor=None)
     return {
         "survey_id": str(survey.pk),
+        "survey_slug": survey.slug,
         "alert_id": str(alert.pk),
         "slug": group.slug,
         "concern_id": str(published.pk),

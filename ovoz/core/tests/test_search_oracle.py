@@ -68,6 +68,7 @@ SINGLE_OBJECT_PARAMETERS = {
     "referral_id",
     "alert_id",
     "survey_id",  # a survey's staff page searches nothing
+    "survey_slug",  # nor does answering one
 }
 
 
