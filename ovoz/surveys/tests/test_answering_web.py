@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ovoz.surveys.models import Answer, Response, ResultCount
@@ -98,3 +100,43 @@ def test_a_closed_round_or_an_unpublished_survey_takes_no_answers(client, survey
     assert closed.status_code == 200 and posted.status_code == 200 and Response.objects.count() == 0
     survey_import(file=workbook_bytes(settings={"form_id": "draft_form", "form_title": "Draft"}))
     assert client.get("/tg/surveys/draft_form/").status_code == 404
+
+
+def test_every_supported_type_is_answered_and_kept_as_the_form_says(client, db):
+    form = Path(__file__).parent / "forms" / "every_type.xlsx"
+    survey = survey_import(file=form.read_bytes(), file_name=form.name, publish=True)
+    survey_round_open(survey=survey, actor=None)
+    url = f"/en/surveys/{survey.slug}/"
+
+    steps = [
+        {},  # the introduction
+        {"respondent_name": "Dilnoza", "household_size": "4", "monthly_income": "1 250,50"},
+        {"has_phone": "yes"},
+        {"channels": ["radio", "telegram"], "visit_date": "2026-11-30", "location": "39.6543 66.9597"},
+        {"member_name": "Aziz", "member_age": "9"},
+        {},  # thanks
+    ]
+    for number, step in enumerate(steps):
+        answered = client.post(url, step)
+        assert answered.status_code == 302, (number, answered.content.decode()[-2000:])
+
+    answers = dict(Answer.objects.values_list("question", "value"))
+    assert answers["household_size"] == "4" and answers["monthly_income"] == "1250.50"
+    assert answers["income_per_person"] == "312.63"  # the calculation, worked out by the server
+    assert answers["channels"] == ["radio", "telegram"] and answers["visit_date"] == "2026-11-30"
+    assert answers["location"] == "39.65 66.96"  # kept coarse, about 1 km
+    assert answers["member_age"] == "9"
+
+
+def test_a_date_in_the_future_breaks_the_forms_constraint(client, db):
+    form = Path(__file__).parent / "forms" / "every_type.xlsx"
+    survey = survey_import(file=form.read_bytes(), file_name=form.name, publish=True)
+    survey_round_open(survey=survey, actor=None)
+    url = f"/en/surveys/{survey.slug}/"
+    client.post(url, {})
+    client.post(url, {"respondent_name": "D", "household_size": "2"})
+    client.post(url, {"has_phone": "no"})
+
+    refused = client.post(url, {"visit_date": "2999-01-01"})
+
+    assert refused.status_code == 400 and Response.objects.count() == 0
