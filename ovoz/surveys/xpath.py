@@ -186,13 +186,17 @@ SIMPLE_FUNCTIONS: dict[str, Callable[[list[Value]], Value]] = {
 
 
 MAX_REGEX_SUBJECT = 1000  # longer answers do not match (bounds the backtracking a simple pattern can do)
-_OPEN_REPEAT = re.compile(r"\{\d*,\}")
+_RANGE = re.compile(r"\{(?P<least>\d*)(?P<comma>,(?P<most>\d*))?\}")
+MAX_SHORT_RANGE = 30  # {9,12} is short; {1,99} backtracks like +
 
 
 def is_risky_pattern(pattern: str) -> bool:
-    """Whether a pattern could backtrack badly: a repeated group that itself repeats or alternates,
-    a back-reference or look-around, or more than two unbounded repetitions."""
-    unbounded = 0
+    """Whether a pattern could backtrack badly: a repeated group that itself repeats or alternates, a
+    back-reference or look-around, or too many long repetitions (``+``, ``*``, ``{2,}``, ``{1,99}``):
+    two when the pattern is anchored with ^, one otherwise (an unanchored search retries at every
+    character). With answers capped at MAX_REGEX_SUBJECT that bounds a match to milliseconds."""
+    long_repetitions = 0
+    top_level_alternation = False
     groups: list[bool] = []  # per open group: whether it holds a repetition or an alternation
     index = 0
     while index < len(pattern):
@@ -215,12 +219,22 @@ def is_risky_pattern(pattern: str) -> bool:
             if repeats_inside and groups:
                 groups[-1] = True
         elif char in "*+?{|":
-            if char in "*+" or (char == "{" and _OPEN_REPEAT.match(pattern, index)):
-                unbounded += 1
+            if char in "*+" or (char == "{" and _is_long_range(pattern, index)):
+                long_repetitions += 1
+            top_level_alternation = top_level_alternation or (char == "|" and not groups)
             if groups:
                 groups[-1] = True
         index += 1
-    return unbounded > 2
+    anchored = pattern.startswith("^") and not top_level_alternation
+    return long_repetitions > (2 if anchored else 1)
+
+
+def _is_long_range(pattern: str, index: int) -> bool:
+    match = _RANGE.match(pattern, index)
+    if match is None or match["comma"] is None:
+        return False
+    least = int(match["least"] or 0)
+    return match["most"] == "" or int(match["most"]) - least > MAX_SHORT_RANGE
 
 
 def _class_end(pattern: str, start: int) -> int:

@@ -2,6 +2,7 @@
 
 import datetime
 import math
+import time
 from decimal import Decimal
 
 import pytest
@@ -135,6 +136,18 @@ def test_regex_matches_phone_numbers():
     assert constraint.evaluate({}, current="9" * 2000) is False  # over the answer cap: no match
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    ["^[a-z]+[a-z]+$", "[a-z]+$", "^(\\+992)?[0-9]{9}$", "^[A-Za-z ]+$", "^\\w+\\s?\\w+$", "(yes|no)x+"],
+)
+def test_accepted_patterns_answer_quickly_on_hostile_answers(pattern):
+    constraint = parse(f"regex(., '{pattern}')")
+    for hostile in ("a" * 999 + "!", " " * 999 + "!", "yes" * 333 + "!", "9" * 999 + "a"):
+        started = time.perf_counter()
+        constraint.evaluate({}, current=hostile)
+        assert time.perf_counter() - started < 0.25, (pattern, hostile[:5])
+
+
 def test_if_evaluates_only_the_branch_taken():
     assert value("if(true(), 'yes', 1 div 0)") == "yes"
 
@@ -198,7 +211,10 @@ def test_answers_of_an_unknown_type_are_a_programming_error():
         ("regex(., '(x\\d+)*y')", 0, "regex"),
         ("regex(., '(a)\\1')", 0, "regex"),
         ("regex(., '(?=a)')", 0, "regex"),
-        ("regex(., 'a+b+c+d+')", 0, "regex"),
+        ("regex(., '^a+b+c+')", 0, "regex"),
+        ("regex(., '[a-z]+[a-z]+$')", 0, "regex"),  # unanchored: one long repetition only
+        ("regex(., '^a+|b+c+$')", 0, "regex"),  # the ^ anchors the first branch only
+        ("regex(., '^[a-z]{1,99}[a-z]{1,99}[a-z]{1,99}$')", 0, "regex"),
         ("regex(., '[')", 0, "regex"),
         ("", 0, "empty"),
         ("   ", 0, "empty"),
