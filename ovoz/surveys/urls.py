@@ -8,6 +8,11 @@ staff_urlpatterns = [
     path("surveys/<int:survey_id>/", staff.survey_view, name="survey"),
     path("surveys/<int:survey_id>/rounds/", staff.survey_round_open_view, name="survey_round_open"),
     path(
+        "surveys/<int:survey_id>/rounds/<int:number>/results/",
+        staff.survey_round_results_view,
+        name="survey_round_results",
+    ),
+    path(
         "surveys/<int:survey_id>/rounds/<int:number>/close/", staff.survey_round_close_view, name="survey_round_close"
     ),
 ]

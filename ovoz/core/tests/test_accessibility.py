@@ -58,7 +58,17 @@ NOT_PAGES = {
 # administrator), and those of referrals of confidential concerns: the case worker's inbox and the intake
 # user's confidential concern are checked below; a referral's own page needs a referral made with an
 # unlocked key (not in the demo), and concern_referrals only answers the concern page's forms.
-ADMINISTRATORS = {"audit", "recipients", "areas", "area", "themes", "surveys", "survey_import", "survey"}
+ADMINISTRATORS = {
+    "audit",
+    "recipients",
+    "areas",
+    "area",
+    "themes",
+    "surveys",
+    "survey_import",
+    "survey",
+    "survey_round_results",
+}
 NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}
 
 AXE_RUN = """async () => {
@@ -107,9 +117,12 @@ def _values() -> dict[str, str]:
     if survey is None:
         survey = survey_import(file=workbook_bytes(), file_name="safety.xlsx", publish=True)
         survey_round_open(survey=survey, actor=None)
+    if not survey.rounds.exists():
+        survey_round_open(survey=survey, actor=None)
     return {
         "survey_id": str(survey.pk),
         "survey_slug": survey.slug,
+        "number": str(survey.rounds.order_by("number").values_list("number", flat=True).first()),
         "alert_id": str(alert.pk),
         "slug": group.slug,
         "concern_id": str(published.pk),

@@ -10,7 +10,7 @@ from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.core.models import AuditEntry
 from ovoz.surveys.models import Response, RoundState, Survey, SurveyRound
-from ovoz.surveys.services import survey_import
+from ovoz.surveys.services import response_submit, survey_import, survey_round_open
 from ovoz.surveys.tests.test_import import _refused_form
 from ovoz.surveys.tests.workbooks import workbook_bytes
 from ovoz.testing.web import sign_in
@@ -122,3 +122,33 @@ def test_a_signed_out_visitor_goes_to_the_login_page(client, db):
     response = client.get("/staff/surveys/")
 
     assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
+
+
+def test_the_results_page_shows_shares_with_intervals_and_hides_small_counts(signed_in_client):
+    survey = survey_import(file=workbook_bytes(), publish=True)
+    survey_round = survey_round_open(survey=survey, actor=None)
+    for number in range(12):
+        answers = {
+            "gender": "woman" if number < 7 else "man",
+            "age": "30",
+            "violence_home": "yes" if number < 7 else "no",
+        }
+        if number < 3:
+            answers["unsafe_places"] = ["market"]
+        response_submit(survey_round=survey_round, channel="web", submission_key=f"k{number}", answers=answers)
+
+    overall = signed_in_client.get(f"/staff/surveys/{survey.pk}/rounds/1/results/").content.decode()
+    by_gender = signed_in_client.get(f"/staff/surveys/{survey.pk}/rounds/1/results/?by=gender").content.decode()
+
+    assert "Completed responses: 12." in overall
+
+    def section(page, name):
+        return page.split(f'data-question="{name}"')[1].split("</section>")[0]
+
+    assert "<td>7 (58%; 32–81%)</td>" in section(overall, "violence_home")
+    assert "<td>&lt;5</td>" in section(overall, "unsafe_places")  # three answered: counted, never shown
+    gender = section(by_gender, "gender")
+    assert '<th scope="col">All</th><th scope="col">man</th><th scope="col">woman</th>' in gender
+    # Every man answered "a man": the zero beside it is small, so the 5 that would reveal it is hidden.
+    assert '<th scope="row">a man</th><td>5 (42%; 19–68%)</td><td>hidden</td><td>&lt;5</td>' in gender
+    assert '<th scope="col">woman</th>' not in section(by_gender, "violence_home")  # sensitive: overall only

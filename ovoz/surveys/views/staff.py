@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
-from ovoz.surveys import selectors, services
+from ovoz.surveys import results, selectors, services
 from ovoz.surveys.errors import FormRefused, SurveyError
 from ovoz.surveys.permissions import can_manage_surveys
 from ovoz.surveys.staff_forms import RoundOpenForm, SurveyImportForm
@@ -113,3 +114,15 @@ def survey_round_close_view(request: HttpRequest, survey_id: int, number: int) -
     else:
         messages.success(request, _("Round %(number)d is closed.") % {"number": survey_round.number})
     return redirect("staff:survey", survey_id=survey.pk)
+
+
+@staff_required(permission=can_manage_surveys)
+def survey_round_results_view(request: HttpRequest, survey_id: int, number: int) -> HttpResponse:
+    """A round's results from the counts: shares with 95% intervals, overall or by gender or age band."""
+    user = staff_user(request)
+    survey = selectors.survey_get(user=user, survey_id=survey_id)
+    survey_round = selectors.survey_round_get(user=user, survey=survey, number=number)
+    context = results.results_context(
+        survey_round, language=get_language() or survey.default_language, breakdown=request.GET.get("by", "")
+    )
+    return render(request, "surveys/staff_results.html", {"survey": survey, "round": survey_round, **context})
