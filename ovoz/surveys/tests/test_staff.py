@@ -128,7 +128,7 @@ def test_the_results_page_shows_shares_with_intervals_and_hides_small_counts(sig
     survey = survey_import(file=workbook_bytes(), publish=True)
     survey_round = survey_round_open(survey=survey, actor=None)
     for number in range(12):
-        answers = {
+        answers: dict[str, object] = {
             "gender": "woman" if number < 7 else "man",
             "age": "30",
             "violence_home": "yes" if number < 7 else "no",
