@@ -140,3 +140,18 @@ def test_a_date_in_the_future_breaks_the_forms_constraint(client, db):
     refused = client.post(url, {"visit_date": "2999-01-01"})
 
     assert refused.status_code == 400 and Response.objects.count() == 0
+
+
+def test_too_many_answers_from_one_client_are_refused_until_later(client, survey_round, settings):
+    settings.OVOZ_SURVEY_LIMIT = 1
+    client.post(URL, {"gender": "woman", "age": "34"})
+    client.post(URL, {"violence_home": "no"})
+    assert client.post(URL, {"comment": ""}).status_code == 302  # the first is sent
+    other = type(client)()  # a new browser from the same address
+
+    other.post(URL, {"gender": "man", "age": "50"})
+    other.post(URL, {"violence_home": "no"})
+    refused = other.post(URL, {"comment": ""})
+
+    assert refused.status_code == 429 and Response.objects.count() == 1
+    assert "Too many answers from here" in refused.content.decode()

@@ -8,13 +8,16 @@ import datetime
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ovoz.core.ratelimit import is_limited
 from ovoz.surveys import answering, selectors, services
 from ovoz.surveys.choices import QuestionType, ResponseChannel
 from ovoz.surveys.errors import SurveyError
@@ -113,6 +116,11 @@ def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
                 errors = {}
             elif position + 1 < len(shown):
                 index = position + 1
+            elif is_limited(request, scope="survey", limit=settings.OVOZ_SURVEY_LIMIT, window_seconds=600):
+                errors = {
+                    "": _("Too many answers from here in a short time. Please wait a few minutes and send again.")
+                }
+                index = position
             else:
                 try:
                     services.response_submit(
@@ -141,11 +149,13 @@ def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
         else "",
         "items": _items(survey, page, stored, language, errors),
         "errors": errors,
+        "page_error": errors.get("", ""),
         "page_number": index + 1,
         "page_count": len(shown),
         "is_last": index + 1 == len(shown),
     }
-    return render(request, "surveys/answer.html", context, status=400 if errors else 200)
+    status = 429 if "" in errors else 400 if errors else 200
+    return render(request, "surveys/answer.html", context, status=status)
 
 
 @never_cache
