@@ -212,3 +212,56 @@ def test_the_refused_form_is_refused_with_exactly_its_expected_problems(tmp_path
     ]
     assert found == expected
     assert len(stderr.getvalue().splitlines()) == len(expected)
+
+
+def test_a_kobotoolbox_export_with_its_own_columns_and_metadata_rows_imports(db):
+    header = [
+        "type",
+        "$kuid",
+        "name",
+        "label::English (en)",
+        "label::Русский (ru)",
+        "required",
+        "$autoname",
+        "relevant",
+    ]
+    survey = [
+        {"type": "start", "name": "start", "$kuid": "a1"},
+        {"type": "end", "name": "end", "$kuid": "a2"},
+        {"type": "deviceid", "name": "deviceid", "$kuid": "a3"},
+        {
+            "type": "select_one yn",
+            "name": "q1",
+            "label::English (en)": "Q1",
+            "label::Русский (ru)": "В1",
+            "required": "true",
+            "$kuid": "b1",
+            "$autoname": "q1",
+        },
+        {
+            "type": "text",
+            "name": "q2",
+            "label::English (en)": "Q2",
+            "label::Русский (ru)": "В2",
+            "required": "false",
+            "relevant": "${q1}='yes'",
+            "$kuid": "b2",
+        },
+    ]
+    choices = [
+        {"list_name": "yn", "name": "yes", "label::English (en)": "Yes", "label::Русский (ru)": "Да"},
+        {"list_name": "yn", "name": "no", "label::English (en)": "No", "label::Русский (ru)": "Нет"},
+    ]
+
+    imported = survey_import(
+        file=workbook_bytes(
+            survey=survey,
+            choices=choices,
+            settings={},
+            survey_header=header,
+            choices_header=["list_name", "name", "label::English (en)", "label::Русский (ru)"],
+        )
+    )
+
+    assert [(q["name"], q["required"]) for q in imported.questions] == [("q1", True), ("q2", False)]
+    assert imported.languages == ["en", "ru"] and imported.questions[0]["labels"] == {"en": "Q1", "ru": "В1"}
