@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
+from ovoz.operations.retention import retention_apply
 from ovoz.surveys.models import Answer, Response, ResultCount
 from ovoz.surveys.services import survey_import, survey_round_close, survey_round_open
 from ovoz.surveys.statistics import age_band
@@ -155,3 +159,13 @@ def test_too_many_answers_from_one_client_are_refused_until_later(client, survey
 
     assert refused.status_code == 429 and Response.objects.count() == 1
     assert "Too many answers from here" in refused.content.decode()
+
+
+def test_a_survey_left_half_answered_is_deleted_with_its_expired_session(client, survey_round):
+    client.post(URL, {"gender": "woman", "age": "34"})
+    assert Session.objects.count() == 1
+    Session.objects.update(expire_date=timezone.now() - timedelta(minutes=1))
+
+    report = retention_apply()
+
+    assert report.sessions == 1 and Session.objects.count() == 0 and Response.objects.count() == 0
