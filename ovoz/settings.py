@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "ovoz.insights",
     "ovoz.referrals",
     "ovoz.conversations",
+    "ovoz.surveys",
     "ovoz.operations",
 ]
 
@@ -247,6 +248,7 @@ OVOZ_CLIENT_ADDRESS_HEADER = env.str("OVOZ_CLIENT_ADDRESS_HEADER", "")
 # Flooding: at most this many new concerns per client per 10 minutes, on the web form and the API.
 OVOZ_INTAKE_LIMIT = env.int("OVOZ_INTAKE_LIMIT", 30)
 OVOZ_SUPPORT_LIMIT = env.int("OVOZ_SUPPORT_LIMIT", 60)
+OVOZ_SURVEY_LIMIT = env.int("OVOZ_SURVEY_LIMIT", 30)
 # Backups are sealed to this public key (`ovoz backup-keygen`); its private key stays off the server.
 OVOZ_BACKUP_PUBLIC_KEY = env.str("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
 # Daily backups by the scheduler (with OVOZ_BACKUP_PUBLIC_KEY): the folder they are written to (unset:

@@ -17,6 +17,8 @@ from ovoz.insights import views as insight_views
 from ovoz.operations import health, metrics
 from ovoz.places.views import staff as area_staff_views
 from ovoz.referrals import urls as referral_urls
+from ovoz.surveys import urls as survey_urls
+from ovoz.surveys.views import public as survey_views
 
 staff_patterns = (
     [
@@ -46,6 +48,7 @@ staff_patterns = (
         path("account/telegram/", channel_staff_views.telegram_link_view, name="telegram_link"),
         *group_urls.staff_urlpatterns,
         *referral_urls.staff_urlpatterns,
+        *survey_urls.staff_urlpatterns,
     ],
     "staff",
 )
@@ -88,5 +91,7 @@ urlpatterns += i18n_patterns(
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     *group_urls.public_urlpatterns,
+    path("surveys/<slug:survey_slug>/", survey_views.survey_answer_view, name="survey_answer"),
+    path("surveys/<slug:survey_slug>/thanks/", survey_views.survey_thanks_view, name="survey_thanks"),
     prefix_default_language=True,
 )

@@ -88,3 +88,6 @@ class AuditAction(StrEnum):
     AUDIT_CHAIN_VERIFIED = "audit.verified"
     ALERTS_RUN = "alerts.run"
     ALERT_STATE_CHANGED = "alert.state_changed"
+    SURVEY_IMPORTED = "survey.imported"
+    SURVEY_ROUND_OPENED = "survey.round_opened"
+    SURVEY_ROUND_CLOSED = "survey.round_closed"

@@ -37,6 +37,7 @@ from ovoz.groups.models import WorkingGroup
 from ovoz.insights.alert_services import alerts_run
 from ovoz.insights.proposals import duplicates_propose
 from ovoz.operations.demo_groups import demo_groups_load
+from ovoz.operations.demo_surveys import demo_surveys_load
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
@@ -140,6 +141,7 @@ def demo_load() -> list[DemoLogin]:
         demo_duplicates_load()
         if member is not None:
             demo_groups_load(facilitator=facilitator, member=member)
+    demo_surveys_load(area=region, group=group)
     if demo_surge_load():
         # Early warning as the nightly run would see it, so the staff alerts page has the surge.
         alerts_run(day=timezone.localdate())

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -119,6 +120,7 @@ class RetentionReport:
     conversations: int = 0
     task_results: int = 0
     mail_files: int = 0
+    sessions: int = 0
     is_dry_run: bool = False
 
     def as_data(self) -> dict[str, object]:
@@ -128,6 +130,7 @@ class RetentionReport:
             "conversations": self.conversations,
             "task_results": self.task_results,
             "mail_files": self.mail_files,
+            "sessions": self.sessions,
         }
 
 
@@ -156,6 +159,12 @@ def mail_files_due(*, now: datetime) -> list[Path]:
     return sorted(path for path in folder.glob("*.log") if path.is_file() and path.stat().st_mtime < cutoff)
 
 
+def sessions_due(*, now: datetime) -> QuerySet[Session]:
+    """Expired sessions: a survey left half-answered keeps its answers in the session until it expires
+    (docs/surveys.md), and Django deletes expired sessions only when asked."""
+    return Session.objects.filter(expire_date__lt=now)
+
+
 def _ids(queryset: QuerySet[Concern]) -> list[int]:
     return list(queryset.order_by("pk").values_list("pk", flat=True))
 
@@ -172,6 +181,7 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
         report.conversations = plan.conversations.count()
         report.task_results = task_results_due(now=now).count()
         report.mail_files = len(mail_files_due(now=now))
+        report.sessions = sessions_due(now=now).count()
         return report
     for visibility, queryset in plan.concerns.items():
         for concern_id in _ids(queryset):
@@ -192,6 +202,7 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
     for path in mail_files_due(now=now):
         path.unlink(missing_ok=True)
         report.mail_files += 1
+    report.sessions, _by_model = sessions_due(now=now).delete()
     channel_services.drafts_expire(now=now)
     audit_record(action=AuditAction.RETENTION_APPLIED, data=report.as_data())
     return report

@@ -38,6 +38,8 @@ from ovoz.insights.alert_services import alert_mark
 from ovoz.insights.models import Alert
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, Referral, ServiceProvider
+from ovoz.surveys.services import survey_import, survey_round_open
+from ovoz.surveys.tests.workbooks import workbook_bytes
 from ovoz.testing.media import jpeg_with_gps
 from ovoz.testing.web import sign_in
 
@@ -359,10 +361,13 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
     )
     alert_mark(actor=facilitator, alert=alert, state="dismissed", reason=xss("alert-reason"))
 
+    survey = survey_import(file=workbook_bytes(), file_name="community_safety.xlsx", user=administrator, publish=True)
+    survey_round_open(survey=survey, actor=administrator)
     staff = Client()
     assert sign_in(staff, administrator)["Location"] == "/staff/"
     return {
         "alert": alert,
+        "survey": survey,
         "referral": referral,
         "staff": staff,
         "administrator": administrator,
@@ -409,4 +414,7 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "request_id": [str(world["public"].pk)],
         "referral_id": [str(world["referral"].pk)],
         "alert_id": [str(world["alert"].pk)],
+        "survey_id": [str(world["survey"].pk)],
+        "survey_slug": [world["survey"].slug],
+        "number": ["1"],
     }

@@ -24,6 +24,9 @@ from ovoz.groups.models import Action, Meeting
 from ovoz.insights.models import Alert
 from ovoz.operations.demo import DEMO_PASSWORD, demo_current_code, demo_load
 from ovoz.places.models import Area
+from ovoz.surveys.models import Survey
+from ovoz.surveys.services import survey_import, survey_round_open
+from ovoz.surveys.tests.workbooks import workbook_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +46,8 @@ NOT_PAGES = {
     "concern_support": "POST only",
     "concern_suggestion_accept": "POST only",
     "concerns_bulk_status": "POST only",
+    "survey_round_open": "POST only",
+    "survey_round_close": "POST only",
     "logout": "POST only",
     "set_language": "POST only",
     # Pages of a state the signed-in facilitator is not in (each has its own browser test).
@@ -54,7 +59,17 @@ NOT_PAGES = {
 # administrator), and those of referrals of confidential concerns: the case worker's inbox and the intake
 # user's confidential concern are checked below; a referral's own page needs a referral made with an
 # unlocked key (not in the demo), and concern_referrals only answers the concern page's forms.
-ADMINISTRATORS = {"audit", "recipients", "areas", "area", "themes"}
+ADMINISTRATORS = {
+    "audit",
+    "recipients",
+    "areas",
+    "area",
+    "themes",
+    "surveys",
+    "survey_import",
+    "survey",
+    "survey_round_results",
+}
 NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}
 
 AXE_RUN = """async () => {
@@ -99,7 +114,16 @@ def _values() -> dict[str, str]:
     action = Action.objects.filter(working_group=group).order_by("pk").first()
     alert = Alert.objects.filter(area__code="UZ-JI").order_by("pk").first()  # the demo's surge
     assert published is not None and action is not None and alert is not None
+    survey = Survey.objects.filter(is_published=True).order_by("pk").first()
+    if survey is None:
+        survey = survey_import(file=workbook_bytes(), file_name="safety.xlsx", publish=True)
+        survey_round_open(survey=survey, actor=None)
+    if not survey.rounds.exists():
+        survey_round_open(survey=survey, actor=None)
     return {
+        "survey_id": str(survey.pk),
+        "survey_slug": survey.slug,
+        "number": str(survey.rounds.order_by("number").values_list("number", flat=True).first()),
         "alert_id": str(alert.pk),
         "slug": group.slug,
         "concern_id": str(published.pk),

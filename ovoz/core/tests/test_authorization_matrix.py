@@ -28,6 +28,8 @@ from ovoz.core.models import AuditEntry
 from ovoz.insights.models import Alert
 from ovoz.referrals import services as referral_services
 from ovoz.referrals.models import CaseWorker, Consent, ConsentState, ProviderKind, ServiceProvider
+from ovoz.surveys.services import survey_import, survey_round_open
+from ovoz.surveys.tests.workbooks import workbook_bytes
 from ovoz.testing.media import jpeg_with_gps
 from ovoz.testing.scenario import build_scenario
 from ovoz.testing.web import sign_in
@@ -70,6 +72,7 @@ ALERTS = _staff(**{"case worker of another provider": 403, "case worker": 403})
 ALERT = {**ALERTS, "member of another group": 404}
 API_ALERTS = {**ALERTS, "anonymous": 401, "reporter with another receipt": 401}
 API_ALERT = {**API_ALERTS, "member of another group": 404}
+ADMIN_POST_ONLY = {**ADMIN_ONLY, "administrator": 405}
 POST_ONLY = {"anonymous": 302, "reporter with another receipt": 302, **dict.fromkeys(STAFF, 405)}
 
 # url name -> (GET url, expected GET status per kind)
@@ -142,6 +145,13 @@ EXPECTED_BUILDERS = {
     "recovery_codes": lambda w: ("/staff/account/recovery-codes/", _staff()),
     # Administrators and current recipients of confidential concerns (none of the other kinds here).
     "recipients": lambda w: ("/staff/recipients/", ADMIN_ONLY),
+    # Surveys: administrators and coordinators (no coordinator among these kinds).
+    "surveys": lambda w: ("/staff/surveys/", ADMIN_ONLY),
+    "survey_import": lambda w: ("/staff/surveys/import/", ADMIN_ONLY),
+    "survey": lambda w: (f"/staff/surveys/{w['survey'].pk}/", ADMIN_ONLY),
+    "survey_round_open": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/", ADMIN_POST_ONLY),
+    "survey_round_close": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/close/", ADMIN_POST_ONLY),
+    "survey_round_results": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/results/", ADMIN_ONLY),
 }
 
 
@@ -213,6 +223,8 @@ def matrix(world):
         daily_counts=[0, 3, 4],
         daily_expected=[0.1, 0.2, 0.2],
     )
+    survey = survey_import(file=workbook_bytes(), file_name="community_safety.xlsx")
+    survey_round_open(survey=survey, actor=users["administrator"])
     reporter = Client()
     other = concern_services.concern_submit(text="My own concern about the bus", channel=Channel.WEB)
     clients["anonymous"] = Client()
@@ -223,6 +235,7 @@ def matrix(world):
         "referral": referral,
         "photo_concern": photo_concern,
         "alert": alert,
+        "survey": survey,
         "other_receipt": other.receipt,
         "matrix_clients": clients,
     }

@@ -43,6 +43,8 @@ from ovoz.operations.backup_format import (
 from ovoz.operations.backups import backup_create, backup_models, backup_restore
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
+from ovoz.surveys.services import response_submit, survey_import, survey_round_open
+from ovoz.surveys.tests.workbooks import workbook_bytes
 
 ROOT = Path(__file__).resolve().parents[3]
 CANARY = "canary-5d1e8f-Qx7"
@@ -123,6 +125,14 @@ def deployment_with_data() -> str:
         daily_expected=[0.25, 0.25, 0.5],
     )
     AlertNotice.objects.create(alert=alert, user=facilitator)
+    # A survey (its workbook is bytes), a round, and a response with its answers and result counts.
+    survey = survey_import(file=workbook_bytes(), file_name="safety.xlsx", user=facilitator, publish=True)
+    response_submit(
+        survey_round=survey_round_open(survey=survey, actor=facilitator),
+        channel="web",
+        submission_key="backup-1",
+        answers={"gender": "woman", "age": "30", "unsafe_places": ["market"]},
+    )
     concern = submitted.concern
     concern_services.concern_change_status(actor=facilitator, concern=concern, status=Status.ACCEPTED, note="Noted")
     concern = concern_services.concern_publish(actor=facilitator, concern=concern, public_text="No water in a mahalla")

@@ -111,6 +111,7 @@ def test_a_concern_published_while_restricted_or_confidential_is_on_no_public_su
         "concern_id": hidden,
         "request_id": hidden,
         "slug": [mistaken["group"].slug],
+        "survey_slug": ["no-such-survey"],  # surveys show no concern
         "meeting_id": [str(mistaken["meeting"].pk), str(mistaken["second_meeting"].pk)],
         "photo_id": [str(mistaken["photo"].pk)],
         "chart": ["themes", "areas", "steps", "promises", "channels"],

@@ -39,6 +39,7 @@ NOTHING: dict[str, Any] = {
     "conversations": 0,
     "task_results": 0,
     "mail_files": 0,
+    "sessions": 0,
 }
 
 

@@ -59,7 +59,17 @@ NOBODY = frozenset[str]()
 
 # Pages that show one photo, invitation, channel webhook, action or referral: no list, no filter. The
 # rest of the resolver is walked, and a route with a parameter not named here or below fails.
-SINGLE_OBJECT_PARAMETERS = {"attachment_id", "photo_id", "token", "channel_id", "action_id", "referral_id", "alert_id"}
+SINGLE_OBJECT_PARAMETERS = {
+    "attachment_id",
+    "photo_id",
+    "token",
+    "channel_id",
+    "action_id",
+    "referral_id",
+    "alert_id",
+    "survey_id",  # a survey's staff page searches nothing
+    "survey_slug",  # nor does answering one
+}
 
 
 @dataclass(frozen=True)

@@ -25,5 +25,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb}: concerns {concerns}; contact details of {report.contacts} concerns; "
             f"{report.conversations} channel conversations; {report.task_results} task results; "
-            f"{report.mail_files} mail files."
+            f"{report.mail_files} mail files; {report.sessions} expired sessions."
         )

@@ -1,0 +1,41 @@
+"""The staff pages' forms (the XLSForm reader is ``ovoz.surveys.forms``)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ovoz.places.models import Area
+from ovoz.places.selectors import area_get_by_reference
+
+
+class AreaCodeField(forms.CharField):
+    """An area by its ISO 3166-2 code or id; empty for none."""
+
+    def clean(self, value: object) -> Area | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        area = area_get_by_reference(text)
+        if area is None:
+            raise forms.ValidationError(_("No area has this code."), code="area_unknown")
+        return area
+
+
+class SurveyImportForm(forms.Form):
+    file = forms.FileField(label=_("XLSForm workbook (.xlsx)"))
+    area = AreaCodeField(
+        label=_("Area code"), required=False, max_length=32, help_text=_("e.g. TJ-KT; empty for the whole deployment.")
+    )
+    publish = forms.BooleanField(label=_("Publish: open rounds can be answered"), required=False)
+
+
+class RoundOpenForm(forms.Form):
+    area = AreaCodeField(
+        label=_("Area code"), required=False, max_length=32, help_text=_("Empty for the survey's own area.")
+    )
+    one_answer_per_respondent = forms.BooleanField(
+        label=_("One answer per respondent"),
+        required=False,
+        help_text=_("Keeps a keyed hash of each respondent's phone or chat until the round closes, never the number."),
+    )

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from ovoz.surveys.views import staff
+
+staff_urlpatterns = [
+    path("surveys/", staff.survey_list_view, name="surveys"),
+    path("surveys/import/", staff.survey_import_view, name="survey_import"),
+    path("surveys/<int:survey_id>/", staff.survey_view, name="survey"),
+    path("surveys/<int:survey_id>/rounds/", staff.survey_round_open_view, name="survey_round_open"),
+    path(
+        "surveys/<int:survey_id>/rounds/<int:number>/results/",
+        staff.survey_round_results_view,
+        name="survey_round_results",
+    ),
+    path(
+        "surveys/<int:survey_id>/rounds/<int:number>/close/", staff.survey_round_close_view, name="survey_round_close"
+    ),
+]

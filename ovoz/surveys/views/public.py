@@ -1,0 +1,165 @@
+"""Answering a survey on the web (`/<lang>/surveys/<slug>/`), without JavaScript: a page per group,
+the answers kept in the session between pages (so an interrupted respondent resumes on the same
+device), skip logic, required and constraint checks on the server, and one idempotent final submit."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ovoz.core.ratelimit import is_limited
+from ovoz.surveys import answering, selectors, services
+from ovoz.surveys.choices import QuestionType, ResponseChannel
+from ovoz.surveys.errors import SurveyError
+from ovoz.surveys.models import Survey, SurveyRound
+
+
+def _state_key(survey_round: SurveyRound) -> str:
+    return f"survey:{survey_round.pk}"
+
+
+def _done_key(survey_round: SurveyRound) -> str:
+    return f"survey-done:{survey_round.pk}"
+
+
+def _fresh_state() -> dict[str, Any]:
+    return {"answers": {}, "page": 0, "key": secrets.token_hex(16), "started": timezone.now().isoformat()}
+
+
+def _shown_pages(survey: Survey, stored: dict[str, Any]) -> list[answering.Page]:
+    asked = answering.relevant_names(survey, answering.typed_answers(survey, stored))
+    return [page for page in answering.pages(survey) if answering.page_is_shown(page, asked)]
+
+
+def _items(
+    survey: Survey, page: answering.Page, stored: dict[str, Any], language: str, errors: dict[str, str]
+) -> list[dict[str, Any]]:
+    asked = answering.relevant_names(survey, answering.typed_answers(survey, stored))
+    default = survey.default_language
+    items = []
+    for question in page.questions:
+        if question["name"] not in asked or question["type"] == QuestionType.CALCULATE:
+            continue
+        value = stored.get(question["name"])
+        items.append(
+            {
+                "name": question["name"],
+                "type": question["type"],
+                "label": answering.text_in(question.get("labels", {}), language, default),
+                "hint": answering.text_in(question.get("hints", {}), language, default),
+                "required": bool(question.get("required")),
+                "choices": [
+                    {
+                        "name": choice["name"],
+                        "label": answering.text_in(choice.get("labels", {}), language, default) or choice["name"],
+                        "checked": choice["name"] in value if isinstance(value, list) else choice["name"] == value,
+                    }
+                    for choice in question.get("choices", [])
+                ],
+                "value": value if isinstance(value, str) else "",
+                "error": errors.get(question["name"], ""),
+            }
+        )
+    return items
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
+    survey, survey_round = selectors.public_survey_round(slug=survey_slug)
+    language = get_language() or survey.default_language
+    if survey_round is None:
+        return render(request, "surveys/closed.html", {"survey": survey, "title": survey.title(language)}, status=200)
+    if request.session.get(_done_key(survey_round)):
+        return redirect("survey_thanks", survey_slug=survey.slug)
+    state = request.session.get(_state_key(survey_round)) or _fresh_state()
+    stored: dict[str, Any] = state["answers"]
+    shown = _shown_pages(survey, stored)
+    if not shown:
+        raise Http404
+    index = min(int(state.get("page", 0)), len(shown) - 1)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        page = shown[index]
+        submitted = {
+            question["name"]: (
+                request.POST.getlist(question["name"])
+                if question["type"] == QuestionType.SELECT_MULTIPLE
+                else request.POST.get(question["name"], "")
+            )
+            for question in page.questions
+        }
+        stored, errors = answering.page_read(survey, page, submitted, stored, language)
+        going_back = request.POST.get("action") == "back"
+        if going_back or not errors:
+            shown = _shown_pages(survey, stored)
+            position = next(
+                (
+                    number
+                    for number, candidate in enumerate(shown)
+                    if candidate.group == page.group and candidate.questions == page.questions
+                ),
+                index,
+            )
+            if going_back:
+                index = max(position - 1, 0)
+                errors = {}
+            elif position + 1 < len(shown):
+                index = position + 1
+            elif is_limited(request, scope="survey", limit=settings.OVOZ_SURVEY_LIMIT, window_seconds=600):
+                errors = {
+                    "": _("Too many answers from here in a short time. Please wait a few minutes and send again.")
+                }
+                index = position
+            else:
+                try:
+                    services.response_submit(
+                        survey_round=survey_round,
+                        channel=ResponseChannel.WEB,
+                        submission_key=state["key"],
+                        answers=answering.final_answers(survey, stored),
+                        language=language,
+                        started_at=datetime.datetime.fromisoformat(state["started"]),
+                    )
+                except SurveyError:
+                    return render(request, "surveys/closed.html", {"survey": survey, "title": survey.title(language)})
+                request.session.pop(_state_key(survey_round), None)
+                request.session[_done_key(survey_round)] = True
+                return redirect("survey_thanks", survey_slug=survey.slug)
+        state["answers"], state["page"] = stored, index
+        request.session[_state_key(survey_round)] = state
+        if not errors:
+            return redirect("survey_answer", survey_slug=survey.slug)
+    page = shown[index]
+    context = {
+        "survey": survey,
+        "title": survey.title(language),
+        "group_label": answering.text_in(page.group.get("labels", {}), language, survey.default_language)
+        if page.group
+        else "",
+        "items": _items(survey, page, stored, language, errors),
+        "errors": errors,
+        "page_error": errors.get("", ""),
+        "page_number": index + 1,
+        "page_count": len(shown),
+        "is_last": index + 1 == len(shown),
+    }
+    status = 429 if "" in errors else 400 if errors else 200
+    return render(request, "surveys/answer.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def survey_thanks_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
+    survey, _survey_round = selectors.public_survey_round(slug=survey_slug)
+    return render(request, "surveys/thanks.html", {"survey": survey, "title": survey.title(get_language())})
