@@ -237,6 +237,9 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
             )
     elif contact is not None and not contact.is_empty:
         concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
+    # The task worker follows up what it can read (theme suggestions, duplicate proposals): never a sealed
+    # concern, whose words only its recipients can open (its themes were suggested in memory, ADR 0011).
+    concern.is_followup_pending = not concern.is_sealed
     received_at = request.received_at
     if submission_hash:
         try:
@@ -283,6 +286,11 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
     concern_received.send(sender=Concern, concern_id=concern.pk, confidential_text=text if concern.is_sealed else None)
     transaction.on_commit(CONCERNS_RECEIVED.labels(channel=str(request.channel)).inc)
     return SubmittedConcern(concern, receipt, open311_token=token)
+
+
+def concern_followup_done(*, concern_ids: Sequence[int]) -> int:
+    """The work that follows intake in the task worker has run for these concerns; returns how many."""
+    return Concern.objects.filter(pk__in=concern_ids, is_followup_pending=True).update(is_followup_pending=False)
 
 
 def _open311_token(concern: Concern, *, partner: ApiPartner, scoped_token: str | None) -> str:
