@@ -24,9 +24,8 @@ from ovoz.concerns.services import (
 )
 from ovoz.core.ids import coerce_id, parse_id
 from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_clean, too_large
-from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
-from ovoz.places.selectors import areas_by_name
+from ovoz.places.selectors import areas_by_name, region_choices
 
 TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_SUBMISSION_TOKEN_LENGTH},128}}")
 
@@ -130,25 +129,6 @@ class ErrorSummaryMixin(forms.Form):
                 described = f"{self[name].auto_id}_helptext"
             widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}_error".strip()
             widget.attrs["aria-invalid"] = "true"
-
-
-def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Regions grouped by country, for a select that works without JavaScript; countries and regions
-    in the alphabetical order of the reader's language."""
-    regions = Area.objects.filter(kind=AreaKind.REGION).select_related("parent").defer("boundary", "parent__boundary")
-    grouped: dict[Area | None, list[Area]] = {}
-    for region in regions:
-        grouped.setdefault(region.parent, []).append(region)
-    countries: list[Area | None] = [*areas_by_name(country for country in grouped if country is not None)]
-    if None in grouped:
-        countries.append(None)
-    return [
-        (
-            country.display_name if country else "",
-            [(region.pk, region.display_name) for region in areas_by_name(grouped[country])],
-        )
-        for country in countries
-    ]
 
 
 class RegionDistrictMixin(forms.Form):
