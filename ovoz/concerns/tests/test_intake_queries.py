@@ -83,6 +83,9 @@ def test_the_report_form_reads_the_regions_once_then_from_the_cache(client, plac
 
     assert any('"places_area"' in statement for statement in first)
     assert not any('"places_area"' in statement for statement in second)
+    # The idempotency lookup, the concern and its rollup deltas: no session is read or written.
+    assert len(second) == 3, second
+    assert not any('"django_session"' in statement for statement in first + second)
     assert Concern.objects.count() == 2
 
 
