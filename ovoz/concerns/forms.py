@@ -157,6 +157,16 @@ class RegionDistrictMixin(forms.Form):
         return Area.objects.filter(pk=area_id).first() if area_id else None
 
 
+class ThemesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Themes to tick; none ticked is an empty list, not an empty queryset that every reader would compile
+    into SQL only to find it empty (most reports tick none: issue 13.5)."""
+
+    def clean(self, value: Any) -> Any:
+        if not value and not self.required:
+            return []
+        return super().clean(value)
+
+
 class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
     text = ResidentTextField(
         label=_("What is the problem?"),
@@ -165,7 +175,7 @@ class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
     )
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
     district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=coerce_id, empty_value=None)
-    themes = forms.ModelMultipleChoiceField(
+    themes = ThemesField(
         label=_("What is it about?"),
         queryset=Theme.objects.filter(is_active=True),
         required=False,
