@@ -24,9 +24,8 @@ from ovoz.concerns.services import (
 )
 from ovoz.core.ids import coerce_id, parse_id
 from ovoz.core.images import MAX_UPLOAD_BYTES, CleanImage, ImageRejected, image_clean, too_large
-from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
-from ovoz.places.selectors import areas_by_name
+from ovoz.places.selectors import areas_by_name, region_choices
 
 TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{MIN_SUBMISSION_TOKEN_LENGTH},128}}")
 
@@ -132,25 +131,6 @@ class ErrorSummaryMixin(forms.Form):
             widget.attrs["aria-invalid"] = "true"
 
 
-def region_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """Regions grouped by country, for a select that works without JavaScript; countries and regions
-    in the alphabetical order of the reader's language."""
-    regions = Area.objects.filter(kind=AreaKind.REGION).select_related("parent").defer("boundary", "parent__boundary")
-    grouped: dict[Area | None, list[Area]] = {}
-    for region in regions:
-        grouped.setdefault(region.parent, []).append(region)
-    countries: list[Area | None] = [*areas_by_name(country for country in grouped if country is not None)]
-    if None in grouped:
-        countries.append(None)
-    return [
-        (
-            country.display_name if country else "",
-            [(region.pk, region.display_name) for region in areas_by_name(grouped[country])],
-        )
-        for country in countries
-    ]
-
-
 class RegionDistrictMixin(forms.Form):
     """Where, without JavaScript: a region select, then the districts of the chosen region.
 
@@ -177,6 +157,16 @@ class RegionDistrictMixin(forms.Form):
         return Area.objects.filter(pk=area_id).first() if area_id else None
 
 
+class ThemesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Themes to tick; none ticked is an empty list, not an empty queryset that every reader would compile
+    into SQL only to find it empty (most reports tick none: issue 13.5)."""
+
+    def clean(self, value: Any) -> Any:
+        if not value and not self.required:
+            return []
+        return super().clean(value)
+
+
 class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
     text = ResidentTextField(
         label=_("What is the problem?"),
@@ -185,7 +175,7 @@ class ReportForm(ErrorSummaryMixin, RegionDistrictMixin):
     )
     region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=coerce_id, empty_value=None)
     district = forms.TypedChoiceField(label=_("District or town"), required=False, coerce=coerce_id, empty_value=None)
-    themes = forms.ModelMultipleChoiceField(
+    themes = ThemesField(
         label=_("What is it about?"),
         queryset=Theme.objects.filter(is_active=True),
         required=False,

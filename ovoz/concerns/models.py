@@ -108,6 +108,10 @@ class Concern(TimeStampedModel):
     contact_public_key = models.BinaryField(null=True, editable=False)
     sealed_text = models.BinaryField(null=True, editable=False)
     receipt_wrapped_key = models.BinaryField(null=True, editable=False)
+    # Set by intake: the work that follows a new concern in the task worker (theme suggestions, duplicate
+    # proposals) has not run yet. One batch task takes every such concern (issue 13.5): nothing is
+    # queued per concern, and the flag is written with the concern's own row.
+    is_followup_pending = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("concern")
@@ -116,6 +120,8 @@ class Concern(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["is_published", "-published_at"]),
+            # Only the few concerns still waiting are in it.
+            models.Index(fields=["id"], condition=models.Q(is_followup_pending=True), name="concern_followup_pending"),
         ]
 
     def __str__(self) -> str:

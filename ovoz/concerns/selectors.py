@@ -221,6 +221,12 @@ def _comparable() -> Q:
     return Q(content_public_key__isnull=True, duplicate_of__isnull=True) & ~Q(visibility=Visibility.CONFIDENTIAL)
 
 
+def concerns_followup_pending(*, limit: int) -> list[int]:
+    """The ids of concerns whose follow-up in the task worker has not run yet, oldest first (a system
+    read for that work: theme suggestions and duplicate proposals)."""
+    return list(Concern.objects.filter(is_followup_pending=True).order_by("pk").values_list("pk", flat=True)[:limit])
+
+
 def duplicate_candidates(*, concern: Concern, days: int, limit: int) -> QuerySet[Concern]:
     """Concerns of the same area received up to ``days`` before or after ``concern``, newest first: what
     a new concern is compared with. A system read (the proposal task), not scoped to a user: who sees

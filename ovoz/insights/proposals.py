@@ -1,10 +1,10 @@
 """Proposing duplicates in the product: a new concern compared with recent ones of its area.
 
-Runs in the task worker (``tasks.propose_duplicates``), enqueued after intake's commit through the
-``concern_received`` signal: the model never runs on a request. Confidential concerns are skipped,
-both as the new concern and as candidates: their words are sealed to their recipients and no task
-can read them (and none should keep anything derived from them). What is stored is only the pair's
-ids and score (``concerns.DuplicateProposal``); nothing of the texts, no embedding.
+Runs in the task worker, in the batch that follows up every new concern (``followup``, started
+after intake's commit through the ``concern_received`` signal): the model never runs on a request.
+Confidential concerns are skipped, both as the new concern and as candidates: their words are sealed
+to their recipients and no task can read them (and none should keep anything derived from them).
+What is stored is only the pair's ids and score (``concerns.DuplicateProposal``); nothing of the texts, no embedding.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
-from django.conf import settings
-from django.db import transaction
 
 from ovoz.concerns import selectors, services
 from ovoz.concerns.choices import Visibility
@@ -71,12 +69,3 @@ def duplicates_propose(*, concern_id: int) -> int:
     if not above:
         return 0
     return services.duplicate_proposals_record(concern=concern, candidates=above)
-
-
-def on_concern_received(*, concern_id: int, **_kwargs: object) -> None:
-    """``concern_received`` receiver: enqueue the comparison once intake has committed."""
-    if not settings.OVOZ_DUPLICATE_PROPOSALS:
-        return
-    from ovoz.insights import tasks
-
-    transaction.on_commit(lambda: tasks.propose_duplicates.enqueue(concern_id=concern_id))

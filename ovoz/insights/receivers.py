@@ -9,7 +9,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from ovoz.concerns.signals import concern_received, concern_triaged
-from ovoz.insights import suggestions, tasks
+from ovoz.insights import followup, suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +18,11 @@ logger = logging.getLogger(__name__)
 def suggest_themes_on_intake(
     sender: object, *, concern_id: int, confidential_text: str | None = None, **kwargs: Any
 ) -> None:
-    """A new concern gets theme suggestions: in the task worker from its stored text, or, for a
-    confidential one, here and now from its words in memory (they are sealed when intake commits)."""
+    """A new concern gets theme suggestions (and duplicate proposals): in the task worker from its stored
+    text, in the batch that takes every pending concern (``followup``), or, for a confidential one, here
+    and now from its words in memory (they are sealed when intake commits)."""
     if confidential_text is None:
-        transaction.on_commit(lambda: tasks.suggest_themes.enqueue(concern_id=concern_id))
+        transaction.on_commit(followup.followup_soon, robust=True)
         return
     try:
         with transaction.atomic():  # a failure here costs the suggestion, never the reporter's concern

@@ -7,9 +7,18 @@ from datetime import date
 from django_tasks import task
 
 from ovoz.core.failures import without_exception_text
-from ovoz.insights import proposals, suggestions
+from ovoz.insights import followup, proposals, suggestions
 
 
+@task()
+@without_exception_text("follow_up_received_failed")
+def follow_up_received() -> int:
+    """Theme suggestions and duplicate proposals for every concern intake received since the last run
+    (one batch task instead of two tasks per concern, issue 13.5); returns how many were followed up."""
+    return followup.received_concerns_follow_up()
+
+
+# One concern at a time: intake no longer queues these, but a queue may still hold some from before.
 @task()
 @without_exception_text("propose_duplicates_failed")
 def propose_duplicates(*, concern_id: int) -> int:

@@ -5,12 +5,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import shapely
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import get_language
 from shapely.geometry import mapping, shape
 
 from ovoz.core.collation import collation_language, sorted_by_name
 from ovoz.core.ids import parse_id
+from ovoz.places.choices import AreaKind
 from ovoz.places.models import Area
 
 
@@ -41,6 +46,58 @@ def areas_by_name(areas: Iterable[Area], *, language: str | None = None) -> list
     """
     language = collation_language(language)
     return sorted_by_name(areas, name=lambda area: area.name_in(language), language=language)
+
+
+RegionChoices = list[tuple[str, list[tuple[int, str]]]]
+# A safety net only: saving or deleting an area forgets the choices at once (``region_choices_forget``).
+REGION_CHOICES_SECONDS = 60 * 60
+
+
+def _region_choices_key(language: str) -> str:
+    return f"ovoz:region-choices:{language}"
+
+
+def region_choices() -> RegionChoices:
+    """Regions grouped by country, for a select that works without JavaScript; countries and regions
+    in the alphabetical order of the reader's language.
+
+    Every report form shows them (and checks a POST against them), so they are kept in the cache per
+    language (issue 13.5) and forgotten whenever an area is saved or deleted.
+    """
+    language = get_language() or settings.LANGUAGE_CODE
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return _region_choices_build()
+    key = _region_choices_key(language)
+    choices: RegionChoices | None = cache.get(key)
+    if choices is None:
+        choices = _region_choices_build()
+        cache.set(key, choices, REGION_CHOICES_SECONDS)
+    return choices
+
+
+def _region_choices_build() -> RegionChoices:
+    regions = Area.objects.filter(kind=AreaKind.REGION).select_related("parent").defer("boundary", "parent__boundary")
+    grouped: dict[Area | None, list[Area]] = {}
+    for region in regions:
+        grouped.setdefault(region.parent, []).append(region)
+    countries: list[Area | None] = [*areas_by_name(country for country in grouped if country is not None)]
+    if None in grouped:
+        countries.append(None)
+    return [
+        (
+            country.display_name if country else "",
+            [(region.pk, region.display_name) for region in areas_by_name(grouped[country])],
+        )
+        for country in countries
+    ]
+
+
+def region_choices_forget(**_kwargs: object) -> None:
+    """An area was saved or deleted: the cached region choices go, now and again when the change commits
+    (a request that read the areas meanwhile may have cached the old ones)."""
+    keys = [_region_choices_key(code) for code, _name in settings.LANGUAGES]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def areas_within(areas: Iterable[Area]) -> QuerySet[Area]:

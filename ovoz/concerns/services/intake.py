@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from nacl.exceptions import CryptoError
 
 from ovoz.concerns import confidential
 from ovoz.concerns.choices import (
@@ -237,6 +238,9 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
             )
     elif contact is not None and not contact.is_empty:
         concern.contact_ciphertext, concern.contact_phone_hash, concern.contact_email_hash = contact_seal(contact)
+    # The task worker follows up what it can read (theme suggestions, duplicate proposals): never a sealed
+    # concern, whose words only its recipients can open (its themes were suggested in memory, ADR 0011).
+    concern.is_followup_pending = not concern.is_sealed
     received_at = request.received_at
     if submission_hash:
         try:
@@ -285,6 +289,11 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
     return SubmittedConcern(concern, receipt, open311_token=token)
 
 
+def concern_followup_done(*, concern_ids: Sequence[int]) -> int:
+    """The work that follows intake in the task worker has run for these concerns; returns how many."""
+    return Concern.objects.filter(pk__in=concern_ids, is_followup_pending=True).update(is_followup_pending=False)
+
+
 def _open311_token(concern: Concern, *, partner: ApiPartner, scoped_token: str | None) -> str:
     """The partner's token for following the concern. With an idempotency key it is derived from the
     key (keyed with the deployment's secret), so a retry gets the same token, and nothing new is stored."""
@@ -315,6 +324,24 @@ def _repeat(existing: Concern, *, text: str, token: str, partner: ApiPartner | N
     # An empty receipt: it was shown once and forgotten (concern_receipt_forget).
     open311_token = _open311_token(existing, partner=partner, scoped_token=token) if partner is not None else ""
     return SubmittedConcern(existing, receipt, is_repeat=True, open311_token=open311_token)
+
+
+def concern_receipt_waiting(*, channel: Channel, submission_token: str) -> SubmittedConcern | None:
+    """The concern stored for this submission token and its receipt, opened with the token, while the
+    receipt has not been forgotten (``concern_receipt_forget``); None otherwise. Only the holder of the
+    token can open it: the report form's page after sending reads it with the token its browser keeps."""
+    if len(submission_token) < MIN_SUBMISSION_TOKEN_LENGTH:
+        return None
+    scoped_token = f"{channel}:{submission_token}"
+    concern = Concern.objects.filter(submission_hash=keyed_hash(scoped_token, purpose="submission")).first()
+    if concern is None or concern.sealed_receipt is None:
+        return None
+    try:
+        opened = open_with_secret(bytes(concern.sealed_receipt), secret=scoped_token.encode()).decode()
+    except CryptoError:
+        return None
+    receipt = opened.partition("|")[0]
+    return SubmittedConcern(concern, receipt, is_repeat=True) if receipt else None
 
 
 def concern_receipt_forget(*, concern: Concern, channel: Channel, submission_token: str) -> None:

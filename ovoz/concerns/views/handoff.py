@@ -6,8 +6,11 @@ to the intake service is derived from the draft token and the text: sending the 
 same form finds the concern already stored, while a different text written on that form is a new report.
 
 After a successful POST the browser is redirected (POST/redirect/GET) to a page that shows the receipt
-once. The receipt never travels in a URL and never lies in the clear in the session table: it is sealed
-with a random key that only a short-lived cookie holds, limited to the page that shows it.
+once. The receipt never travels in a URL and is never written anywhere in the clear: the concern keeps it
+sealed under the submission token (``concern_intake``), and a short-lived cookie, limited to the page
+that shows it, holds that token. The page opens the receipt with it and then forgets the receipt
+(``concern_receipt_forget``): a reload finds nothing to show. No session is written (issue 13.5: the
+session row cost the report form a read, a write and a commit on every report).
 """
 
 from __future__ import annotations
@@ -15,25 +18,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import get_language
-from nacl.exceptions import CryptoError
 
+from ovoz.concerns.choices import Channel
 from ovoz.concerns.forms import TOKEN_PATTERN
 from ovoz.concerns.models import Concern
-from ovoz.concerns.services import SubmittedConcern
-from ovoz.core.crypto import open_with_secret, seal_with_secret
+from ovoz.concerns.services import concern_receipt_waiting
 
 DRAFT_COOKIE = "ovoz_report_draft"
 DRAFT_SECONDS = 60 * 60 * 24
 RECEIPT_KEY_COOKIE = "ovoz_receipt_key"
-RECEIPT_SESSION_KEY = "ovoz_report_receipt"
 HANDOFF_SECONDS = 10 * 60
 
 
@@ -69,21 +68,13 @@ def sent_url(language: str | None = None) -> str:
     return f"/{language or get_language()}/report/sent/"
 
 
-def receipt_handoff(request: HttpRequest, *, submitted: SubmittedConcern, submission_token: str) -> HttpResponse:
-    """Redirect to the page that shows the receipt, keeping it sealed for that one GET."""
-    key = secrets.token_urlsafe(32)
-    payload = json.dumps(
-        {"receipt": submitted.receipt, "concern": submitted.concern.pk, "token": submission_token}
-    ).encode()
-    request.session[RECEIPT_SESSION_KEY] = {
-        "sealed": base64.b64encode(seal_with_secret(payload, secret=key.encode())).decode(),
-        "until": int(time.time()) + HANDOFF_SECONDS,
-    }
+def receipt_handoff(submission_token: str) -> HttpResponse:
+    """Redirect to the page that shows the receipt; the cookie that opens it is for that page only."""
     url = sent_url()
     response = HttpResponseRedirect(url, status=303)
     response.set_cookie(
         RECEIPT_KEY_COOKIE,
-        key,
+        submission_token,
         max_age=HANDOFF_SECONDS,
         path=url,
         httponly=True,
@@ -101,21 +92,14 @@ class HandedReceipt:
 
 
 def receipt_take(request: HttpRequest) -> HandedReceipt | None:
-    """The receipt waiting for this browser, once: it is removed from the session whatever happens."""
-    stored = request.session.pop(RECEIPT_SESSION_KEY, None)
-    if not request.session.keys():
-        request.session.flush()  # leaves no empty session row behind an anonymous resident
-    key = request.COOKIES.get(RECEIPT_KEY_COOKIE, "")
-    if not isinstance(stored, dict) or not key or int(stored.get("until", 0)) < time.time():
+    """The receipt waiting for this browser, if it was not shown yet (the caller forgets it once shown)."""
+    token = request.COOKIES.get(RECEIPT_KEY_COOKIE, "")
+    if not is_valid_token(token):
         return None
-    try:
-        payload = json.loads(open_with_secret(base64.b64decode(stored["sealed"]), secret=key.encode()))
-    except (CryptoError, ValueError, KeyError, TypeError):
+    waiting = concern_receipt_waiting(channel=Channel.WEB, submission_token=token)
+    if waiting is None:
         return None
-    concern = Concern.objects.filter(pk=payload["concern"]).first()
-    if concern is None:
-        return None
-    return HandedReceipt(receipt=payload["receipt"], concern=concern, submission_token=payload["token"])
+    return HandedReceipt(receipt=waiting.receipt, concern=waiting.concern, submission_token=token)
 
 
 def forget_receipt_key(response: HttpResponse) -> None:

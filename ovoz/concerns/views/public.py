@@ -137,7 +137,7 @@ def report_view(request: HttpRequest) -> HttpResponse:
         else:
             if submitted.is_repeat and not submitted.receipt:
                 return render(request, "concerns/report_already_sent.html", status=409)
-            return handoff.receipt_handoff(request, submitted=submitted, submission_token=submission_token)
+            return handoff.receipt_handoff(submission_token)
     return _report_page(request, form, status=400)
 
 

@@ -52,17 +52,29 @@ def test_a_new_concern_gets_three_ranked_suggestions_after_commit_and_none_is_ap
     assert not concern.themes.exists()
 
 
-def test_the_suggestion_task_takes_only_the_concern_id(seeded, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks, "suggest_themes") as task:
+def test_the_follow_up_task_takes_no_words_and_finds_the_new_concern_pending(
+    seeded, django_capture_on_commit_callbacks
+):
+    with mock.patch.object(tasks, "follow_up_received") as task:
+        task.get_backend.return_value.supports_defer = False
         concern = _submit(django_capture_on_commit_callbacks, text="Bread and flour are too expensive")
-    task.enqueue.assert_called_once_with(concern_id=concern.pk)
+    task.enqueue.assert_called_once_with()  # not even an id: it takes every concern still pending
+    concern.refresh_from_db()
+    assert concern.is_followup_pending
+    assert not ThemeSuggestion.objects.filter(concern=concern).exists()
+
+    assert tasks.follow_up_received.enqueue().return_value == 1
+
+    concern.refresh_from_db()
+    assert not concern.is_followup_pending
+    assert ThemeSuggestion.objects.filter(concern=concern).exists()
 
 
 def test_a_confidential_concern_keeps_only_suggested_theme_ids_and_nothing_of_its_words(
     seeded, django_capture_on_commit_callbacks, caplog
 ):
     caplog.set_level(logging.DEBUG)
-    with mock.patch.object(tasks, "suggest_themes") as task:
+    with mock.patch.object(tasks, "follow_up_received") as task:
         concern = _submit(django_capture_on_commit_callbacks, text=SECRET, visibility=Visibility.CONFIDENTIAL)
 
     concern.refresh_from_db()
@@ -72,6 +84,8 @@ def test_a_confidential_concern_keeps_only_suggested_theme_ids_and_nothing_of_it
     assert all(row.score is None for row in rows)
     # No task was given the words (nor even the sealed concern: there is nothing it could read).
     task.enqueue.assert_not_called()
+    task.using.assert_not_called()
+    assert not concern.is_followup_pending
     assert suggestions.concern_themes_suggest(concern_id=concern.pk) == []
     # Nothing in the database or the logs holds any of the words.
     dump = io.StringIO()
