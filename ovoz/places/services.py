@@ -20,6 +20,7 @@ from ovoz.core.services import audit_record
 from ovoz.places.choices import AREA_KIND_DEPTH, AreaKind
 from ovoz.places.errors import BoundaryImportError
 from ovoz.places.models import Area
+from ovoz.places.selectors import region_choices_forget
 
 SEED_COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
 SEED_FILE = Path(__file__).parent / "data" / "areas.json"
@@ -73,6 +74,8 @@ def areas_seed() -> SeedResult:
                 area.path, area.depth = country.own_path, country.depth + 1
                 new_regions.append(area)
     Area.objects.bulk_create(new_regions)
+    if new_regions:
+        region_choices_forget()  # bulk_create sends no post_save
     return result
 
 
