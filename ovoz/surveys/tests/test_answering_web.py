@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from ovoz.operations.retention import retention_apply
 from ovoz.surveys.models import Answer, Response, ResultCount
@@ -158,7 +159,10 @@ def test_too_many_answers_from_one_client_are_refused_until_later(client, survey
     refused = other.post(URL, {"comment": ""})
 
     assert refused.status_code == 429 and Response.objects.count() == 1
-    assert "Too many answers from here" in refused.content.decode()
+    with translation.override("tg"):
+        message = gettext("Too many answers from here in a short time. Please wait a few minutes and send again.")
+    assert message != "Too many answers from here in a short time. Please wait a few minutes and send again."
+    assert message in refused.content.decode()
 
 
 def test_a_survey_left_half_answered_is_deleted_with_its_expired_session(client, survey_round):
