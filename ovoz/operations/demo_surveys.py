@@ -80,8 +80,17 @@ def demo_survey_workbook() -> bytes:
     for list_name, name, labels in CHOICES:
         choices.append([list_name, name, *labels])
     settings = book.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "default_language"])
-    settings.append(["Jizzax community safety (demo)", DEMO_SURVEY_SLUG, "1", "Uzbek (uz)"])
+    titles = {
+        "Uzbek (uz)": "Jizzax: jamoat xavfsizligi (demo)",
+        "Russian (ru)": "Джизак: безопасность сообщества (демо)",
+        "English (en)": "Jizzakh community safety (demo)",
+        "Tajik (tg)": "Ҷиззах: амнияти ҷамоат (намуна)",
+        "Kyrgyz (ky)": "Жизак: коомдук коопсуздук (демо)",
+        "Kazakh (kk)": "Жызақ: қоғамдық қауіпсіздік (демо)",
+        "Karakalpak (kaa)": "Jizzax: jámiyet qáwipsizligi (demo)",
+    }
+    settings.append([*(f"form_title::{language}" for language in titles), "form_id", "version", "default_language"])
+    settings.append([*titles.values(), DEMO_SURVEY_SLUG, "1", "Uzbek (uz)"])
     output = BytesIO()
     book.save(output)
     return output.getvalue()

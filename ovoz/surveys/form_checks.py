@@ -434,6 +434,10 @@ def pyxform_problems(data: bytes) -> list[FormProblem]:
         for key in ("survey", "survey_header"):
             rows = getattr(workbook, key) or []
             setattr(workbook, key, [{k: v for k, v in row.items() if k.lower() != MARK_COLUMN} for row in rows])
+        # Ovoz reads a title per language (form_title::Russian (ru)); pyxform takes one plain title only.
+        for key in ("settings", "settings_header"):
+            rows = getattr(workbook, key) or []
+            setattr(workbook, key, [_plain_title(row) for row in rows])
         convert(xlsform=dataclasses.asdict(workbook))
     except PyXFormError as error:
         text = str(error)
@@ -452,6 +456,15 @@ def pyxform_problems(data: bytes) -> list[FormProblem]:
     except Exception as error:  # pyxform fails on some broken workbooks with plain errors
         return [FormProblem(sheet=SURVEY_SHEET, row=None, column=None, code="xlsform_invalid", message=str(error))]
     return []
+
+
+def _plain_title(row: dict[str, Any]) -> dict[str, Any]:
+    """The settings row with one plain title: pyxform cannot convert form_title::<language> columns."""
+    translated = [value for key, value in row.items() if str(key).lower().startswith("form_title::")]
+    plain = {key: value for key, value in row.items() if not str(key).lower().startswith("form_title::")}
+    if translated and not plain.get("form_title"):
+        plain["form_title"] = next((str(value) for value in translated if value), None)
+    return plain
 
 
 def form_check(data: bytes, *, fallback_title: str = "") -> dict[str, Any]:

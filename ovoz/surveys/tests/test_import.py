@@ -265,3 +265,13 @@ def test_a_kobotoolbox_export_with_its_own_columns_and_metadata_rows_imports(db)
 
     assert [(q["name"], q["required"]) for q in imported.questions] == [("q1", True), ("q2", False)]
     assert imported.languages == ["en", "ru"] and imported.questions[0]["labels"] == {"en": "Q1", "ru": "В1"}
+
+
+def test_a_title_in_each_language_is_kept_and_pyxform_still_checks_the_form(db):
+    from ovoz.operations.demo_surveys import demo_survey_workbook
+
+    survey = survey_import(file=demo_survey_workbook(), file_name="demo.xlsx", publish=True)
+
+    assert survey.titles["ru"] == "Джизак: безопасность сообщества (демо)"
+    assert survey.titles["tg"] == "Ҷиззах: амнияти ҷамоат (намуна)"
+    assert pyxform_problems(demo_survey_workbook()) == []
