@@ -8,6 +8,7 @@ written to: their conversation is left as it is.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Channel, Conversation
@@ -44,5 +45,8 @@ def conversation_for_recipient(*, channel: Channel, address: str) -> Conversatio
     if conversation.is_stopped:
         return None
     conversation.sender_ciphertext = encrypt(checked.encode(), purpose="channel-sender")
-    conversation.save(update_fields=["sender_ciphertext"])
+    if conversation.last_inbound_at is None:
+        # Retention deletes conversations by their last message: one Ovoz started counts from now.
+        conversation.last_inbound_at = timezone.now()
+    conversation.save(update_fields=["sender_ciphertext", "last_inbound_at"])
     return conversation

@@ -203,8 +203,17 @@ def _finish(state: ChannelAnswering, survey: Survey, stored: dict[str, Any]) -> 
             text = _("This survey is closed now: your answers were not stored. Thank you all the same.")
     else:
         text = _("Thank you: your answers are stored. They are anonymous: your number or chat is not kept with them.")
-    _send(state, text)
+    _send(state, text)  # queued with its own copy of the recipient, so the route can go now
     state.delete()
+    _route_forget(state.conversation)
+
+
+def _route_forget(conversation: Conversation) -> None:
+    """The survey is over: a conversation that only served it forgets the number or chat id (one that
+    also follows a concern keeps it for the concern's news). A later message sets it again."""
+    if conversation.concern_id is None and conversation.sender_ciphertext is not None:
+        conversation.sender_ciphertext = None
+        conversation.save(update_fields=["sender_ciphertext"])
 
 
 def answering_start(*, survey_round: SurveyRound, conversation: Conversation, language: str = "") -> bool:
@@ -331,8 +340,11 @@ def inbound_handle(inbound: Inbound) -> Outcome:
     """Take an inbound message that starts a survey (its keyword) or answers the waiting question."""
     conversation = inbound.conversation
     state = ChannelAnswering.objects.select_related("round__survey").filter(conversation=conversation).first()
+    if state is not None:
+        state.conversation = conversation  # the channel's own instance, which it saves after us
     if state is not None and timezone.now() - state.updated_at > timedelta(hours=ANSWERING_HOURS):
-        state.delete()  # abandoned: as if the retention run had come by already
+        state.delete()  # abandoned: as if the retention run had come by already (the sender just wrote,
+        # so the conversation keeps their number for the reply, as for any message)
         state = None
     if not inbound.command:
         survey_round, rest = keyword_round(inbound.text)
@@ -349,6 +361,7 @@ def inbound_handle(inbound: Inbound) -> Outcome:
         with translation.override(state.language):
             _send(state, _("This survey is closed now: your answers were not stored. Thank you all the same."))
         state.delete()
+        _route_forget(conversation)
         return Outcome.TAKEN
     with translation.override(state.language):
         _answer(state, state.round.survey, inbound)
@@ -366,5 +379,9 @@ def stop_handle(conversation: Conversation) -> None:
 def answerings_expire(*, now: datetime) -> int:
     """Surveys left half-answered on a channel for ANSWERING_HOURS are forgotten, with the answers so
     far (retention). Returns how many."""
-    deleted, _details = ChannelAnswering.objects.filter(updated_at__lt=now - timedelta(hours=ANSWERING_HOURS)).delete()
+    due = ChannelAnswering.objects.filter(updated_at__lt=now - timedelta(hours=ANSWERING_HOURS))
+    Conversation.objects.filter(pk__in=due.values("conversation_id"), concern__isnull=True).update(
+        sender_ciphertext=None
+    )
+    deleted, _details = due.delete()
     return deleted

@@ -117,9 +117,9 @@ def test_a_no_skips_the_question_that_depends_on_it(survey_round, deliver, gatew
 def test_a_redelivered_answer_advances_once_and_stores_once(survey_round, deliver, gateway):
     for number, text in enumerate(["SAFETY", "1", "30", "2"]):
         deliver(f"r{number}", text)
-    sent = len(gateway.received)
+    sent, position = len(gateway.received), ChannelAnswering.objects.get().position
     deliver("r3", "2")  # the gateway delivers the same message again
-    assert len(gateway.received) == sent and ChannelAnswering.objects.get().position is not None
+    assert len(gateway.received) == sent and ChannelAnswering.objects.get().position == position
     deliver("r4", "-")
     deliver("r4", "-")
     assert Response.objects.count() == 1 and _counts(survey_round, "") == 1
@@ -208,3 +208,34 @@ def test_a_closed_round_stores_nothing_and_an_abandoned_survey_expires(survey_ro
     ChannelAnswering.objects.update(updated_at=timezone.now() - timedelta(hours=25))
     report = retention_apply()
     assert report.survey_answerings == 1 and not ChannelAnswering.objects.exists()
+
+
+@pytest.mark.parametrize("stop", [{"text": "STOP"}, {"text": "/stop"}])
+def test_stop_on_telegram_ends_the_survey_and_the_chat(survey_round, telegram, bot_api, stop):
+    telegram(text="SAFETY")
+    telegram(data=buttons(bot_api.sent()[-1])[0][1])
+    assert ChannelAnswering.objects.get().position > 0
+
+    response = telegram(**stop)
+
+    assert not ChannelAnswering.objects.exists() and Response.objects.count() == 0
+    conversation = Conversation.objects.get()
+    assert conversation.is_stopped and conversation.sender_ciphertext is None
+    assert "will not write to you here any more" in response.json()["text"]
+
+
+def test_a_telegram_button_pressed_twice_counts_once(survey_round, telegram, bot_api):
+    telegram(text="SAFETY")
+    choice = buttons(bot_api.sent()[-1])[0][1]
+    telegram(update_id=77, data=choice)
+    sent = len(bot_api.sent())
+    telegram(update_id=77, data=choice)  # Telegram delivers the same update again
+    assert len(bot_api.sent()) == sent and ChannelAnswering.objects.get().position == 2  # the age
+
+
+def test_the_number_goes_with_the_survey_when_the_conversation_served_only_it(survey_round, deliver, gateway):
+    for number, text in enumerate(["SAFETY", "1", "30", "2", "-"]):
+        deliver(f"n{number}", text)
+    assert Response.objects.count() == 1
+    assert Conversation.objects.get().sender_ciphertext is None  # the thanks went out with its own copy
+    assert "Thank you" in sms_texts(gateway)[-1]
