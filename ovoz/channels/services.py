@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task_backends
 
-from ovoz.channels import tasks
+from ovoz.channels import inbound_hooks, tasks
 from ovoz.channels.choices import ChannelKind, OutboundState, TelegramStep
 from ovoz.channels.keywords import Keyword, keyword_split
 from ovoz.channels.models import Channel, Conversation, InboundMessage, OutboundMessage
@@ -240,6 +240,14 @@ def _converse(
         return conversation, None, ""
     conversation.is_stopped = False
     conversation.sender_ciphertext = encrypt(phone.encode(), purpose="channel-sender")
+    outcome = inbound_hooks.inbound_offer(inbound_hooks.Inbound(channel=channel, conversation=conversation, text=text))
+    if outcome == inbound_hooks.Outcome.STOP:
+        conversation_stop(conversation)
+        return conversation, None, ""
+    if outcome == inbound_hooks.Outcome.TAKEN:  # a survey's answer, say: no concern is made of it
+        conversation.last_inbound_at = now
+        conversation.save()
+        return conversation, None, ""
     concern = Concern.objects.filter(pk=conversation.concern_id).first() if conversation.concern_id else None
     recent = conversation.last_inbound_at is not None and now - conversation.last_inbound_at < timedelta(
         days=CONVERSATION_DAYS
@@ -325,6 +333,7 @@ def conversation_stop(conversation: Conversation) -> None:
     The number or chat id is wiped, the concerns lose their way back to it (also when the sender
     writes again later), and replies still queued are dropped.
     """
+    inbound_hooks.conversation_stopped(conversation)
     conversation.is_stopped = True
     conversation.sender_ciphertext = None
     conversation.draft_ciphertext = None

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ovoz.channels import inbound_hooks
 from ovoz.channels.choices import TelegramStep
 from ovoz.channels.models import Channel, Conversation, InboundMessage
 from ovoz.channels.services import InboundResult, conversation_stop, reply_queue, status_text
@@ -210,6 +211,22 @@ def _converse(
     conversation.is_stopped = False
     conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
     conversation.last_inbound_at = timezone.now()
+    outcome = inbound_hooks.inbound_offer(
+        inbound_hooks.Inbound(
+            channel=channel,
+            conversation=conversation,
+            text=update.text,
+            button=update.callback_data,
+            command=update.command,
+        )
+    )
+    if outcome == inbound_hooks.Outcome.STOP:
+        concern = _current(conversation)
+        conversation_stop(conversation)
+        return conversation, concern, ""
+    if outcome == inbound_hooks.Outcome.TAKEN:  # a survey's answer, say: the guided report stays where it was
+        conversation.save()
+        return conversation, None, ""
     bot = _Bot(channel=channel, conversation=conversation)
     with translation.override(conversation.language or channel.default_language or settings.LANGUAGE_CODE):
         if photo_refused is not None:

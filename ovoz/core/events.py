@@ -91,3 +91,5 @@ class AuditAction(StrEnum):
     SURVEY_IMPORTED = "survey.imported"
     SURVEY_ROUND_OPENED = "survey.round_opened"
     SURVEY_ROUND_CLOSED = "survey.round_closed"
+    SURVEY_ROUND_KEYWORD_SET = "survey.round_keyword_set"
+    SURVEY_INVITED = "survey.invited"

@@ -47,6 +47,8 @@ from ovoz.concerns.models import Concern
 from ovoz.core.events import AuditAction
 from ovoz.core.models import RetentionPolicy
 from ovoz.core.services import audit_record
+from ovoz.surveys import conversation as survey_conversation
+from ovoz.surveys.models import ChannelAnswering
 
 BATCH = 500
 
@@ -121,6 +123,7 @@ class RetentionReport:
     task_results: int = 0
     mail_files: int = 0
     sessions: int = 0
+    survey_answerings: int = 0
     is_dry_run: bool = False
 
     def as_data(self) -> dict[str, object]:
@@ -131,6 +134,7 @@ class RetentionReport:
             "task_results": self.task_results,
             "mail_files": self.mail_files,
             "sessions": self.sessions,
+            "survey_answerings": self.survey_answerings,
         }
 
 
@@ -165,6 +169,12 @@ def sessions_due(*, now: datetime) -> QuerySet[Session]:
     return Session.objects.filter(expire_date__lt=now)
 
 
+def survey_answerings_due(*, now: datetime) -> QuerySet[ChannelAnswering]:
+    """Surveys left half-answered on SMS or Telegram for a day: the row holds the way back to the
+    respondent and their answers so far (docs/surveys.md)."""
+    return ChannelAnswering.objects.filter(updated_at__lt=now - timedelta(hours=survey_conversation.ANSWERING_HOURS))
+
+
 def _ids(queryset: QuerySet[Concern]) -> list[int]:
     return list(queryset.order_by("pk").values_list("pk", flat=True))
 
@@ -182,6 +192,7 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
         report.task_results = task_results_due(now=now).count()
         report.mail_files = len(mail_files_due(now=now))
         report.sessions = sessions_due(now=now).count()
+        report.survey_answerings = survey_answerings_due(now=now).count()
         return report
     for visibility, queryset in plan.concerns.items():
         for concern_id in _ids(queryset):
@@ -204,5 +215,6 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
         report.mail_files += 1
     report.sessions, _by_model = sessions_due(now=now).delete()
     channel_services.drafts_expire(now=now)
+    report.survey_answerings = survey_conversation.answerings_expire(now=now)
     audit_record(action=AuditAction.RETENTION_APPLIED, data=report.as_data())
     return report

@@ -136,11 +136,22 @@ class SurveyRound(TimeStampedModel):
         help_text=_("Keeps a keyed hash of each respondent's channel identity until the round closes."),
     )
 
+    # The word a respondent texts (SMS) or writes (Telegram) to answer this round there: stored
+    # casefolded, unique among open rounds (docs/surveys.md, "Answering by SMS and on Telegram").
+    keyword = models.CharField(_("keyword"), max_length=32, blank=True)
+
     class Meta:
         verbose_name = _("survey round")
         verbose_name_plural = _("survey rounds")
         ordering = ["survey", "number"]
-        constraints = [models.UniqueConstraint(fields=["survey", "number"], name="survey_round_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="survey_round_number_unique"),
+            models.UniqueConstraint(
+                fields=["keyword"],
+                condition=models.Q(state=RoundState.OPEN) & ~models.Q(keyword=""),
+                name="survey_round_keyword_open_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey} #{self.number}"
@@ -227,4 +238,37 @@ class ResultCount(models.Model):
         return f"{self.round_id} {self.question}={self.value}: {self.count}"
 
 
-__all__ = ["Answer", "Mark", "ResponseChannel", "ResultCount", "RoundState", "Survey", "SurveyRound", "Response"]
+class ChannelAnswering(models.Model):
+    """A survey being answered one question per message on an SMS or Telegram conversation.
+
+    The conversation holds the way back to the respondent (their number or chat id, encrypted); this
+    row holds where they are and the answers so far (encrypted), and is deleted when the response is
+    stored, when they say STOP, or by the daily retention run once untouched for a day. The response
+    itself never links to the conversation.
+    """
+
+    conversation = models.OneToOneField("channels.Conversation", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8)
+    # The index in the survey's definition of the question waiting for an answer.
+    position = models.PositiveIntegerField(default=0)
+    answers_ciphertext = models.BinaryField(null=True)
+    submission_key = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"answering {self.pk} of {self.round_id}"
+
+
+__all__ = [
+    "Answer",
+    "ChannelAnswering",
+    "Mark",
+    "ResponseChannel",
+    "ResultCount",
+    "RoundState",
+    "Survey",
+    "SurveyRound",
+    "Response",
+]

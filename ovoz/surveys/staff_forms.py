@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ovoz.channels.models import Channel
 from ovoz.places.models import Area
 from ovoz.places.selectors import area_get_by_reference
 
@@ -39,3 +41,25 @@ class RoundOpenForm(forms.Form):
         required=False,
         help_text=_("Keeps a keyed hash of each respondent's phone or chat until the round closes, never the number."),
     )
+
+
+class RoundKeywordForm(forms.Form):
+    keyword = forms.CharField(
+        label=_("Keyword"),
+        required=False,
+        max_length=32,
+        help_text=_("One word a respondent sends by SMS or to the Telegram bot to start; empty for none."),
+    )
+
+
+class InviteForm(forms.Form):
+    channel = forms.ModelChoiceField(label=_("Channel"), queryset=Channel.objects.filter(is_active=True))
+    addresses = forms.CharField(
+        label=_("Phone numbers or Telegram chat ids"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One a line. They are used to send the first question and never kept with the answers."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    def clean_addresses(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["addresses"].splitlines() if line.strip()]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ovoz.surveys.views import staff
+from ovoz.surveys.views import channel_staff, staff
 
 staff_urlpatterns = [
     path("surveys/", staff.survey_list_view, name="surveys"),
@@ -11,6 +11,11 @@ staff_urlpatterns = [
         "surveys/<int:survey_id>/rounds/<int:number>/results/",
         staff.survey_round_results_view,
         name="survey_round_results",
+    ),
+    path(
+        "surveys/<int:survey_id>/rounds/<int:number>/channels/",
+        channel_staff.survey_round_channels_view,
+        name="survey_round_channels",
     ),
     path(
         "surveys/<int:survey_id>/rounds/<int:number>/close/", staff.survey_round_close_view, name="survey_round_close"

@@ -40,6 +40,7 @@ NOTHING: dict[str, Any] = {
     "task_results": 0,
     "mail_files": 0,
     "sessions": 0,
+    "survey_answerings": 0,
 }
 
 
