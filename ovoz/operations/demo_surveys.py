@@ -93,7 +93,8 @@ def demo_surveys_load(*, area: Area, group: WorkingGroup) -> int:
     if Survey.objects.filter(slug=DEMO_SURVEY_SLUG).exists():
         return 0
     survey = survey_import(file=demo_survey_workbook(), file_name="demo.xlsx", area=area, publish=True)
-    Survey.objects.filter(pk=survey.pk).update(group=group, organisation=group.name)
+    # The demo publishes its results: /<lang>/surveys/<slug>/results/ shows them.
+    Survey.objects.filter(pk=survey.pk).update(group=group, organisation=group.name, results_published=True)
     rng = random.Random(16)  # noqa: S311 (synthetic demo answers)
     made = 0
     for number, respondents, chances in ROUNDS:
