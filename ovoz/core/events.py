@@ -92,3 +92,4 @@ class AuditAction(StrEnum):
     SURVEY_ROUND_OPENED = "survey.round_opened"
     SURVEY_ROUND_CLOSED = "survey.round_closed"
     SURVEY_RESULTS_PUBLISHED = "survey.results_published"
+    SURVEY_INDICATOR_ADDED = "survey.indicator_added"

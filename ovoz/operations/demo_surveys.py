@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.surveys.choices import ResponseChannel
+from ovoz.surveys.indicators import indicator_add
 from ovoz.surveys.models import Survey
 from ovoz.surveys.services import response_submit, survey_import, survey_round_close, survey_round_open
 
@@ -116,4 +117,5 @@ def demo_surveys_load(*, area: Area, group: WorkingGroup) -> int:
             made += 1
         if number < len(ROUNDS):
             survey_round_close(survey_round=survey_round, actor=None)
+    indicator_add(survey=survey, question="safe_night", value="yes", label="", actor=None)
     return made

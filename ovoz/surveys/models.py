@@ -233,3 +233,7 @@ class ResultCount(models.Model):
 
 
 __all__ = ["Answer", "Mark", "ResponseChannel", "ResultCount", "RoundState", "Survey", "SurveyRound", "Response"]
+
+from ovoz.surveys.indicator_models import Indicator  # noqa: E402 (a model of this app, in its own module)
+
+__all__ += ["Indicator"]

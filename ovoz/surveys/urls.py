@@ -15,6 +15,7 @@ staff_urlpatterns = [
     path(
         "surveys/<int:survey_id>/rounds/<int:number>/close/", staff.survey_round_close_view, name="survey_round_close"
     ),
+    path("surveys/<int:survey_id>/indicators/", staff.survey_indicator_add_view, name="survey_indicator_add"),
     path("surveys/<int:survey_id>/publish/", staff.survey_results_publish_view, name="survey_results_publish"),
     path(
         "surveys/<int:survey_id>/rounds/<int:number>/results.<str:file_format>",

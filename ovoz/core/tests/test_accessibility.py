@@ -49,6 +49,7 @@ NOT_PAGES = {
     "survey_round_open": "POST only",
     "survey_round_close": "POST only",
     "survey_results_publish": "POST only",
+    "survey_indicator_add": "POST only",
     "survey_round_export": "a data download",
     "survey_results_export": "a data download",
     "logout": "POST only",

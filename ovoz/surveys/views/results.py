@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from ovoz.surveys import charts, exports, publishing, results
+from ovoz.surveys import charts, exports, indicators, publishing, results
 from ovoz.surveys.choices import RoundState
 from ovoz.surveys.models import SurveyRound
 
@@ -33,6 +33,7 @@ def survey_results_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
             "survey": survey,
             "round": survey_round,
             "rounds": rounds,
+            "indicators": indicators.survey_indicators(survey, language=language),
             "items": [
                 {
                     "result": result,
