@@ -5,15 +5,17 @@ Individual answers are never served."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
 from django.db.models import Sum
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from ovoz.core.api_schemas import ApiError, ErrorOut
 from ovoz.surveys import publishing, results, statistics
@@ -150,39 +152,43 @@ def survey_results(request: HttpRequest, slug: str, filters: Query[SurveyResults
     for result in question_results:
         question = next(q for q in survey.questions if q["name"] == result.name)
         choices = [
-            SurveyChoiceOut(
-                name=choice["name"],
-                label=label,
-                cells=[
-                    SurveyCellOut(
-                        count=cell.count,
-                        share=None if cell.share is None else round(cell.share.share, 4),
-                        share_low=None if cell.share is None else round(cell.share.low, 4),
-                        share_high=None if cell.share is None else round(cell.share.high, 4),
-                    )
+            {
+                "name": choice["name"],
+                "label": label,
+                "cells": [
+                    {
+                        "count": cell.count,
+                        "share": None if cell.share is None else round(cell.share.share, 4),
+                        "share_low": None if cell.share is None else round(cell.share.low, 4),
+                        "share_high": None if cell.share is None else round(cell.share.high, 4),
+                    }
                     for cell in cells
                 ],
-            )
+            }
             for choice, (label, cells) in zip(question.get("choices", []), result.rows, strict=True)
         ]
         groups = [
-            SurveyGroupOut(
-                key=group,
-                label=_("Everyone") if group == results.ALL else labels.get(group, group),
-                respondents=result.respondents[group],
-            )
+            {
+                "key": group,
+                "label": _("Everyone") if group == results.ALL else labels.get(group, group),
+                "respondents": result.respondents[group],
+            }
             for group in result.groups
         ]
         questions.append(
-            SurveyQuestionOut(
-                name=result.name,
-                path=result.path,
-                label=result.label,
-                sensitive=result.is_sensitive,
-                groups=groups,
-                choices=choices,
-            )
+            {
+                "name": result.name,
+                "path": result.path,
+                "label": result.label,
+                "sensitive": result.is_sensitive,
+                "groups": groups,
+                "choices": choices,
+            }
         )
-    return SurveyResultsOut(
-        survey=survey.slug, round=survey_round.number, breakdown=breakdown, responses=total, questions=questions
+    # Written out as JSON directly: thousands of cells for a large form by area, which validating
+    # through the schema (SurveyResultsOut, still the documented shape) would take most of the time to check.
+    body = {"survey": survey.slug, "round": survey_round.number, "breakdown": breakdown, "responses": total}
+    return HttpResponse(
+        json.dumps({**body, "questions": questions}, ensure_ascii=False, cls=NinjaJSONEncoder),
+        content_type="application/json; charset=utf-8",
     )

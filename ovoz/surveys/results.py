@@ -41,6 +41,18 @@ class Cell:
     def high_percent(self) -> float | None:
         return None if self.share is None else 100 * self.share.high
 
+    @property
+    def text(self) -> str:
+        """As a table shows it: "30 (50%; 38–62%)", or "<5" / "hidden"; never localized."""
+        if self.share is None:
+            return str(self.count)
+
+        def whole(share: float) -> int:
+            return int(100 * share + 0.5)  # half up, as floatformat
+
+        share = self.share
+        return f"{self.count} ({whole(share.share)}%; {whole(share.low)}–{whole(share.high)}%)"
+
 
 @dataclass
 class QuestionResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -47,9 +47,7 @@ class IndicatorForm(forms.Form):
             for choice in question.get("choices", []):
                 text = choice.get("labels", {}).get(language) or choice["name"]
                 choices.append((f"{question['name']}={choice['name']}", f"{question['name']}: {text}"))
-        answer = self.fields["answer"]
-        assert isinstance(answer, forms.ChoiceField)
-        answer.choices = choices
+        cast(forms.ChoiceField, self.fields["answer"]).choices = choices
 
 
 class RoundOpenForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from ovoz.surveys import charts, exports, indicators, publishing, results
+from ovoz.surveys import render as results_html
 from ovoz.surveys.choices import RoundState
 from ovoz.surveys.models import SurveyRound
 
@@ -37,8 +38,10 @@ def survey_results_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
             "items": [
                 {
                     "result": result,
-                    "chart": charts.bar_chart(result),
-                    "headers": [context["group_labels"].get(group, group) for group in result.groups[1:]],
+                    "chart": results_html.svg_bars(charts.bar_chart(result), f"r-{result.name}"),
+                    "table": results_html.results_table(
+                        result, [context["group_labels"].get(group, group) for group in result.groups[1:]]
+                    ),
                 }
                 for result in context["results"]
             ],
