@@ -22,6 +22,7 @@ from ovoz.insights.alert_api import router as alerts_router
 from ovoz.insights.api import router as stats_router
 from ovoz.places.api import router as areas_router
 from ovoz.referrals.api import router as referrals_router
+from ovoz.surveys.api import router as surveys_router
 
 
 class UnsupportedContentType(Exception):
@@ -56,6 +57,7 @@ api.add_router("", concerns_router)
 api.add_router("", stats_router)
 api.add_router("", groups_router)
 api.add_router("", alerts_router)
+api.add_router("", surveys_router)
 
 
 def _error(request: HttpRequest, status: int, detail: str, code: str, **extra: Any) -> HttpResponse:

@@ -93,5 +93,6 @@ urlpatterns += i18n_patterns(
     *group_urls.public_urlpatterns,
     path("surveys/<slug:survey_slug>/", survey_views.survey_answer_view, name="survey_answer"),
     path("surveys/<slug:survey_slug>/thanks/", survey_views.survey_thanks_view, name="survey_thanks"),
+    *survey_urls.public_urlpatterns,
     prefix_default_language=True,
 )

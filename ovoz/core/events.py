@@ -93,3 +93,5 @@ class AuditAction(StrEnum):
     SURVEY_ROUND_CLOSED = "survey.round_closed"
     SURVEY_ROUND_KEYWORD_SET = "survey.round_keyword_set"
     SURVEY_INVITED = "survey.invited"
+    SURVEY_RESULTS_PUBLISHED = "survey.results_published"
+    SURVEY_INDICATOR_ADDED = "survey.indicator_added"

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from ovoz.groups.models import WorkingGroup
 from ovoz.places.models import Area
 from ovoz.surveys.choices import ResponseChannel
+from ovoz.surveys.indicators import indicator_add
 from ovoz.surveys.models import Survey
 from ovoz.surveys.services import response_submit, survey_import, survey_round_close, survey_round_open
 
@@ -102,7 +103,8 @@ def demo_surveys_load(*, area: Area, group: WorkingGroup) -> int:
     if Survey.objects.filter(slug=DEMO_SURVEY_SLUG).exists():
         return 0
     survey = survey_import(file=demo_survey_workbook(), file_name="demo.xlsx", area=area, publish=True)
-    Survey.objects.filter(pk=survey.pk).update(group=group, organisation=group.name)
+    # The demo publishes its results: /<lang>/surveys/<slug>/results/ shows them.
+    Survey.objects.filter(pk=survey.pk).update(group=group, organisation=group.name, results_published=True)
     rng = random.Random(16)  # noqa: S311 (synthetic demo answers)
     made = 0
     for number, respondents, chances in ROUNDS:
@@ -124,4 +126,5 @@ def demo_surveys_load(*, area: Area, group: WorkingGroup) -> int:
             made += 1
         if number < len(ROUNDS):
             survey_round_close(survey_round=survey_round, actor=None)
+    indicator_add(survey=survey, question="safe_night", value="yes", label="", actor=None)
     return made

@@ -69,6 +69,11 @@ class Survey(TimeStampedModel):
     is_published = models.BooleanField(
         _("published"), default=False, help_text=_("Open rounds can be answered and results shown in public.")
     )
+    results_published = models.BooleanField(
+        _("results published"),
+        default=False,
+        help_text=_("The results of its rounds are shown in public, on the web, in the API and as downloads."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("imported by"), null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -272,3 +277,7 @@ __all__ = [
     "SurveyRound",
     "Response",
 ]
+
+from ovoz.surveys.indicator_models import Indicator  # noqa: E402 (a model of this app, in its own module)
+
+__all__ += ["Indicator"]

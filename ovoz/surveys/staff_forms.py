@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,24 @@ class SurveyImportForm(forms.Form):
         label=_("Area code"), required=False, max_length=32, help_text=_("e.g. TJ-KT; empty for the whole deployment.")
     )
     publish = forms.BooleanField(label=_("Publish: open rounds can be answered"), required=False)
+
+
+class IndicatorForm(forms.Form):
+    answer = forms.ChoiceField(label=_("Share of respondents who answered"))
+    label = forms.CharField(
+        label=_("Name"), max_length=200, required=False, help_text=_("e.g. Feel safe at night; in the form's language.")
+    )
+
+    def __init__(self, *args: Any, survey: Any, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = []
+        for question in survey.questions:
+            if question["type"] not in ("select_one", "select_multiple"):
+                continue
+            for choice in question.get("choices", []):
+                text = choice.get("labels", {}).get(language) or choice["name"]
+                choices.append((f"{question['name']}={choice['name']}", f"{question['name']}: {text}"))
+        cast(forms.ChoiceField, self.fields["answer"]).choices = choices
 
 
 class RoundOpenForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ovoz.surveys.views import channel_staff, staff
+from ovoz.surveys.views import channel_staff, results, staff
 
 staff_urlpatterns = [
     path("surveys/", staff.survey_list_view, name="surveys"),
@@ -19,5 +19,21 @@ staff_urlpatterns = [
     ),
     path(
         "surveys/<int:survey_id>/rounds/<int:number>/close/", staff.survey_round_close_view, name="survey_round_close"
+    ),
+    path("surveys/<int:survey_id>/indicators/", staff.survey_indicator_add_view, name="survey_indicator_add"),
+    path("surveys/<int:survey_id>/publish/", staff.survey_results_publish_view, name="survey_results_publish"),
+    path(
+        "surveys/<int:survey_id>/rounds/<int:number>/results.<str:file_format>",
+        staff.survey_round_export_view,
+        name="survey_round_export",
+    ),
+]
+
+public_urlpatterns = [
+    path("surveys/<slug:survey_slug>/results/", results.survey_results_view, name="survey_results"),
+    path(
+        "surveys/<slug:survey_slug>/results/<int:number>.<str:file_format>",
+        results.survey_results_export_view,
+        name="survey_results_export",
     ),
 ]

@@ -38,6 +38,7 @@ from ovoz.insights.alert_services import alert_mark
 from ovoz.insights.models import Alert
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, Referral, ServiceProvider
+from ovoz.surveys.publishing import survey_results_publish
 from ovoz.surveys.services import survey_import, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
 from ovoz.testing.media import jpeg_with_gps
@@ -363,6 +364,7 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
 
     survey = survey_import(file=workbook_bytes(), file_name="community_safety.xlsx", user=administrator, publish=True)
     survey_round_open(survey=survey, actor=administrator)
+    survey_results_publish(survey=survey, actor=administrator, published=True)
     staff = Client()
     assert sign_in(staff, administrator)["Location"] == "/staff/"
     return {
@@ -417,4 +419,5 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "survey_id": [str(world["survey"].pk)],
         "survey_slug": [world["survey"].slug],
         "number": ["1"],
+        "file_format": ["csv", "xlsx", "hxl.csv"],
     }

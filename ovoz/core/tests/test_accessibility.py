@@ -48,6 +48,10 @@ NOT_PAGES = {
     "concerns_bulk_status": "POST only",
     "survey_round_open": "POST only",
     "survey_round_close": "POST only",
+    "survey_results_publish": "POST only",
+    "survey_indicator_add": "POST only",
+    "survey_round_export": "a data download",
+    "survey_results_export": "a data download",
     "logout": "POST only",
     "set_language": "POST only",
     # Pages of a state the signed-in facilitator is not in (each has its own browser test).

@@ -153,6 +153,12 @@ EXPECTED_BUILDERS = {
     "survey_round_close": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/close/", ADMIN_POST_ONLY),
     "survey_round_results": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/results/", ADMIN_ONLY),
     "survey_round_channels": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/channels/", ADMIN_ONLY),
+    "survey_round_export": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/results.csv", ADMIN_ONLY),
+    "survey_indicator_add": lambda w: (f"/staff/surveys/{w['survey'].pk}/indicators/", ADMIN_POST_ONLY),
+    "survey_results_publish": lambda w: (f"/staff/surveys/{w['survey'].pk}/publish/", ADMIN_POST_ONLY),
+    "list_surveys": lambda w: ("/api/v1/surveys", _everyone(200)),
+    # The matrix's survey does not publish its results: a 404 for everyone, staff included.
+    "survey_results": lambda w: (f"/api/v1/surveys/{w['survey'].slug}/results", _everyone(404)),
 }
 
 

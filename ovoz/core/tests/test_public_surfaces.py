@@ -112,6 +112,8 @@ def test_a_concern_published_while_restricted_or_confidential_is_on_no_public_su
         "request_id": hidden,
         "slug": [mistaken["group"].slug],
         "survey_slug": ["no-such-survey"],  # surveys show no concern
+        "number": ["1"],
+        "file_format": ["csv"],
         "meeting_id": [str(mistaken["meeting"].pk), str(mistaken["second_meeting"].pk)],
         "photo_id": [str(mistaken["photo"].pk)],
         "chart": ["themes", "areas", "steps", "promises", "channels"],

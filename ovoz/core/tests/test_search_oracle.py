@@ -69,6 +69,7 @@ SINGLE_OBJECT_PARAMETERS = {
     "alert_id",
     "survey_id",  # a survey's staff page searches nothing
     "survey_slug",  # nor does answering one
+    "file_format",  # a survey round's results as a file
 }
 
 

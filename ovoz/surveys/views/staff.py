@@ -12,10 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
-from ovoz.surveys import results, selectors, services
+from ovoz.surveys import indicators, publishing, results, selectors, services
 from ovoz.surveys.errors import FormRefused, SurveyError
 from ovoz.surveys.permissions import can_manage_surveys
-from ovoz.surveys.staff_forms import RoundOpenForm, SurveyImportForm
+from ovoz.surveys.staff_forms import IndicatorForm, RoundOpenForm, SurveyImportForm
+from ovoz.surveys.views.results import export_response
 
 
 @staff_required(permission=can_manage_surveys)
@@ -72,6 +73,8 @@ def survey_view(request: HttpRequest, survey_id: int) -> HttpResponse:
             "items": selectors.survey_preview(survey, language),
             "rounds": survey.rounds.order_by("-number"),
             "round_form": RoundOpenForm(),
+            "indicator_form": IndicatorForm(survey=survey, language=language),
+            "indicators": indicators.survey_indicators(survey, language=get_language() or language),
         },
     )
 
@@ -126,3 +129,51 @@ def survey_round_results_view(request: HttpRequest, survey_id: int, number: int)
         survey_round, language=get_language() or survey.default_language, breakdown=request.GET.get("by", "")
     )
     return render(request, "surveys/staff_results.html", {"survey": survey, "round": survey_round, **context})
+
+
+@staff_required(permission=can_manage_surveys)
+@require_POST
+def survey_results_publish_view(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Publish or withdraw the survey's results (audited)."""
+    user = staff_user(request)
+    survey = selectors.survey_get(user=user, survey_id=survey_id)
+    published = request.POST.get("published") == "1"
+    publishing.survey_results_publish(survey=survey, actor=user, published=published)
+    if published:
+        messages.success(request, _("The results are published."))
+    else:
+        messages.success(request, _("The results are no longer published."))
+    return redirect("staff:survey", survey_id=survey.pk)
+
+
+@staff_required(permission=can_manage_surveys)
+def survey_round_export_view(request: HttpRequest, survey_id: int, number: int, file_format: str) -> HttpResponse:
+    """Staff downloads of a round's aggregated results, published or not."""
+    user = staff_user(request)
+    survey = selectors.survey_get(user=user, survey_id=survey_id)
+    survey_round = selectors.survey_round_get(user=user, survey=survey, number=number)
+    return export_response(survey_round, file_format)
+
+
+@staff_required(permission=can_manage_surveys)
+@require_POST
+def survey_indicator_add_view(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Follow the share who gave one answer across the survey's rounds (audited)."""
+    user = staff_user(request)
+    survey = selectors.survey_get(user=user, survey_id=survey_id)
+    form = IndicatorForm(request.POST, survey=survey, language=survey.default_language)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("staff:survey", survey_id=survey.pk)
+    question, _sep, value = form.cleaned_data["answer"].partition("=")
+    try:
+        indicators.indicator_add(
+            survey=survey, question=question, value=value, label=form.cleaned_data["label"], actor=user
+        )
+    except SurveyError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The indicator is followed across rounds."))
+    return redirect("staff:survey", survey_id=survey.pk)

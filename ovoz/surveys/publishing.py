@@ -1,0 +1,55 @@
+"""Publishing a survey's results: the flag staff set, and the public reads it gates (issue 16).
+
+Only results are published, and only as counts read from ``ResultCount`` with small counts
+suppressed: individual answers are never shown or exported in public.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ovoz.accounts.models import User
+from ovoz.core.events import AuditAction
+from ovoz.core.services import audit_record
+from ovoz.surveys.models import RoundState, Survey, SurveyRound
+
+
+@transaction.atomic
+def survey_results_publish(*, survey: Survey, actor: User | None, published: bool) -> Survey:
+    """Publish (or withdraw) a survey's results; audited as ``survey.results_published``."""
+    survey = Survey.objects.select_for_update().defer("source_xlsx").get(pk=survey.pk)
+    if survey.results_published == published:
+        return survey
+    survey.results_published = published
+    survey.save(update_fields=["results_published", "updated_at"])
+    audit_record(
+        action=AuditAction.SURVEY_RESULTS_PUBLISHED,
+        actor=actor,
+        target=survey,
+        data={"survey": survey.pk, "published": published},
+    )
+    return survey
+
+
+def published_surveys() -> QuerySet[Survey]:
+    """Surveys whose results the organisation publishes."""
+    return Survey.objects.defer("source_xlsx").filter(results_published=True).order_by("slug")
+
+
+def published_survey_get(*, slug: str) -> Survey:
+    """A survey with published results; any other (unknown, unpublished) is a 404."""
+    survey = published_surveys().filter(slug=slug).first()
+    if survey is None:
+        raise Http404
+    return survey
+
+
+def published_round(survey: Survey, number: int | None) -> SurveyRound:
+    """Round ``number`` of a survey (the latest when not given); a draft round or an unknown number is a 404."""
+    rounds = survey.rounds.exclude(state=RoundState.DRAFT).order_by("-number")
+    survey_round = rounds.filter(number=number).first() if number is not None else rounds.first()
+    if survey_round is None:
+        raise Http404
+    return survey_round

@@ -1,0 +1,90 @@
+"""Indicators followed across rounds: added from the staff page (audited), drawn on the staff page and
+on the public results page, suppressed under 5."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from ovoz.core.models import AuditEntry
+from ovoz.operations.demo_surveys import DEMO_SURVEY_SLUG, demo_surveys_load
+from ovoz.surveys.errors import SurveyError
+from ovoz.surveys.indicators import indicator_add, survey_indicators
+from ovoz.surveys.models import Indicator, Survey
+from ovoz.surveys.tests.results_data import published_round
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_indicator_is_a_share_per_round_with_its_interval(world):
+    demo_surveys_load(area=world["jizzakh"], group=world["group"])
+    survey = Survey.objects.get(slug=DEMO_SURVEY_SLUG)
+
+    (series,) = survey_indicators(survey, language="en")
+
+    assert [point.number for point in series.points] == [1, 2]
+    for point, survey_round in zip(series.points, survey.rounds.order_by("number"), strict=True):
+        counts = {row.value: 0 for row in survey_round.result_counts.filter(question="safe_night")}
+        for row in survey_round.result_counts.filter(question="safe_night"):
+            counts[row.value] += row.count
+        assert point.share is not None and point.share.count == counts["yes"] and point.share.total == counts[""]
+        assert point.share.low < point.share.share < point.share.high
+        assert point.label.startswith("Jizzakh Region 20")  # the round's area and year
+    assert len(series.path.split(" ")) == 2
+
+
+def test_the_public_results_page_draws_the_indicator_in_russian_without_commas(world):
+    demo_surveys_load(area=world["jizzakh"], group=world["group"])
+
+    page = Client().get(f"/ru/surveys/{DEMO_SURVEY_SLUG}/results/").content.decode()
+
+    assert 'data-testid="indicators"' in page
+    (points,) = re.findall(r'<polyline points="([^"]+)"', page)
+    assert re.fullmatch(r"\d+\.\d,\d+\.\d \d+\.\d,\d+\.\d", points)
+    assert re.search(r"\d+%</text>", page)
+
+
+def test_a_small_share_is_not_shown(places):
+    survey, survey_round = published_round(places)
+    indicator_add(survey=survey, question="violence_home", value="yes", label="Violence at home", actor=None)
+
+    (series,) = survey_indicators(survey, language="en")
+
+    assert series.points[0].share is None and series.path == ""
+    page = Client().get(f"/en/surveys/{survey.slug}/results/").content.decode()
+    section = page[page.index('data-testid="indicators"') : page.index("</section>", page.index("indicators"))]
+    assert "too few answers to show" in section and "%" not in section.split("<ul>")[1]
+
+
+def test_a_coordinator_adds_an_indicator_and_it_is_audited(signed_in_client, places):
+    survey, _round = published_round(places)
+
+    response = signed_in_client.post(
+        f"/staff/surveys/{survey.pk}/indicators/", {"answer": "gender=woman", "label": "Women"}
+    )
+
+    assert response.status_code == 302
+    indicator = Indicator.objects.get()
+    assert (indicator.question, indicator.value, indicator.label()) == ("gender", "woman", "Women")
+    assert AuditEntry.objects.filter(action="survey.indicator_added").count() == 1
+    page = signed_in_client.get(f"/staff/surveys/{survey.pk}/").content.decode()
+    assert "Women" in page and "50%" in page
+
+
+def test_an_indicator_needs_a_choice_of_a_select_question(places):
+    survey, _round = published_round(places)
+
+    for question, value in (("comment", "x"), ("gender", "other"), ("nope", "yes")):
+        with pytest.raises(SurveyError):
+            indicator_add(survey=survey, question=question, value=value, label="", actor=None)
+    assert not Indicator.objects.exists()
+
+
+def test_others_cannot_add_indicators(world, as_kind):
+    survey, _round = published_round(world)
+
+    response = as_kind("facilitator").post(f"/staff/surveys/{survey.pk}/indicators/", {"answer": "gender=woman"})
+
+    assert response.status_code == 403 and not Indicator.objects.exists()
