@@ -91,3 +91,4 @@ class AuditAction(StrEnum):
     SURVEY_IMPORTED = "survey.imported"
     SURVEY_ROUND_OPENED = "survey.round_opened"
     SURVEY_ROUND_CLOSED = "survey.round_closed"
+    SURVEY_ANSWERS_IMPORTED = "survey.answers_imported"
