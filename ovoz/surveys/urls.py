@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ovoz.surveys.views import staff
+from ovoz.surveys.views import imports, staff
 
 staff_urlpatterns = [
     path("surveys/", staff.survey_list_view, name="surveys"),
@@ -14,5 +14,10 @@ staff_urlpatterns = [
     ),
     path(
         "surveys/<int:survey_id>/rounds/<int:number>/close/", staff.survey_round_close_view, name="survey_round_close"
+    ),
+    path(
+        "surveys/<int:survey_id>/rounds/<int:number>/import/",
+        imports.survey_answers_import_view,
+        name="survey_answers_import",
     ),
 ]

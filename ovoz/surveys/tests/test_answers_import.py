@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from openpyxl import Workbook
 
 from ovoz.core.models import AuditEntry
@@ -25,6 +27,7 @@ from ovoz.surveys.kobo import fetch_kobo_api, read_kobo_csv, read_kobo_xlsx
 from ovoz.surveys.models import ASKED_TYPES, Response, ResultCount, Survey, SurveyRound
 from ovoz.surveys.services import response_submit, survey_import, survey_round_close, survey_round_open
 from ovoz.surveys.tests.test_kobo import TOKEN, FakeKobo, page
+from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
 FORM = Path(__file__).parent / "forms" / "community_safety.xlsx"
@@ -288,3 +291,47 @@ def test_a_closed_round_takes_no_import(collected):
         survey_answers_import(survey_round=first, submissions=submissions, actor=None)
 
     assert first.responses.count() == RESPONDENTS
+
+
+def _upload(content: bytes, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def test_a_coordinator_imports_an_export_on_the_round_page_and_again_stores_nothing(collected, signed_in_client):
+    survey, first, second = collected
+    content = _kobo_xlsx(*_kobo_rows(survey, first))
+    url = f"/staff/surveys/{survey.pk}/rounds/2/import/"
+    assert url in signed_in_client.get(f"/staff/surveys/{survey.pk}/").content.decode()
+
+    response = signed_in_client.post(url, {"file": _upload(content, "export.xlsx")})
+
+    assert response.status_code == 302 and _results(second) == _results(first)
+    again = signed_in_client.post(url, {"file": _upload(content, "export.xlsx")}, follow=True)
+    assert f"Imported 0 responses; {RESPONDENTS} were already in this round." in again.content.decode()
+    assert second.responses.count() == RESPONDENTS
+
+
+def test_a_refused_upload_lists_the_problems_by_row_and_stores_nothing(collected, signed_in_client):
+    survey, _first, second = collected
+    content = b"consent;respondent/gender;_uuid\nyes;martian;u-1\n"
+
+    response = signed_in_client.post(
+        f"/staff/surveys/{survey.pk}/rounds/2/import/", {"file": _upload(content, "export.csv")}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400 and "<td>2</td><td>u-1</td><td>gender</td>" in page
+    assert second.responses.count() == 0
+
+
+def test_staff_without_a_deployment_role_cannot_import_answers(collected, world):
+    survey, first, second = collected
+    member = Client()
+    sign_in(member, world["users"]["facilitator"])
+
+    response = member.post(
+        f"/staff/surveys/{survey.pk}/rounds/2/import/",
+        {"file": _upload(_kobo_csv(*_kobo_rows(survey, first)), "export.csv")},
+    )
+
+    assert response.status_code == 403 and second.responses.count() == 0
