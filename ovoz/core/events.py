@@ -92,3 +92,4 @@ class AuditAction(StrEnum):
     SURVEY_ROUND_OPENED = "survey.round_opened"
     SURVEY_ROUND_CLOSED = "survey.round_closed"
     SURVEY_ANSWERS_IMPORTED = "survey.answers_imported"
+    SURVEY_RESULT_ON_AGENDA = "survey.result_on_agenda"

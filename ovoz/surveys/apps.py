@@ -6,3 +6,8 @@ class SurveysConfig(AppConfig):
     name = "ovoz.surveys"
     label = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from ovoz.surveys import agenda
+
+        agenda.register()

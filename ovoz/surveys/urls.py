@@ -1,10 +1,11 @@
 from django.urls import path
 
-from ovoz.surveys.views import imports, staff
+from ovoz.surveys.views import groups, imports, staff
 
 staff_urlpatterns = [
     path("surveys/", staff.survey_list_view, name="surveys"),
     path("surveys/import/", staff.survey_import_view, name="survey_import"),
+    path("surveys/groups/<slug:slug>/", groups.survey_group_view, name="survey_group"),
     path("surveys/<int:survey_id>/", staff.survey_view, name="survey"),
     path("surveys/<int:survey_id>/rounds/", staff.survey_round_open_view, name="survey_round_open"),
     path(

@@ -152,6 +152,8 @@ EXPECTED_BUILDERS = {
     "survey_round_open": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/", ADMIN_POST_ONLY),
     "survey_round_close": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/close/", ADMIN_POST_ONLY),
     "survey_round_results": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/results/", ADMIN_ONLY),
+    # A group's surveys (open a round for its area, results onto its agenda): those who manage the group.
+    "survey_group": lambda w: ("/staff/surveys/groups/zomin/", {**GROUP_READ, "member": 403}),
     "survey_answers_import": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/import/", ADMIN_ONLY),
 }
 
