@@ -93,3 +93,5 @@ class AuditAction(StrEnum):
     SURVEY_ROUND_CLOSED = "survey.round_closed"
     SURVEY_ANSWERS_IMPORTED = "survey.answers_imported"
     SURVEY_RESULT_ON_AGENDA = "survey.result_on_agenda"
+    SURVEY_ENUMERATOR_ADDED = "survey.enumerator_added"
+    SURVEY_ENUMERATOR_REMOVED = "survey.enumerator_removed"

@@ -251,3 +251,17 @@ class MeetingResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id}: {self.round_id} {self.question}={self.value}"
+
+
+class Enumerator(models.Model):
+    """A staff user who collects answers for surveys and may do nothing else in the staff workspace: no
+    deployment role and no group grant is needed or implied (``permissions.can_collect_answers``)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enumerator")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"enumerator {self.user_id}"
