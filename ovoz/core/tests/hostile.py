@@ -417,4 +417,5 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "survey_id": [str(world["survey"].pk)],
         "survey_slug": [world["survey"].slug],
         "number": ["1"],
+        "round_id": [str(world["survey"].rounds.get().pk)],
     }
