@@ -14,3 +14,6 @@ class SurveysConfig(AppConfig):
 
         inbound_hooks.inbound_handler_add(conversation.inbound_handle)
         inbound_hooks.stop_handler_add(conversation.stop_handle)
+        from ovoz.surveys import agenda
+
+        agenda.register()

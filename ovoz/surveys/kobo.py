@@ -20,7 +20,7 @@ import json
 import os
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -41,6 +41,8 @@ _DELIMITERS = (";", ",", "\t")
 class KoboSubmission:
     uuid: str
     values: dict[str, str]
+    # Where it was read: the file's row (the header is row 1), or its place in the API's results.
+    row: int | None = field(default=None, compare=False)
 
 
 class KoboImportError(ValueError):
@@ -107,7 +109,7 @@ def _submissions(rows: Iterable[tuple[int, Sequence[str]]], headers: Sequence[st
         uuid = _uuid(cells[uuid_index], is_instance_id=is_instance_id) if uuid_index < len(cells) else ""
         _check_uuid(uuid, seen, number)
         values = {name: cells[index] for index, name in columns.items() if index < len(cells) and cells[index] != ""}
-        submissions.append(KoboSubmission(uuid=uuid, values=values))
+        submissions.append(KoboSubmission(uuid=uuid, values=values, row=number))
     return submissions
 
 
@@ -294,7 +296,7 @@ def _json_submission(item: object, row: int, seen: set[str]) -> KoboSubmission:
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         if text != "":
             values[path[-1]] = text
-    return KoboSubmission(uuid=uuid, values=values)
+    return KoboSubmission(uuid=uuid, values=values, row=row)
 
 
 def fetch_kobo_api(url: str, token: str, *, timeout: float = 30) -> list[KoboSubmission]:

@@ -281,3 +281,40 @@ __all__ = [
 from ovoz.surveys.indicator_models import Indicator  # noqa: E402 (a model of this app, in its own module)
 
 __all__ += ["Indicator"]
+
+
+class MeetingResult(models.Model):
+    """A survey result on a working group's meeting agenda, next to its concerns: the share of a round's
+    respondents who chose ``value`` for ``question`` (read from ``ResultCount`` whenever it is shown)."""
+
+    meeting = models.ForeignKey("groups.Meeting", on_delete=models.CASCADE, related_name="survey_results")
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="meeting_results")
+    question = models.CharField(max_length=120)
+    value = models.CharField(max_length=200)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "round", "question", "value"], name="survey_meeting_result_once_per_meeting"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}: {self.round_id} {self.question}={self.value}"
+
+
+class Enumerator(models.Model):
+    """A staff user who collects answers for surveys and may do nothing else in the staff workspace: no
+    deployment role and no group grant is needed or implied (``permissions.can_collect_answers``)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enumerator")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"enumerator {self.user_id}"

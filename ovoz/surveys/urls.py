@@ -1,10 +1,14 @@
 from django.urls import path
 
-from ovoz.surveys.views import channel_staff, results, staff
+from ovoz.surveys.views import channel_staff, collect, groups, imports, results, staff
 
 staff_urlpatterns = [
     path("surveys/", staff.survey_list_view, name="surveys"),
     path("surveys/import/", staff.survey_import_view, name="survey_import"),
+    path("surveys/groups/<slug:slug>/", groups.survey_group_view, name="survey_group"),
+    path("surveys/collect/", collect.collect_list_view, name="survey_collect_list"),
+    path("surveys/collect/<int:round_id>/", collect.collect_view, name="survey_collect"),
+    path("surveys/enumerators/", collect.enumerators_view, name="survey_enumerators"),
     path("surveys/<int:survey_id>/", staff.survey_view, name="survey"),
     path("surveys/<int:survey_id>/rounds/", staff.survey_round_open_view, name="survey_round_open"),
     path(
@@ -26,6 +30,11 @@ staff_urlpatterns = [
         "surveys/<int:survey_id>/rounds/<int:number>/results.<str:file_format>",
         staff.survey_round_export_view,
         name="survey_round_export",
+    ),
+    path(
+        "surveys/<int:survey_id>/rounds/<int:number>/import/",
+        imports.survey_answers_import_view,
+        name="survey_answers_import",
     ),
 ]
 

@@ -420,4 +420,5 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "survey_slug": [world["survey"].slug],
         "number": ["1"],
         "file_format": ["csv", "xlsx", "hxl.csv"],
+        "round_id": [str(world["survey"].rounds.get().pk)],
     }

@@ -159,6 +159,17 @@ EXPECTED_BUILDERS = {
     "list_surveys": lambda w: ("/api/v1/surveys", _everyone(200)),
     # The matrix's survey does not publish its results: a 404 for everyone, staff included.
     "survey_results": lambda w: (f"/api/v1/surveys/{w['survey'].slug}/results", _everyone(404)),
+    # A group's surveys (open a round for its area, results onto its agenda): those who manage the group.
+    "survey_group": lambda w: ("/staff/surveys/groups/zomin/", {**GROUP_READ, "member": 403}),
+    # Collecting answers: enumerators (not among these kinds: ovoz/surveys/tests/test_collect.py), administrators
+    # and coordinators.
+    "survey_collect_list": lambda w: ("/staff/surveys/collect/", ADMIN_ONLY),
+    "survey_collect": lambda w: (  # the matrix's survey is not published: no one collects for it
+        f"/staff/surveys/collect/{w['survey'].rounds.get().pk}/",
+        {**ADMIN_ONLY, "administrator": 404},
+    ),
+    "survey_enumerators": lambda w: ("/staff/surveys/enumerators/", ADMIN_ONLY),
+    "survey_answers_import": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/import/", ADMIN_ONLY),
 }
 
 

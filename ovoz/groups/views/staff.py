@@ -25,7 +25,7 @@ from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
 from ovoz.core.ids import parse_id
 from ovoz.core.scoping import access_denied_record
-from ovoz.groups import permissions, selectors, services
+from ovoz.groups import agenda_parts, permissions, selectors, services
 from ovoz.groups.choices import MeetingStatus, RoundStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
@@ -351,9 +351,14 @@ def _meeting_context(request: HttpRequest, group: WorkingGroup, meeting: Meeting
 def meeting_extra(request: HttpRequest, group: WorkingGroup, meeting: Meeting) -> dict[str, object]:
     """The meeting's prioritisation round: progress while open, the ranking once closed."""
     round_ = selectors.round_of(meeting)
+    parts = {
+        "agenda_parts": agenda_parts.meeting_parts(meeting),
+        "agenda_add_links": agenda_parts.meeting_add_links(meeting),
+    }
     if round_ is None:
-        return {"round": None}
+        return {"round": None, **parts}
     return {
+        **parts,
         "round": round_,
         "scorer_count": selectors.scorer_count(round=round_),
         "possible_scorers": group.grants.exclude(role=GrantRole.OBSERVER).count(),
@@ -446,6 +451,11 @@ def meeting_action(request: HttpRequest, group: WorkingGroup, meeting: Meeting, 
     """The prioritisation round's actions on a meeting page (the caller checked the user manages the group)."""
     user = staff_user(request)
     round_ = selectors.round_of(meeting)
+    if action == "agenda_part_remove":
+        kind, _sep, key = request.POST.get("part", "").partition(":")
+        if agenda_parts.meeting_part_remove(user, meeting, kind, key):
+            messages.success(request, _("Taken off the agenda."))
+            return None
     if action == "round_open":
         services.round_open(actor=user, meeting=meeting)
         messages.success(request, _("The round is open. Members score on their phones or here."))
@@ -539,6 +549,7 @@ def meeting_print_view(request: HttpRequest, slug: str, meeting_id: int) -> Http
         group,
         meeting=meeting,
         agenda=[selectors.group_reading(concern) for concern in selectors.agenda(meeting)],
+        agenda_parts=agenda_parts.meeting_parts(meeting),
         attendance=selectors.attendance(meeting),
         present=meeting.members_present.order_by("first_name", "username"),
     )

@@ -1,0 +1,136 @@
+"""Enumerators collect answers on a phone: the same server-side pages and answering code as the public
+form, on the ``enumerator`` channel, one respondent after another on the same device."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from ovoz.accounts.decorators import staff_required
+from ovoz.accounts.models import User
+from ovoz.accounts.permissions import staff_user
+from ovoz.surveys import answering, collection, services
+from ovoz.surveys.choices import QuestionType, ResponseChannel
+from ovoz.surveys.errors import SurveyError
+from ovoz.surveys.models import Enumerator
+from ovoz.surveys.permissions import can_manage_surveys
+from ovoz.surveys.views.public import _items, _shown_pages
+
+
+def _fresh(language: str) -> dict[str, Any]:
+    return {
+        "answers": {},
+        "page": 0,
+        "key": secrets.token_hex(16),
+        "started": timezone.now().isoformat(),
+        "language": language,
+    }
+
+
+@staff_required(workspace=False, permission=collection.can_collect_answers)
+def collect_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "surveys/collect_list.html", {"rounds": collection.collectable_rounds()})
+
+
+@never_cache
+@staff_required(workspace=False, permission=collection.can_collect_answers)
+@require_http_methods(["GET", "POST"])
+def collect_view(request: HttpRequest, round_id: int) -> HttpResponse:
+    """One respondent's answers, page by page; "Send" stores them and starts the next respondent."""
+    survey_round = get_object_or_404(collection.collectable_rounds(), pk=round_id)
+    survey = survey_round.survey
+    session_key = f"collect:{survey_round.pk}"
+    state = request.session.get(session_key)
+    asked_language = request.GET.get("language", "")
+    if state is None or (asked_language in survey.languages and asked_language != state["language"]):
+        state = _fresh(asked_language if asked_language in survey.languages else survey.default_language)
+    language = state["language"]
+    stored: dict[str, Any] = state["answers"]
+    shown = _shown_pages(survey, stored)
+    if not shown:
+        raise Http404
+    index = min(int(state.get("page", 0)), len(shown) - 1)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        page = shown[index]
+        submitted = {
+            question["name"]: (
+                request.POST.getlist(question["name"])
+                if question["type"] == QuestionType.SELECT_MULTIPLE
+                else request.POST.get(question["name"], "")
+            )
+            for question in page.questions
+        }
+        stored, errors = answering.page_read(survey, page, submitted, stored, language)
+        going_back = request.POST.get("action") == "back"
+        if going_back or not errors:
+            shown = _shown_pages(survey, stored)
+            position = next((n for n, candidate in enumerate(shown) if candidate.questions == page.questions), index)
+            if going_back:
+                index, errors = max(position - 1, 0), {}
+            elif position + 1 < len(shown):
+                index = position + 1
+            else:
+                try:
+                    services.response_submit(
+                        survey_round=survey_round,
+                        channel=ResponseChannel.ENUMERATOR,
+                        submission_key=state["key"],
+                        answers=answering.final_answers(survey, stored),
+                        language=language,
+                        started_at=datetime.datetime.fromisoformat(state["started"]),
+                    )
+                except SurveyError as error:
+                    messages.error(request, str(error.message))
+                    return redirect("staff:survey_collect_list")
+                request.session[session_key] = _fresh(language)
+                messages.success(request, _("Saved. The form is ready for the next respondent."))
+                return redirect("staff:survey_collect", round_id=survey_round.pk)
+        state["answers"], state["page"] = stored, index
+        request.session[session_key] = state
+        if not errors:
+            return redirect("staff:survey_collect", round_id=survey_round.pk)
+    page = shown[index]
+    context = {
+        "survey": survey,
+        "title": survey.title(language),
+        "group_label": answering.text_in(page.group.get("labels", {}), language, survey.default_language)
+        if page.group
+        else "",
+        "items": _items(survey, page, stored, language, errors),
+        "errors": errors,
+        "page_error": "",
+        "page_number": index + 1,
+        "page_count": len(shown),
+        "is_last": index + 1 == len(shown),
+    }
+    return render(request, "surveys/answer.html", context, status=400 if errors else 200)
+
+
+@staff_required(permission=can_manage_surveys)
+@require_http_methods(["GET", "POST"])
+def enumerators_view(request: HttpRequest) -> HttpResponse:
+    """Name and remove enumerators by username."""
+    actor = staff_user(request)
+    if request.method == "POST":
+        user = User.objects.filter(username=request.POST.get("username", "").strip(), is_active=True).first()
+        if user is None:
+            messages.error(request, _("No active staff user has this username."))
+        elif request.POST.get("action") == "remove":
+            collection.enumerator_remove(actor=actor, user=user)
+            messages.success(request, _("%(name)s is no longer an enumerator.") % {"name": user.username})
+        else:
+            collection.enumerator_add(actor=actor, user=user)
+            messages.success(request, _("%(name)s can now collect answers.") % {"name": user.username})
+        return redirect("staff:survey_enumerators")
+    enumerators = Enumerator.objects.select_related("user").order_by("user__username")
+    return render(request, "surveys/staff_enumerators.html", {"enumerators": enumerators})
