@@ -70,6 +70,7 @@ SINGLE_OBJECT_PARAMETERS = {
     "survey_id",  # a survey's staff page searches nothing
     "survey_slug",  # nor does answering one
     "file_format",  # a survey round's results as a file
+    "round_id",  # an enumerator's form for one round: no list
 }
 
 
