@@ -249,6 +249,8 @@ OVOZ_CLIENT_ADDRESS_HEADER = env.str("OVOZ_CLIENT_ADDRESS_HEADER", "")
 OVOZ_INTAKE_LIMIT = env.int("OVOZ_INTAKE_LIMIT", 30)
 OVOZ_SUPPORT_LIMIT = env.int("OVOZ_SUPPORT_LIMIT", 60)
 OVOZ_SURVEY_LIMIT = env.int("OVOZ_SURVEY_LIMIT", 30)
+# The KoboToolbox API token `ovoz survey-import-answers --kobo-url` sends (never a command-line argument).
+OVOZ_KOBO_TOKEN = env.str("OVOZ_KOBO_TOKEN", "")
 # Backups are sealed to this public key (`ovoz backup-keygen`); its private key stays off the server.
 OVOZ_BACKUP_PUBLIC_KEY = env.str("OVOZ_BACKUP_PUBLIC_KEY", "").strip()
 # Daily backups by the scheduler (with OVOZ_BACKUP_PUBLIC_KEY): the folder they are written to (unset:

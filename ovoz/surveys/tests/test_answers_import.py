@@ -190,7 +190,7 @@ def kobo_server():
 
 
 def test_the_kobo_data_api_round_trips_to_the_same_results_with_the_token_from_the_environment(
-    collected, kobo_server, monkeypatch, capsys
+    collected, kobo_server, settings, capsys
 ):
     survey, first, second = collected
     headers, rows = _kobo_rows(survey, first)
@@ -199,7 +199,7 @@ def test_the_kobo_data_api_round_trips_to_the_same_results_with_the_token_from_t
         for row in rows
     ]
     FakeKobo.pages = {"0": page(items[:25], next_url=kobo_server + "&start=25"), "25": page(items[25:])}
-    monkeypatch.setenv("OVOZ_KOBO_TOKEN", TOKEN)
+    settings.OVOZ_KOBO_TOKEN = TOKEN
 
     call_command("survey_import_answers", survey.slug, "2", kobo_url=kobo_server)
 
@@ -211,9 +211,9 @@ def test_the_kobo_data_api_round_trips_to_the_same_results_with_the_token_from_t
     assert fetch_kobo_api(kobo_server, TOKEN) == read_kobo_csv(io.BytesIO(_kobo_csv(headers, rows)))
 
 
-def test_without_a_token_the_api_is_not_asked(collected, kobo_server, monkeypatch):
+def test_without_a_token_the_api_is_not_asked(collected, kobo_server, settings):
     survey, _first, second = collected
-    monkeypatch.delenv("OVOZ_KOBO_TOKEN", raising=False)
+    settings.OVOZ_KOBO_TOKEN = ""
 
     with pytest.raises(CommandError, match="OVOZ_KOBO_TOKEN"):
         call_command("survey_import_answers", survey.slug, "2", kobo_url=kobo_server)

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ovoz.surveys.errors import SurveyError
@@ -47,7 +47,7 @@ class Command(BaseCommand):
 
     def _token(self) -> str:
         # Never an argument: the command line is visible to every user of the machine and kept in shell history.
-        token = os.environ.get(TOKEN_VARIABLE, "").strip()
+        token = str(settings.OVOZ_KOBO_TOKEN).strip()
         if not token and sys.stdin.isatty():
             token = getpass.getpass("KoboToolbox API token: ").strip()
         if not token:
