@@ -24,7 +24,7 @@ from ovoz.groups.models import Action, Meeting
 from ovoz.insights.models import Alert
 from ovoz.operations.demo import DEMO_PASSWORD, demo_current_code, demo_load
 from ovoz.places.models import Area
-from ovoz.surveys.models import Survey
+from ovoz.surveys.models import RoundState, Survey
 from ovoz.surveys.services import survey_import, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
 
@@ -73,6 +73,11 @@ ADMINISTRATORS = {
     "survey_import",
     "survey",
     "survey_round_results",
+    "survey_round_channels",
+    "survey_answers_import",
+    "survey_collect_list",
+    "survey_collect",
+    "survey_enumerators",
 }
 NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}
 
@@ -124,10 +129,14 @@ def _values() -> dict[str, str]:
         survey_round_open(survey=survey, actor=None)
     if not survey.rounds.exists():
         survey_round_open(survey=survey, actor=None)
+    # The open round (the demo's second): importing answers and collecting them need one.
+    survey_round = survey.rounds.filter(state=RoundState.OPEN).order_by("number").first() or survey.rounds.first()
+    assert survey_round is not None
     return {
         "survey_id": str(survey.pk),
         "survey_slug": survey.slug,
-        "number": str(survey.rounds.order_by("number").values_list("number", flat=True).first()),
+        "number": str(survey_round.number),
+        "round_id": str(survey_round.pk),
         "alert_id": str(alert.pk),
         "slug": group.slug,
         "concern_id": str(published.pk),
