@@ -25,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# (app, the migration to go back to): the newest migrations of these apps are applied under load.
-ROLLBACK = [("groups", "0005"), ("insights", "0001"), ("channels", "0003")]
+# (app, the migration to go back to): the newest migrations of these apps are applied under load. Going
+# back must not take a table the intake reads with it: surveys 0001 depends on groups 0006 and 0002 on
+# channels 0004, and SMS intake asks surveys whether a message answers one, so groups and channels stay;
+# surveys' agenda results and enumerators (0005, 0006) and insights' alerts are never on the intake path.
+ROLLBACK = [("insights", "0001"), ("surveys", "0004")]
 MARKER = "upgrade-under-load"
 INTERVAL_SECONDS = 0.15  # per kind of request: about 13 requests a second in all
 REQUESTS_PER_ADDRESS = 6  # below prod-check's OVOZ_INTAKE_LIMIT (8 in 10 minutes per client)

@@ -315,7 +315,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     token = submitted.open311_token
     notice = _("Received. A facilitator reviews every request before it is published.")
     if submitted.concern.visibility == Visibility.CONFIDENTIAL:  # the service's default, e.g. violence at home
-        notice = f"{_('Received.')} {CONFIDENTIAL_SHORT}"
+        notice = _("Received.") + " " + str(CONFIDENTIAL_SHORT)
     return _respond(
         [{"token": token, "service_notice": notice, "account_id": ""}],
         fmt=fmt,
