@@ -254,3 +254,52 @@ def final_answers(survey: Survey, stored: dict[str, Any]) -> dict[str, Any]:
         elif stored.get(name) not in (None, "", []):
             kept[name] = stored[name]
     return kept
+
+
+def shown_pages(survey: Survey, stored: dict[str, Any]) -> list[Page]:
+    """The pages a respondent with these answers so far is shown (skip logic can hide a whole page)."""
+    asked = relevant_names(survey, typed_answers(survey, stored))
+    return [page for page in pages(survey) if page_is_shown(page, asked)]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a page's POST leads to: the answers kept, the errors to show, the page to show next, and
+    whether the last page was read without error (the response can be stored)."""
+
+    answers: dict[str, Any]
+    errors: dict[str, str]
+    index: int
+    is_complete: bool
+
+
+def page_step(survey: Survey, shown: list[Page], index: int, post: Any, stored: dict[str, Any], language: str) -> Step:
+    """Read the answers of page ``index`` from a form's POST and go back, forward or to the end: the one
+    step the web page and the enumerator's page share."""
+    page = shown[index]
+    submitted = {
+        question["name"]: (
+            post.getlist(question["name"])
+            if question["type"] == QuestionType.SELECT_MULTIPLE
+            else post.get(question["name"], "")
+        )
+        for question in page.questions
+    }
+    stored, errors = page_read(survey, page, submitted, stored, language)
+    going_back = post.get("action") == "back"
+    if not going_back and errors:
+        return Step(stored, errors, index, is_complete=False)
+    shown = shown_pages(survey, stored)
+    position = next(
+        (
+            number
+            for number, candidate in enumerate(shown)
+            if candidate.group == page.group and candidate.questions == page.questions
+        ),
+        index,
+    )
+    if going_back:
+        return Step(stored, {}, max(position - 1, 0), is_complete=False)
+    if position + 1 < len(shown):
+        return Step(stored, {}, position + 1, is_complete=False)
+    return Step(stored, {}, position, is_complete=True)

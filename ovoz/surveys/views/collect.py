@@ -19,7 +19,7 @@ from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.models import User
 from ovoz.accounts.permissions import staff_user
 from ovoz.surveys import answering, collection, services
-from ovoz.surveys.choices import QuestionType, ResponseChannel
+from ovoz.surveys.choices import ResponseChannel
 from ovoz.surveys.errors import SurveyError
 from ovoz.surveys.models import Enumerator
 from ovoz.surveys.permissions import can_manage_surveys
@@ -61,40 +61,24 @@ def collect_view(request: HttpRequest, round_id: int) -> HttpResponse:
     index = min(int(state.get("page", 0)), len(shown) - 1)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        page = shown[index]
-        submitted = {
-            question["name"]: (
-                request.POST.getlist(question["name"])
-                if question["type"] == QuestionType.SELECT_MULTIPLE
-                else request.POST.get(question["name"], "")
-            )
-            for question in page.questions
-        }
-        stored, errors = answering.page_read(survey, page, submitted, stored, language)
-        going_back = request.POST.get("action") == "back"
-        if going_back or not errors:
-            shown = _shown_pages(survey, stored)
-            position = next((n for n, candidate in enumerate(shown) if candidate.questions == page.questions), index)
-            if going_back:
-                index, errors = max(position - 1, 0), {}
-            elif position + 1 < len(shown):
-                index = position + 1
-            else:
-                try:
-                    services.response_submit(
-                        survey_round=survey_round,
-                        channel=ResponseChannel.ENUMERATOR,
-                        submission_key=state["key"],
-                        answers=answering.final_answers(survey, stored),
-                        language=language,
-                        started_at=datetime.datetime.fromisoformat(state["started"]),
-                    )
-                except SurveyError as error:
-                    messages.error(request, str(error.message))
-                    return redirect("staff:survey_collect_list")
-                request.session[session_key] = _fresh(language)
-                messages.success(request, _("Saved. The form is ready for the next respondent."))
-                return redirect("staff:survey_collect", round_id=survey_round.pk)
+        step = answering.page_step(survey, shown, index, request.POST, stored, language)
+        stored, errors, index = step.answers, step.errors, step.index
+        if step.is_complete:
+            try:
+                services.response_submit(
+                    survey_round=survey_round,
+                    channel=ResponseChannel.ENUMERATOR,
+                    submission_key=state["key"],
+                    answers=answering.final_answers(survey, stored),
+                    language=language,
+                    started_at=datetime.datetime.fromisoformat(state["started"]),
+                )
+            except SurveyError as error:
+                messages.error(request, str(error.message))
+                return redirect("staff:survey_collect_list")
+            request.session[session_key] = _fresh(language)
+            messages.success(request, _("Saved. The form is ready for the next respondent."))
+            return redirect("staff:survey_collect", round_id=survey_round.pk)
         state["answers"], state["page"] = stored, index
         request.session[session_key] = state
         if not errors:

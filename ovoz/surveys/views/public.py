@@ -37,8 +37,7 @@ def _fresh_state() -> dict[str, Any]:
 
 
 def _shown_pages(survey: Survey, stored: dict[str, Any]) -> list[answering.Page]:
-    asked = answering.relevant_names(survey, answering.typed_answers(survey, stored))
-    return [page for page in answering.pages(survey) if answering.page_is_shown(page, asked)]
+    return answering.shown_pages(survey, stored)
 
 
 def _items(
@@ -90,37 +89,13 @@ def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
     index = min(int(state.get("page", 0)), len(shown) - 1)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        page = shown[index]
-        submitted = {
-            question["name"]: (
-                request.POST.getlist(question["name"])
-                if question["type"] == QuestionType.SELECT_MULTIPLE
-                else request.POST.get(question["name"], "")
-            )
-            for question in page.questions
-        }
-        stored, errors = answering.page_read(survey, page, submitted, stored, language)
-        going_back = request.POST.get("action") == "back"
-        if going_back or not errors:
-            shown = _shown_pages(survey, stored)
-            position = next(
-                (
-                    number
-                    for number, candidate in enumerate(shown)
-                    if candidate.group == page.group and candidate.questions == page.questions
-                ),
-                index,
-            )
-            if going_back:
-                index = max(position - 1, 0)
-                errors = {}
-            elif position + 1 < len(shown):
-                index = position + 1
-            elif is_limited(request, scope="survey", limit=settings.OVOZ_SURVEY_LIMIT, window_seconds=600):
+        step = answering.page_step(survey, shown, index, request.POST, stored, language)
+        stored, errors, index = step.answers, step.errors, step.index
+        if step.is_complete:
+            if is_limited(request, scope="survey", limit=settings.OVOZ_SURVEY_LIMIT, window_seconds=600):
                 errors = {
                     "": _("Too many answers from here in a short time. Please wait a few minutes and send again.")
                 }
-                index = position
             else:
                 try:
                     services.response_submit(
