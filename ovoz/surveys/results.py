@@ -16,9 +16,12 @@ from ovoz.places.models import Area
 from ovoz.surveys import statistics
 from ovoz.surveys.answering import text_in
 from ovoz.surveys.choices import Mark, QuestionType
-from ovoz.surveys.models import NO_AREA, ResultCount, SurveyRound
+from ovoz.surveys.models import NO_AREA, ResultCount, Survey, SurveyRound
 
 BREAKDOWNS = ("", "gender", "age_band", "area")
+# Two dimensions at once (crossings.py): shown only where no figure of the question needs hiding.
+CROSSINGS = ("gender,age_band", "gender,area", "age_band,area")
+SEPARATOR = ","
 ALL = ""
 # The ResultCount field each breakdown reads ("area" groups by the respondent's area's id).
 BREAKDOWN_FIELDS = {"gender": "gender", "age_band": "age_band", "area": "area_key"}
@@ -63,6 +66,8 @@ class QuestionResult:
     path: str = ""  # the Kobo column name: "group/question"
     respondents: dict[str, int | str] = field(default_factory=dict)
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)  # (choice label, a cell per group)
+    # By two dimensions: the crossing may not be shown (too few answers), so only everyone's column is.
+    withheld: bool = False
 
 
 def _cells(counts: dict[str, int], total: int) -> dict[str, Cell]:
@@ -129,76 +134,154 @@ def _hide_across_groups(
             return
 
 
+Counts = dict[tuple[str, ...], int]
+
+
+def dimensions(breakdown: str) -> tuple[str, ...]:
+    """The dimensions a breakdown reads: () overall, ("gender",) alone, ("gender", "age_band") crossed."""
+    if breakdown in CROSSINGS:
+        return tuple(breakdown.split(SEPARATOR))
+    return (breakdown,) if breakdown in BREAKDOWNS and breakdown else ()
+
+
+def _fetch(survey_round: SurveyRound, dims: tuple[str, ...]) -> Counts:
+    """The round's counts summed by question, value and the given dimensions; a value not given (no
+    gender, no age band, no area) is "" whatever the dimension."""
+    columns = [BREAKDOWN_FIELDS[dimension] for dimension in dims]
+    keys = ["question", "value", *columns]
+    rows = (
+        ResultCount.objects.filter(round=survey_round)
+        .values(*keys)
+        .annotate(total=Sum("count"))
+        .values_list(*keys, "total")
+        .order_by()
+    )
+    no_area = str(NO_AREA)
+    counts: Counts = {}
+    for row in rows:
+        groups = tuple(
+            "" if column == "area_key" and str(value) == no_area else str(value)
+            for column, value in zip(columns, row[2:-1], strict=True)
+        )
+        counts[(row[0], row[1], *groups)] = int(row[-1])
+    return counts
+
+
+def _single(counts: Counts, index: int | None) -> Counts:
+    """(question, value, ALL) for everyone and (question, value, group) for each group given, from counts
+    by several dimensions; ``index`` picks the dimension (None: everyone only)."""
+    single: Counts = {}
+    for key, count in counts.items():
+        overall = (key[0], key[1], ALL)
+        single[overall] = single.get(overall, 0) + count
+        if index is not None and key[2 + index]:
+            grouped = (key[0], key[1], key[2 + index])
+            single[grouped] = single.get(grouped, 0) + count
+    return single
+
+
+def _groups_seen(counts: Counts) -> list[str]:
+    return sorted({key[2] for key in counts if key[2] != ALL})
+
+
+def question_result(
+    survey: Survey, question: dict[str, Any], counts: Counts, groups_seen: list[str], *, language: str
+) -> QuestionResult:
+    """One choice question's result from single-dimension counts (``_single``): overall, and per group
+    when ``groups_seen`` is given and the question is not sensitive, suppressed."""
+    name = question["name"]
+    is_sensitive = question.get("mark") == Mark.SENSITIVE
+    groups = [ALL] if is_sensitive else [ALL, *groups_seen]
+    result = QuestionResult(
+        name=name,
+        label=text_in(question.get("labels", {}), language, survey.default_language),
+        is_sensitive=is_sensitive,
+        groups=groups,
+        path="/".join([*question.get("group", []), name]),
+    )
+    per_group: dict[str, dict[str, Cell]] = {}
+    raw: dict[tuple[str, str], int] = {}
+    for group in groups:
+        respondents = counts.get((name, "", group), 0)
+        result.respondents[group] = (
+            statistics.public_count(respondents) if statistics.is_suppressed(respondents) else respondents
+        )
+        choice_counts = {
+            choice["name"]: counts.get((name, choice["name"], group), 0) for choice in question.get("choices", [])
+        }
+        per_group[group] = _cells(choice_counts, respondents)
+        raw.update({(choice_name, group): count for choice_name, count in choice_counts.items()})
+        raw[("", group)] = respondents
+    if len(groups) > 1:
+        _hide_across_groups(per_group, raw, result)
+    for choice in question.get("choices", []):
+        label = text_in(choice.get("labels", {}), language, survey.default_language) or choice["name"]
+        result.rows.append((label, [per_group[group][choice["name"]] for group in groups]))
+    return result
+
+
+def choice_questions(survey: Survey) -> list[dict[str, Any]]:
+    return [q for q in survey.questions if q["type"] in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE)]
+
+
 def round_results(
     survey_round: SurveyRound, *, language: str, breakdown: str = ALL
 ) -> tuple[int | str, list[QuestionResult]]:
-    """The number of completed responses and the results of each select question, in the form's order."""
-    if breakdown not in BREAKDOWNS:
-        breakdown = ALL
+    """The number of completed responses and the results of each select question, in the form's order:
+    overall, by one dimension, or by two at once (``crossings.crossed_results``)."""
+    dims = dimensions(breakdown)
     survey = survey_round.survey
-    rows = ResultCount.objects.filter(round=survey_round)
-    column = BREAKDOWN_FIELDS.get(breakdown, "")
-    keys: list[str] = ["question", "value", *([column] if column else [])]
-    counts: dict[tuple[str, str, str], int] = {}
-    for row in rows.values(*keys).annotate(total=Sum("count")).order_by():
-        overall = (row["question"], row["value"], ALL)
-        counts[overall] = counts.get(overall, 0) + int(row["total"])
-        group = str(row[column]) if column else ALL
-        # Not given (empty, or no area) is counted overall only: "" is the overall column's key.
-        if group != ALL and not (breakdown == "area" and group == str(NO_AREA)):
-            counts[(row["question"], row["value"], group)] = int(row["total"])
-    total_responses = counts.get(("", "", ALL), 0)
-    groups_seen = sorted({group for (_question, _value, group) in counts if group != ALL})
-    results: list[QuestionResult] = []
-    for question in survey.questions:
-        if question["type"] not in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE):
-            continue
-        name = question["name"]
-        is_sensitive = question.get("mark") == Mark.SENSITIVE
-        groups = [ALL] if is_sensitive or not breakdown else [ALL, *groups_seen]
-        result = QuestionResult(
-            name=name,
-            label=text_in(question.get("labels", {}), language, survey.default_language),
-            is_sensitive=is_sensitive,
-            groups=groups,
-            path="/".join([*question.get("group", []), name]),
-        )
-        per_group: dict[str, dict[str, Cell]] = {}
-        raw: dict[tuple[str, str], int] = {}
-        for group in groups:
-            respondents = counts.get((name, "", group), 0)
-            result.respondents[group] = (
-                statistics.public_count(respondents) if statistics.is_suppressed(respondents) else respondents
-            )
-            choice_counts = {
-                choice["name"]: counts.get((name, choice["name"], group), 0) for choice in question.get("choices", [])
-            }
-            per_group[group] = _cells(choice_counts, respondents)
-            raw.update({(choice_name, group): count for choice_name, count in choice_counts.items()})
-            raw[("", group)] = respondents
-        if len(groups) > 1:
-            _hide_across_groups(per_group, raw, result)
-        for choice in question.get("choices", []):
-            label = text_in(choice.get("labels", {}), language, survey.default_language) or choice["name"]
-            result.rows.append((label, [per_group[group][choice["name"]] for group in groups]))
-        results.append(result)
+    counts = _fetch(survey_round, dims)
+    total_responses = sum(count for key, count in counts.items() if key[0] == "" and key[1] == "")
     shown_total: int | str = (
         total_responses if not statistics.is_suppressed(total_responses) else statistics.public_count(total_responses)
     )
-    return shown_total, results
+    return shown_total, results_from_counts(survey, counts, dims, language=language)
+
+
+def results_from_counts(survey: Survey, counts: Counts, dims: tuple[str, ...], *, language: str) -> list[QuestionResult]:
+    """Every choice question's result from counts keyed (question, value, *one group per dimension)."""
+    if len(dims) == 2:
+        from ovoz.surveys.crossings import crossed_results  # noqa: PLC0415 (crossings builds on this module)
+
+        return crossed_results(survey, counts, language=language)
+    single = _single(counts, 0 if dims else None)
+    groups_seen = _groups_seen(single) if dims else []
+    return [
+        question_result(survey, question, single, groups_seen, language=language)
+        for question in choice_questions(survey)
+    ]
 
 
 def group_labels(results: list[QuestionResult], *, breakdown: str, language: str) -> dict[str, str]:
-    """What each column of a breakdown is called: the area's name for "area", else the value itself."""
+    """What each column of a breakdown is called: an area by its name, a gender or age band by its value,
+    a crossing's column by both ("woman, Zomin")."""
     keys = {group for result in results for group in result.groups if group != ALL}
-    if breakdown != "area" or not keys:
+    dims = dimensions(breakdown)
+    if not keys or not dims:
         return {key: key for key in keys}
-    areas = Area.objects.filter(pk__in=[int(key) for key in keys if key.isdigit()]).only("name", "names")
-    return {str(area.pk): pick(area.names, language) or area.name for area in areas}
+    names: dict[str, str] = {}
+    if "area" in dims:
+        place = dims.index("area")
+        ids = {int(part) for key in keys for part in key.split(SEPARATOR)[place : place + 1] if part.isdigit()}
+        areas = Area.objects.filter(pk__in=ids).only("name", "names")
+        names = {str(area.pk): pick(area.names, language) or area.name for area in areas}
+    labels = {}
+    for key in keys:
+        parts = key.split(SEPARATOR)
+        shown = [names.get(part, part) if dimension == "area" else part for dimension, part in zip(dims, parts, strict=False)]
+        labels[key] = ", ".join(shown)
+    return labels
 
 
 def results_context(survey_round: SurveyRound, *, language: str, breakdown: str) -> dict[str, Any]:
+    breakdown = breakdown if breakdown in BREAKDOWNS or breakdown in CROSSINGS else ALL
     total, results = round_results(survey_round, language=language, breakdown=breakdown)
-    breakdown = breakdown if breakdown in BREAKDOWNS else ALL
     labels = group_labels(results, breakdown=breakdown, language=language)
-    return {"total": total, "results": results, "breakdown": breakdown, "group_labels": labels}
+    return {
+        "total": total,
+        "results": results,
+        "breakdown": breakdown,
+        "group_labels": labels,
+        "crossings": CROSSINGS,
+    }
