@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ovoz.core.translated import pick
 from ovoz.places.models import Area
-from ovoz.surveys import statistics
+from ovoz.surveys import disclosure, statistics
 from ovoz.surveys.answering import text_in
 from ovoz.surveys.choices import Mark, QuestionType
 from ovoz.surveys.models import NO_AREA, ResultCount, Survey, SurveyRound
@@ -134,6 +134,43 @@ def _hide_across_groups(
             return
 
 
+def _table_edges(
+    is_select_one: bool, per_group: dict[str, dict[str, Cell]], raw: dict[tuple[str, str], int], result: QuestionResult
+) -> list[disclosure.Edge]:
+    """A question's table by one dimension as ``disclosure`` reads it: a node per line and per column (and
+    one for those who gave none), an edge per figure. A select_multiple question's lines are separate
+    sums (a respondent may choose several), so its edges all meet in one node that adds nothing up."""
+    groups = [group for group in result.groups if group != ALL]
+    choices = list(per_group[ALL])
+    not_given = raw[("", ALL)] - sum(raw[("", group)] for group in groups)
+    nobody_left_out = not_given == 0  # then every line's "not given" cell is known to be 0
+
+    def small(count: int) -> bool:
+        return count > 0 and statistics.is_suppressed(count)
+
+    lines_total, groups_total, free = ("total", "lines"), ("total", "groups"), ("free", "")
+    edges = []
+    for key in ["", *choices]:
+        line = ("line", key)
+        overall_hidden = isinstance(result.respondents[ALL], str) if key == "" else per_group[ALL][key].share is None
+        remainder = raw[(key, ALL)] - sum(raw[(key, group)] for group in groups)
+        if key == "" and is_select_one:
+            line = groups_total  # who answered: the sum of the columns' respondents
+            edges.append(disclosure.Edge((lines_total, groups_total), None, overall_hidden, overall_hidden, None))
+            edges.append(disclosure.Edge((("group", ""), line), None, not nobody_left_out, small(remainder), None))
+        else:
+            edges.append(
+                disclosure.Edge((line, lines_total if is_select_one else free), None, overall_hidden, overall_hidden, None)
+            )
+            end = ("group", "") if is_select_one else free
+            edges.append(disclosure.Edge((line, end), None, not nobody_left_out, small(remainder), None))
+        for group in groups:
+            hidden = isinstance(result.respondents[group], str) if key == "" else per_group[group][key].share is None
+            end = ("group", group) if is_select_one else free
+            edges.append(disclosure.Edge((line, end), (group, key), hidden, hidden, raw[(key, group)]))
+    return edges
+
+
 Counts = dict[tuple[str, ...], int]
 
 
@@ -214,6 +251,11 @@ def question_result(
         raw[("", group)] = respondents
     if len(groups) > 1:
         _hide_across_groups(per_group, raw, result)
+        is_select_one = question["type"] == QuestionType.SELECT_ONE
+        disclosure.protect(
+            lambda: _table_edges(is_select_one, per_group, raw, result),
+            lambda key: _hide(per_group, result, *key),
+        )
     for choice in question.get("choices", []):
         label = text_in(choice.get("labels", {}), language, survey.default_language) or choice["name"]
         result.rows.append((label, [per_group[group][choice["name"]] for group in groups]))
