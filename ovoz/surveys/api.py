@@ -44,7 +44,10 @@ class SurveyOut(Schema):
 
 
 class SurveyGroupOut(Schema):
-    key: str = Field(description='"" for everyone; else the gender, the age band or the area\'s id.')
+    key: str = Field(
+        description='"" for everyone; else the gender, the age band or the area\'s id; by two dimensions, '
+        'both, in the order of `by`, joined by a comma ("woman,18-24").'
+    )
     label: str
     respondents: Count = Field(description='Who answered the question; "<5" or "hidden" when suppressed.')
 
@@ -69,6 +72,11 @@ class SurveyQuestionOut(Schema):
     sensitive: bool = Field(description="Sensitive questions are only ever given overall.")
     groups: list[SurveyGroupOut]
     choices: list[SurveyChoiceOut]
+    withheld: bool | None = Field(
+        None,
+        description="By two dimensions only: true when the crossing is not shown for this question (too few "
+        "answers in some group, or a figure next to it hidden), so only everyone's column is given.",
+    )
 
 
 class SurveyResultsOut(Schema):
@@ -81,7 +89,9 @@ class SurveyResultsOut(Schema):
 
 class SurveyResultsFilters(Schema):
     round: int | None = Field(None, ge=1, le=32767, description="The round's number (the latest by default).")
-    by: Literal["gender", "age_band", "area"] | None = Field(None, description="Break the results down.")
+    by: Literal["gender", "age_band", "area", "gender,age_band", "gender,area", "age_band,area"] | None = Field(
+        None, description="Break the results down by one dimension, or by two at once."
+    )
 
 
 def _language() -> str:
@@ -137,8 +147,9 @@ def list_surveys(request: HttpRequest) -> object:
 )
 def survey_results(request: HttpRequest, slug: str, filters: Query[SurveyResultsFilters]) -> object:
     """Each choice question's counts and shares (with 95% Wilson intervals) of those who answered it,
-    overall and, with ``by``, per gender, age band or area. Small counts are suppressed as on the
-    public results page; sensitive questions are only given overall."""
+    overall and, with ``by``, per gender, age band or area, or per pair of them (``by=gender,area``:
+    gender within each area), where counts allow. Small counts are suppressed as on the public results
+    page; sensitive questions are only given overall."""
     try:
         survey = publishing.published_survey_get(slug=slug)
         survey_round = publishing.published_round(survey, filters.round)
@@ -175,16 +186,17 @@ def survey_results(request: HttpRequest, slug: str, filters: Query[SurveyResults
             }
             for group in result.groups
         ]
-        questions.append(
-            {
-                "name": result.name,
-                "path": result.path,
-                "label": result.label,
-                "sensitive": result.is_sensitive,
-                "groups": groups,
-                "choices": choices,
-            }
-        )
+        item: dict[str, object] = {
+            "name": result.name,
+            "path": result.path,
+            "label": result.label,
+            "sensitive": result.is_sensitive,
+            "groups": groups,
+            "choices": choices,
+        }
+        if breakdown in results.CROSSINGS:  # the answers by one dimension stay as they were
+            item["withheld"] = result.withheld
+        questions.append(item)
     # Written out as JSON directly: thousands of cells for a large form by area, which validating
     # through the schema (SurveyResultsOut, still the documented shape) would take most of the time to check.
     body = {"survey": survey.slug, "round": survey_round.number, "breakdown": breakdown, "responses": total}

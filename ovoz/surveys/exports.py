@@ -16,7 +16,8 @@ from openpyxl import Workbook
 from ovoz.surveys import results
 from ovoz.surveys.models import SurveyRound
 
-BREAKDOWNS = ("", "gender", "age_band", "area")
+# Overall, by one dimension, then by two at once (a crossing a question may not show is left out).
+BREAKDOWNS = (*results.BREAKDOWNS, *results.CROSSINGS)
 HXL_COLUMNS = (
     ("survey", "#meta+survey"),
     ("round", "#meta+round"),
@@ -50,27 +51,30 @@ def _share(value: float | None) -> str:
 
 
 def long_rows(survey_round: SurveyRound, *, language: str) -> Iterator[dict[str, object]]:
-    """One row per question, choice and group: overall, then by gender, age band and area (never for a
-    sensitive question)."""
+    """One row per question, choice and group: overall, then by gender, age band and area, then by each
+    pair of them (never for a sensitive question, nor a crossing the question may not show)."""
     for breakdown in BREAKDOWNS:
         _total, question_results = results.round_results(survey_round, language=language, breakdown=breakdown)
-        labels = results.group_labels(question_results, breakdown=breakdown, language=language)
+        dims = results.dimensions(breakdown)
+        # An area's name alone (the HXL file has a column per dimension): the label of a group by area only.
+        area_names = {} if "area" not in dims else _area_names(question_results, language, dims)
         for result in question_results:
-            if breakdown and result.is_sensitive:
+            if breakdown and (result.is_sensitive or result.withheld):
                 continue
             choices = [choice["name"] for choice in _choices(survey_round, result.name)]
             for choice, (_label, cells) in zip(choices, result.rows, strict=True):
                 for group, cell in zip(result.groups, cells, strict=True):
                     if breakdown and group == results.ALL:
                         continue
+                    parts = dict(zip(dims, group.split(results.SEPARATOR), strict=True)) if dims else {}
                     row: dict[str, object] = {
                         "survey": survey_round.survey.slug,
                         "round": survey_round.number,
                         "question": result.path,
                         "choice": choice,
-                        "gender": group if breakdown == "gender" else "",
-                        "age_band": group if breakdown == "age_band" else "",
-                        "area": _cell(labels.get(group, group)) if breakdown == "area" else "",
+                        "gender": parts.get("gender", ""),
+                        "age_band": parts.get("age_band", ""),
+                        "area": _cell(area_names.get(parts["area"], parts["area"])) if "area" in parts else "",
                         "count": cell.count,
                         "respondents": result.respondents[group],
                         "share": _share(cell.share.share if cell.share else None),
@@ -80,13 +84,21 @@ def long_rows(survey_round: SurveyRound, *, language: str) -> Iterator[dict[str,
                     yield row
 
 
+def _area_names(question_results: list[results.QuestionResult], language: str, dims: tuple[str, ...]) -> dict[str, str]:
+    place = dims.index("area")
+    keys = {group.split(results.SEPARATOR)[place] for result in question_results for group in result.groups[1:]}
+    fake = [results.QuestionResult(name="", label="", is_sensitive=False, groups=["", *keys])]
+    return results.group_labels(fake, breakdown="area", language=language)
+
+
 def _choices(survey_round: SurveyRound, name: str) -> list[dict[str, object]]:
     question = next(q for q in survey_round.survey.questions if q["name"] == name)
     return list(question.get("choices", []))
 
 
 def wide_table(survey_round: SurveyRound, *, language: str) -> list[list[object]]:
-    """KoboToolbox's column names: a row per group (all, then each gender, age band and area), a column
+    """KoboToolbox's column names: a row per group (all, then each gender, age band and area, then each
+    pair of them, "woman, Zomin"), a column
     ``group/question`` for the question's respondents and ``group/question/choice`` for each choice's
     count (Kobo's select_multiple columns). Sensitive questions are blank except in the "all" row."""
     header: list[object] = ["_round", "_breakdown", "_group", "_responses"]

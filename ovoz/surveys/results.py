@@ -1,15 +1,17 @@
 """A round's results, read from ``ResultCount`` (never the answers): per question, each choice's count
-and share of the question's respondents with its 95% Wilson interval, overall and by gender or age
-band. Small counts are suppressed (with their complement), and sensitive questions are only ever
-shown overall."""
+and share of the question's respondents with its 95% Wilson interval, overall and by gender, age band
+or area (by two of them at once: ``crossings``). Small counts are suppressed, with complements chosen so
+that no hidden figure can be worked out from the shown ones (``disclosure``), and sensitive questions
+are only ever shown overall."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ovoz.core.translated import pick
 from ovoz.places.models import Area
@@ -23,6 +25,15 @@ BREAKDOWNS = ("", "gender", "age_band", "area")
 CROSSINGS = ("gender,age_band", "gender,area", "age_band,area")
 SEPARATOR = ","
 ALL = ""
+BREAKDOWN_OPTIONS = (
+    ("", gettext_lazy("Overall")),
+    ("gender", gettext_lazy("By gender")),
+    ("age_band", gettext_lazy("By age band")),
+    ("area", gettext_lazy("By area")),
+    ("gender,age_band", gettext_lazy("By gender and age band")),
+    ("gender,area", gettext_lazy("By gender and area")),
+    ("age_band,area", gettext_lazy("By age band and area")),
+)
 # The ResultCount field each breakdown reads ("area" groups by the respondent's area's id).
 BREAKDOWN_FIELDS = {"gender": "gender", "age_band": "age_band", "area": "area_key"}
 
@@ -160,7 +171,9 @@ def _table_edges(
             edges.append(disclosure.Edge((("group", ""), line), None, not nobody_left_out, small(remainder), None))
         else:
             edges.append(
-                disclosure.Edge((line, lines_total if is_select_one else free), None, overall_hidden, overall_hidden, None)
+                disclosure.Edge(
+                    (line, lines_total if is_select_one else free), None, overall_hidden, overall_hidden, None
+                )
             )
             end = ("group", "") if is_select_one else free
             edges.append(disclosure.Edge((line, end), None, not nobody_left_out, small(remainder), None))
@@ -254,7 +267,7 @@ def question_result(
         is_select_one = question["type"] == QuestionType.SELECT_ONE
         disclosure.protect(
             lambda: _table_edges(is_select_one, per_group, raw, result),
-            lambda key: _hide(per_group, result, *key),
+            lambda key: _hide(per_group, result, *cast(tuple[str, str], key)),
         )
     for choice in question.get("choices", []):
         label = text_in(choice.get("labels", {}), language, survey.default_language) or choice["name"]
@@ -281,10 +294,12 @@ def round_results(
     return shown_total, results_from_counts(survey, counts, dims, language=language)
 
 
-def results_from_counts(survey: Survey, counts: Counts, dims: tuple[str, ...], *, language: str) -> list[QuestionResult]:
+def results_from_counts(
+    survey: Survey, counts: Counts, dims: tuple[str, ...], *, language: str
+) -> list[QuestionResult]:
     """Every choice question's result from counts keyed (question, value, *one group per dimension)."""
     if len(dims) == 2:
-        from ovoz.surveys.crossings import crossed_results  # noqa: PLC0415 (crossings builds on this module)
+        from ovoz.surveys.crossings import crossed_results
 
         return crossed_results(survey, counts, language=language)
     single = _single(counts, 0 if dims else None)
@@ -311,7 +326,9 @@ def group_labels(results: list[QuestionResult], *, breakdown: str, language: str
     labels = {}
     for key in keys:
         parts = key.split(SEPARATOR)
-        shown = [names.get(part, part) if dimension == "area" else part for dimension, part in zip(dims, parts, strict=False)]
+        shown = [
+            names.get(part, part) if dimension == "area" else part for dimension, part in zip(dims, parts, strict=False)
+        ]
         labels[key] = ", ".join(shown)
     return labels
 
@@ -325,5 +342,5 @@ def results_context(survey_round: SurveyRound, *, language: str, breakdown: str)
         "results": results,
         "breakdown": breakdown,
         "group_labels": labels,
-        "crossings": CROSSINGS,
+        "breakdown_options": BREAKDOWN_OPTIONS,
     }

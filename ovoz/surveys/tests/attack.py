@@ -8,7 +8,7 @@ sums, so a combination over the rationals is one modulo the prime but for a vani
 The attacker is given more than the pages show: a "not given" remainder (those who gave no gender, by
 line; those who gave a gender but no age band...) is known to be 0 on every line when nobody at all
 left that dimension out (a form whose gender question is required says so itself). A remainder of 1 to 4 must stay unknown, like a hidden figure;
-one of 5 or more is neither known nor protected.""" 
+one of 5 or more is neither known nor protected."""
 
 from __future__ import annotations
 
@@ -136,13 +136,21 @@ class Attack:
             dims = results.dimensions(breakdown)
             (result,) = results.results_from_counts(survey, counts_for(self.cells, dims), dims, language="en")
             for column, group in enumerate(result.groups):
-                fixed = {} if group == results.ALL else dict(zip((DIMENSIONS.index(d) for d in dims), group.split(results.SEPARATOR), strict=True))
+                fixed = (
+                    {}
+                    if group == results.ALL
+                    else dict(zip((DIMENSIONS.index(d) for d in dims), group.split(results.SEPARATOR), strict=True))
+                )
                 for line in lines:
                     if line == "":
                         figure = result.respondents[group]
                     else:
                         figure = result.rows[self.question.choices.index(line)][1][column].count
-                    entry = Figure(f"{breakdown or 'all'} {group!r} line {line!r}", self.vector(line, fixed), self.true_value(line, fixed))
+                    entry = Figure(
+                        f"{breakdown or 'all'} {group!r} line {line!r}",
+                        self.vector(line, fixed),
+                        self.true_value(line, fixed),
+                    )
                     if isinstance(figure, str):
                         hidden.append(entry)
                     else:
@@ -162,7 +170,7 @@ class Attack:
                         for values in itertools.product(*(self.levels[index] for index in others)):
                             if any(value == "" for value in values):
                                 continue
-                            fixed = {index: "" for index in blank} | dict(zip(others, values, strict=True))
+                            fixed = dict.fromkeys(blank, "") | dict(zip(others, values, strict=True))
                             for line in lines:
                                 figure = Figure(
                                     f"not given {fixed} line {line!r}",

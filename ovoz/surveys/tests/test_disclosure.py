@@ -8,7 +8,6 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ovoz.surveys import results
 from ovoz.surveys.tests.attack import Attack, Question
 
 LEVELS = (("woman", "man"), ("18-24", "25-34"), ("11", "12"))

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
 from ovoz.surveys import indicators, publishing, results, selectors, services
+from ovoz.surveys import render as results_html
 from ovoz.surveys.errors import FormRefused, SurveyError
 from ovoz.surveys.permissions import can_manage_surveys
 from ovoz.surveys.staff_forms import IndicatorForm, RoundOpenForm, SurveyImportForm
@@ -121,14 +122,26 @@ def survey_round_close_view(request: HttpRequest, survey_id: int, number: int) -
 
 @staff_required(permission=can_manage_surveys)
 def survey_round_results_view(request: HttpRequest, survey_id: int, number: int) -> HttpResponse:
-    """A round's results from the counts: shares with 95% intervals, overall or by gender or age band."""
+    """A round's results from the counts: shares with 95% intervals, overall, by gender, age band or area,
+    or by two of them at once."""
     user = staff_user(request)
     survey = selectors.survey_get(user=user, survey_id=survey_id)
     survey_round = selectors.survey_round_get(user=user, survey=survey, number=number)
     context = results.results_context(
         survey_round, language=get_language() or survey.default_language, breakdown=request.GET.get("by", "")
     )
-    return render(request, "surveys/staff_results.html", {"survey": survey, "round": survey_round, **context})
+    items = [
+        {
+            "result": result,
+            "table": results_html.results_table(
+                result, [context["group_labels"].get(group, group) for group in result.groups[1:]]
+            ),
+        }
+        for result in context["results"]
+    ]
+    return render(
+        request, "surveys/staff_results.html", {"survey": survey, "round": survey_round, "items": items, **context}
+    )
 
 
 @staff_required(permission=can_manage_surveys)
