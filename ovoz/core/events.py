@@ -95,6 +95,7 @@ class AuditAction(StrEnum):
     SURVEY_INVITED = "survey.invited"
     SURVEY_RESULTS_PUBLISHED = "survey.results_published"
     SURVEY_INDICATOR_ADDED = "survey.indicator_added"
+    SURVEY_INDICATOR_REMOVED = "survey.indicator_removed"
     SURVEY_ANSWERS_IMPORTED = "survey.answers_imported"
     SURVEY_RESULT_ON_AGENDA = "survey.result_on_agenda"
     SURVEY_ENUMERATOR_ADDED = "survey.enumerator_added"

@@ -54,6 +54,19 @@ def indicator_add(*, survey: Survey, question: str, value: str, label: str, acto
     return indicator
 
 
+@transaction.atomic
+def indicator_remove(*, indicator: Indicator, actor: User | None) -> None:
+    """Stop following an indicator: it leaves the survey's charts (staff and public) at once. Results put
+    on meeting agendas are their own rows (``MeetingResult``) and stay where they are."""
+    audit_record(
+        action=AuditAction.SURVEY_INDICATOR_REMOVED,
+        actor=actor,
+        target=indicator,
+        data={"survey": indicator.survey_id, "question": indicator.question, "value": indicator.value},
+    )
+    indicator.delete()
+
+
 @dataclass(frozen=True)
 class Point:
     number: int
@@ -91,7 +104,7 @@ def _round_label(survey_round: object, language: str) -> str:
     return " ".join(parts) or _("Round %(number)d") % {"number": getattr(survey_round, "number", 0)}
 
 
-def _indicator_label(survey: Survey, indicator: Indicator, language: str) -> str:
+def indicator_label(survey: Survey, indicator: Indicator, language: str) -> str:
     """The indicator's own name, else "<question>: <answer>" in the page's language."""
     if indicator.labels:
         return indicator.label(language)
@@ -152,7 +165,7 @@ def survey_indicators(survey: Survey, *, language: str) -> list[Series]:
         series.append(
             Series(
                 indicator=indicator,
-                label=_indicator_label(survey, indicator, language),
+                label=indicator_label(survey, indicator, language),
                 points=points,
                 path=path,
                 width=str(CHART_WIDTH),

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from ovoz.accounts.models import User
 from ovoz.core.scoping import scoped_get
-from ovoz.surveys.models import RoundState, Survey, SurveyRound
+from ovoz.surveys.models import Indicator, RoundState, Survey, SurveyRound
 from ovoz.surveys.permissions import can_manage_surveys
 
 
@@ -33,6 +33,11 @@ def survey_get(*, user: User, survey_id: int) -> Survey:
 
 def survey_round_get(*, user: User, survey: Survey, number: int) -> SurveyRound:
     return scoped_get(SurveyRound.objects.filter(survey__in=survey_list(user=user), survey=survey), number=number)
+
+
+def indicator_get(*, user: User, survey: Survey, indicator_id: int) -> Indicator:
+    """An indicator of a survey the user manages; any other is a 404."""
+    return scoped_get(Indicator.objects.filter(survey__in=survey_list(user=user), survey=survey), pk=indicator_id)
 
 
 def survey_preview(survey: Survey, language: str) -> list[dict[str, Any]]:

@@ -25,6 +25,11 @@ staff_urlpatterns = [
         "surveys/<int:survey_id>/rounds/<int:number>/close/", staff.survey_round_close_view, name="survey_round_close"
     ),
     path("surveys/<int:survey_id>/indicators/", staff.survey_indicator_add_view, name="survey_indicator_add"),
+    path(
+        "surveys/<int:survey_id>/indicators/<int:indicator_id>/remove/",
+        staff.survey_indicator_remove_view,
+        name="survey_indicator_remove",
+    ),
     path("surveys/<int:survey_id>/publish/", staff.survey_results_publish_view, name="survey_results_publish"),
     path(
         "surveys/<int:survey_id>/rounds/<int:number>/results.<str:file_format>",

@@ -28,6 +28,7 @@ from ovoz.core.models import AuditEntry
 from ovoz.insights.models import Alert
 from ovoz.referrals import services as referral_services
 from ovoz.referrals.models import CaseWorker, Consent, ConsentState, ProviderKind, ServiceProvider
+from ovoz.surveys.indicators import indicator_add
 from ovoz.surveys.services import survey_import, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
 from ovoz.testing.media import jpeg_with_gps
@@ -156,6 +157,11 @@ EXPECTED_BUILDERS = {
     "survey_round_export": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/results.csv", ADMIN_ONLY),
     "survey_indicator_add": lambda w: (f"/staff/surveys/{w['survey'].pk}/indicators/", ADMIN_POST_ONLY),
     "survey_results_publish": lambda w: (f"/staff/surveys/{w['survey'].pk}/publish/", ADMIN_POST_ONLY),
+    # GET asks for confirmation; POST removes.
+    "survey_indicator_remove": lambda w: (
+        f"/staff/surveys/{w['survey'].pk}/indicators/{w['indicator'].pk}/remove/",
+        ADMIN_ONLY,
+    ),
     "list_surveys": lambda w: ("/api/v1/surveys", _everyone(200)),
     # The matrix's survey does not publish its results: a 404 for everyone, staff included.
     "survey_results": lambda w: (f"/api/v1/surveys/{w['survey'].slug}/results", _everyone(404)),
@@ -243,6 +249,7 @@ def matrix(world):
     )
     survey = survey_import(file=workbook_bytes(), file_name="community_safety.xlsx")
     survey_round_open(survey=survey, actor=users["administrator"])
+    indicator = indicator_add(survey=survey, question="gender", value="woman", label="", actor=None)
     reporter = Client()
     other = concern_services.concern_submit(text="My own concern about the bus", channel=Channel.WEB)
     clients["anonymous"] = Client()
@@ -254,6 +261,7 @@ def matrix(world):
         "photo_concern": photo_concern,
         "alert": alert,
         "survey": survey,
+        "indicator": indicator,
         "other_receipt": other.receipt,
         "matrix_clients": clients,
     }

@@ -7,12 +7,14 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ovoz.core.models import AuditEntry
+from ovoz.groups.models import Meeting
 from ovoz.operations.demo_surveys import DEMO_SURVEY_SLUG, demo_surveys_load
 from ovoz.surveys.errors import SurveyError
 from ovoz.surveys.indicators import indicator_add, survey_indicators
-from ovoz.surveys.models import Indicator, Survey
+from ovoz.surveys.models import Indicator, MeetingResult, Survey
 from ovoz.surveys.tests.results_data import published_round
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +90,57 @@ def test_others_cannot_add_indicators(world, as_kind):
     response = as_kind("facilitator").post(f"/staff/surveys/{survey.pk}/indicators/", {"answer": "gender=woman"})
 
     assert response.status_code == 403 and not Indicator.objects.exists()
+
+
+def test_a_coordinator_stops_following_an_indicator_after_confirming_and_it_is_audited(signed_in_client, places):
+    survey, _round = published_round(places)
+    indicator = indicator_add(survey=survey, question="gender", value="woman", label="Women", actor=None)
+    url = f"/staff/surveys/{survey.pk}/indicators/{indicator.pk}/remove/"
+    staff_page = signed_in_client.get(f"/staff/surveys/{survey.pk}/").content.decode()
+    assert f'href="{url}"' in staff_page
+
+    confirmation = signed_in_client.get(url)
+
+    assert confirmation.status_code == 200 and Indicator.objects.filter(pk=indicator.pk).exists()
+    assert "Stop following “Women”" in confirmation.content.decode()
+
+    removed = signed_in_client.post(url)
+
+    assert removed.status_code == 302 and removed["Location"] == f"/staff/surveys/{survey.pk}/"
+    assert not Indicator.objects.exists()
+    entry = AuditEntry.objects.get(action="survey.indicator_removed")
+    assert entry.data == {"survey": survey.pk, "question": "gender", "value": "woman"}
+    for page in (
+        signed_in_client.get(f"/staff/surveys/{survey.pk}/").content.decode(),
+        Client().get(f"/en/surveys/{survey.slug}/results/").content.decode(),
+    ):
+        assert 'data-testid="indicators"' not in page and "Women" not in page
+    assert signed_in_client.post(url).status_code == 404  # gone: a second click is a 404, nothing more
+
+
+def test_others_cannot_remove_an_indicator_and_another_surveys_id_is_a_404(world, as_kind, signed_in_client):
+    survey, _round = published_round(world)
+    indicator = indicator_add(survey=survey, question="gender", value="woman", label="", actor=None)
+    other = Survey.objects.create(slug="other", source_xlsx=b"", definition={"questions": []}, default_language="en")
+
+    refused = as_kind("facilitator").post(f"/staff/surveys/{survey.pk}/indicators/{indicator.pk}/remove/")
+    foreign = signed_in_client.post(f"/staff/surveys/{other.pk}/indicators/{indicator.pk}/remove/")
+
+    assert refused.status_code == 403 and foreign.status_code == 404
+    assert Indicator.objects.filter(pk=indicator.pk).exists()
+    assert not AuditEntry.objects.filter(action="survey.indicator_removed").exists()
+
+
+def test_a_result_on_a_meeting_agenda_stays_when_the_indicator_on_the_same_answer_goes(world, as_kind):
+    survey, survey_round = published_round(world)
+    indicator = indicator_add(survey=survey, question="violence_home", value="no", label="", actor=None)
+    meeting = Meeting.objects.create(working_group=world["group"], starts_at=timezone.now())
+    MeetingResult.objects.create(meeting=meeting, round=survey_round, question="violence_home", value="no")
+    client = as_kind("administrator")
+
+    client.post(f"/staff/surveys/{survey.pk}/indicators/{indicator.pk}/remove/")
+
+    assert not Indicator.objects.exists()
+    page = client.get(f"/staff/groups/zomin/meetings/{meeting.pk}/")
+    assert page.status_code == 200
+    assert "who answered" in page.content.decode() and MeetingResult.objects.count() == 1

@@ -76,6 +76,7 @@ def survey_view(request: HttpRequest, survey_id: int) -> HttpResponse:
             "round_form": RoundOpenForm(),
             "indicator_form": IndicatorForm(survey=survey, language=language),
             "indicators": indicators.survey_indicators(survey, language=get_language() or language),
+            "may_remove_indicators": True,  # the page's own permission: those who may add them
         },
     )
 
@@ -190,3 +191,21 @@ def survey_indicator_add_view(request: HttpRequest, survey_id: int) -> HttpRespo
     else:
         messages.success(request, _("The indicator is followed across rounds."))
     return redirect("staff:survey", survey_id=survey.pk)
+
+
+@staff_required(permission=can_manage_surveys)
+@require_http_methods(["GET", "POST"])
+def survey_indicator_remove_view(request: HttpRequest, survey_id: int, indicator_id: int) -> HttpResponse:
+    """Stop following an indicator (audited), after a confirmation page."""
+    user = staff_user(request)
+    survey = selectors.survey_get(user=user, survey_id=survey_id)
+    indicator = selectors.indicator_get(user=user, survey=survey, indicator_id=indicator_id)
+    language = get_language() or survey.default_language
+    if request.method == "POST":
+        indicators.indicator_remove(indicator=indicator, actor=user)
+        messages.success(request, _("The indicator is no longer followed."))
+        return redirect("staff:survey", survey_id=survey.pk)
+    label = indicators.indicator_label(survey, indicator, language)
+    return render(
+        request, "surveys/staff_indicator_remove.html", {"survey": survey, "indicator": indicator, "label": label}
+    )
