@@ -50,6 +50,8 @@ def counts_for(cells: Cells, dims: tuple[str, ...]) -> results.Counts:
     """What ``results._fetch`` returns for these dimensions (plus the round's total, question "")."""
     counts: dict[tuple[str, ...], int] = {}
     for (line, *groups), count in cells.items():
+        if not count:  # a rollup row exists only once someone is counted in it
+            continue
         key = ("q", line, *(groups[DIMENSIONS.index(dimension)] for dimension in dims))
         counts[key] = counts.get(key, 0) + count
         if line == "":
@@ -127,36 +129,38 @@ class Attack:
             if key[0] == line and all(key[1 + index] == value for index, value in fixed.items())
         )
 
+    def shown(self, breakdown: str) -> Iterable[tuple[str, str, int | str]]:
+        """(group, line, figure) for every figure of the question by ``breakdown``, as the results give it."""
+        dims = results.dimensions(breakdown)
+        survey = self.question.survey()
+        (result,) = results.results_from_counts(survey, counts_for(self.cells, dims), dims, language="en")
+        for column, group in enumerate(result.groups):
+            yield group, "", result.respondents[group]
+            for choice, (_label, cells) in zip(self.question.choices, result.rows, strict=True):
+                yield group, choice, cells[column].count
+
     def figures(self) -> tuple[list[Figure], list[Figure]]:
         """(shown, hidden) figures of every breakdown of the question."""
         shown, hidden = [], []
-        survey = self.question.survey()
-        lines = ["", *self.question.choices]
-        for breakdown in ("", *results.BREAKDOWNS[1:], *results.CROSSINGS):
+        for breakdown in (*results.BREAKDOWNS, *results.CROSSINGS):
             dims = results.dimensions(breakdown)
-            (result,) = results.results_from_counts(survey, counts_for(self.cells, dims), dims, language="en")
-            for column, group in enumerate(result.groups):
+            for group, line, figure in self.shown(breakdown):
                 fixed = (
                     {}
                     if group == results.ALL
                     else dict(zip((DIMENSIONS.index(d) for d in dims), group.split(results.SEPARATOR), strict=True))
                 )
-                for line in lines:
-                    if line == "":
-                        figure = result.respondents[group]
-                    else:
-                        figure = result.rows[self.question.choices.index(line)][1][column].count
-                    entry = Figure(
-                        f"{breakdown or 'all'} {group!r} line {line!r}",
-                        self.vector(line, fixed),
-                        self.true_value(line, fixed),
-                    )
-                    if isinstance(figure, str):
-                        hidden.append(entry)
-                    else:
-                        assert figure == entry.true_value, entry.name
-                        assert not statistics.is_suppressed(figure), entry.name
-                        shown.append(entry)
+                entry = Figure(
+                    f"{breakdown or 'all'} {group!r} line {line!r}",
+                    self.vector(line, fixed),
+                    self.true_value(line, fixed),
+                )
+                if isinstance(figure, str):
+                    hidden.append(entry)
+                else:
+                    assert figure == entry.true_value, entry.name
+                    assert not statistics.is_suppressed(figure), entry.name
+                    shown.append(entry)
         return shown, hidden
 
     def remainders(self) -> Iterable[tuple[Figure, tuple[int, ...]]]:
