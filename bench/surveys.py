@@ -6,7 +6,8 @@ real data), imports a 40-question XLSForm (gender, age, 30 select_one and 8 sele
 in four groups) twice, and writes a round of synthetic responses straight into the Response and
 ResultCount tables (COPY and bulk inserts: the Answer rows are left out, the results never read them),
 spread over 2 genders, 7 age bands and 10 areas. Then requests the public results page (overall, by
-gender, by area) and the API (the list, results by gender) in-process with Django's test client
+gender, by area, by age band and area) and the API (the list, results by gender, by area, by gender and
+age band, by age band and area) in-process with Django's test client
 (server time without the network), --repeat times after two warm-up requests, and prints p50/p95 in
 milliseconds at each size and the ratio of p95 at 100,000 to p95 at 1,000.
 Targets: p95 under 100 ms at 100,000 responses, and at most 1.5 times the time at 1,000.
@@ -203,6 +204,9 @@ def main() -> None:
         "API list": "/api/v1/surveys",
         "API by gender": "/api/v1/surveys/{slug}/results?by=gender",
         "API by area": "/api/v1/surveys/{slug}/results?by=area",
+        "page by age band and area": "/en/surveys/{slug}/results/?by=age_band,area",
+        "API by gender and age band": "/api/v1/surveys/{slug}/results?by=gender,age_band",
+        "API by age band and area": "/api/v1/surveys/{slug}/results?by=age_band,area",
     }
     table = {
         label: {size: measure(url.format(slug=slugs[size]), options.repeat) for size in slugs}
