@@ -31,7 +31,6 @@ from ovoz.surveys.results import (
     Counts,
     QuestionResult,
     _groups_seen,
-    _single,
     choice_questions,
     question_result,
 )
@@ -44,61 +43,80 @@ def is_whole(result: QuestionResult) -> bool:
     )
 
 
-def crossing_allowed(name: str, lines: list[str], counts: Counts, combinations: list[tuple[str, str]]) -> bool:
+def crossing_allowed(
+    lines: list[str], cells: dict[tuple[str, str, str], int], combinations: list[tuple[str, str]]
+) -> bool:
     """Every seen combination of two given values is at least 5 on every line, and every combination with
-    a value not given (which the single breakdowns let anyone work out) is 0 or at least 5."""
+    a value not given (which the single breakdowns let anyone work out) is 0 or at least 5. ``cells`` are
+    one question's counts keyed (value, first, second)."""
     for line in lines:
         for first, second in combinations:
-            if statistics.is_suppressed(counts.get((name, line, first, second), 0)):
+            if statistics.is_suppressed(cells.get((line, first, second), 0)):
                 return False
-    for key, count in counts.items():
-        if key[0] == name and (key[2] == "" or key[3] == "") and count and statistics.is_suppressed(count):
+    for (_line, first, second), count in cells.items():
+        if (first == "" or second == "") and count and statistics.is_suppressed(count):
             return False
     return True
+
+
+def _margins(counts: Counts) -> tuple[Counts, Counts, Counts, dict[str, dict[tuple[str, str, str], int]]]:
+    """In one pass (a large round by age band and area is tens of thousands of rows): the counts overall,
+    by the first and by the second dimension (as ``results._single``), and each question's crossed cells."""
+    overall: Counts = {}
+    first: Counts = {}
+    second: Counts = {}
+    by_question: dict[str, dict[tuple[str, str, str], int]] = {}
+    for (question, value, one, other), count in counts.items():
+        key = (question, value, ALL)
+        overall[key] = overall.get(key, 0) + count
+        if one:
+            key = (question, value, one)
+            first[key] = first.get(key, 0) + count
+        if other:
+            key = (question, value, other)
+            second[key] = second.get(key, 0) + count
+        by_question.setdefault(question, {})[(value, one, other)] = count
+    return overall, {**overall, **first}, {**overall, **second}, by_question
 
 
 def crossed_results(survey: Survey, counts: Counts, *, language: str) -> list[QuestionResult]:
     """Each choice question by two dimensions (``counts`` keyed (question, value, first, second)); a
     question whose crossing may not be shown has the overall column only and ``withheld`` set."""
-    first, second = _single(counts, 0), _single(counts, 1)
-    overall = _single(counts, None)
+    overall, first, second, by_question = _margins(counts)
     first_groups, second_groups = _groups_seen(first), _groups_seen(second)
     combinations = sorted({(key[2], key[3]) for key in counts if key[2] and key[3]})
+    keys = [f"{one}{SEPARATOR}{other}" for one, other in combinations]
     results = []
     for question in choice_questions(survey):
         alone = question_result(survey, question, overall, [], language=language)
         if alone.is_sensitive or not combinations:
             results.append(alone)
             continue
-        name = question["name"]
+        cells = by_question.get(question["name"], {})
         choices: list[dict[str, Any]] = question.get("choices", [])
         lines = ["", *(choice["name"] for choice in choices)]
         allowed = (
             is_whole(alone)
+            and crossing_allowed(lines, cells, combinations)
             and is_whole(question_result(survey, question, first, first_groups, language=language))
             and is_whole(question_result(survey, question, second, second_groups, language=language))
-            and crossing_allowed(name, lines, counts, combinations)
         )
         if not allowed:
             alone.withheld = True
             results.append(alone)
             continue
-        keys = [f"{one}{SEPARATOR}{other}" for one, other in combinations]
         alone.groups = [ALL, *keys]
-        for key, (one, other) in zip(keys, combinations, strict=True):
-            alone.respondents[key] = counts[(name, "", one, other)]
+        respondents = [cells[("", one, other)] for one, other in combinations]
+        alone.respondents.update(zip(keys, respondents, strict=True))
         rows = []
-        for choice, (label, cells) in zip(choices, alone.rows, strict=True):
+        for choice, (label, overall_cells) in zip(choices, alone.rows, strict=True):
             crossed = [
-                Cell(
-                    count=counts[(name, choice["name"], one, other)],
-                    share=statistics.share_of(
-                        counts[(name, choice["name"], one, other)], counts[(name, "", one, other)]
-                    ),
+                Cell(count=count, share=statistics.share_of(count, total))
+                for count, total in zip(
+                    (cells[(choice["name"], one, other)] for one, other in combinations), respondents, strict=True
                 )
-                for one, other in combinations
             ]
-            rows.append((label, [cells[0], *crossed]))
+            rows.append((label, [overall_cells[0], *crossed]))
         alone.rows = rows
         results.append(alone)
     return results

@@ -206,14 +206,13 @@ def _fetch(survey_round: SurveyRound, dims: tuple[str, ...]) -> Counts:
         .values_list(*keys, "total")
         .order_by()
     )
-    no_area = str(NO_AREA)
+    area_at = columns.index("area_key") + 2 if "area_key" in columns else -1
     counts: Counts = {}
     for row in rows:
-        groups = tuple(
-            "" if column == "area_key" and str(value) == no_area else str(value)
-            for column, value in zip(columns, row[2:-1], strict=True)
-        )
-        counts[(row[0], row[1], *groups)] = int(row[-1])
+        key = list(row[:-1])  # question, value, gender and age band are text already
+        if area_at >= 0:
+            key[area_at] = "" if key[area_at] == NO_AREA else str(key[area_at])
+        counts[tuple(key)] = int(row[-1])
     return counts
 
 

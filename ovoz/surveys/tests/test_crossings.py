@@ -30,7 +30,8 @@ PATH = "safety/unsafe_places"
 def api(slug: str, by: str) -> dict[str, Any]:
     response = Client().get(f"/api/v1/surveys/{slug}/results", {"by": by} if by else {})
     assert response.status_code == 200, response.content
-    return response.json()
+    data: dict[str, Any] = response.json()
+    return data
 
 
 def api_question(slug: str, by: str, name: str = "unsafe_places") -> dict[str, Any]:
