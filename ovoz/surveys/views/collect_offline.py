@@ -1,0 +1,82 @@
+"""Enumerators collect without signal: the offline page of a round, the key that encrypts what the phone
+keeps, the sync of kept interviews, and the service worker that keeps the page (docs/surveys.md)."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from ovoz.accounts.decorators import staff_required
+from ovoz.accounts.permissions import staff_user
+from ovoz.core.workers import worker_response
+from ovoz.surveys import collection, offline
+
+WORKER = "ovoz/collect-worker.js"
+
+
+@staff_required(workspace=False, permission=collection.can_collect_answers)
+@require_GET
+def collect_offline_view(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's form for a phone without signal. The service worker keeps a copy of this page, so it
+    holds the form only: no answer, no CSRF token, no message, nothing about who is signed in."""
+    survey_round = get_object_or_404(collection.collectable_rounds(), pk=round_id)
+    survey = survey_round.survey
+    language = request.GET.get("language", "")
+    context = {
+        "survey_round": survey_round,
+        "title": survey.title(),
+        "form": offline.form_definition(survey),
+        "language": language if language in survey.languages else survey.default_language,
+        "messages": [],
+    }
+    response = render(request, "surveys/collect_offline.html", context)
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@never_cache
+@staff_required(workspace=False, permission=collection.can_collect_answers)
+@require_GET
+def collect_key_view(request: HttpRequest) -> JsonResponse:
+    """The signed-in user's key for the interviews kept on this phone, and a CSRF token for the sync.
+    Asked while online; the page keeps it for the browser session only (sessionStorage)."""
+    user = staff_user(request)
+    return JsonResponse(
+        {
+            "key": offline.device_key(user=user),
+            "key_id": offline.device_key_id(user=user),
+            "csrf": get_token(request),
+        }
+    )
+
+
+@never_cache
+@staff_required(workspace=False, permission=collection.can_collect_answers)
+@require_POST
+def collect_sync_view(request: HttpRequest) -> JsonResponse:
+    """Store a batch of interviews kept offline: ``{"interviews": [{"id": uuid, "round": id,
+    "language": code, "started_at": iso, "answers": {name: text or [texts]}}]}``. Each is answered
+    ``stored``, ``duplicate`` or ``refused`` (with the reasons, in the user's language)."""
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    interviews = body.get("interviews") if isinstance(body, dict) else None
+    if not isinstance(interviews, list) or len(interviews) > offline.MAX_BATCH:
+        return JsonResponse({"error": _("This interview could not be read.")}, status=400)
+    results = offline.interviews_sync(user=staff_user(request), interviews=interviews)
+    return JsonResponse({"results": [result.as_json() for result in results]})
+
+
+@staff_required(workspace=False, permission=collection.can_collect_answers)
+@require_GET
+def collect_worker_view(request: HttpRequest) -> HttpResponse:
+    """The offline collection's service worker, served at /staff/surveys/collect/worker.js so that its
+    scope is the collect pages. It holds no data; it is behind the sign-in like every collect page."""
+    return worker_response(WORKER)
