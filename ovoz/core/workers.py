@@ -12,17 +12,24 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 
 
+SHARED = "ovoz/offline-cache.js"  # keepPage() and networkFirst(), which every worker uses
+
+
 @cache
 def _worker_source(static_path: str) -> bytes:
-    found = finders.find(static_path)
-    if not isinstance(found, str):
-        raise FileNotFoundError(static_path)
-    return Path(found).read_bytes()
+    parts = []
+    for path in (SHARED, static_path):
+        found = finders.find(path)
+        if not isinstance(found, str):
+            raise FileNotFoundError(path)
+        parts.append(Path(found).read_bytes())
+    return b"\n".join(parts)
 
 
 def worker_response(static_path: str) -> HttpResponse:
-    """The worker's script; browsers look for a new worker at each visit, and no-cache makes them ask
-    this server, not a cache in between."""
+    """The worker's script, after the shared helpers (one file, so no importScripts() and its own
+    caching rules); browsers look for a new worker at each visit, and no-cache makes them ask this
+    server, not a cache in between."""
     response = HttpResponse(_worker_source(static_path), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     return response

@@ -20,6 +20,32 @@ from ovoz.surveys import collection, offline
 WORKER = "ovoz/collect-worker.js"
 
 
+def _strings() -> dict[str, str]:
+    """What the page's script says, translated here (the script holds no text of its own)."""
+    return {
+        "required": _("This question needs an answer."),
+        "notAccepted": _("This answer is not accepted."),
+        "choose": _("Choose from the list."),
+        "whole": _("Enter a whole number."),
+        "number": _("Enter a number."),
+        "date": _("Enter a date as year-month-day, e.g. 2027-03-08."),
+        "geopoint": _("Enter latitude and longitude, e.g. 39.65 66.96."),
+        "geopointHint": _("Latitude and longitude, e.g. 39.65 66.96 (kept to about 1 km)."),
+        "requiredMark": _("required"),
+        "page": _("Page %(number)s of %(total)s"),
+        "next": _("Next"),
+        "save": _("Save this interview"),
+        "saved": _("Saved on this phone. The form is ready for the next respondent."),
+        "count": _("Interviews kept on this phone: %(count)s"),
+        "sent": _("Sent: %(count)s."),
+        "offline": _("No connection: the interviews stay on this phone and are sent when the signal returns."),
+        "signIn": _("Sign in again with a connection, then send the kept interviews."),
+        "locked": _("Open this page once with a connection to collect on this phone."),
+        "refused": _("Needs another look: %(reason)s"),
+        "correct": _("Correct it"),
+    }
+
+
 @staff_required(workspace=False, permission=collection.can_collect_answers)
 @require_GET
 def collect_offline_view(request: HttpRequest, round_id: int) -> HttpResponse:
@@ -33,6 +59,7 @@ def collect_offline_view(request: HttpRequest, round_id: int) -> HttpResponse:
         "title": survey.title(),
         "form": offline.form_definition(survey),
         "language": language if language in survey.languages else survey.default_language,
+        "strings": _strings(),
         "messages": [],
     }
     response = render(request, "surveys/collect_offline.html", context)
