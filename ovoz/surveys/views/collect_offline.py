@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -47,11 +47,12 @@ def _strings() -> dict[str, str]:
 
 
 @staff_required(workspace=False, permission=collection.can_collect_answers)
-@require_GET
 def collect_offline_view(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's form for a phone without signal. The service worker keeps a copy of this page, so it
     holds the form only: no answer, no CSRF token, no message, nothing about who is signed in."""
     survey_round = get_object_or_404(collection.collectable_rounds(), pk=round_id)
+    if request.method not in ("GET", "HEAD"):  # after the 404, as for every page of a round
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     survey = survey_round.survey
     language = request.GET.get("language", "")
     context = {
