@@ -11,7 +11,6 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 
-
 SHARED = "ovoz/offline-cache.js"  # keepPage() and networkFirst(), which every worker uses
 
 

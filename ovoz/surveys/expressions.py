@@ -435,7 +435,10 @@ def tree_json(node: Node) -> dict[str, object]:
     if isinstance(node, Negate):
         return {"neg": tree_json(node.operand)}
     if isinstance(node, Chain):
-        return {"first": tree_json(node.first), "rest": [[operator, tree_json(operand)] for operator, operand in node.rest]}
+        return {
+            "first": tree_json(node.first),
+            "rest": [[operator, tree_json(operand)] for operator, operand in node.rest],
+        }
     call: dict[str, object] = {"f": node.name, "a": [tree_json(argument) for argument in node.arguments]}
     if node.pattern is not None:
         call["p"] = node.pattern.pattern

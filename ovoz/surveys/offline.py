@@ -161,9 +161,10 @@ def interview_sync(*, user: User, interview: object) -> SyncResult:
         interview_id = str(uuid.UUID(str(interview.get("id", ""))))
     except ValueError:
         return SyncResult("", "refused", _("This interview could not be read."))
+    round_id = interview.get("round")
     survey_round: SurveyRound | None = (
-        collection.collectable_rounds().filter(pk=interview.get("round")).first()
-        if isinstance(interview.get("round"), int) and not isinstance(interview.get("round"), bool)
+        collection.collectable_rounds().filter(pk=round_id).first()
+        if isinstance(round_id, int) and not isinstance(round_id, bool)
         else None
     )
     if survey_round is None:
@@ -199,5 +200,7 @@ def interviews_sync(*, user: User, interviews: list[object]) -> list[SyncResult]
     """Store a batch of interviews kept offline; one result per interview, in the same order. Each is
     its own transaction (``response_submit``), so one refusal never loses the others."""
     if not (can_manage_surveys(user) or Enumerator.objects.filter(user=user).exists()):
-        raise SurveyError(_("Only enumerators, administrators and coordinators can collect answers."), code="not_allowed")
+        raise SurveyError(
+            _("Only enumerators, administrators and coordinators can collect answers."), code="not_allowed"
+        )
     return [interview_sync(user=user, interview=interview) for interview in interviews[:MAX_BATCH]]

@@ -183,9 +183,7 @@ def test_a_body_that_is_not_a_batch_is_a_bad_request(enumerator, survey_round):
     assert Response.objects.count() == 0
 
 
-def test_anonymous_visitors_and_staff_who_are_not_enumerators_cannot_sync_nor_get_a_key(
-    world, as_kind, survey_round
-):
+def test_anonymous_visitors_and_staff_who_are_not_enumerators_cannot_sync_nor_get_a_key(world, as_kind, survey_round):
     anonymous = Client()
     body = json.dumps({"interviews": [_interview(survey_round)]})
     pages = (KEY, f"/staff/surveys/collect/{survey_round.pk}/offline/", "/staff/surveys/collect/worker.js")
