@@ -40,9 +40,12 @@
       });
   }
 
+  // The key from the server when there is signal; from this tab's session only when there is none. A
+  // server that answers "signed out" takes the kept key away too (someone signed out on this phone).
   function unlock() {
     var kept = sessionStorage.getItem(SESSION);
     return askServer().catch(function (failure) {
+      if (failure && failure.message === "signed out") { sessionStorage.removeItem(SESSION); throw failure; }
       if (kept) { return JSON.parse(kept); }
       throw failure;
     }).then(function (data) {
@@ -80,7 +83,7 @@
     var parameters = { name: "AES-GCM", iv: iv, additionalData: new TextEncoder().encode(interview.id) };
     return crypto.subtle.encrypt(parameters, key, plain).then(function (sealed) {
       return inStore("readwrite", function (store) {
-        return store.put({ id: interview.id, keyId: keyId, state: state, keptAt: Date.now(), iv: iv, data: sealed });
+        return store.put({ id: interview.id, keyId: keyId, round: interview.round, state: state, keptAt: Date.now(), iv: iv, data: sealed });
       });
     });
   }
@@ -106,7 +109,10 @@
       element("collect-count").textContent = fill(strings.count, { count: records.length });
       var list = element("collect-refused");
       list.textContent = "";
-      return Promise.all(records.filter(function (record) { return record.state === "refused"; }).map(open))
+      // Corrected on the page of their own round only (the form differs from round to round).
+      return Promise.all(records.filter(function (record) {
+        return record.state === "refused" && record.round === roundId;
+      }).map(open))
         .then(function (refused) {
           refused.forEach(function (interview) {
             var item = document.createElement("li");
@@ -325,7 +331,8 @@
       var waiting = records.filter(function (record) { return record.state === "waiting"; }).slice(0, BATCH);
       if (!waiting.length) { return 0; }
       return Promise.all(waiting.map(open)).then(function (interviews) {
-        return (csrf ? Promise.resolve() : askServer()).then(function () { return post(interviews); }).then(function (answer) {
+        // A fresh CSRF token each time: it changes at every sign-in, and asking proves the connection.
+        return askServer().then(function () { return post(interviews); }).then(function (answer) {
           var byId = {};
           interviews.forEach(function (interview) { byId[interview.id] = interview; });
           var sent = 0;
@@ -360,6 +367,7 @@
   element("collect-back").addEventListener("click", function () { step(true); });
   element("collect-send").addEventListener("click", send);
   window.addEventListener("online", send);
+  setInterval(function () { if (navigator.onLine !== false) { send(); } }, 30000);
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.dataset.workerUrl, { scope: root.dataset.scope }).then(function () {

@@ -11,7 +11,7 @@ from django.test import Client
 from ovoz.accounts.choices import DeploymentRole
 from ovoz.accounts.tests.factories import UserFactory
 from ovoz.surveys.models import Answer, Enumerator, Response
-from ovoz.surveys.services import survey_import, survey_round_open
+from ovoz.surveys.services import survey_import, survey_round_close, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
 from ovoz.testing.web import sign_in
 
@@ -86,4 +86,36 @@ def test_an_interview_filled_in_offline_is_stored_once_when_the_signal_returns(l
     answers = dict(Answer.objects.filter(response=response).values_list("question", "value"))
     assert answers["age"] == "19" and answers["comment"] == "Dark underpass near the school"
     assert page.evaluate(STORED_RECORDS) == []
+    context.close()
+
+
+def test_an_interview_the_server_refuses_stays_on_the_phone_with_the_reason(live_server, chromium):
+    survey = survey_import(file=workbook_bytes(), publish=True)
+    survey_round = survey_round_open(survey=survey, actor=None)
+    user = UserFactory(username="enumerator", role=DeploymentRole.NONE)
+    Enumerator.objects.create(user=user)
+    client = Client()
+    assert sign_in(client, user).status_code == 302
+    context = chromium.new_context()
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/staff/surveys/collect/{survey_round.pk}/offline/")
+    page.locator("#collect-form").wait_for(state="visible")
+
+    context.set_offline(True)
+    page.get_by_label("a man").check()
+    page.get_by_label("How old are you?").fill("40")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Save this interview").click()
+    page.get_by_test_id("collect-count").filter(has_text="Interviews kept on this phone: 1").wait_for()
+    survey_round_close(survey_round=survey_round, actor=None)  # closed while the enumerator had no signal
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Send kept interviews").click()
+    page.locator("#collect-refused li", has_text="This survey is not open for answers at the moment.").wait_for()
+    assert page.get_by_test_id("collect-count").inner_text() == "Interviews kept on this phone: 1"
+    assert Response.objects.count() == 0
     context.close()

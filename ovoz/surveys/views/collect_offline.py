@@ -55,11 +55,12 @@ def collect_offline_view(request: HttpRequest, round_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD"])
     survey = survey_round.survey
     language = request.GET.get("language", "")
+    language = language if language in survey.languages else survey.default_language
     context = {
         "survey_round": survey_round,
-        "title": survey.title(),
+        "title": survey.title(language),
         "form": offline.form_definition(survey),
-        "language": language if language in survey.languages else survey.default_language,
+        "language": language,
         "strings": _strings(),
         "messages": [],
     }
