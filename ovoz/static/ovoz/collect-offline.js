@@ -126,6 +126,13 @@
             button.textContent = strings.correct;
             button.addEventListener("click", function () { correct(interview); });
             item.appendChild(button);
+            item.appendChild(document.createTextNode(" "));
+            var discard = document.createElement("button");
+            discard.type = "button";
+            discard.className = "secondary";
+            discard.textContent = strings.discard;
+            discard.addEventListener("click", function () { forget(interview.id).then(showKept); });
+            item.appendChild(discard);
             list.appendChild(item);
           });
         });
@@ -353,7 +360,7 @@
     if (!key) { return Promise.resolve(); }
     if (navigator.onLine === false) { say(strings.offline); return Promise.resolve(); }
     syncing = syncing || sendOnce().then(function (sent) {
-      if (sent) { say(fill(strings.sent, { count: sent })); }
+      say(sent ? fill(strings.sent, { count: sent }) : "");
     }, function (failure) {
       csrf = null;
       say(failure && failure.message === "signed out" ? strings.signIn : strings.offline);
@@ -373,8 +380,12 @@
     navigator.serviceWorker.register(root.dataset.workerUrl, { scope: root.dataset.scope }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
-      // This page, for this round and language, is kept for the next visit without signal.
-      if (registration.active) { registration.active.postMessage({ type: "keep", url: location.pathname + location.search }); }
+      // This page, for this round and language, is kept for the next visit without signal; the page
+      // says so (data-kept) once the worker has it.
+      if (!registration.active) { return; }
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function (event) { if (event.data && event.data.kept) { root.dataset.kept = "true"; } };
+      registration.active.postMessage({ type: "keep", url: location.pathname + location.search }, [channel.port2]);
     }).catch(function () {});
   }
 

@@ -32,7 +32,13 @@ self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type !== "keep" || typeof data.url !== "string") { return; }
   var url = new URL(data.url, self.location.origin);
+  var port = event.ports && event.ports[0];
+  var reply = function (isKept) { if (port) { port.postMessage({ kept: isKept }); } };
   if (url.origin === self.location.origin && OFFLINE_PAGE.test(url.pathname)) {
-    event.waitUntil(keepPage(CACHE, url.pathname + url.search).catch(function () {}));
+    event.waitUntil(keepPage(CACHE, url.pathname + url.search).then(function () {
+      return caches.match(url.pathname + url.search);
+    }).then(function (kept) { reply(!!kept); }, function () { reply(false); }));
+  } else {
+    reply(false);
   }
 });

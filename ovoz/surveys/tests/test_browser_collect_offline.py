@@ -52,7 +52,8 @@ def test_an_interview_filled_in_offline_is_stored_once_when_the_signal_returns(l
     # With signal: the page unlocks (the key) and is kept on the phone by the service worker.
     page.goto(url)
     page.locator("#collect-form").wait_for(state="visible")
-    page.wait_for_function(KEPT, timeout=15_000)
+    page.locator("#collect-offline[data-kept=true]").wait_for(state="attached", timeout=15_000)
+    assert page.evaluate(KEPT)
 
     context.set_offline(True)
     page.reload()  # opened again without signal: from the phone
@@ -118,4 +119,8 @@ def test_an_interview_the_server_refuses_stays_on_the_phone_with_the_reason(live
     page.locator("#collect-refused li", has_text="This survey is not open for answers at the moment.").wait_for()
     assert page.get_by_test_id("collect-count").inner_text() == "Interviews kept on this phone: 1"
     assert Response.objects.count() == 0
+
+    page.get_by_role("button", name="Delete from this phone").click()
+    page.get_by_test_id("collect-count").filter(has_text="Interviews kept on this phone: 0").wait_for()
+    assert page.evaluate(STORED_RECORDS) == []
     context.close()

@@ -43,6 +43,7 @@ def _strings() -> dict[str, str]:
         "locked": _("Open this page once with a connection to collect on this phone."),
         "refused": _("Needs another look: %(reason)s"),
         "correct": _("Correct it"),
+        "discard": _("Delete from this phone"),
     }
 
 
