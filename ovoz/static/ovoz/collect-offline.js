@@ -14,7 +14,7 @@
   var strings = JSON.parse(document.getElementById("collect-strings").textContent);
   var roundId = parseInt(root.dataset.round, 10);
   var language = root.dataset.language;
-  var DATABASE = "ovoz-collect", STORE = "interviews", SESSION = "ovoz-collect-key", BATCH = 50;
+  var DATABASE = "ovoz-collect", STORE = "interviews", SESSION = "ovoz-collect-key", BATCH = 50, MAX_BYTES = 600000;
   var element = function (id) { return document.getElementById(id); };
   var formElement = element("collect-form"), questionsElement = element("collect-questions");
   var summary = element("collect-errors"), statusElement = element("collect-status");
@@ -337,7 +337,13 @@
     return mine().then(function (records) {
       var waiting = records.filter(function (record) { return record.state === "waiting"; }).slice(0, BATCH);
       if (!waiting.length) { return 0; }
-      return Promise.all(waiting.map(open)).then(function (interviews) {
+      return Promise.all(waiting.map(open)).then(function (opened) {
+        // Under the server's limit for one request (1 MiB): the rest go in the next sending.
+        var interviews = [], size = 0;
+        opened.forEach(function (interview) {
+          var length = JSON.stringify(interview).length;
+          if (!interviews.length || size + length < MAX_BYTES) { interviews.push(interview); size += length; }
+        });
         // A fresh CSRF token each time: it changes at every sign-in, and asking proves the connection.
         return askServer().then(function () { return post(interviews); }).then(function (answer) {
           var byId = {};

@@ -36,11 +36,14 @@ def _strings() -> dict[str, str]:
         "next": _("Next"),
         "save": _("Save this interview"),
         "saved": _("Saved on this phone. The form is ready for the next respondent."),
+        # Translators: %(count)s is a number, on the enumerators' offline collect page.
         "count": _("Interviews kept on this phone: %(count)s"),
+        # Translators: %(count)s is the number of interviews the server has just received.
         "sent": _("Sent: %(count)s."),
         "offline": _("No connection: the interviews stay on this phone and are sent when the signal returns."),
         "signIn": _("Sign in again with a connection, then send the kept interviews."),
         "locked": _("Open this page once with a connection to collect on this phone."),
+        # Translators: %(reason)s is why the server refused an interview kept on the phone.
         "refused": _("Needs another look: %(reason)s"),
         "correct": _("Correct it"),
         "discard": _("Delete from this phone"),
