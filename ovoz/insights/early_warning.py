@@ -57,6 +57,10 @@ RAMP_PEAK = 3.0
 RAMP_DAYS = 14
 SCAN_SHORTEST = 4
 SCAN_LONGEST = 21
+# Once raised, an alert holds while the scan stays above this fraction of its threshold: a surge whose
+# scan wavers around the threshold is one episode, not several (and the thresholds, calibrated with
+# it, can be lower for the same budget of false episodes).
+RELEASE = 0.5
 
 FloatArray = NDArray[np.float64]
 Float32Array = NDArray[np.float32]
@@ -72,7 +76,7 @@ class Detection:
 
     @property
     def alerts(self) -> NDArray[np.bool_]:
-        return self.statistic > self.threshold
+        return hysteresis(self.statistic, self.threshold)
 
     @property
     def score(self) -> Float32Array:
@@ -195,6 +199,24 @@ def ramp_scan(counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[
     return best
 
 
+def hysteresis(
+    statistic: NDArray[np.floating], threshold: NDArray[np.floating], release: float = RELEASE
+) -> NDArray[np.bool_]:
+    """Alert days: from a day the statistic is above its threshold, on every following day while it stays
+    above ``release`` times the threshold. Each run of days above the lower level is in alert from its
+    first day above the threshold to its end: one cumulative count of days above the threshold, less
+    its value when the run began."""
+    high = statistic > threshold
+    low = statistic > release * threshold
+    above = np.cumsum(high, axis=1, dtype=np.int32)
+    begins = low.copy()
+    begins[:, 1:] &= ~low[:, :-1]
+    # The count of days above the threshold before each run began, carried through the run (it never falls).
+    before = np.maximum.accumulate(np.where(begins, above - high, 0), axis=1)
+    result: NDArray[np.bool_] = low & (above > before)
+    return result
+
+
 def cusum(increments: NDArray[np.floating], ceiling: NDArray[np.floating] | None = None) -> Float32Array:
     """The one-sided CUSUM of each row; with a ceiling (per day) it never climbs above it, so that an
     alert ends within days of the surge ending instead of draining for months. Days run in the outer
@@ -266,16 +288,49 @@ def _statistic(counts: FloatArray, table: FloatArray | None) -> tuple[Float32Arr
 @functools.cache
 def calibrate(false_episodes_per_year: float) -> FloatArray:
     """The threshold of every cell: the lowest on THRESHOLD_GRID at which the in-control series' days in
-    that cell start at most the budgeted alert episodes per series-year. Deterministic (fixed seed); seconds."""
+    that cell start at most the budgeted alert episodes per series-year, alerts held by ``hysteresis``.
+    Deterministic (fixed seed); seconds."""
     rng = np.random.default_rng(20261202)
+    blocks: list[tuple[Float32Array, NDArray[np.int16]]] = []
+    for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
+        counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
+        _, statistic, cell_values = _statistic(counts, None)
+        blocks.append((statistic, cell_values.astype(np.int16)))
+    # Without hysteresis every crossing is an episode: one pass gives each cell's threshold then, and
+    # holding alerts only merges episodes, so the threshold with hysteresis is that one or lower.
+    crossing = thresholds_by_crossings(
+        ((statistic, cells.astype(np.intp)) for statistic, cells in blocks), false_episodes_per_year, TABLE_SHAPE
+    )
+    return thresholds_with_hysteresis(blocks, crossing, false_episodes_per_year)
 
-    def blocks() -> Iterator[tuple[Float32Array, NDArray[np.intp]]]:
-        for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
-            counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
-            _, statistic, cell_values = _statistic(counts, None)
-            yield statistic, cell_values.astype(np.intp)
 
-    return thresholds_by_crossings(blocks(), false_episodes_per_year, TABLE_SHAPE)
+HYSTERESIS_STEPS = 16  # how many grid steps below the threshold without hysteresis the search goes
+
+
+def thresholds_with_hysteresis(
+    blocks: Iterable[tuple[Float32Array, NDArray[np.integer]]], crossing: FloatArray, false_episodes_per_year: float
+) -> FloatArray:
+    """From in-control statistics and their cells, and each cell's threshold when every crossing is an
+    episode, the lowest threshold per cell (up to HYSTERESIS_STEPS grid steps lower, all cells lowered
+    together in each pass) at which alerts held by ``hysteresis`` start at most the budgeted episodes
+    per series-year in that cell, at that step and every smaller one."""
+    step = float(THRESHOLD_GRID[1] - THRESHOLD_GRID[0])
+    flat = crossing.ravel()
+    lowered = [np.maximum(flat - k * step, THRESHOLD_GRID[0]) for k in range(HYSTERESIS_STEPS + 1)]
+    starts = np.zeros((HYSTERESIS_STEPS + 1, flat.size))
+    exposure = np.zeros(flat.size)
+    for statistic, cell_values in blocks:
+        cells = cell_values.astype(np.intp)
+        counted = cells[:, MIN_HISTORY_DAYS:]
+        exposure += np.bincount(counted.ravel(), minlength=flat.size)
+        for k, table in enumerate(lowered):
+            held = hysteresis(statistic, table.astype(np.float32)[cells])
+            begins = held[:, MIN_HISTORY_DAYS:] & ~held[:, MIN_HISTORY_DAYS - 1 : -1]
+            starts[k] += np.bincount(counted[begins], minlength=flat.size)
+    over = starts / np.maximum(exposure / 365, 1e-9) > false_episodes_per_year
+    chosen = np.where(over.any(axis=0), np.argmax(over, axis=0) - 1, HYSTERESIS_STEPS).clip(0)
+    table = np.take_along_axis(np.stack(lowered), chosen[None, :], axis=0)[0].reshape(crossing.shape)
+    return _fill_sparse(table, (exposure / 365 >= MIN_EXPOSURE_YEARS).reshape(crossing.shape))
 
 
 def thresholds_by_crossings(
