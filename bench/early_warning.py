@@ -320,7 +320,9 @@ def delay_bound(
     """The clairvoyant bound (``clairvoyant``) on P(an alert by day d of the ramp) for d = 0…14, and the
     earliest day by which it reaches recall / 2: no detector that keeps the budget and finds ``recall``
     of the ramps has a smaller median delay (half its finds must come by then)."""
-    print(f"# clairvoyant bound, linear ramps ({generator}), {series} series: P(alert by day d); d from the ramp's first day")
+    print(
+        f"# clairvoyant bound, linear ramps ({generator}), {series} series: P(alert by day d); d from the ramp's first day"
+    )
     bounds = []
     for last_day in range(RAMP_DAYS + 1):
         power = clairvoyant(series, np.random.default_rng(seed), "linear", dispersion_range, last_day, generator)[1]
@@ -473,7 +475,7 @@ def runs(args: argparse.Namespace) -> None:
     held = args.generator == "level"
     dispersion = (args.dispersion[0], args.dispersion[1])
     print(
-        f"# {args.series} series x {DAYS} days per seed, {args.generator} ramps, φ {dispersion[0]:g}–{dispersion[1]:g},"
+        f"# {args.series} series x {DAYS} days per seed, {args.shape} {args.generator} ramps, φ {dispersion[0]:g}–{dispersion[1]:g},"
         f" budget {args.budget} false episodes per series-year{' (through ovoz detect)' * args.via_file}"
     )
     print(f"{'seed':>6} {'who':>12} {'recall':>7} {'false/yr':>9} {'delay':>6} {'days/yr':>7} {'s/1000':>7}")
@@ -481,7 +483,12 @@ def runs(args: argparse.Namespace) -> None:
     for seed in args.seeds:
         truth: list[np.ndarray] = []
         counts, starts = synthetic(
-            args.series, np.random.default_rng(seed), dispersion_range=dispersion, truth=truth, generator=args.generator
+            args.series,
+            np.random.default_rng(seed),
+            shape=args.shape,
+            dispersion_range=dispersion,
+            truth=truth,
+            generator=args.generator,
         )
         began = time.perf_counter()
         if args.via_file:
@@ -523,7 +530,10 @@ def main() -> None:
     parser.add_argument("--bands", action="store_true", help="linear ramps: recall per band of mean, with bounds")
     parser.add_argument("--share", type=int, metavar="AREAS", help="the share signal on AREAS areas with a flat total")
     parser.add_argument("--generator", choices=GENERATORS, default="bump", help="what a ramp does (see synthetic)")
-    parser.add_argument("--dispersion", type=float, nargs=2, default=[0.1, 1.0], metavar=("LOW", "HIGH"), help="φ range")
+    parser.add_argument("--shape", choices=["linear", "step", "plateau"], default="linear", help="how a ramp rises")
+    parser.add_argument(
+        "--dispersion", type=float, nargs=2, default=[0.1, 1.0], metavar=("LOW", "HIGH"), help="φ range"
+    )
     parser.add_argument("--via-file", action="store_true", help="run the detector as `ovoz detect` on files")
     parser.add_argument("--cusum", action="store_true", help="also the plain Poisson CUSUM of issue 15's reference")
     parser.add_argument("--cusum-episodes", type=float, default=1.7, help="the CUSUM's false episodes per year")
@@ -547,6 +557,7 @@ def main() -> None:
         return
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     runs(args)
+
 
 if __name__ == "__main__":
     main()
