@@ -3,8 +3,11 @@
 Each series is one area × theme over two years: a mean of 0.05 to 2 concerns a day (uniform),
 a weekly cycle (quieter weekends, random depth), a slow trend (×0.7 to ×1.5 over the two years) and
 overdispersion (gamma-Poisson, φ from 0.1 to 1). After a warm-up, one ramp is injected at a random
-day: over 14 days the mean rises linearly to 3–6× the baseline, then falls back. The detector
-(ovoz.insights.early_warning) sees only the counts.
+day: over 14 days the mean rises linearly to 3–6× the baseline, then falls back (``--generator
+bump``); ``level`` stays at the peak to the end; ``floor`` falls back, but its multiplier applies to
+a mean of at least FLOOR_MEAN a day, so a series of 0.05 a day still surges by whole concerns (with
+it a plain Poisson CUSUM at 1.7 false episodes a year finds 0.95–0.99 of the ramps after 6–7 days:
+issue 15's reference). The detector (ovoz.insights.early_warning) sees only the counts.
 
 Printed per seed and overall: recall (an alert between the ramp's first day and 7 days after its
 end), false alert episodes per series-year on the days after the warm-up outside the ramps' windows
@@ -12,6 +15,10 @@ end), false alert episodes per series-year on the days after the warm-up outside
 alert, alert days per series-year outside the windows, and seconds per 1,000 series.
 
     .venv/bin/python bench/early_warning.py [--series 1000] [--seeds 1 2 3] [--budget 0.5]
+        [--generator bump|level|floor] [--shape linear|step|plateau] [--dispersion 0.1 1]
+        [--via-file]                  # the detector as `ovoz detect` on files, end to end
+        [--cusum [--no-reset] [--cusum-episodes 1.7]]  # issue 15's plain Poisson CUSUM beside it
+        [--oracle]                    # the scan told the truth, and the clairvoyant bound on the delay
     .venv/bin/python bench/early_warning.py --table --seeds 1 2 3 4 5 --oracle  # shapes x φ, with the oracle
     .venv/bin/python bench/early_warning.py --bands --seeds 1 2 3  # recall by mean, with a clairvoyant bound
     .venv/bin/python bench/early_warning.py --share 1000           # the share signal, the area's total flat
