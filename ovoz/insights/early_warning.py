@@ -23,10 +23,12 @@ surveillance practice rather than a fixed threshold:
    does not pay for a busy one. The budget is a setting (``OVOZ_ALERT_FALSE_EPISODES_PER_YEAR``,
    default 0.5); the default's table is shipped, another budget is calibrated at first use.
 
-An alert is raised on every day on which the scan is above its threshold; ``score`` is the ratio of
-the two (≥ 1). ``cusum`` serves the share signal (share_signal.py). Only numpy is used: this runs on
-a file without a database (``ovoz detect``) as well as over the rollups. bench/early_warning.py
-measures recall, false episodes and delay on synthetic series.
+An alert is raised on a day the scan is above its threshold and holds while the scan stays above
+half of it (``hysteresis``: a wavering surge is one episode; the calibration holds alerts the same
+way); ``score`` is the ratio of the two (≥ 1 when raised, above 0.5 while held). ``cusum`` serves
+the share signal (share_signal.py). Only numpy is used: this runs on a file without a database
+(``ovoz detect``) as well as over the rollups. bench/early_warning.py measures recall, false
+episodes and delay on synthetic series.
 """
 
 from __future__ import annotations
