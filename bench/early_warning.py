@@ -3,8 +3,11 @@
 Each series is one area × theme over two years: a mean of 0.05 to 2 concerns a day (uniform),
 a weekly cycle (quieter weekends, random depth), a slow trend (×0.7 to ×1.5 over the two years) and
 overdispersion (gamma-Poisson, φ from 0.1 to 1). After a warm-up, one ramp is injected at a random
-day: over 14 days the mean rises linearly to 3–6× the baseline, then falls back. The detector
-(ovoz.insights.early_warning) sees only the counts.
+day: over 14 days the mean rises linearly to 3–6× the baseline, then falls back (``--generator
+bump``); ``level`` stays at the peak to the end; ``floor`` falls back, but its multiplier applies to
+a mean of at least FLOOR_MEAN a day, so a series of 0.05 a day still surges by whole concerns (with
+it a plain Poisson CUSUM at 1.7 false episodes a year finds 0.95–0.99 of the ramps after 6–7 days:
+issue 15's reference). The detector (ovoz.insights.early_warning) sees only the counts.
 
 Printed per seed and overall: recall (an alert between the ramp's first day and 7 days after its
 end), false alert episodes per series-year on the days after the warm-up outside the ramps' windows
@@ -12,6 +15,10 @@ end), false alert episodes per series-year on the days after the warm-up outside
 alert, alert days per series-year outside the windows, and seconds per 1,000 series.
 
     .venv/bin/python bench/early_warning.py [--series 1000] [--seeds 1 2 3] [--budget 0.5]
+        [--generator bump|level|floor] [--shape linear|step|plateau] [--dispersion 0.1 1]
+        [--via-file]                  # the detector as `ovoz detect` on files, end to end
+        [--cusum [--no-reset] [--cusum-episodes 1.7]]  # issue 15's plain Poisson CUSUM beside it
+        [--oracle]                    # the scan told the truth, and the clairvoyant bound on the delay
     .venv/bin/python bench/early_warning.py --table --seeds 1 2 3 4 5 --oracle  # shapes x φ, with the oracle
     .venv/bin/python bench/early_warning.py --bands --seeds 1 2 3  # recall by mean, with a clairvoyant bound
     .venv/bin/python bench/early_warning.py --share 1000           # the share signal, the area's total flat
@@ -39,6 +46,8 @@ WARM_UP = 120
 RAMP_DAYS = 14
 AFTER_DAYS = 7
 SETTLE_DAYS = 0  # days after a ramp's window also left out of the false episodes (was 28; the issue says none)
+FLOOR_MEAN = 1.0  # --generator floor: the ramp's multiplier applies to at least this mean a day
+GENERATORS = ("bump", "level", "floor")
 
 
 def synthetic(
@@ -49,11 +58,15 @@ def synthetic(
     shape: str = "linear",
     dispersion_range: tuple[float, float] = (0.1, 1.0),
     truth: list[np.ndarray] | None = None,
+    generator: str = "bump",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Counts (series × days) and each series' ramp start (-1 when none). A linear ramp rises to its
     peak over 14 days; a step jumps to it on the first day and stays there for 14 days. ``truth``, when
     given, receives the baseline mean (without the ramp) and φ, for the oracle. A plateau rises like a
-    linear ramp and then holds its peak through the 7 days after it (the days recall still counts)."""
+    linear ramp and then holds its peak through the 7 days after it (the days recall still counts).
+    The generator says what the ramp does: ``bump`` goes back to the baseline after it, ``level`` stays
+    at its peak to the end, ``floor`` goes back but its multiplier applies to a mean of at least
+    FLOOR_MEAN a day (a series of 0.05 a day surges by 0.5 × (peak − 1) a day at the peak, not 0.1)."""
     t = np.arange(DAYS)
     base = rng.uniform(0.05, 2.0, size=(series, 1))
     weekend_depth = rng.uniform(0.0, 0.6, size=(series, 1))
@@ -68,8 +81,15 @@ def synthetic(
         peak = rng.uniform(3.0, 6.0, size=series)
         rise = np.ones(RAMP_DAYS) if shape == "step" else np.arange(1, RAMP_DAYS + 1) / RAMP_DAYS
         for row in range(series):
-            mean[row, starts[row] : starts[row] + RAMP_DAYS] *= 1 + (peak[row] - 1) * rise
-            if shape == "plateau":  # the linear rise, then the peak held through the 7 days after
+            days = slice(starts[row], starts[row] + RAMP_DAYS)
+            if generator == "floor":
+                floor = np.maximum(baseline_mean[row, days], FLOOR_MEAN)
+                mean[row, days] += (peak[row] - 1) * rise * floor
+            else:
+                mean[row, days] *= 1 + (peak[row] - 1) * rise
+            if generator == "level":  # the peak held to the end of the series
+                mean[row, starts[row] + RAMP_DAYS :] *= peak[row]
+            elif shape == "plateau":  # the linear rise, then the peak held through the 7 days after
                 mean[row, starts[row] + RAMP_DAYS : starts[row] + RAMP_DAYS + AFTER_DAYS] *= peak[row]
     dispersion = rng.uniform(*dispersion_range, size=(series, 1))
     if truth is not None:
@@ -79,19 +99,20 @@ def synthetic(
     return rng.poisson(rates).astype(np.float64), starts
 
 
-def evaluate(alerts: np.ndarray, starts: np.ndarray) -> tuple[float, float, float]:
+def evaluate(alerts: np.ndarray, starts: np.ndarray, held: bool = False) -> tuple[float, float, float]:
     """Recall, false episodes per series-year, median delay."""
-    recall, per_year, delay, _ = evaluate_days(alerts, starts)
+    recall, per_year, delay, _ = evaluate_days(alerts, starts, held)
     return recall, per_year, delay
 
 
-def outside_days(starts: np.ndarray) -> np.ndarray:
+def outside_days(starts: np.ndarray, held: bool = False) -> np.ndarray:
     """The days on which an alert is false: after the warm-up, outside each ramp's window (its first
-    day to 7 days after its end) and SETTLE_DAYS after it."""
+    day to 7 days after its end) and SETTLE_DAYS after it; with ``held`` (the level generator: the
+    series never goes back) nothing after a ramp's start."""
     outside = np.ones((len(starts), DAYS), dtype=bool)
     outside[:, :WARM_UP] = False
     for row in np.flatnonzero(starts >= 0):
-        outside[row, starts[row] : starts[row] + RAMP_DAYS + AFTER_DAYS + SETTLE_DAYS] = False
+        outside[row, starts[row] : DAYS if held else starts[row] + RAMP_DAYS + AFTER_DAYS + SETTLE_DAYS] = False
     return outside
 
 
@@ -103,10 +124,10 @@ def found_and_delays(alerts: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray
     return in_window.any(axis=1), np.argmax(in_window, axis=1)
 
 
-def evaluate_days(alerts: np.ndarray, starts: np.ndarray) -> tuple[float, float, float, float]:
+def evaluate_days(alerts: np.ndarray, starts: np.ndarray, held: bool = False) -> tuple[float, float, float, float]:
     """Recall, false episodes per series-year, median delay, and alert days per series-year outside
     the ramps (a detector that stayed in alert for weeks would spend few episodes but many days)."""
-    outside = outside_days(starts)
+    outside = outside_days(starts, held)
     previous = np.zeros_like(alerts)
     previous[:, 1:] = alerts[:, :-1]
     false_episodes = int((alerts & outside & ~previous).sum())
@@ -138,7 +159,7 @@ def oracle(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray]) -> t
     return evaluate(oracle_alerts(counts, starts, truth), starts)
 
 
-def oracle_alerts(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray]) -> np.ndarray:
+def oracle_alerts(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray], held: bool = False) -> np.ndarray:
     """The oracle's alert days (see ``oracle``)."""
     from ovoz.insights.early_warning import ramp_scan
 
@@ -150,8 +171,80 @@ def oracle_alerts(counts: np.ndarray, starts: np.ndarray, truth: list[np.ndarray
         low, high = 0.0, 30.0
         for _ in range(20):
             middle = (low + high) / 2
-            low, high = (middle, high) if evaluate(statistic[rows] > middle, starts[rows])[1] > 0.5 else (low, middle)
+            over = evaluate(statistic[rows] > middle, starts[rows], held)[1] > 0.5
+            low, high = (middle, high) if over else (low, middle)
         alerts[rows] = statistic[rows] > high
+    return alerts
+
+
+def cusum_alerts(
+    counts: np.ndarray, starts: np.ndarray, episodes: float, reset: bool = True, held: bool = False
+) -> tuple[np.ndarray, float]:
+    """Issue 15's reference, a plain Poisson CUSUM for a doubling on the detector's own expected counts
+    (each day adds x·log 2 − e, held at zero or above): its alert days and its one threshold for all
+    series, chosen on these very series (bisection) to spend ``episodes`` false episodes per
+    series-year. With ``reset`` the sum restarts from zero after each alert day (the textbook CUSUM);
+    without, an alert lasts while the sum stays above the threshold."""
+    from ovoz.insights.early_warning import MIN_HISTORY_DAYS, baseline, cusum
+
+    increments = counts - baseline(counts)[0] / np.log(2.0)  # in units of log 2
+    increments[:, :MIN_HISTORY_DAYS] = 0.0
+    by_day = np.ascontiguousarray(increments.T, dtype=np.float32)
+    statistic = None if reset else cusum(increments)
+
+    def alerts_at(threshold: float) -> np.ndarray:
+        if statistic is not None:
+            return statistic > threshold
+        current = np.zeros(by_day.shape[1], dtype=np.float32)
+        alerts = np.zeros(by_day.shape, dtype=bool)
+        for day in range(by_day.shape[0]):
+            current = np.maximum(current + by_day[day], 0.0)
+            alerts[day] = current > threshold
+            current[alerts[day]] = 0.0
+        return np.ascontiguousarray(alerts.T)
+
+    low, high = 0.5, 60.0
+    for _ in range(14):
+        middle = (low + high) / 2
+        over = evaluate(alerts_at(middle), starts, held)[1] > episodes
+        low, high = (middle, high) if over else (low, middle)
+    return alerts_at(high), high * np.log(2.0)
+
+
+def alerts_via_file(counts: np.ndarray, budget: float) -> np.ndarray:
+    """The detector's alert days through `ovoz detect`'s file contract end to end: write counts.csv
+    (no zero rows but the first and last day's, so the days span the series), run the command as a
+    process, read alerts.csv back."""
+    import os
+    import subprocess
+    import tempfile
+    from datetime import date, timedelta
+
+    first = date(2025, 1, 6)  # a Monday, like the bench's weekly cycle
+    names = [(first + timedelta(days=day)).isoformat() for day in range(counts.shape[1])]
+    with tempfile.TemporaryDirectory() as folder:
+        counts_path, alerts_path = Path(folder) / "counts.csv", Path(folder) / "alerts.csv"
+        with counts_path.open("w") as handle:
+            handle.write("area,theme,day,count\n")
+            handle.writelines(f"S{row},t,{names[0]},0\nS{row},t,{names[-1]},0\n" for row in range(counts.shape[0]))
+            rows, days = np.nonzero(counts)
+            handle.writelines(
+                f"S{row},t,{names[day]},{int(value)}\n"
+                for row, day, value in zip(rows.tolist(), days.tolist(), counts[rows, days].tolist(), strict=True)
+            )
+        subprocess.run(
+            [sys.executable, "-m", "ovoz", "detect", "--counts", str(counts_path), "--out", str(alerts_path)]
+            + ["--budget", str(budget)],
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "OVOZ_VAR_DIR": folder},
+        )
+        alerts = np.zeros(counts.shape, dtype=bool)
+        day_of = {name: day for day, name in enumerate(names)}
+        with alerts_path.open() as handle:
+            next(handle)
+            for line in handle:
+                area, _, day, _ = line.split(",")
+                alerts[int(area[1:]), day_of[day]] = True
     return alerts
 
 
@@ -183,7 +276,12 @@ def table(series: int, seeds: list[int], budget: float, with_oracle: bool, shape
 
 
 def clairvoyant(
-    series: int, rng: np.random.Generator, shape: str, dispersion_range: tuple[float, float], last_day: int
+    series: int,
+    rng: np.random.Generator,
+    shape: str,
+    dispersion_range: tuple[float, float],
+    last_day: int,
+    generator: str = "bump",
 ) -> np.ndarray:
     """Per series, an upper bound on P(an alert by ``last_day`` of the ramp) for ANY detector that keeps
     the budget: a Neyman-Pearson test told the ramp's start, shape and peak, the baseline and φ. Under no
@@ -202,8 +300,9 @@ def clairvoyant(
     weekly = np.where((t[None] + phase[:, None]) % 7 >= 5, 1 - depth[:, None], 1 + depth[:, None] * 2 / 5)
     base = mean[:, None] * weekly
     rise = np.ones(length) if shape == "step" else np.minimum(t + 1, RAMP_DAYS) / RAMP_DAYS
-    ratio = 1 + (peak[:, None] - 1) * rise
-    if shape != "plateau":
+    lift = np.maximum(base, FLOOR_MEAN) / base if generator == "floor" else 1.0
+    ratio = 1 + (peak[:, None] - 1) * rise * lift
+    if shape != "plateau" and generator != "level":
         ratio = np.where(t[None] < RAMP_DAYS, ratio, 1.0)
     size = 1 / phi[:, None]
     weights = np.log(ratio * (size + base) / (size + ratio * base))
@@ -220,6 +319,25 @@ def clairvoyant(
         fraction = min(max((level - above) / tied, 0.0), 1.0) if tied else 0.0
         power[row] = (alternative > cut + 1e-9).mean() + fraction * (np.abs(alternative - cut) < 1e-9).mean()
     return np.stack([mean, power])
+
+
+def delay_bound(
+    series: int, seed: int, dispersion_range: tuple[float, float], generator: str, recall: float = 0.9
+) -> None:
+    """The clairvoyant bound (``clairvoyant``) on P(an alert by day d of the ramp) for d = 0…14, and the
+    earliest day by which it reaches recall / 2: no detector that keeps the budget and finds ``recall``
+    of the ramps has a smaller median delay (half its finds must come by then)."""
+    print(
+        f"# clairvoyant bound, linear ramps ({generator}), {series} series: P(alert by day d); d from the ramp's first day"
+    )
+    bounds = []
+    for last_day in range(RAMP_DAYS + 1):
+        power = clairvoyant(series, np.random.default_rng(seed), "linear", dispersion_range, last_day, generator)[1]
+        bounds.append(float(power.mean()))
+        print(f"  by day {last_day:>2}: {bounds[-1]:.3f}", flush=True)
+    reached = [day for day, bound in enumerate(bounds) if bound >= recall / 2]
+    earliest = str(reached[0]) if reached else f"> {RAMP_DAYS}"
+    print(f"# median delay of any detector with recall >= {recall} within the budget: at least {earliest} days")
 
 
 def by_band(series: int, seeds: list[int], budget: float) -> None:
@@ -358,6 +476,54 @@ def scale(areas: int, share: bool = False) -> None:
     print(f"{areas * themes:>8} {rows:>10} {size / 1e6:>6.0f} {seconds:>8.1f} {cpu:>6.1f} {peak:>8.0f} {alerts:>8}")
 
 
+def runs(args: argparse.Namespace) -> None:
+    """The detector per seed (in process or through `ovoz detect`), beside the plain CUSUM and the oracle
+    scan when asked, and with --oracle the clairvoyant bound on the median delay."""
+    held = args.generator == "level"
+    dispersion = (args.dispersion[0], args.dispersion[1])
+    print(
+        f"# {args.series} series x {DAYS} days per seed, {args.shape} {args.generator} ramps, φ {dispersion[0]:g}–{dispersion[1]:g},"
+        f" budget {args.budget} false episodes per series-year{' (through ovoz detect)' * args.via_file}"
+    )
+    print(f"{'seed':>6} {'who':>12} {'recall':>7} {'false/yr':>9} {'delay':>6} {'days/yr':>7} {'s/1000':>7}")
+    totals: dict[str, list[tuple[float, ...]]] = {}
+    for seed in args.seeds:
+        truth: list[np.ndarray] = []
+        counts, starts = synthetic(
+            args.series,
+            np.random.default_rng(seed),
+            shape=args.shape,
+            dispersion_range=dispersion,
+            truth=truth,
+            generator=args.generator,
+        )
+        began = time.perf_counter()
+        if args.via_file:
+            alerts = alerts_via_file(counts, args.budget)
+        else:
+            alerts = detect(counts, first_weekday=0, false_episodes_per_year=args.budget).alerts
+        seconds = time.perf_counter() - began
+        results = [("detector", alerts, seconds)]
+        if args.cusum:
+            found, threshold = cusum_alerts(counts, starts, args.cusum_episodes, reset=not args.no_reset, held=held)
+            results.append((f"CUSUM h={threshold:.1f}", found, float("nan")))
+        if args.oracle:
+            results.append(("oracle scan", oracle_alerts(counts, starts, truth, held), float("nan")))
+        for name, found, seconds in results:
+            row = evaluate_days(found, starts, held)
+            totals.setdefault(name.split(" h=")[0], []).append(row)
+            recall, per_year, delay, days = row
+            print(
+                f"{seed:>6} {name:>12} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {days:>7.2f}"
+                f" {seconds / args.series * 1000:>7.2f}"
+            )
+    for name, rows in totals.items():
+        recall, per_year, delay, days = (float(np.mean(column)) for column in zip(*rows, strict=True))
+        print(f"{'mean':>6} {name:>12} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {days:>7.2f}")
+    if args.oracle:
+        delay_bound(400, args.seeds[0], dispersion, args.generator)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--series", type=int, default=1000)
@@ -370,6 +536,15 @@ def main() -> None:
     parser.add_argument("--with-share", action="store_true", help="with --scale: `ovoz detect --share`")
     parser.add_argument("--bands", action="store_true", help="linear ramps: recall per band of mean, with bounds")
     parser.add_argument("--share", type=int, metavar="AREAS", help="the share signal on AREAS areas with a flat total")
+    parser.add_argument("--generator", choices=GENERATORS, default="bump", help="what a ramp does (see synthetic)")
+    parser.add_argument("--shape", choices=["linear", "step", "plateau"], default="linear", help="how a ramp rises")
+    parser.add_argument(
+        "--dispersion", type=float, nargs=2, default=[0.1, 1.0], metavar=("LOW", "HIGH"), help="φ range"
+    )
+    parser.add_argument("--via-file", action="store_true", help="run the detector as `ovoz detect` on files")
+    parser.add_argument("--cusum", action="store_true", help="also the plain Poisson CUSUM of issue 15's reference")
+    parser.add_argument("--cusum-episodes", type=float, default=1.7, help="the CUSUM's false episodes per year")
+    parser.add_argument("--no-reset", action="store_true", help="the CUSUM goes on after an alert, not from zero")
     args = parser.parse_args()
     if args.bands or args.share:
         print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
@@ -388,19 +563,7 @@ def main() -> None:
         scale(args.scale, share=args.with_share)
         return
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"# {args.series} series x {DAYS} days per seed, budget {args.budget} false episodes per series-year")
-    print(f"{'seed':>6} {'recall':>7} {'false/yr':>9} {'delay':>6} {'s/1000':>7}")
-    totals = []
-    for seed in args.seeds:
-        counts, starts = synthetic(args.series, np.random.default_rng(seed))
-        began = time.perf_counter()
-        detection = detect(counts, first_weekday=0, false_episodes_per_year=args.budget)
-        seconds = time.perf_counter() - began
-        recall, per_year, delay = evaluate(detection.alerts, starts)
-        totals.append((recall, per_year, delay))
-        print(f"{seed:>6} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f} {seconds / args.series * 1000:>7.2f}")
-    recall, per_year, delay = (float(np.mean(column)) for column in zip(*totals, strict=True))
-    print(f"{'mean':>6} {recall:>7.3f} {per_year:>9.3f} {delay:>6.1f}")
+    runs(args)
 
 
 if __name__ == "__main__":

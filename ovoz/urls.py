@@ -91,6 +91,7 @@ urlpatterns += i18n_patterns(
     path("concerns/<int:concern_id>/", concern_views.concern_detail_view, name="concern"),
     path("concerns/<int:concern_id>/support/", concern_views.concern_support_view, name="concern_support"),
     *group_urls.public_urlpatterns,
+    path("surveys/", survey_views.survey_index_view, name="survey_index"),
     path("surveys/<slug:survey_slug>/", survey_views.survey_answer_view, name="survey_answer"),
     path("surveys/<slug:survey_slug>/thanks/", survey_views.survey_thanks_view, name="survey_thanks"),
     *survey_urls.public_urlpatterns,

@@ -16,6 +16,7 @@ from ovoz.accounts.errors import AccountError
 from ovoz.accounts.keys import key_rewrap_password
 from ovoz.accounts.models import RecipientChange, RecipientChangeState, User
 from ovoz.core.crypto import keyed_hash
+from ovoz.core.enqueue import enqueue_with_commit
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 
@@ -113,7 +114,7 @@ def recipient_change_propose(*, actor: User, user: User, receives: bool) -> Reci
         target=user,
         data={"change": change.pk, "receives": receives},
     )
-    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    enqueue_with_commit(tasks.notify_recipient_change, change_id=change.pk)
     return change
 
 
@@ -144,7 +145,7 @@ def recipient_change_confirm(*, actor: User, change: RecipientChange) -> Recipie
         target=user,
         data={"change": change.pk, "receives": change.receives, "proposed_by": change.proposed_by_id},
     )
-    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    enqueue_with_commit(tasks.notify_recipient_change, change_id=change.pk)
     return change
 
 
@@ -188,7 +189,7 @@ def recipient_first_add(*, user: User) -> RecipientChange:
     user.receives_confidential = True
     user.save(update_fields=["receives_confidential"])
     audit_record(action=AuditAction.RECIPIENT_FIRST_ADDED, target=user, data={"change": change.pk, "via": "command"})
-    transaction.on_commit(lambda: tasks.notify_recipient_change.enqueue(change_id=change.pk))
+    enqueue_with_commit(tasks.notify_recipient_change, change_id=change.pk)
     return change
 
 

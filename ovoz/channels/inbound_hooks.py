@@ -38,6 +38,8 @@ class Inbound:
     # Telegram: the pressed button's data, and the command (/start …) the text began with.
     button: str = ""
     command: str = ""
+    # The conversation was made by this message: nothing can be waiting on it yet.
+    is_new_conversation: bool = False
 
 
 InboundHandler = Callable[[Inbound], Outcome]

@@ -35,6 +35,7 @@ from ovoz.concerns.following import follow_pointer
 from ovoz.concerns.models import Concern
 from ovoz.core import sms
 from ovoz.core.crypto import decrypt, encrypt, keyed_hash
+from ovoz.core.enqueue import enqueue_with_commit
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.places.models import Area
@@ -147,21 +148,25 @@ def sms_receive(
 ) -> InboundResult:
     """Take one SMS. The same gateway id again (even ten at once) changes nothing and answers the same."""
     contact = contact_parse(phone=sender)  # ConcernError for a number that cannot be one
-    try:
-        with transaction.atomic():
-            inbound = InboundMessage.objects.create(channel=channel, external_id=external_id)
-            conversation, concern, answer = _converse(
-                channel=channel, phone=contact.phone, text=text, received_at=received_at
-            )
-            if concern is not None:
-                InboundMessage.objects.filter(pk=inbound.pk).update(
-                    concern=concern, conversation=None if conversation.is_stopped else conversation
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                inbound = InboundMessage.objects.create(channel=channel, external_id=external_id)
+                conversation, concern, answer = _converse(
+                    channel=channel, phone=contact.phone, text=text, received_at=received_at
                 )
-            return InboundResult(is_repeat=False, concern=concern, immediate_answer=answer)
-    except IntegrityError:
-        if InboundMessage.objects.filter(channel=channel, external_id=external_id).exists():
-            return InboundResult(is_repeat=True, concern=None)
-        raise
+                if concern is not None:
+                    InboundMessage.objects.filter(pk=inbound.pk).update(
+                        concern=concern, conversation=None if conversation.is_stopped else conversation
+                    )
+                return InboundResult(is_repeat=False, concern=concern, immediate_answer=answer)
+        except IntegrityError:
+            if InboundMessage.objects.filter(channel=channel, external_id=external_id).exists():
+                return InboundResult(is_repeat=True, concern=None)
+            if attempt == 2:
+                raise
+            # Another first message from the same sender made the conversation meanwhile: once more.
+    raise AssertionError("unreachable")
 
 
 def channel_is_confidential(channel: Channel) -> bool:
@@ -230,9 +235,7 @@ def _converse(
     """Act on one SMS; returns the conversation, the concern it went to, and what to answer in the
     webhook's own response (a sealed concern's receipt, never stored), if anything."""
     sender_hash = keyed_hash(phone, purpose="contact-phone")
-    conversation, _created = Conversation.objects.select_for_update().get_or_create(
-        channel=channel, sender_hash=sender_hash
-    )
+    conversation, is_new = _conversation_locked(channel=channel, sender_hash=sender_hash)
     keyword, rest = keyword_split(text)
     now = timezone.now()
     if keyword == Keyword.STOP:
@@ -240,7 +243,9 @@ def _converse(
         return conversation, None, ""
     conversation.is_stopped = False
     conversation.sender_ciphertext = encrypt(phone.encode(), purpose="channel-sender")
-    outcome = inbound_hooks.inbound_offer(inbound_hooks.Inbound(channel=channel, conversation=conversation, text=text))
+    outcome = inbound_hooks.inbound_offer(
+        inbound_hooks.Inbound(channel=channel, conversation=conversation, text=text, is_new_conversation=is_new)
+    )
     if outcome == inbound_hooks.Outcome.STOP:
         conversation_stop(conversation)
         return conversation, None, ""
@@ -296,6 +301,18 @@ def _converse(
     conversation.last_inbound_at = now
     conversation.save()
     return conversation, concern, answer
+
+
+def _conversation_locked(*, channel: Channel, sender_hash: str) -> tuple[Conversation, bool]:
+    """The sender's conversation, locked until the transaction ends, and whether it was made now.
+
+    Unlike ``get_or_create`` this sets no savepoint (two round trips on every first message): when two
+    first messages from one sender race, one transaction fails on the unique constraint as a whole and
+    ``sms_receive`` runs it again, when it finds the other's conversation."""
+    try:
+        return Conversation.objects.select_for_update().get(channel=channel, sender_hash=sender_hash), False
+    except Conversation.DoesNotExist:
+        return Conversation.objects.create(channel=channel, sender_hash=sender_hash), True
 
 
 def _route_to(conversation: Conversation) -> Callable[[Concern], None]:
@@ -429,8 +446,7 @@ def reply_queue(
         text_ciphertext=encrypt(text.encode(), purpose="channel-outbound"),
         markup=markup,
     )
-    message_id = message.pk
-    transaction.on_commit(lambda: tasks.send_outbound.enqueue(message_id=message_id))
+    enqueue_with_commit(tasks.send_outbound, message_id=message.pk)
     return message
 
 

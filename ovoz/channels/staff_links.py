@@ -17,6 +17,7 @@ from django.utils import timezone
 from ovoz.channels import tasks
 from ovoz.channels.models import Channel, OutboundMessage, StaffChatLink, StaffLinkCode
 from ovoz.core.crypto import encrypt, keyed_hash
+from ovoz.core.enqueue import enqueue_with_commit
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 
@@ -82,5 +83,5 @@ def staff_message_queue(*, user: User, text: str) -> bool:
         text_ciphertext=encrypt(text[:MAX_TELEGRAM_TEXT].encode(), purpose="channel-outbound"),
     )
     message_id = message.pk
-    transaction.on_commit(lambda: tasks.send_outbound.enqueue(message_id=message_id))
+    enqueue_with_commit(tasks.send_outbound, message_id=message_id)
     return True

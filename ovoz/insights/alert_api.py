@@ -28,7 +28,9 @@ class AlertOut(Schema):
     theme: str = Field(description="Theme slug.")
     first_day: date = Field(description="The first day of the episode.")
     last_day: date = Field(description="The latest day in alert so far.")
-    score: float = Field(description="The detector's statistic over its threshold on the last day (1 or more).")
+    score: float = Field(
+        description="The detector's statistic over its threshold, the highest of the episode so far (1 or more)."
+    )
     window_days: int = Field(description="The days that observed and expected cover, ending on last_day.")
     observed: int = Field(description="Concerns of every visibility in the window.")
     expected: float = Field(

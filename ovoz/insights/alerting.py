@@ -181,7 +181,9 @@ def series_alerts(*, day: date, false_episodes_per_year: float | None = None) ->
                     area_id=area_id,
                     theme_id=theme_id,
                     first_day=data.first_day + timedelta(days=episode_start),
-                    score=round(float(scores[row, -1]), 3),
+                    # The episode's highest so far: a held alert's last day may be under its
+                    # threshold (hysteresis), the rise that raised it was not.
+                    score=round(float(scores[row, episode_start:].max()), 3),
                     observed=int(matrix[row, -WINDOW_DAYS:].sum()),
                     expected=round(float(expected[-WINDOW_DAYS:].sum()), 2),
                     daily_counts=[int(value) for value in matrix[row, -CHART_DAYS:]],

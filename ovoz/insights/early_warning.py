@@ -23,16 +23,18 @@ surveillance practice rather than a fixed threshold:
    does not pay for a busy one. The budget is a setting (``OVOZ_ALERT_FALSE_EPISODES_PER_YEAR``,
    default 0.5); the default's table is shipped, another budget is calibrated at first use.
 
-An alert is raised on every day on which the scan is above its threshold; ``score`` is the ratio of
-the two (≥ 1). ``cusum`` serves the share signal (share_signal.py). Only numpy is used: this runs on
-a file without a database (``ovoz detect``) as well as over the rollups. bench/early_warning.py
-measures recall, false episodes and delay on synthetic series.
+An alert is raised on a day the scan is above its threshold and holds while the scan stays above
+half of it (``hysteresis``: a wavering surge is one episode; the calibration holds alerts the same
+way); ``score`` is the ratio of the two (≥ 1 when raised, above 0.5 while held). ``cusum`` serves
+the share signal (share_signal.py). Only numpy is used: this runs on a file without a database
+(``ovoz detect``) as well as over the rollups. bench/early_warning.py measures recall, false
+episodes and delay on synthetic series.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,10 @@ RAMP_PEAK = 3.0
 RAMP_DAYS = 14
 SCAN_SHORTEST = 4
 SCAN_LONGEST = 21
+# Once raised, an alert holds while the scan stays above this fraction of its threshold: a surge whose
+# scan wavers around the threshold is one episode, not several (and the thresholds, calibrated with
+# it, can be lower for the same budget of false episodes).
+RELEASE = 0.5
 
 FloatArray = NDArray[np.float64]
 Float32Array = NDArray[np.float32]
@@ -72,7 +78,7 @@ class Detection:
 
     @property
     def alerts(self) -> NDArray[np.bool_]:
-        return self.statistic > self.threshold
+        return hysteresis(self.statistic, self.threshold)
 
     @property
     def score(self) -> Float32Array:
@@ -195,6 +201,24 @@ def ramp_scan(counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[
     return best
 
 
+def hysteresis(
+    statistic: NDArray[np.floating], threshold: NDArray[np.floating], release: float = RELEASE
+) -> NDArray[np.bool_]:
+    """Alert days: from a day the statistic is above its threshold, on every following day while it stays
+    above ``release`` times the threshold. Each run of days above the lower level is in alert from its
+    first day above the threshold to its end: one cumulative count of days above the threshold, less
+    its value when the run began."""
+    high = statistic > threshold
+    low = statistic > release * threshold
+    above = np.cumsum(high, axis=1, dtype=np.int32)
+    begins = low.copy()
+    begins[:, 1:] &= ~low[:, :-1]
+    # The count of days above the threshold before each run began, carried through the run (it never falls).
+    before = np.maximum.accumulate(np.where(begins, above - high, 0), axis=1)
+    result: NDArray[np.bool_] = low & (above > before)
+    return result
+
+
 def cusum(increments: NDArray[np.floating], ceiling: NDArray[np.floating] | None = None) -> Float32Array:
     """The one-sided CUSUM of each row; with a ceiling (per day) it never climbs above it, so that an
     alert ends within days of the surge ending instead of draining for months. Days run in the outer
@@ -266,16 +290,49 @@ def _statistic(counts: FloatArray, table: FloatArray | None) -> tuple[Float32Arr
 @functools.cache
 def calibrate(false_episodes_per_year: float) -> FloatArray:
     """The threshold of every cell: the lowest on THRESHOLD_GRID at which the in-control series' days in
-    that cell start at most the budgeted alert episodes per series-year. Deterministic (fixed seed); seconds."""
+    that cell start at most the budgeted alert episodes per series-year, alerts held by ``hysteresis``.
+    Deterministic (fixed seed); seconds."""
     rng = np.random.default_rng(20261202)
+    blocks: list[tuple[Float32Array, NDArray[np.int16]]] = []
+    for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
+        counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
+        _, statistic, cell_values = _statistic(counts, None)
+        blocks.append((statistic, cell_values.astype(np.int16)))
+    # Without hysteresis every crossing is an episode: one pass gives each cell's threshold then, and
+    # holding alerts only merges episodes, so the threshold with hysteresis is that one or lower.
+    crossing = thresholds_by_crossings(
+        ((statistic, cells.astype(np.intp)) for statistic, cells in blocks), false_episodes_per_year, TABLE_SHAPE
+    )
+    return thresholds_with_hysteresis(blocks, crossing, false_episodes_per_year)
 
-    def blocks() -> Iterator[tuple[Float32Array, NDArray[np.intp]]]:
-        for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
-            counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
-            _, statistic, cell_values = _statistic(counts, None)
-            yield statistic, cell_values.astype(np.intp)
 
-    return thresholds_by_crossings(blocks(), false_episodes_per_year, TABLE_SHAPE)
+HYSTERESIS_STEPS = 16  # how many grid steps below the threshold without hysteresis the search goes
+
+
+def thresholds_with_hysteresis(
+    blocks: Iterable[tuple[Float32Array, NDArray[np.integer]]], crossing: FloatArray, false_episodes_per_year: float
+) -> FloatArray:
+    """From in-control statistics and their cells, and each cell's threshold when every crossing is an
+    episode, the lowest threshold per cell (up to HYSTERESIS_STEPS grid steps lower, all cells lowered
+    together in each pass) at which alerts held by ``hysteresis`` start at most the budgeted episodes
+    per series-year in that cell, at that step and every smaller one."""
+    step = float(THRESHOLD_GRID[1] - THRESHOLD_GRID[0])
+    flat = crossing.ravel()
+    lowered = [np.maximum(flat - k * step, THRESHOLD_GRID[0]) for k in range(HYSTERESIS_STEPS + 1)]
+    starts = np.zeros((HYSTERESIS_STEPS + 1, flat.size))
+    exposure = np.zeros(flat.size)
+    for statistic, cell_values in blocks:
+        cells = cell_values.astype(np.intp)
+        counted = cells[:, MIN_HISTORY_DAYS:]
+        exposure += np.bincount(counted.ravel(), minlength=flat.size)
+        for k, table in enumerate(lowered):
+            held = hysteresis(statistic, table.astype(np.float32)[cells])
+            begins = held[:, MIN_HISTORY_DAYS:] & ~held[:, MIN_HISTORY_DAYS - 1 : -1]
+            starts[k] += np.bincount(counted[begins], minlength=flat.size)
+    over = starts / np.maximum(exposure / 365, 1e-9) > false_episodes_per_year
+    chosen = np.where(over.any(axis=0), np.argmax(over, axis=0) - 1, HYSTERESIS_STEPS).clip(0)
+    table = np.take_along_axis(np.stack(lowered), chosen[None, :], axis=0)[0].reshape(crossing.shape)
+    return _fill_sparse(table, (exposure / 365 >= MIN_EXPOSURE_YEARS).reshape(crossing.shape))
 
 
 def thresholds_by_crossings(
@@ -350,47 +407,48 @@ def detect(counts: NDArray[Any], *, first_weekday: int, false_episodes_per_year:
     return Detection(expected=expected, statistic=statistic, threshold=threshold)
 
 
-# calibrate(DEFAULT_BUDGET): a row per (history, level band), a column per dispersion band (a test checks it).
+# calibrate(DEFAULT_BUDGET), alerts held by hysteresis: a row per (history, level band), a column per
+# dispersion band (a test checks it).
 DEFAULT_TABLE = (
-    (2.375, 2.500, 2.625, 2.625, 2.250, 2.375),
-    (2.875, 3.125, 2.875, 2.875, 2.750, 2.750),
-    (3.500, 3.625, 3.625, 3.500, 3.375, 3.250),
-    (4.000, 4.000, 3.875, 4.000, 4.000, 3.625),
-    (4.250, 4.250, 4.250, 4.375, 4.500, 4.000),
-    (4.375, 4.125, 4.375, 4.750, 4.625, 4.375),
-    (4.250, 4.250, 4.625, 4.625, 4.875, 4.500),
-    (4.375, 4.500, 4.500, 4.625, 5.000, 4.625),
-    (4.375, 4.375, 4.500, 4.750, 4.875, 4.500),
-    (2.875, 2.750, 2.750, 2.750, 2.750, 2.750),
-    (3.250, 3.000, 3.000, 3.000, 3.125, 3.250),
-    (3.875, 3.875, 3.750, 3.625, 3.875, 3.750),
-    (4.375, 4.500, 4.500, 4.250, 4.125, 4.375),
-    (4.625, 4.500, 4.375, 4.625, 5.000, 5.000),
-    (4.625, 4.125, 4.500, 5.125, 6.125, 6.000),
-    (4.125, 3.750, 4.000, 5.125, 6.500, 6.375),
-    (3.625, 3.125, 3.625, 5.250, 7.625, 7.125),
-    (3.125, 2.625, 3.625, 5.250, 7.250, 7.375),
+    (2.250, 2.500, 2.500, 2.500, 2.250, 2.125),
+    (2.750, 3.000, 2.750, 2.625, 2.625, 2.625),
+    (3.375, 3.375, 3.375, 3.250, 3.125, 3.000),
+    (3.750, 3.625, 3.625, 3.750, 3.625, 3.375),
+    (4.000, 3.875, 3.875, 4.000, 4.125, 3.625),
+    (4.125, 4.000, 4.125, 4.375, 4.375, 3.875),
+    (4.125, 4.125, 4.375, 4.375, 4.500, 4.125),
+    (4.250, 4.250, 4.375, 4.375, 4.625, 4.250),
+    (4.250, 4.250, 4.250, 4.500, 4.625, 4.250),
+    (2.750, 2.750, 2.750, 2.750, 2.750, 2.750),
+    (3.125, 3.000, 3.000, 2.875, 2.875, 2.875),
+    (3.625, 3.625, 3.625, 3.500, 3.375, 3.375),
+    (4.125, 4.250, 4.250, 4.000, 3.875, 3.750),
+    (4.375, 4.250, 4.000, 4.500, 4.750, 4.375),
+    (4.250, 4.000, 4.375, 4.625, 5.750, 5.125),
+    (4.000, 3.625, 3.875, 4.875, 6.125, 5.875),
+    (3.500, 3.125, 3.625, 4.875, 6.875, 6.375),
+    (3.000, 2.500, 3.500, 4.875, 6.750, 6.500),
 )
 # calibrate(COUNT_BUDGET_BESIDE_SHARE): the count detector's part when the share signal spends the rest.
 COUNT_BUDGET_BESIDE_SHARE = 0.4
 TABLE_BESIDE_SHARE = (
-    (2.500, 2.750, 2.750, 2.750, 2.375, 2.625),
-    (3.000, 3.250, 3.125, 3.000, 3.000, 2.875),
-    (3.625, 3.750, 3.750, 3.625, 3.500, 3.375),
-    (4.250, 4.125, 4.125, 4.250, 4.250, 3.750),
-    (4.375, 4.375, 4.500, 4.625, 4.625, 4.250),
-    (4.500, 4.375, 4.500, 5.000, 5.000, 4.500),
-    (4.500, 4.500, 4.875, 5.000, 5.250, 4.750),
-    (4.625, 4.625, 4.875, 4.875, 5.250, 4.875),
-    (4.625, 4.625, 4.750, 5.000, 5.125, 4.875),
+    (2.500, 2.625, 2.625, 2.625, 2.375, 2.375),
+    (2.875, 3.125, 3.000, 2.875, 2.750, 2.750),
+    (3.500, 3.500, 3.625, 3.500, 3.375, 3.125),
+    (3.875, 3.875, 3.875, 4.000, 3.875, 3.625),
+    (4.250, 4.125, 4.125, 4.250, 4.375, 3.875),
+    (4.375, 4.125, 4.375, 4.625, 4.625, 4.250),
+    (4.375, 4.250, 4.625, 4.625, 4.875, 4.375),
+    (4.500, 4.500, 4.625, 4.625, 5.000, 4.500),
+    (4.500, 4.500, 4.500, 4.750, 4.875, 4.500),
     (3.000, 2.875, 2.875, 2.875, 2.875, 2.875),
-    (3.500, 3.250, 3.250, 3.250, 3.125, 3.500),
-    (4.125, 4.125, 4.000, 4.000, 4.000, 4.250),
-    (4.625, 4.750, 4.625, 4.625, 4.375, 4.625),
-    (5.125, 5.125, 4.750, 4.875, 5.125, 5.375),
-    (4.875, 4.250, 4.875, 5.375, 6.500, 6.375),
-    (4.250, 4.000, 4.375, 5.500, 6.750, 7.000),
-    (3.750, 3.250, 3.875, 5.625, 8.500, 7.750),
-    (3.250, 2.750, 3.875, 5.625, 7.875, 7.875),
+    (3.375, 3.250, 3.250, 3.000, 3.125, 3.125),
+    (3.875, 4.000, 3.750, 3.625, 3.750, 3.500),
+    (4.375, 4.625, 4.500, 4.375, 4.125, 4.125),
+    (4.750, 4.375, 4.375, 4.750, 5.000, 4.625),
+    (4.625, 4.125, 4.625, 5.125, 6.125, 5.625),
+    (4.125, 3.750, 4.000, 5.250, 6.750, 6.250),
+    (3.750, 3.125, 3.875, 5.500, 7.625, 6.875),
+    (3.125, 2.625, 3.750, 5.250, 7.375, 7.125),
 )
 SHIPPED_TABLES = {DEFAULT_BUDGET: DEFAULT_TABLE, COUNT_BUDGET_BESIDE_SHARE: TABLE_BESIDE_SHARE}

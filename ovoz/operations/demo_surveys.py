@@ -17,13 +17,44 @@ from ovoz.surveys.models import Survey
 from ovoz.surveys.services import response_submit, survey_import, survey_round_close, survey_round_open
 
 DEMO_SURVEY_SLUG = "demo-community-safety"
-LABELS = ("label::English (en)", "label::Russian (ru)", "label::Uzbek (uz)")
+LABELS = (
+    "label::English (en)",
+    "label::Russian (ru)",
+    "label::Uzbek (uz)",
+    "label::Tajik (tg)",
+    "label::Kyrgyz (ky)",
+    "label::Kazakh (kk)",
+    "label::Karakalpak (kaa)",
+)
 SURVEY_ROWS = [
-    ("begin_group", "respondent", "", ("About you", "О вас", "Siz haqingizda")),
-    ("select_one gender", "gender", "gender", ("Are you…", "Вы…", "Siz…")),
-    ("integer", "age", "age", ("How old are you?", "Сколько вам лет?", "Yoshingiz nechada?")),
-    ("end_group", "", "", ("", "", "")),
-    ("begin_group", "safety", "", ("Safety", "Безопасность", "Xavfsizlik")),
+    (
+        "begin_group",
+        "respondent",
+        "",
+        ("About you", "О вас", "Siz haqingizda", "Дар бораи шумо", "Сиз жөнүндө", "Сіз туралы", "Siz haqqıńızda"),
+    ),
+    ("select_one gender", "gender", "gender", ("Are you…", "Вы…", "Siz…", "Шумо…", "Сиз…", "Сіз…", "Siz…")),
+    (
+        "integer",
+        "age",
+        "age",
+        (
+            "How old are you?",
+            "Сколько вам лет?",
+            "Yoshingiz nechada?",
+            "Шумо чандсолаед?",
+            "Канча жаштасыз?",
+            "Жасыңыз нешеде?",
+            "Jasıńız neshede?",
+        ),
+    ),
+    ("end_group", "", "", ("",) * len(LABELS)),
+    (
+        "begin_group",
+        "safety",
+        "",
+        ("Safety", "Безопасность", "Xavfsizlik", "Амният", "Коопсуздук", "Қауіпсіздік", "Qáwipsizlik"),
+    ),
     (
         "select_one yes_no",
         "safe_night",
@@ -32,6 +63,10 @@ SURVEY_ROWS = [
             "Do you feel safe outside after dark?",
             "Чувствуете ли вы себя в безопасности на улице вечером?",
             "Qorong'ida ko'chada o'zingizni xavfsiz his qilasizmi?",
+            "Оё шумо баъд аз торик шудан дар кӯча худро бехатар ҳис мекунед?",
+            "Караңгы киргенде көчөдө өзүңүздү коопсуз сезесизби?",
+            "Қараңғы түскенде көшеде өзіңізді қауіпсіз сезінесіз бе?",
+            "Qarańǵı túskende kóshede ózińizdi qáwipsiz sezesiz be?",
         ),
     ),
     (
@@ -42,6 +77,10 @@ SURVEY_ROWS = [
             "Has anyone in your household faced violence at home this year?",
             "Сталкивался ли кто-то в вашей семье с насилием дома в этом году?",
             "Bu yil oilangizda kimdir uyda zo'ravonlikka duch keldimi?",
+            "Оё имсол касе аз аҳли хонаводаи шумо дар хона ба зӯроварӣ дучор шудааст?",
+            "Быйыл үй-бүлөңүздөн кимдир үйдө зомбулукка кабылдыбы?",
+            "Биыл отбасыңыздан біреу үйде зорлық-зомбылыққа тап болды ма?",
+            "Bıyıl shańaraǵıńızdan birew úyde zorlıqqa ushıradı ma?",
         ),
     ),
     (
@@ -52,15 +91,19 @@ SURVEY_ROWS = [
             "Would you report a crime to the police?",
             "Сообщили бы вы о преступлении в милицию?",
             "Jinoyat haqida militsiyaga xabar berarmidingiz?",
+            "Оё шумо дар бораи ҷиноят ба милиса хабар медодед?",
+            "Кылмыш жөнүндө милицияга кабарлайт белеңиз?",
+            "Қылмыс туралы полицияға хабарлар ма едіңіз?",
+            "Jinayat haqqında miliciyaǵa xabar berer me edińiz?",
         ),
     ),
-    ("end_group", "", "", ("", "", "")),
+    ("end_group", "", "", ("",) * len(LABELS)),
 ]
 CHOICES = [
-    ("gender", "female", ("a woman", "женщина", "ayol")),
-    ("gender", "male", ("a man", "мужчина", "erkak")),
-    ("yes_no", "yes", ("Yes", "Да", "Ha")),
-    ("yes_no", "no", ("No", "Нет", "Yo'q")),
+    ("gender", "female", ("a woman", "женщина", "ayol", "зан", "аял", "әйел", "hayal")),
+    ("gender", "male", ("a man", "мужчина", "erkak", "мард", "эркек", "ер адам", "erkek")),
+    ("yes_no", "yes", ("Yes", "Да", "Ha", "Ҳа", "Ооба", "Иә", "Awa")),
+    ("yes_no", "no", ("No", "Нет", "Yo'q", "Не", "Жок", "Жоқ", "Yaq")),
 ]
 # (round, respondents, chance of "yes" for safe_night, violence_home and trust_police): things improve.
 ROUNDS = [(1, 120, (0.45, 0.38, 0.30)), (2, 140, (0.58, 0.29, 0.41))]

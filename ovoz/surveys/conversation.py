@@ -66,12 +66,15 @@ def keyword_round(text: str) -> tuple[SurveyRound | None, str]:
     first, _space, rest = text.strip().partition(" ")
     if not first:
         return None, ""
-    survey_round = (
-        SurveyRound.objects.select_related("survey")
-        .filter(keyword=_normalised(first), state=RoundState.OPEN, survey__is_published=True)
+    # Most messages are concerns, not keywords: the cheap look-up first (one open round per keyword).
+    round_id = (
+        SurveyRound.objects.filter(keyword=_normalised(first), state=RoundState.OPEN, survey__is_published=True)
+        .values_list("pk", flat=True)
         .first()
     )
-    return survey_round, rest.strip()
+    if round_id is None:
+        return None, ""
+    return SurveyRound.objects.select_related("survey").get(pk=round_id), rest.strip()
 
 
 def _is_telegram(conversation: Conversation) -> bool:
@@ -339,7 +342,11 @@ def _answer(state: ChannelAnswering, survey: Survey, inbound: Inbound) -> None:
 def inbound_handle(inbound: Inbound) -> Outcome:
     """Take an inbound message that starts a survey (its keyword) or answers the waiting question."""
     conversation = inbound.conversation
-    state = ChannelAnswering.objects.select_related("round__survey").filter(conversation=conversation).first()
+    state = (
+        None
+        if inbound.is_new_conversation
+        else ChannelAnswering.objects.select_related("round__survey").filter(conversation=conversation).first()
+    )
     if state is not None:
         state.conversation = conversation  # the channel's own instance, which it saves after us
     if state is not None and timezone.now() - state.updated_at > timedelta(hours=ANSWERING_HOURS):

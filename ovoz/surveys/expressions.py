@@ -417,3 +417,29 @@ def _call(node: Call, context: _Context) -> Value:
         subject = to_string(values[0])
         return len(subject) <= MAX_REGEX_SUBJECT and node.pattern.search(subject) is not None
     return SIMPLE_FUNCTIONS[name](values)
+
+
+# --- the tree as JSON, for the browser (static/ovoz/xlsform.js evaluates it) ------------------------
+
+
+def tree_json(node: Node) -> dict[str, object]:
+    """A parsed tree as plain JSON, the shape ``xlsform.js`` evaluates offline: ``{"s": text}``,
+    ``{"n": number}``, ``{"r": name}``, ``{"c": 1}`` (the current value), ``{"neg": tree}``,
+    ``{"first": tree, "rest": [[operator, tree], ...]}`` and ``{"f": name, "a": [trees], "p": pattern}``."""
+    if isinstance(node, Literal):
+        return {"s": node.value} if isinstance(node.value, str) else {"n": node.value}
+    if isinstance(node, Reference):
+        return {"r": node.name}
+    if isinstance(node, Current):
+        return {"c": 1}
+    if isinstance(node, Negate):
+        return {"neg": tree_json(node.operand)}
+    if isinstance(node, Chain):
+        return {
+            "first": tree_json(node.first),
+            "rest": [[operator, tree_json(operand)] for operator, operand in node.rest],
+        }
+    call: dict[str, object] = {"f": node.name, "a": [tree_json(argument) for argument in node.arguments]}
+    if node.pattern is not None:
+        call["p"] = node.pattern.pattern
+    return call

@@ -7,7 +7,7 @@ suppressed: individual answers are never shown or exported in public.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from ovoz.accounts.models import User
@@ -36,6 +36,21 @@ def survey_results_publish(*, survey: Survey, actor: User | None, published: boo
 def published_surveys() -> QuerySet[Survey]:
     """Surveys whose results the organisation publishes."""
     return Survey.objects.defer("source_xlsx").filter(results_published=True).order_by("slug")
+
+
+def public_survey_index() -> tuple[list[Survey], list[Survey]]:
+    """What the public survey page lists: the published surveys open for answers now, and the surveys
+    whose results the organisation publishes."""
+    surveys = list(
+        Survey.objects.defer("source_xlsx", "definition")
+        .filter(Q(is_published=True) | Q(results_published=True))
+        .annotate(is_open=Exists(SurveyRound.objects.filter(state=RoundState.OPEN, survey=OuterRef("pk"))))
+        .order_by("slug")
+    )
+    open_ids = {survey.pk for survey in surveys if survey.is_published and survey.__dict__["is_open"]}
+    return [survey for survey in surveys if survey.pk in open_ids], [
+        survey for survey in surveys if survey.results_published
+    ]
 
 
 def published_survey_get(*, slug: str) -> Survey:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ovoz.surveys.views import channel_staff, collect, groups, imports, results, staff
+from ovoz.surveys.views import channel_staff, collect, collect_offline, groups, imports, results, staff
 
 staff_urlpatterns = [
     path("surveys/", staff.survey_list_view, name="surveys"),
@@ -8,6 +8,14 @@ staff_urlpatterns = [
     path("surveys/groups/<slug:slug>/", groups.survey_group_view, name="survey_group"),
     path("surveys/collect/", collect.collect_list_view, name="survey_collect_list"),
     path("surveys/collect/<int:round_id>/", collect.collect_view, name="survey_collect"),
+    path(
+        "surveys/collect/<int:round_id>/offline/",
+        collect_offline.collect_offline_view,
+        name="survey_collect_offline",
+    ),
+    path("surveys/collect/key/", collect_offline.collect_key_view, name="survey_collect_key"),
+    path("surveys/collect/sync/", collect_offline.collect_sync_view, name="survey_collect_sync"),
+    path("surveys/collect/worker.js", collect_offline.collect_worker_view, name="survey_collect_worker"),
     path("surveys/enumerators/", collect.enumerators_view, name="survey_enumerators"),
     path("surveys/<int:survey_id>/", staff.survey_view, name="survey"),
     path("surveys/<int:survey_id>/rounds/", staff.survey_round_open_view, name="survey_round_open"),

@@ -61,6 +61,46 @@ def test_ten_simultaneous_deliveries_of_one_message_make_one_concern_and_ten_2xx
         gateway.close()
 
 
+def test_first_messages_from_one_new_number_at_once_make_one_conversation_and_lose_none(live_server):
+    """Each first message makes the conversation; the ones that lose that race run again and join it."""
+    from ovoz.channels.models import Conversation
+
+    themes_seed()
+    gateway = FakeGateway()
+    try:
+        channel, secret = channel_create(
+            actor=None, kind=ChannelKind.GENERIC, name="SMS", options={"reply_url": gateway.url}
+        )
+        url = f"{live_server.url}/channels/sms/{channel.pk}/"
+        statuses: list[int] = []
+        start = threading.Barrier(6)
+
+        def deliver(number: int) -> None:
+            body = json.dumps({"id": f"gw-{number}", "from": "+998901234568", "text": f"Gas off, part {number}"})
+            signature = "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+            request = urllib.request.Request(
+                url,
+                data=body.encode(),
+                headers={"Content-Type": "application/json", "X-Ovoz-Signature": signature},
+                method="POST",
+            )
+            start.wait()
+            with urllib.request.urlopen(request, timeout=60) as response:
+                statuses.append(response.status)
+
+        threads = [threading.Thread(target=deliver, args=(number,)) for number in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [200] * 6
+        assert Conversation.objects.count() == 1
+        assert InboundMessage.objects.count() == 6  # every message taken, none refused
+        assert Concern.objects.count() == 1  # the first made the concern, the others joined it
+    finally:
+        gateway.close()
+
+
 def test_ten_simultaneous_deliveries_of_one_telegram_update_are_taken_once(live_server):
     from ovoz.channels.models import Conversation, OutboundMessage
     from ovoz.testing.fakes import TOKEN, FakeBotApi

@@ -177,11 +177,9 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
         )
     # Tokens of different channels never meet: a web form token cannot find an API submission.
     scoped_token = f"{request.channel}:{submission_token}"
+    # A repeat is found by the insert itself (the unique submission hash, below): a look-up first would
+    # cost every new concern a query for the rare retry.
     submission_hash = keyed_hash(scoped_token, purpose="submission") if submission_token else None
-    if submission_hash:
-        existing = Concern.objects.filter(submission_hash=submission_hash).first()
-        if existing is not None:
-            return _repeat(existing, text=text, token=scoped_token, partner=request.open311_partner)
     photos, themes = request.photos, request.themes
     if len(photos) > MAX_ATTACHMENTS:
         raise ConcernError(
@@ -247,7 +245,7 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
             with transaction.atomic():
                 concern.save()
         except IntegrityError:
-            # The same submission arrived twice at once: the other request stored it first.
+            # The same submission again (a retry, a double click, or both at once): the first one stands.
             return _repeat(
                 Concern.objects.get(submission_hash=submission_hash),
                 text=text,

@@ -47,6 +47,9 @@ NOT_PAGES = {
     "concern_suggestion_accept": "POST only",
     "concerns_bulk_status": "POST only",
     "survey_round_open": "POST only",
+    "survey_collect_sync": "POST only (JSON from the offline collect page)",
+    "survey_collect_key": "JSON for the offline collect page",
+    "survey_collect_worker": "a service worker script",
     "survey_round_close": "POST only",
     "survey_results_publish": "POST only",
     "survey_indicator_add": "POST only",
@@ -77,6 +80,7 @@ ADMINISTRATORS = {
     "survey_answers_import",
     "survey_collect_list",
     "survey_collect",
+    "survey_collect_offline",
     "survey_enumerators",
 }
 NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}

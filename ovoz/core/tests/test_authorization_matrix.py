@@ -174,6 +174,13 @@ EXPECTED_BUILDERS = {
         f"/staff/surveys/collect/{w['survey'].rounds.get().pk}/",
         {**ADMIN_ONLY, "administrator": 404},
     ),
+    "survey_collect_offline": lambda w: (  # the same: unpublished, so not even its offline page
+        f"/staff/surveys/collect/{w['survey'].rounds.get().pk}/offline/",
+        {**ADMIN_ONLY, "administrator": 404},
+    ),
+    "survey_collect_key": lambda w: ("/staff/surveys/collect/key/", ADMIN_ONLY),
+    "survey_collect_sync": lambda w: ("/staff/surveys/collect/sync/", ADMIN_POST_ONLY),
+    "survey_collect_worker": lambda w: ("/staff/surveys/collect/worker.js", ADMIN_ONLY),
     "survey_enumerators": lambda w: ("/staff/surveys/enumerators/", ADMIN_ONLY),
     "survey_answers_import": lambda w: (f"/staff/surveys/{w['survey'].pk}/rounds/1/import/", ADMIN_ONLY),
 }

@@ -5,6 +5,7 @@ import re
 from datetime import datetime, time, timedelta
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -21,6 +22,7 @@ from ovoz.concerns.services import themes_seed
 from ovoz.core.models import AuditEntry
 from ovoz.groups.grants import grant_set
 from ovoz.groups.models import WorkingGroup
+from ovoz.insights import early_warning
 from ovoz.insights.alert_services import alert_notices_send, alerts_run
 from ovoz.insights.models import Alert, AlertNotice
 from ovoz.places.choices import AreaKind
@@ -119,6 +121,25 @@ def test_a_surge_raises_one_alert_at_each_level_and_running_again_raises_none(wo
     assert next_day.raised == 0 and Alert.objects.count() == 3
     assert set(Alert.objects.values_list("last_day", flat=True)) == {world["day"] + timedelta(days=1)}
     assert set(Alert.objects.values_list("first_day", flat=True)) == {district_alert.first_day}
+
+
+def test_a_held_alert_keeps_the_highest_score_of_its_episode(world, monkeypatch):
+    # On the day, the detector's scan has fallen under its threshold but not under half of it: the
+    # alert holds (hysteresis), and its score is the episode's highest, not the day's 0.7.
+    detect = early_warning.detect
+
+    def waning(counts, **arguments):
+        found = detect(counts, **arguments)
+        statistic = found.statistic.copy()
+        statistic[:, -1] = np.where(found.alerts[:, -2], 0.7 * found.threshold[:, -1], statistic[:, -1])
+        return early_warning.Detection(expected=found.expected, statistic=statistic, threshold=found.threshold)
+
+    monkeypatch.setattr(early_warning, "detect", waning)
+    alerts_run(day=world["day"], notify=False)
+
+    district_alert = Alert.objects.get(area=world["district"])
+    assert district_alert.last_day == world["day"]
+    assert district_alert.score >= 1
 
 
 def test_an_alert_reaches_only_staff_of_its_areas_on_the_page_and_the_api(world):

@@ -1,6 +1,7 @@
 // The report page's service worker (issue 14): keeps a copy of the report page, per language, for a
 // resident without signal, and keeps a report written offline until it can be sent. One registration
-// per language, with the scope /<language>/report/ (see offline.js).
+// per language, with the scope /<language>/report/ (see offline.js). Served after offline-cache.js
+// (keepPage, networkFirst), which the enumerators' worker shares.
 //
 // What it stores: the blank report page and its stylesheet and scripts (Cache Storage), and a report
 // waiting to be sent (IndexedDB "ovoz-outbox"), deleted as soon as the server has answered it. The
@@ -14,55 +15,25 @@ var STORE = "reports";
 var scope = self.registration.scope;
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(keepPage().catch(function () {}).then(function () { return self.skipWaiting(); }));
+  event.waitUntil(keepPage(CACHE, scope).catch(function () {}).then(function () { return self.skipWaiting(); }));
 });
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(self.clients.claim());
 });
 
-// The blank form of this language, and the stylesheet and scripts it loads.
-function keepPage() {
-  return fetch(scope, { credentials: "same-origin" }).then(function (response) {
-    if (!response.ok) { return; }
-    return caches.open(CACHE).then(function (cache) {
-      return response.clone().text().then(function (html) {
-        var assets = [];
-        html.replace(/<(?:script[^>]+src|link[^>]+href)="(\/static\/[^"]+)"/g, function (_match, url) {
-          assets.push(url);
-        });
-        return Promise.all([cache.put(scope, response)].concat(assets.map(function (url) {
-          return fetch(url).then(function (asset) { return asset.ok ? cache.put(url, asset) : null; });
-        })));
-      });
-    });
-  });
-}
-
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (request.method === "GET" && request.mode === "navigate" && url.href === scope) {
-    event.respondWith(networkFirst(request, scope));
+    event.respondWith(networkFirst(CACHE, request, scope));
   } else if (request.method === "GET" && url.pathname.indexOf("/static/") === 0) {
-    event.respondWith(networkFirst(request, url.pathname));
+    event.respondWith(networkFirst(CACHE, request, url.pathname));
   } else if (request.method === "POST" && request.mode === "navigate" && url.href === scope) {
     event.respondWith(sendOrKeep(request));
   }
 });
-
-function networkFirst(request, key) {
-  return fetch(request).then(function (response) {
-    if (response.ok && response.type === "basic") {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { return cache.put(key, copy); });
-    }
-    return response;
-  }, function () {
-    return caches.match(key).then(function (cached) { return cached || Response.error(); });
-  });
-}
 
 // Online, the form goes to the server as it is. Without a connection the report is kept and the page
 // comes back saying that it waits; only "Send" is kept, never the "Show districts" round trip.

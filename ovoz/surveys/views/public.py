@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ovoz.core.ratelimit import is_limited
-from ovoz.surveys import answering, selectors, services
+from ovoz.surveys import answering, publishing, selectors, services
 from ovoz.surveys.choices import QuestionType, ResponseChannel
 from ovoz.surveys.errors import SurveyError
 from ovoz.surveys.models import Survey, SurveyRound
@@ -138,3 +138,18 @@ def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
 def survey_thanks_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
     survey, _survey_round = selectors.public_survey_round(slug=survey_slug)
     return render(request, "surveys/thanks.html", {"survey": survey, "title": survey.title(get_language())})
+
+
+@require_GET
+def survey_index_view(request: HttpRequest) -> HttpResponse:
+    """The surveys a resident can answer now, and those whose results are published."""
+    language = get_language() or settings.LANGUAGE_CODE
+    answering_now, with_results = publishing.public_survey_index()
+    return render(
+        request,
+        "surveys/index.html",
+        {
+            "answering": [{"title": survey.title(language), "slug": survey.slug} for survey in answering_now],
+            "with_results": [{"title": survey.title(language), "slug": survey.slug} for survey in with_results],
+        },
+    )
