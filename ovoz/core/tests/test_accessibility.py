@@ -24,6 +24,7 @@ from ovoz.groups.models import Action, Meeting
 from ovoz.insights.models import Alert
 from ovoz.operations.demo import DEMO_PASSWORD, demo_current_code, demo_load
 from ovoz.places.models import Area
+from ovoz.surveys.indicators import indicator_add
 from ovoz.surveys.models import RoundState, Survey
 from ovoz.surveys.services import survey_import, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
@@ -82,6 +83,7 @@ ADMINISTRATORS = {
     "survey_collect",
     "survey_collect_offline",
     "survey_enumerators",
+    "survey_indicator_remove",
 }
 NOT_FACILITATORS = ADMINISTRATORS | {"referrals", "referral", "concern_referrals"}
 
@@ -136,8 +138,12 @@ def _values() -> dict[str, str]:
     # The open round (the demo's second): importing answers and collecting them need one.
     survey_round = survey.rounds.filter(state=RoundState.OPEN).order_by("number").first() or survey.rounds.first()
     assert survey_round is not None
+    indicator = survey.indicators.order_by("pk").first()  # the demo follows one
+    if indicator is None:
+        indicator = indicator_add(survey=survey, question="gender", value="woman", label="", actor=None)
     return {
         "survey_id": str(survey.pk),
+        "indicator_id": str(indicator.pk),
         "survey_slug": survey.slug,
         "number": str(survey_round.number),
         "round_id": str(survey_round.pk),
