@@ -158,7 +158,7 @@ def survey_results(request: HttpRequest, slug: str, filters: Query[SurveyResults
     language = _language()
     breakdown = filters.by or ""
     total, question_results = results.round_results(survey_round, language=language, breakdown=breakdown)
-    labels = results.group_labels(question_results, breakdown=breakdown, language=language)
+    labels = results.group_labels(question_results, breakdown=breakdown, language=language, survey=survey)
     questions = []
     for result in question_results:
         question = next(q for q in survey.questions if q["name"] == result.name)

@@ -309,24 +309,47 @@ def results_from_counts(
     ]
 
 
-def group_labels(results: list[QuestionResult], *, breakdown: str, language: str) -> dict[str, str]:
-    """What each column of a breakdown is called: an area by its name, a gender or age band by its value,
-    a crossing's column by both ("woman, Zomin")."""
+def _gender_names(survey: Survey | None, language: str) -> dict[str, str]:
+    """The gender question's choices by their labels in ``language`` ("женщина" for ``female``)."""
+    if survey is None:
+        return {}
+    question = next((q for q in survey.questions if q.get("mark") == Mark.GENDER), None)
+    if question is None:
+        return {}
+    return {
+        choice["name"]: text_in(choice.get("labels", {}), language, survey.default_language) or choice["name"]
+        for choice in question.get("choices", [])
+    }
+
+
+def group_labels(
+    results: list[QuestionResult], *, breakdown: str, language: str, survey: Survey | None = None
+) -> dict[str, str]:
+    """What each column of a breakdown is called: an area by its name, a gender by the gender question's
+    label for it (with ``survey``; else its value), an age band by its value, a crossing's column by both
+    ("woman, Zomin")."""
     keys = {group for result in results for group in result.groups if group != ALL}
     dims = dimensions(breakdown)
     if not keys or not dims:
         return {key: key for key in keys}
-    names: dict[str, str] = {}
+    names: dict[str, str] = _gender_names(survey, language) if "gender" in dims else {}
     if "area" in dims:
         place = dims.index("area")
         ids = {int(part) for key in keys for part in key.split(SEPARATOR)[place : place + 1] if part.isdigit()}
         areas = Area.objects.filter(pk__in=ids).only("name", "names")
-        names = {str(area.pk): pick(area.names, language) or area.name for area in areas}
+        areas_named = {str(area.pk): pick(area.names, language) or area.name for area in areas}
+    else:
+        areas_named = {}
     labels = {}
     for key in keys:
         parts = key.split(SEPARATOR)
         shown = [
-            names.get(part, part) if dimension == "area" else part for dimension, part in zip(dims, parts, strict=False)
+            areas_named.get(part, part)
+            if dimension == "area"
+            else names.get(part, part)
+            if dimension == "gender"
+            else part
+            for dimension, part in zip(dims, parts, strict=False)
         ]
         labels[key] = ", ".join(shown)
     return labels
@@ -335,7 +358,7 @@ def group_labels(results: list[QuestionResult], *, breakdown: str, language: str
 def results_context(survey_round: SurveyRound, *, language: str, breakdown: str) -> dict[str, Any]:
     breakdown = breakdown if breakdown in BREAKDOWNS or breakdown in CROSSINGS else ALL
     total, results = round_results(survey_round, language=language, breakdown=breakdown)
-    labels = group_labels(results, breakdown=breakdown, language=language)
+    labels = group_labels(results, breakdown=breakdown, language=language, survey=survey_round.survey)
     return {
         "total": total,
         "results": results,

@@ -108,3 +108,15 @@ def test_only_staff_who_manage_surveys_can_publish(client, places):
     assert response.status_code in (302, 403, 404)
     assert not Survey.objects.get(pk=survey.pk).results_published
     assert not AuditEntry.objects.filter(action="survey.results_published").exists()
+
+
+def test_gender_columns_are_named_by_the_forms_own_labels_in_the_readers_language(places):
+    survey, _round = published_round(places)
+
+    page = Client().get(f"/en/surveys/{survey.slug}/results/?by=gender").content.decode()
+    api = Client().get(f"/api/v1/surveys/{survey.slug}/results?by=gender", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    headings = re.findall(r"<th[^>]*>([^<]*)</th>", page)
+    assert "a woman" in headings and "woman" not in headings
+    groups = {group["key"]: group["label"] for question in api["questions"] for group in question["groups"]}
+    assert groups["woman"] == "a woman", groups

@@ -148,7 +148,7 @@ def test_the_results_page_shows_shares_with_intervals_and_hides_small_counts(sig
     assert "<td>7 (58%; 32–81%)</td>" in section(overall, "violence_home")
     assert "<td>&lt;5</td>" in section(overall, "unsafe_places")  # three answered: counted, never shown
     gender = section(by_gender, "gender")
-    assert '<th scope="col">All</th><th scope="col">man</th><th scope="col">woman</th>' in gender
+    assert '<th scope="col">All</th><th scope="col">a man</th><th scope="col">a woman</th>' in gender
     # Every man answered "a man": the zero beside it is small, so the 5 that would reveal it is hidden.
     assert '<th scope="row">a man</th><td>5 (42%; 19–68%)</td><td>hidden</td><td>&lt;5</td>' in gender
     assert '<th scope="col">woman</th>' not in section(by_gender, "violence_home")  # sensitive: overall only
