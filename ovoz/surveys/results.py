@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from django.core.cache import cache
 from django.db.models import Sum
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ovoz.core.translated import pick
 from ovoz.places.models import Area
@@ -36,6 +37,10 @@ BREAKDOWN_OPTIONS = (
 )
 # The ResultCount field each breakdown reads ("area" groups by the respondent's area's id).
 BREAKDOWN_FIELDS = {"gender": "gender", "age_band": "age_band", "area": "area_key"}
+
+
+# How long worked-out results are kept when no response comes (a new response changes the key at once).
+RESULTS_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -284,13 +289,31 @@ def round_results(
     """The number of completed responses and the results of each select question, in the form's order:
     overall, by one dimension, or by two at once (``crossings.crossed_results``)."""
     dims = dimensions(breakdown)
+    # Counts only ever grow, and every response adds one to ("", ""): their sum names this state of the
+    # round's counts, so results worked out once serve every reader until the next response.
+    version = ResultCount.objects.filter(round=survey_round, question="", value="").aggregate(total=Sum("count"))
+    key = ":".join(
+        [
+            "ovoz:survey-results",
+            str(survey_round.pk),
+            str(version["total"] or 0),
+            ",".join(dims),
+            language,
+            get_language() or "",  # "hidden" and "<5" are worded in the active language
+        ]
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cast(tuple[int | str, list[QuestionResult]], cached)
     survey = survey_round.survey
     counts = _fetch(survey_round, dims)
     total_responses = sum(count for key, count in counts.items() if key[0] == "" and key[1] == "")
     shown_total: int | str = (
         total_responses if not statistics.is_suppressed(total_responses) else statistics.public_count(total_responses)
     )
-    return shown_total, results_from_counts(survey, counts, dims, language=language)
+    worked_out = (shown_total, results_from_counts(survey, counts, dims, language=language))
+    cache.set(key, worked_out, RESULTS_CACHE_SECONDS)
+    return worked_out
 
 
 def results_from_counts(
