@@ -26,7 +26,7 @@ from ovoz.surveys.errors import SurveyError
 from ovoz.surveys.models import Enumerator
 from ovoz.surveys.permissions import can_manage_surveys
 from ovoz.surveys.views import draft_cookies
-from ovoz.surveys.views.public import _items, _shown_pages, draft_lost_notice
+from ovoz.surveys.views.public import _page, _shown_pages, draft_lost_notice
 
 DRAFT_COOKIE = "ovoz_collect_draft"
 
@@ -105,25 +105,11 @@ def collect_view(request: HttpRequest, round_id: int) -> HttpResponse:
         state["answers"], state["page"] = stored, index
         drafts.draft_save(survey_round=survey_round, secret=secret, state=state, user=user)
         if not errors:
-            response = redirect("staff:survey_collect", round_id=survey_round.pk)
-            draft_cookies.cookie_write(response, name, secret)
-            return response
-    page = shown[index]
-    context = {
-        "survey": survey,
-        "title": survey.title(language),
-        "group_label": answering.text_in(page.group.get("labels", {}), language, survey.default_language)
-        if page.group
-        else "",
-        "items": _items(survey, page, stored, language, errors),
-        "errors": errors,
-        "page_error": "",
-        "notice": draft_lost_notice() if found.is_lost else "",
-        "page_number": index + 1,
-        "page_count": len(shown),
-        "is_last": index + 1 == len(shown),
-    }
-    response = render(request, "surveys/answer.html", context, status=400 if errors else 200)
+            moved = redirect("staff:survey_collect", round_id=survey_round.pk)
+            draft_cookies.cookie_write(moved, name, secret)
+            return moved
+    notice = draft_lost_notice() if found.is_lost else ""
+    response = _page(request, survey, shown, index, stored, language, errors, notice=notice)
     if request.method == "POST":
         draft_cookies.cookie_write(response, name, secret)
     elif found.is_lost or starts_over:
