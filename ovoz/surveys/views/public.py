@@ -33,6 +33,8 @@ def _fresh_state() -> dict[str, Any]:
 
 
 def draft_lost_notice() -> str:
+    # Translators: shown once, above a survey's first page, to a respondent who comes back after the
+    # answers they had saved on this device were deleted (the daily deletion of drafts untouched a day).
     return _("Your earlier answers were deleted a day after you last saved a page. Please start again.")
 
 
