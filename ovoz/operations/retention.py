@@ -12,6 +12,9 @@ or ``ovoz apply-retention`` from cron) this module deletes what is due:
 - conversations nobody wrote in for the contact period that no longer lead to a concern keeping its
   contact: they hold the sender's number or chat id.
 
+Half-answered surveys go a day after they were last touched: those answered on SMS or Telegram
+(``survey_answerings``) and the sealed drafts of the web and enumerators' forms (``survey_drafts``).
+
 Two kinds of traces go after a fixed number of days instead (settings, docs/deployment.md):
 
 - finished task results (``OVOZ_TASK_RESULT_DAYS``): a task's arguments and, when it failed, its
@@ -48,6 +51,7 @@ from ovoz.core.events import AuditAction
 from ovoz.core.models import RetentionPolicy
 from ovoz.core.services import audit_record
 from ovoz.surveys import conversation as survey_conversation
+from ovoz.surveys import drafts as survey_drafts
 from ovoz.surveys.models import ChannelAnswering
 
 BATCH = 500
@@ -124,6 +128,7 @@ class RetentionReport:
     mail_files: int = 0
     sessions: int = 0
     survey_answerings: int = 0
+    survey_drafts: int = 0
     is_dry_run: bool = False
 
     def as_data(self) -> dict[str, object]:
@@ -135,6 +140,7 @@ class RetentionReport:
             "mail_files": self.mail_files,
             "sessions": self.sessions,
             "survey_answerings": self.survey_answerings,
+            "survey_drafts": self.survey_drafts,
         }
 
 
@@ -164,8 +170,7 @@ def mail_files_due(*, now: datetime) -> list[Path]:
 
 
 def sessions_due(*, now: datetime) -> QuerySet[Session]:
-    """Expired sessions: a survey left half-answered keeps its answers in the session until it expires
-    (docs/surveys.md), and Django deletes expired sessions only when asked."""
+    """Expired sessions: Django deletes them only when asked."""
     return Session.objects.filter(expire_date__lt=now)
 
 
@@ -193,6 +198,7 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
         report.mail_files = len(mail_files_due(now=now))
         report.sessions = sessions_due(now=now).count()
         report.survey_answerings = survey_answerings_due(now=now).count()
+        report.survey_drafts = survey_drafts.drafts_due(now=now).count()
         return report
     for visibility, queryset in plan.concerns.items():
         for concern_id in _ids(queryset):
@@ -216,5 +222,6 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
     report.sessions, _by_model = sessions_due(now=now).delete()
     channel_services.drafts_expire(now=now)
     report.survey_answerings = survey_conversation.answerings_expire(now=now)
+    report.survey_drafts = survey_drafts.drafts_expire(now=now)
     audit_record(action=AuditAction.RETENTION_APPLIED, data=report.as_data())
     return report

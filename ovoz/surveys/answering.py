@@ -1,7 +1,7 @@
 """Answering a survey's form, whatever the channel: its pages, which questions are asked (``relevant``),
 reading an answer as typed text, and the required and constraint checks with the form's own messages.
 
-Answers are kept as JSON between steps (a web session, a channel conversation): a string, a list of
+Answers are kept as JSON between steps (a sealed web draft, a channel conversation): a string, a list of
 choice names (select_multiple), or None. ``typed_answers`` turns them into the values the expression
 evaluator reads (int, Decimal, date, list), and calculations are worked out in the form's order.
 """

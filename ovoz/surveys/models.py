@@ -266,6 +266,28 @@ class ChannelAnswering(models.Model):
         return f"answering {self.pk} of {self.round_id}"
 
 
+class SurveyDraft(models.Model):
+    """A survey being answered page by page on the web form or by an enumerator online (issue 16).
+
+    The answers so far are sealed (``core.crypto.seal_with_secret``) under a 256-bit secret that lives
+    only in a cookie on the respondent's device; the row keeps a keyed hash of that secret to be found,
+    so the database and the server's secrets together open nothing without the device. Deleted when the
+    response is stored, when the round closes, and by the daily retention run once untouched for a day
+    (``surveys.drafts``). ``user`` is the enumerator who keeps it (none on the public form).
+    """
+
+    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="+")
+    finder = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ciphertext = models.BinaryField()
+    updated_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} of {self.round_id}"
+
+
 __all__ = [
     "Answer",
     "ChannelAnswering",
@@ -274,6 +296,7 @@ __all__ = [
     "ResultCount",
     "RoundState",
     "Survey",
+    "SurveyDraft",
     "SurveyRound",
     "Response",
 ]

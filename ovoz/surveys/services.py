@@ -29,6 +29,7 @@ from ovoz.surveys.models import (
     ResultCount,
     RoundState,
     Survey,
+    SurveyDraft,
     SurveyRound,
 )
 
@@ -130,7 +131,8 @@ def survey_round_open(
 @transaction.atomic
 def survey_round_close(*, survey_round: SurveyRound, actor: User | None) -> SurveyRound:
     """Close a round: no more answers, and the respondent hashes kept for "one answer per respondent"
-    are dropped (issue 16: respondents are anonymous once a round is over)."""
+    are dropped (issue 16: respondents are anonymous once a round is over), and so are the drafts of
+    half-answered forms."""
     survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
     if survey_round.state != RoundState.OPEN:
         raise SurveyError(_("This round is not open."), code="round_not_open")
@@ -138,6 +140,7 @@ def survey_round_close(*, survey_round: SurveyRound, actor: User | None) -> Surv
     survey_round.closes_at = timezone.now()
     survey_round.save(update_fields=["state", "closes_at", "updated_at"])
     Response.objects.filter(round=survey_round, respondent_hash__isnull=False).update(respondent_hash=None)
+    SurveyDraft.objects.filter(round=survey_round).delete()  # half-answered forms go with the round
     audit_record(
         action=AuditAction.SURVEY_ROUND_CLOSED,
         actor=actor,
@@ -225,7 +228,11 @@ def response_submit(
     existing = Response.objects.filter(round=survey_round, submission_key=submission_key).first()
     if existing is not None:
         return existing
-    if not SurveyRound.objects.filter(pk=survey_round.pk, state=RoundState.OPEN).exists():
+    # The round's row is locked until this response is stored and counted: a close
+    # (``survey_round_close`` locks it too) waits for the submits under way, and a submit that comes
+    # after the close sees it closed. No response lands in a closed round.
+    locked = SurveyRound.objects.select_for_update().filter(pk=survey_round.pk).only("state").first()
+    if locked is None or locked.state != RoundState.OPEN:
         raise SurveyError(_("This survey is not open for answers at the moment."), code="round_not_open")
     survey = survey_round.survey
     gender, age_band_name, area = _respondent_profile(survey, survey_round, answers)

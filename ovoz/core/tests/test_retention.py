@@ -41,6 +41,7 @@ NOTHING: dict[str, Any] = {
     "mail_files": 0,
     "sessions": 0,
     "survey_answerings": 0,
+    "survey_drafts": 0,
 }
 
 

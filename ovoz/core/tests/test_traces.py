@@ -115,7 +115,11 @@ def test_retention_deletes_task_results_and_mail_files_after_their_days(settings
     assert (entry.data["task_results"], entry.data["mail_files"]) == (2, 1)
     output = StringIO()
     call_command("apply_retention", stdout=output)
-    assert output.getvalue().rstrip().endswith("0 task results; 0 mail files; 0 expired sessions.")
+    assert (
+        output.getvalue()
+        .rstrip()
+        .endswith("0 task results; 0 mail files; 0 expired sessions; 0 half-answered channel surveys; 0 survey drafts.")
+    )
 
 
 # In a fresh interpreter with a permissive umask and a var/ an older version left readable: the app

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ovoz.operations.retention import retention_apply
-from ovoz.surveys.models import Answer, Response, ResultCount
+from ovoz.surveys.models import Answer, Response, ResultCount, SurveyDraft
 from ovoz.surveys.services import survey_import, survey_round_close, survey_round_open
 from ovoz.surveys.statistics import age_band
 from ovoz.surveys.tests.workbooks import workbook_bytes
@@ -165,11 +165,11 @@ def test_too_many_answers_from_one_client_are_refused_until_later(client, survey
     assert message in refused.content.decode()
 
 
-def test_a_survey_left_half_answered_is_deleted_with_its_expired_session(client, survey_round):
+def test_a_survey_left_half_answered_is_deleted_a_day_after_it_was_last_saved(client, survey_round):
     client.post(URL, {"gender": "woman", "age": "34"})
-    assert Session.objects.count() == 1
-    Session.objects.update(expire_date=timezone.now() - timedelta(minutes=1))
+    assert SurveyDraft.objects.count() == 1 and Session.objects.count() == 0
+    SurveyDraft.objects.update(updated_at=timezone.now() - timedelta(hours=24, minutes=1))
 
     report = retention_apply()
 
-    assert report.sessions == 1 and Session.objects.count() == 0 and Response.objects.count() == 0
+    assert report.survey_drafts == 1 and SurveyDraft.objects.count() == 0 and Response.objects.count() == 0

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,12 +20,19 @@ from django.views.decorators.http import require_http_methods
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.models import User
 from ovoz.accounts.permissions import staff_user
-from ovoz.surveys import answering, collection, services
+from ovoz.surveys import answering, collection, drafts, services
 from ovoz.surveys.choices import ResponseChannel
 from ovoz.surveys.errors import SurveyError
 from ovoz.surveys.models import Enumerator
 from ovoz.surveys.permissions import can_manage_surveys
-from ovoz.surveys.views.public import _items, _shown_pages
+from ovoz.surveys.views import draft_cookies
+from ovoz.surveys.views.public import _page, _shown_pages, draft_lost_notice
+
+DRAFT_COOKIE = "ovoz_collect_draft"
+
+
+def collect_url(round_id: int, language: str) -> str:
+    return f"{reverse('staff:survey_collect', kwargs={'round_id': round_id})}?{urlencode({'language': language})}"
 
 
 def _fresh(language: str) -> dict[str, Any]:
@@ -45,13 +54,25 @@ def collect_list_view(request: HttpRequest) -> HttpResponse:
 @staff_required(workspace=False, permission=collection.can_collect_answers)
 @require_http_methods(["GET", "POST"])
 def collect_view(request: HttpRequest, round_id: int) -> HttpResponse:
-    """One respondent's answers, page by page; "Send" stores them and starts the next respondent."""
+    """One respondent's answers, page by page; "Send" stores them and starts the next respondent.
+
+    The answers so far are a draft sealed under this phone's cookie and bound to the signed-in user
+    (``surveys.drafts``): another user on the same phone starts afresh, and the session holds none."""
     survey_round = get_object_or_404(collection.collectable_rounds(), pk=round_id)
     survey = survey_round.survey
-    session_key = f"collect:{survey_round.pk}"
-    state = request.session.get(session_key)
+    user = staff_user(request)
+    name = draft_cookies.cookie_name(DRAFT_COOKIE, survey_round.pk)
+    secret = draft_cookies.cookie_read(request, name)
+    found = drafts.draft_open(survey_round=survey_round, secret=secret, user=user)
+    if found.is_lost and request.method == "POST":
+        return redirect("staff:survey_collect", round_id=survey_round.pk)
+    state = found.state
     asked_language = request.GET.get("language", "")
-    if state is None or (asked_language in survey.languages and asked_language != state["language"]):
+    starts_over = state is not None and asked_language in survey.languages and asked_language != state["language"]
+    if starts_over:
+        drafts.draft_forget(secret=secret)
+    if state is None or starts_over:
+        secret = drafts.secret_new()
         state = _fresh(asked_language if asked_language in survey.languages else survey.default_language)
     language = state["language"]
     stored: dict[str, Any] = state["answers"]
@@ -76,28 +97,24 @@ def collect_view(request: HttpRequest, round_id: int) -> HttpResponse:
             except SurveyError as error:
                 messages.error(request, str(error.message))
                 return redirect("staff:survey_collect_list")
-            request.session[session_key] = _fresh(language)
+            drafts.draft_forget(secret=secret)
             messages.success(request, _("Saved. The form is ready for the next respondent."))
-            return redirect("staff:survey_collect", round_id=survey_round.pk)
+            saved = redirect(collect_url(survey_round.pk, language))
+            draft_cookies.cookie_drop(saved, name)
+            return saved
         state["answers"], state["page"] = stored, index
-        request.session[session_key] = state
+        drafts.draft_save(survey_round=survey_round, secret=secret, state=state, user=user)
         if not errors:
-            return redirect("staff:survey_collect", round_id=survey_round.pk)
-    page = shown[index]
-    context = {
-        "survey": survey,
-        "title": survey.title(language),
-        "group_label": answering.text_in(page.group.get("labels", {}), language, survey.default_language)
-        if page.group
-        else "",
-        "items": _items(survey, page, stored, language, errors),
-        "errors": errors,
-        "page_error": "",
-        "page_number": index + 1,
-        "page_count": len(shown),
-        "is_last": index + 1 == len(shown),
-    }
-    return render(request, "surveys/answer.html", context, status=400 if errors else 200)
+            moved = redirect("staff:survey_collect", round_id=survey_round.pk)
+            draft_cookies.cookie_write(moved, name, secret)
+            return moved
+    notice = draft_lost_notice() if found.is_lost else ""
+    response = _page(request, survey, shown, index, stored, language, errors, notice=notice)
+    if request.method == "POST":
+        draft_cookies.cookie_write(response, name, secret)
+    elif found.is_lost or starts_over:
+        draft_cookies.cookie_drop(response, name)
+    return response
 
 
 @staff_required(permission=can_manage_surveys)

@@ -1,6 +1,7 @@
 """Answering a survey on the web (`/<lang>/surveys/<slug>/`), without JavaScript: a page per group,
-the answers kept in the session between pages (so an interrupted respondent resumes on the same
-device), skip logic, required and constraint checks on the server, and one idempotent final submit."""
+the answers kept between pages in a draft sealed under a secret only the respondent's device holds
+(``surveys.drafts``; an interrupted respondent resumes on the same device), skip logic, required and
+constraint checks on the server, and one idempotent final submit. No session is written."""
 
 from __future__ import annotations
 
@@ -18,22 +19,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ovoz.core.ratelimit import is_limited
-from ovoz.surveys import answering, publishing, selectors, services
+from ovoz.surveys import answering, drafts, publishing, selectors, services
 from ovoz.surveys.choices import QuestionType, ResponseChannel
 from ovoz.surveys.errors import SurveyError
-from ovoz.surveys.models import Survey, SurveyRound
+from ovoz.surveys.models import Survey
+from ovoz.surveys.views import draft_cookies
 
-
-def _state_key(survey_round: SurveyRound) -> str:
-    return f"survey:{survey_round.pk}"
-
-
-def _done_key(survey_round: SurveyRound) -> str:
-    return f"survey-done:{survey_round.pk}"
+DRAFT_COOKIE = "ovoz_survey_draft"
 
 
 def _fresh_state() -> dict[str, Any]:
     return {"answers": {}, "page": 0, "key": secrets.token_hex(16), "started": timezone.now().isoformat()}
+
+
+def draft_lost_notice() -> str:
+    # Translators: shown once, above a survey's first page, to a respondent who comes back after the
+    # answers they had saved on this device were deleted (the daily deletion of drafts untouched a day).
+    return _("Your earlier answers were deleted a day after you last saved a page. Please start again.")
 
 
 def _shown_pages(survey: Survey, stored: dict[str, Any]) -> list[answering.Page]:
@@ -75,13 +77,24 @@ def _items(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
+    """One page of the survey; the answers so far are sealed in a draft that only this device's cookie
+    opens (``surveys.drafts``), and no session is written."""
     survey, survey_round = selectors.public_survey_round(slug=survey_slug)
     language = get_language() or survey.default_language
     if survey_round is None:
         return render(request, "surveys/closed.html", {"survey": survey, "title": survey.title(language)}, status=200)
-    if request.session.get(_done_key(survey_round)):
+    name = draft_cookies.cookie_name(DRAFT_COOKIE, survey_round.pk)
+    secret = draft_cookies.cookie_read(request, name)
+    if secret == draft_cookies.SENT_MARK:
         return redirect("survey_thanks", survey_slug=survey.slug)
-    state = request.session.get(_state_key(survey_round)) or _fresh_state()
+    found = drafts.draft_open(survey_round=survey_round, secret=secret)
+    if found.is_lost and request.method == "POST":
+        # A page posted after its draft went (or a second click racing the send): the page that
+        # follows tells which.
+        return redirect("survey_answer", survey_slug=survey.slug)
+    if found.state is None:
+        secret = drafts.secret_new()
+    state = found.state or _fresh_state()
     stored: dict[str, Any] = state["answers"]
     shown = _shown_pages(survey, stored)
     if not shown:
@@ -108,13 +121,38 @@ def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
                     )
                 except SurveyError:
                     return render(request, "surveys/closed.html", {"survey": survey, "title": survey.title(language)})
-                request.session.pop(_state_key(survey_round), None)
-                request.session[_done_key(survey_round)] = True
-                return redirect("survey_thanks", survey_slug=survey.slug)
+                drafts.draft_forget(secret=secret)
+                sent = redirect("survey_thanks", survey_slug=survey.slug)
+                draft_cookies.cookie_write(sent, name, draft_cookies.SENT_MARK, max_age=settings.SESSION_COOKIE_AGE)
+                return sent
         state["answers"], state["page"] = stored, index
-        request.session[_state_key(survey_round)] = state
-        if not errors:
-            return redirect("survey_answer", survey_slug=survey.slug)
+        drafts.draft_save(survey_round=survey_round, secret=secret, state=state)
+        response = (
+            redirect("survey_answer", survey_slug=survey.slug)
+            if not errors
+            else _page(request, survey, shown, index, stored, language, errors)
+        )
+        draft_cookies.cookie_write(response, name, secret)
+        return response
+    response = _page(
+        request, survey, shown, index, stored, language, errors, notice=draft_lost_notice() if found.is_lost else ""
+    )
+    if found.is_lost:
+        draft_cookies.cookie_drop(response, name)
+    return response
+
+
+def _page(
+    request: HttpRequest,
+    survey: Survey,
+    shown: list[answering.Page],
+    index: int,
+    stored: dict[str, Any],
+    language: str,
+    errors: dict[str, str],
+    *,
+    notice: str = "",
+) -> HttpResponse:
     page = shown[index]
     context = {
         "survey": survey,
@@ -125,6 +163,7 @@ def survey_answer_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
         "items": _items(survey, page, stored, language, errors),
         "errors": errors,
         "page_error": errors.get("", ""),
+        "notice": notice,
         "page_number": index + 1,
         "page_count": len(shown),
         "is_last": index + 1 == len(shown),

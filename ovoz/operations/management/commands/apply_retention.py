@@ -25,5 +25,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb}: concerns {concerns}; contact details of {report.contacts} concerns; "
             f"{report.conversations} channel conversations; {report.task_results} task results; "
-            f"{report.mail_files} mail files; {report.sessions} expired sessions."
+            f"{report.mail_files} mail files; {report.sessions} expired sessions; "
+            f"{report.survey_answerings} half-answered channel surveys; {report.survey_drafts} survey drafts."
         )
