@@ -28,7 +28,8 @@ from pathlib import Path
 # (app, the migration to go back to): the newest migrations of these apps are applied under load. Going
 # back must not take a table the intake reads with it: surveys 0001 depends on groups 0006 and 0002 on
 # channels 0004, and SMS intake asks surveys whether a message answers one, so groups and channels stay;
-# surveys' agenda results and enumerators (0005, 0006) and insights' alerts are never on the intake path.
+# surveys' agenda results, enumerators and web drafts (0005–0007) and insights' alerts are never on the intake
+# path.
 ROLLBACK = [("insights", "0001"), ("surveys", "0004")]
 MARKER = "upgrade-under-load"
 INTERVAL_SECONDS = 0.15  # per kind of request: about 13 requests a second in all
