@@ -38,6 +38,7 @@ from ovoz.insights.alert_services import alert_mark
 from ovoz.insights.models import Alert
 from ovoz.places.models import Area
 from ovoz.referrals.models import CaseWorker, ProviderKind, Referral, ServiceProvider
+from ovoz.surveys.indicators import indicator_add
 from ovoz.surveys.publishing import survey_results_publish
 from ovoz.surveys.services import survey_import, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
@@ -365,11 +366,15 @@ def build_hostile_world(*, gateway_url: str, bot_api_base: str, bot_token: str) 
     survey = survey_import(file=workbook_bytes(), file_name="community_safety.xlsx", user=administrator, publish=True)
     survey_round_open(survey=survey, actor=administrator)
     survey_results_publish(survey=survey, actor=administrator, published=True)
+    indicator = indicator_add(
+        survey=survey, question="gender", value="woman", label=xss("indicator"), actor=administrator
+    )
     staff = Client()
     assert sign_in(staff, administrator)["Location"] == "/staff/"
     return {
         "alert": alert,
         "survey": survey,
+        "indicator": indicator,
         "referral": referral,
         "staff": staff,
         "administrator": administrator,
@@ -421,4 +426,5 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "number": ["1"],
         "file_format": ["csv", "xlsx", "hxl.csv"],
         "round_id": [str(world["survey"].rounds.get().pk)],
+        "indicator_id": [str(world["indicator"].pk)],
     }
