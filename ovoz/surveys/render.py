@@ -39,7 +39,10 @@ def results_table(result: QuestionResult, headers: list[str]) -> SafeString:
         + "</tr>"
         for label, cells in result.rows
     )
+    # Never gettext inside an f-string: Python 3.12+ tokenizes it, so the extractor would find strings there
+    # that it misses on 3.11.
+    answer, everyone = escape(_("Answer")), escape(_("All"))
     return mark_safe(
-        f'<table>\n<thead><tr><th scope="col">{escape(_("Answer"))}</th><th scope="col">{escape(_("All"))}</th>'
+        f'<table>\n<thead><tr><th scope="col">{answer}</th><th scope="col">{everyone}</th>'
         f"{head}</tr></thead>\n<tbody>{rows}</tbody>\n</table>"
     )
