@@ -302,7 +302,10 @@ def round_results(
             get_language() or "",  # "hidden" and "<5" are worded in the active language
         ]
     )
-    cached = cache.get(key)
+    # Only crossings are worth it: a breakdown by one dimension is worked out in tens of milliseconds,
+    # less than the cache's pickling of its results costs now and then (bench/surveys.py).
+    is_kept = len(dims) == 2
+    cached = cache.get(key) if is_kept else None
     if cached is not None:
         return cast(tuple[int | str, list[QuestionResult]], cached)
     survey = survey_round.survey
@@ -312,7 +315,8 @@ def round_results(
         total_responses if not statistics.is_suppressed(total_responses) else statistics.public_count(total_responses)
     )
     worked_out = (shown_total, results_from_counts(survey, counts, dims, language=language))
-    cache.set(key, worked_out, RESULTS_CACHE_SECONDS)
+    if is_kept:
+        cache.set(key, worked_out, RESULTS_CACHE_SECONDS)
     return worked_out
 
 
