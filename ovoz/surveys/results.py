@@ -6,7 +6,7 @@ are only ever shown overall."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django.core.cache import cache
@@ -382,9 +382,68 @@ def group_labels(
     return labels
 
 
-def results_context(survey_round: SurveyRound, *, language: str, breakdown: str) -> dict[str, Any]:
+def one_area(results: list[QuestionResult], *, breakdown: str, area_key: str) -> list[QuestionResult]:
+    """A crossing with area cut down to one area's columns (everyone's column kept first). A crossed
+    question is shown whole or not at all (``crossings``), so any slice of it shows nothing more."""
+    place = dimensions(breakdown).index("area")
+    sliced = []
+    for result in results:
+        keep = [
+            index
+            for index, group in enumerate(result.groups)
+            if group == ALL or group.split(SEPARATOR)[place] == area_key
+        ]
+        if len(keep) == len(result.groups):
+            sliced.append(result)
+            continue
+        groups = [result.groups[index] for index in keep]
+        sliced.append(
+            replace(
+                result,
+                groups=groups,
+                respondents={group: result.respondents[group] for group in groups},
+                rows=[(label, [cells[index] for index in keep]) for label, cells in result.rows],
+            )
+        )
+    return sliced
+
+
+@dataclass(frozen=True)
+class CrossedArea:
+    key: str  # the area's id, as in a column's key and the pages' ?area=
+    name: str
+
+
+def crossed_areas(results: list[QuestionResult], *, breakdown: str, language: str) -> list[CrossedArea]:
+    """The areas a crossing with area has columns for, by name in ``language``."""
+    place = dimensions(breakdown).index("area")
+    ids = {
+        int(part)
+        for result in results
+        for group in result.groups
+        if group != ALL
+        for part in group.split(SEPARATOR)[place : place + 1]
+        if part.isdigit()
+    }
+    areas = [
+        CrossedArea(key=str(area.pk), name=pick(area.names, language) or area.name)
+        for area in Area.objects.filter(pk__in=ids).only("name", "names")
+    ]
+    return sorted(areas, key=lambda area: (area.name, int(area.key)))
+
+
+def results_context(survey_round: SurveyRound, *, language: str, breakdown: str, area: str = "") -> dict[str, Any]:
+    """What a results page shows. A crossing with area (70 columns for 7 age bands in 10 areas) is shown
+    one area at a time: that of the id ``area``, or the first by name; ``areas`` lists them all to choose from."""
     breakdown = breakdown if breakdown in BREAKDOWNS or breakdown in CROSSINGS else ALL
     total, results = round_results(survey_round, language=language, breakdown=breakdown)
+    areas: list[CrossedArea] = []
+    shown: CrossedArea | None = None
+    if breakdown in CROSSINGS and "area" in dimensions(breakdown):
+        areas = crossed_areas(results, breakdown=breakdown, language=language)
+        shown = next((item for item in areas if item.key == area), areas[0] if areas else None)
+        if shown is not None:
+            results = one_area(results, breakdown=breakdown, area_key=shown.key)
     labels = group_labels(results, breakdown=breakdown, language=language, survey=survey_round.survey)
     return {
         "total": total,
@@ -392,4 +451,6 @@ def results_context(survey_round: SurveyRound, *, language: str, breakdown: str)
         "breakdown": breakdown,
         "group_labels": labels,
         "breakdown_options": BREAKDOWN_OPTIONS,
+        "areas": areas,
+        "area": shown,
     }

@@ -61,3 +61,24 @@ def test_a_respondent_answers_in_tajik_without_javascript(live_server, page_with
     # Going back to the survey on the same phone shows the thank-you page, not a second form.
     page.goto(f"{live_server.url}/tg/surveys/{survey.slug}/")
     assert page.url.endswith("/thanks/") and Response.objects.count() == 1
+
+
+def test_results_by_age_band_and_area_fit_a_phone_one_area_at_a_time(live_server, page_without_javascript, places):
+    from ovoz.surveys.tests.results_data import big_round
+
+    survey, _round = big_round(places)
+    page = page_without_javascript
+    page.set_viewport_size({"width": 360, "height": 740})
+
+    page.goto(f"{live_server.url}/ru/surveys/{survey.slug}/results/?by=age_band,area")
+    section = page.locator('section[data-question="unsafe_places"]')
+    assert section.locator("thead th").all_inner_texts()[2:] == ["18-24, Jizzakh Region", "25-34, Jizzakh Region"]
+    # Without JavaScript: choose the other area and send the form.
+    page.select_option("#area-pick", label="Zomin district")
+    page.locator('[data-testid="area-pick"] button').click()
+    page.wait_for_url(f"**/ru/surveys/{survey.slug}/results/?round=1&by=age_band%2Carea&area={places['zomin'].pk}")
+    assert section.locator("thead th").all_inner_texts()[2:] == ["18-24, Zomin district", "25-34, Zomin district"]
+    # The page never scrolls sideways on a phone; a wide table scrolls by itself.
+    for by in ("age_band,area", "area", "gender,age_band"):
+        page.goto(f"{live_server.url}/ru/surveys/{survey.slug}/results/?by={by}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, by

@@ -25,7 +25,9 @@ def survey_results_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
     survey = publishing.published_survey_get(slug=survey_slug)
     survey_round = publishing.published_round(survey, _round_number(request))
     language = get_language() or survey.default_language
-    context = results.results_context(survey_round, language=language, breakdown=request.GET.get("by", ""))
+    context = results.results_context(
+        survey_round, language=language, breakdown=request.GET.get("by", ""), area=request.GET.get("area", "")[:12]
+    )
     rounds = list(survey.rounds.exclude(state=RoundState.DRAFT).order_by("number").values_list("number", flat=True))
     return render(
         request,

@@ -129,7 +129,10 @@ def survey_round_results_view(request: HttpRequest, survey_id: int, number: int)
     survey = selectors.survey_get(user=user, survey_id=survey_id)
     survey_round = selectors.survey_round_get(user=user, survey=survey, number=number)
     context = results.results_context(
-        survey_round, language=get_language() or survey.default_language, breakdown=request.GET.get("by", "")
+        survey_round,
+        language=get_language() or survey.default_language,
+        breakdown=request.GET.get("by", ""),
+        area=request.GET.get("area", "")[:12],
     )
     items = [
         {
