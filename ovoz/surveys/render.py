@@ -42,9 +42,11 @@ def results_table(result: QuestionResult, headers: list[str]) -> SafeString:
     # Never gettext inside an f-string: Python 3.12+ tokenizes it, so the extractor would find strings there
     # that it misses on 3.11.
     answer, everyone = escape(_("Answer")), escape(_("All"))
+    # Named apart from its question's section, which is a region named by the question already.
+    region = escape(_("Figures: %(question)s") % {"question": result.label})
     # A table wider than the phone scrolls by itself, not the page (a region a keyboard can reach).
     return mark_safe(
-        f'<div class="table-scroll" tabindex="0" role="region" aria-label="{escape(result.label)}">'
+        f'<div class="table-scroll" tabindex="0" role="region" aria-label="{region}">'
         f'<table>\n<thead><tr><th scope="col">{answer}</th><th scope="col">{everyone}</th>'
         f"{head}</tr></thead>\n<tbody>{rows}</tbody>\n</table></div>"
     )
