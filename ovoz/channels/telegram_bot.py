@@ -22,8 +22,10 @@ from django.utils.translation import ngettext
 from ovoz.channels import inbound_hooks
 from ovoz.channels.choices import TelegramStep
 from ovoz.channels.models import Channel, Conversation, InboundMessage
-from ovoz.channels.services import InboundResult, conversation_stop, reply_queue, status_text
+from ovoz.channels.outbound import reply_queue
+from ovoz.channels.services import InboundResult, conversation_stop
 from ovoz.channels.staff_links import chat_link
+from ovoz.channels.texts import status_text
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.choices import Visibility

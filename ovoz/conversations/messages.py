@@ -4,7 +4,7 @@ A ``Route`` is the way back to a person: their conversation on an SMS gateway or
 the concern the messages are about, if any. Reporter notices (``notices``) use it for news about a
 concern; surveys will use it to ask their questions on the same conversation. Under it is channels'
 outbox: the message is stored encrypted, handed to the gateway by a task after commit, at most once,
-and never to someone who said STOP (``channels.services.reply_queue``).
+and never to someone who said STOP (``channels.outbound.reply_queue``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ovoz.channels import services as channel_services
+from ovoz.channels import outbound
 from ovoz.channels.choices import ChannelKind
 from ovoz.channels.models import Conversation, OutboundMessage
 from ovoz.concerns.models import Concern
@@ -48,7 +48,7 @@ class Route:
 
 def route_of_concern(*, concern: Concern) -> Route | None:
     """The SMS or Telegram conversation ``concern`` came from, unless its reporter said STOP there."""
-    conversation = channel_services.concern_conversation(concern=concern)
+    conversation = outbound.concern_conversation(concern=concern)
     return Route(conversation=conversation, concern=concern) if conversation is not None else None
 
 
@@ -65,7 +65,7 @@ def message_send(
         raise ValueError("a message needs a text")
     if purpose == MessagePurpose.NEWS and route.concern is None:
         raise ValueError("news needs the concern it is about")
-    message = channel_services.reply_queue(route.conversation, route.concern, text, markup=markup)
+    message = outbound.reply_queue(route.conversation, route.concern, text, markup=markup)
     if message is None:
         logger.info("No %s message queued on conversation %s: its sender said STOP", purpose, route.conversation.pk)
     else:

@@ -5,7 +5,7 @@ backend its task then stays "running" for ever: nothing else knows that worker i
 does know, because it started the worker: before starting a worker, the first time or after one died,
 it queues again the tasks that a worker of this host and port claimed and never finished. Ovoz's tasks
 are idempotent, so running one again is safe; a message that was being handed to a gateway when the
-worker died is recognised and not sent twice (``channels.services.outbound_send``).
+worker died is recognised and not sent twice (``channels.outbound.outbound_send``).
 
 Each start of `ovoz serve` gives its worker a new id (``serve-<host>-<port>-<pid>-<random>``), so two
 workers never share one, and the worker dies with the server that started it, even when the server

@@ -289,28 +289,30 @@ def round_results(
     """The number of completed responses and the results of each select question, in the form's order:
     overall, by one dimension, or by two at once (``crossings.crossed_results``)."""
     dims = dimensions(breakdown)
-    # Counts only ever grow, and every response adds one to ("", ""): their sum names this state of the
-    # round's counts, so results worked out once serve every reader until the next response.
-    version = ResultCount.objects.filter(round=survey_round, question="", value="").aggregate(total=Sum("count"))
-    key = ":".join(
-        [
-            "ovoz:survey-results",
-            str(survey_round.pk),
-            str(version["total"] or 0),
-            ",".join(dims),
-            language,
-            get_language() or "",  # "hidden" and "<5" are worded in the active language
-        ]
-    )
     # Only crossings are worth it: a breakdown by one dimension is worked out in tens of milliseconds,
     # less than the cache's pickling of its results costs now and then (bench/surveys.py).
     is_kept = len(dims) == 2
-    cached = cache.get(key) if is_kept else None
-    if cached is not None:
-        return cast(tuple[int | str, list[QuestionResult]], cached)
+    key = ""
+    if is_kept:
+        # Counts only ever grow, and every response adds one to ("", ""): their sum names this state of
+        # the round's counts, so results worked out once serve every reader until the next response.
+        version = ResultCount.objects.filter(round=survey_round, question="", value="").aggregate(total=Sum("count"))
+        key = ":".join(
+            [
+                "ovoz:survey-results",
+                str(survey_round.pk),
+                str(version["total"] or 0),
+                ",".join(dims),
+                language,
+                get_language() or "",  # "hidden" and "<5" are worded in the active language
+            ]
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return cast(tuple[int | str, list[QuestionResult]], cached)
     survey = survey_round.survey
     counts = _fetch(survey_round, dims)
-    total_responses = sum(count for key, count in counts.items() if key[0] == "" and key[1] == "")
+    total_responses = sum(count for parts, count in counts.items() if parts[0] == "" and parts[1] == "")
     shown_total: int | str = (
         total_responses if not statistics.is_suppressed(total_responses) else statistics.public_count(total_responses)
     )

@@ -4,7 +4,7 @@ import pytest
 
 from ovoz.channels.choices import OutboundState
 from ovoz.channels.models import Conversation, OutboundMessage
-from ovoz.channels.services import outbound_send, reply_queue
+from ovoz.channels.outbound import outbound_send, reply_queue
 from ovoz.core.crypto import encrypt
 from ovoz.core.models import AuditEntry
 

@@ -23,12 +23,8 @@ from ovoz.accounts.tests.factories import UserFactory
 from ovoz.channels.choices import ChannelKind, OutboundState, TelegramStep
 from ovoz.channels.keywords import Keyword, keyword_split
 from ovoz.channels.models import Conversation, OutboundMessage
-from ovoz.channels.services import (
-    DRAFT_HOURS,
-    channel_create,
-    outbound_send,
-    twilio_signature,
-)
+from ovoz.channels.outbound import outbound_send
+from ovoz.channels.services import DRAFT_HOURS, channel_create, twilio_signature
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.confidential import open_for_reporter

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from ovoz.channels import services
+from ovoz.channels import texts
 from ovoz.concerns.choices import Audience, EventKind, Status, Visibility
 from ovoz.concerns.choices import Channel as ConcernChannel
 from ovoz.concerns.models import Concern, ConcernEvent
@@ -54,23 +54,23 @@ def _replies(language: str) -> list[tuple[str, str]]:
     with translation.override(language):
         concern = _concern(language)
         replies += [
-            ("receipt", services.received_text(concern, receipt=LONGEST_RECEIPT)),
-            ("sealed with receipt", services.sealed_received_text(concern, receipt=LONGEST_RECEIPT)),
-            ("sealed", services.sealed_received_text(concern)),
-            ("secret alone", services.secret_howto_text()),
-            ("news after sealing", services.wordless_news_text(concern)),
+            ("receipt", texts.received_text(concern, receipt=LONGEST_RECEIPT)),
+            ("sealed with receipt", texts.sealed_received_text(concern, receipt=LONGEST_RECEIPT)),
+            ("sealed", texts.sealed_received_text(concern)),
+            ("secret alone", texts.secret_howto_text()),
+            ("news after sealing", texts.wordless_news_text(concern)),
         ]
-    replies.append(("status, no concern", services.status_text(None, language)))
+    replies.append(("status, no concern", texts.status_text(None, language)))
     for status in Status:
         concern = _concern(language, status=status)
-        replies.append((f"status {status}", services.status_text(concern, language)))
+        replies.append((f"status {status}", texts.status_text(concern, language)))
         event = ConcernEvent.objects.create(
             concern=concern, kind=EventKind.STATUS, audience=Audience.PUBLIC, to_status=status
         )
         replies.append((f"news: {status}", channel_text(event, concern)))
         for script, note in NOTES.items():
             ConcernEvent.objects.create(concern=concern, kind=EventKind.NOTE, audience=Audience.PUBLIC, text=note)
-            replies.append((f"status {status}, long {script} note", services.status_text(concern, language)))
+            replies.append((f"status {status}, long {script} note", texts.status_text(concern, language)))
             event = ConcernEvent.objects.create(
                 concern=concern, kind=EventKind.STATUS, audience=Audience.PUBLIC, to_status=status, text=note
             )
@@ -107,9 +107,9 @@ def test_a_long_status_note_is_cut_with_a_pointer_to_the_follow_page(settings):
     settings.OVOZ_PUBLIC_URL = LONG_PUBLIC_URL
     concern = _concern("ru", status=Status.ACCEPTED)
     ConcernEvent.objects.create(concern=concern, kind=EventKind.NOTE, audience=Audience.PUBLIC, text=NOTES["cyrillic"])
-    text = services.status_text(concern, "ru")
+    text = texts.status_text(concern, "ru")
     assert text.startswith(f"Ovoz: обращение № {LONGEST_NUMBER} принято. Хокимият района")
     assert text.endswith(f"… Подробнее: {LONG_PUBLIC_URL}/ru/follow/")
     assert parts(text) == 2
     # Telegram has no parts: it gets the note whole.
-    assert NOTES["cyrillic"].strip() in services.status_text(concern, "ru", is_sms=False)
+    assert NOTES["cyrillic"].strip() in texts.status_text(concern, "ru", is_sms=False)

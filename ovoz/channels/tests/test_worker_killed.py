@@ -19,7 +19,8 @@ from django_tasks_db.models import DBTaskResult
 
 from ovoz.channels.choices import ChannelKind, OutboundState
 from ovoz.channels.models import Conversation, OutboundMessage
-from ovoz.channels.services import channel_create, reply_queue
+from ovoz.channels.outbound import reply_queue
+from ovoz.channels.services import channel_create
 from ovoz.core.crypto import encrypt
 from ovoz.core.models import AuditEntry
 from ovoz.core.tests.servers import OvozServer, ovoz_environment
