@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from functools import cache
+from html import unescape
 from pathlib import Path
 
 import markdown
 import nh3
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 DICTIONARY = Path(__file__).resolve().parent / "data" / "dictionary.md"
@@ -32,4 +36,25 @@ def dictionary_html() -> SafeString:
         attribute_filter=_absolute_link,
         link_rel="noopener noreferrer",
     )
-    return mark_safe(cleaned)  # cleaned by nh3 just above
+    return mark_safe(_tables_scroll(cleaned))  # cleaned by nh3 just above; the boxes are ours
+
+
+_HEADING_OR_TABLE = re.compile(r"<h[1-3]>(.*?)</h[1-3]>|<table>", re.DOTALL)
+
+
+def _tables_scroll(html: str) -> str:
+    """Each table in a box that scrolls by itself on a phone, named after the heading above it (the
+    dictionary is in English, as written), and each block of code reachable by keyboard."""
+    parts, heading, end, named = [], "", 0, Counter[str]()
+    for match in _HEADING_OR_TABLE.finditer(html):
+        if match.group(0) != "<table>":
+            heading = unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+            continue
+        named[heading] += 1
+        name = heading if named[heading] == 1 else f"{heading} ({named[heading]})"  # landmarks' names differ
+        parts.append(html[end : match.start()])
+        parts.append(f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table: {escape(name)}">')
+        end = match.start()
+    parts.append(html[end:])
+    # A long command scrolls in its own box too, which a keyboard must be able to reach.
+    return "".join(parts).replace("</table>", "</table></div>").replace("<pre>", '<pre tabindex="0">')

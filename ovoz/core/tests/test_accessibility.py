@@ -1,4 +1,5 @@
-"""axe-core in Debian's Chromium on every public page and every staff page, in Russian and in Tajik.
+"""axe-core in Debian's Chromium on every public page and every staff page, in Russian and in Tajik, at a phone's
+size (360 px; no page may be wider than that).
 
 axe-core (MPL-2.0) is vendored from npm under ``vendor/`` next to this file, for the tests only: it is
 not a static file and never reaches a visitor. The pages come from the URL resolver
@@ -31,6 +32,7 @@ from ovoz.surveys.tests.workbooks import workbook_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PHONE = {"width": 360, "height": 740}
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 
 NOT_PAGES = {
@@ -96,6 +98,14 @@ AXE_RUN = """async () => {
     nodes: violation.nodes.slice(0, 3).map(node => node.target.join(" ")),
   }));
 }"""
+
+
+# The innermost elements that reach past the phone's right edge (but for those in a box that scrolls by
+# itself), to say what makes a page too wide.
+WIDEST = """() => Array.from(document.querySelectorAll("body *"))
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1 && !el.closest(".table-scroll")
+    && !Array.from(el.children).some(child => child.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 3).map(el => el.tagName.toLowerCase() + ": " + (el.textContent || "").trim().slice(0, 60))"""
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -169,6 +179,10 @@ def _check(page: Any, url: str, found: dict[str, list[dict[str, Any]]]) -> None:
     if page.locator("#map").count():
         page.wait_for_selector("#map[data-basemap]")  # Leaflet's controls and the basemap are drawn
     violations = axe_violations(page)
+    # A phone's screen: the page itself never scrolls sideways (a wide table scrolls inside the page).
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        violations.append({"rule": "page-wider-than-a-phone", "width": width, "nodes": page.evaluate(WIDEST)})
     if violations:
         found[url] = violations
 
@@ -204,7 +218,8 @@ def test_every_public_and_staff_page_has_no_axe_violation_in_russian_and_tajik(l
 
 def every_page_checked(live_server: Any, chromium: Any, language: str, values: dict[str, str]) -> None:
     # Scripts are injected into the page: axe runs inline, which the pages' CSP forbids to everyone else.
-    context = chromium.new_context(bypass_csp=True)
+    # At a cheap phone's size: axe and the page's width are checked as a resident or a facilitator sees it.
+    context = chromium.new_context(bypass_csp=True, viewport=PHONE)
     page = context.new_page()
     found: dict[str, list[dict[str, Any]]] = {}
     checked: set[str] = set()
