@@ -26,6 +26,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DATABASE_FIXTURES = {
     "db",
+    "django_db_setup",  # data built once for a module (django_db_blocker) stands on it
     "transactional_db",
     "django_db_reset_sequences",
     "django_db_serialized_rollback",
