@@ -87,7 +87,8 @@ def test_production_logs_hold_no_address_agent_receipt_phone_or_text(settings, p
     assert created.status_code == 201
     receipt = created.json()["receipt"]
     assert client.post("/en/follow/", {"receipt": receipt}, follow=True).status_code == 200
-    assert client.post("/en/follow/", {"receipt": receipt[:-1] + "0"}).status_code == 404
+    wrong = receipt[:-1] + ("1" if receipt[-1] == "0" else "0")  # one receipt in 32 ends with 0
+    assert client.post("/en/follow/", {"receipt": wrong}).status_code == 404
     assert (
         client.post("/api/v1/concerns/follow", {"receipt": receipt}, content_type="application/json").status_code == 200
     )
