@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -68,18 +69,34 @@ def _respondent(survey: Survey, rng: random.Random) -> dict[str, Any]:
     return answering.final_answers(survey, stored)
 
 
+@pytest.fixture(scope="module")
+def collected_once(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """The community safety form answered RESPONDENTS times on the web in round 1; round 2 open, empty.
+    Built once for the module and committed, as test_search_oracle's world: each test runs in its own
+    transaction on top of it (what a test changes is rolled back), and the module's end empties the
+    database."""
+    with django_db_blocker.unblock():
+        try:
+            survey = survey_import(file=FORM.read_bytes(), publish=True)
+            first = survey_round_open(survey=survey, actor=None)
+            rng = random.Random(16)
+            for number in range(RESPONDENTS):
+                response_submit(
+                    survey_round=first, channel="web", submission_key=f"web-{number}", answers=_respondent(survey, rng)
+                )
+            survey_round_close(survey_round=first, actor=None)
+            second = survey_round_open(survey=survey, actor=None)
+            yield survey.pk, first.pk, second.pk
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
 @pytest.fixture
-def collected():
-    """The community safety form answered RESPONDENTS times on the web in round 1; round 2 open, empty."""
-    survey = survey_import(file=FORM.read_bytes(), publish=True)
-    first = survey_round_open(survey=survey, actor=None)
-    rng = random.Random(16)
-    for number in range(RESPONDENTS):
-        response_submit(
-            survey_round=first, channel="web", submission_key=f"web-{number}", answers=_respondent(survey, rng)
-        )
-    survey_round_close(survey_round=first, actor=None)
-    return survey, first, survey_round_open(survey=survey, actor=None)
+def collected(collected_once: Any) -> tuple[Survey, SurveyRound, SurveyRound]:
+    """The module's survey and rounds, read afresh for each test (a test may change them in memory)."""
+    cache.clear()  # results worked out in another test's transaction are not this one's
+    survey_id, first_id, second_id = collected_once
+    return Survey.objects.get(pk=survey_id), SurveyRound.objects.get(pk=first_id), SurveyRound.objects.get(pk=second_id)
 
 
 def _kobo_rows(survey: Survey, survey_round: SurveyRound) -> tuple[list[str], list[list[str]]]:
