@@ -7,12 +7,12 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from ovoz.accounts.models import User
+from ovoz.core.counting import counts_add
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 from ovoz.places.models import Area
@@ -190,22 +190,13 @@ def _result_keys(survey: Survey, answers: dict[str, Any]) -> list[tuple[str, str
 def _result_counts_add(
     *, survey_round: SurveyRound, keys: list[tuple[str, str]], gender: str, age_band: str, area_key: int
 ) -> None:
-    for question, value in keys:
-        row = {
-            "round": survey_round,
-            "question": question,
-            "value": value,
-            "gender": gender,
-            "age_band": age_band,
-            "area_key": area_key,
-        }
-        if ResultCount.objects.filter(**row).update(count=F("count") + 1):
-            continue
-        try:
-            with transaction.atomic():
-                ResultCount.objects.create(**row, count=1)
-        except IntegrityError:  # another response made the row first
-            ResultCount.objects.filter(**row).update(count=F("count") + 1)
+    """One upsert for all of a response's counts (a 40-question form: about 60 rows), not a statement
+    or two per row."""
+    counts_add(
+        ResultCount,
+        ["round_id", "question", "value", "gender", "age_band", "area_key"],
+        [((survey_round.pk, question, value, gender, age_band, area_key), 1) for question, value in keys],
+    )
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from ovoz.concerns.models import (
     ConcernRollupDelta,
     ConcernStepRollup,
 )
+from ovoz.core.counting import counts_add
 from ovoz.places.models import Area
 
 if TYPE_CHECKING:
@@ -186,20 +187,7 @@ def areas_enclosing(area_ids: Iterable[int]) -> dict[int, list[int]]:
 
 
 def _upsert(model: type[models.Model], key_columns: list[str], rows: Sequence[tuple[tuple[Any, ...], int]]) -> None:
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join([*key_columns, "count"])
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"] * len(rows))
-    parameters: list[Any] = []
-    for key, count in rows:
-        parameters += [*key, count]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 (names from the models)
-            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET count = {table}.count + EXCLUDED.count",
-            parameters,
-        )
+    counts_add(model, key_columns, rows)
 
 
 StepKey = tuple[date, str, str, int]
