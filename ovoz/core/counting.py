@@ -28,10 +28,10 @@ def counts_add(model: type[models.Model], key_columns: list[str], rows: Sequence
     for key in sorted(merged):
         parameters += [*key, merged[key]]
     conflict = ", ".join(quote(column) for column in key_columns)
-    count = quote("count")
+    counted = quote("count")
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) VALUES {placeholders} "  # noqa: S608 (names from the model)
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {table}.{count} + EXCLUDED.{count}",
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {counted} = {table}.{counted} + EXCLUDED.{counted}",
             parameters,
         )
