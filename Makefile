@@ -39,7 +39,10 @@ run: $(VENV)/.installed ## Set up and start Ovoz with demo data on SQLite under 
 	$(OVOZ) demo
 	$(OVOZ) serve --port $${OVOZ_PORT:-8000}
 
-test: $(VENV)/.installed-dev lint typecheck check-migrations catalogs pytest ## Install dev tools and run every check and the tests (PostgreSQL with OVOZ_TEST_DATABASE_URL)
+test: $(VENV)/.installed-dev catalogs ## Install dev tools and run every check and the tests (PostgreSQL with OVOZ_TEST_DATABASE_URL)
+	@# The catalogs are compiled first (the tests read them); the other checks run beside the tests,
+	@# each one's output shown whole when it ends.
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck check-migrations pytest
 
 lint: $(VENV)/.installed-dev ## ruff lint and format check, and the layers between apps (import-linter)
 	$(BIN)/ruff check .
