@@ -16,7 +16,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task_backends
 
 from ovoz.channels import tasks
 from ovoz.channels.choices import ChannelKind, OutboundState
@@ -25,7 +24,7 @@ from ovoz.channels.telegram import BotApiError, bot_api_for
 from ovoz.concerns.models import Concern
 from ovoz.core import sms
 from ovoz.core.crypto import decrypt, encrypt
-from ovoz.core.enqueue import enqueue_with_commit
+from ovoz.core.enqueue import enqueue_after, enqueue_with_commit
 from ovoz.core.events import AuditAction
 from ovoz.core.services import audit_record
 
@@ -122,10 +121,7 @@ def outbound_send(*, message_id: int) -> OutboundState:
     if not this_attempt.update(state=OutboundState.QUEUED, last_error=error[:200]):
         return OutboundState(OutboundMessage.objects.get(pk=message.pk).state)
     backoff = timedelta(seconds=30 * 2 ** (message.attempts - 1))
-    if task_backends["default"].supports_defer:
-        tasks.send_outbound.using(run_after=timezone.now() + backoff).enqueue(message_id=message.pk)
-    else:  # the immediate backend of the tests runs the retry at once
-        tasks.send_outbound.enqueue(message_id=message.pk)
+    enqueue_after(tasks.send_outbound, backoff, message_id=message.pk)
     return OutboundState.QUEUED
 
 

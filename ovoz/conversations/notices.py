@@ -24,7 +24,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task_backends
 
 from ovoz.concerns.choices import Audience, Channel, EmailState, EventKind
 from ovoz.concerns.contacts import contact_open
@@ -33,6 +32,7 @@ from ovoz.concerns.models import Concern, ConcernEvent, ReporterEmail
 from ovoz.conversations import tasks
 from ovoz.conversations.messages import MessagePurpose, message_send, route_of_concern
 from ovoz.core import sms
+from ovoz.core.enqueue import enqueue_after
 from ovoz.core.events import AuditAction
 from ovoz.core.failures import SanitisedFailure
 from ovoz.core.mail import mail_send
@@ -182,10 +182,7 @@ def _email_failed(email: ReporterEmail, failure: SanitisedFailure) -> EmailState
         return EmailState(ReporterEmail.objects.get(pk=email.pk).state)
     delay = EMAIL_RETRY_DELAYS[email.attempts - 1]
     logger.info("E-mail %s: attempt %s failed (%s), next in %s", email.pk, email.attempts, described, delay)
-    if task_backends["default"].supports_defer:
-        tasks.send_reporter_email.using(run_after=timezone.now() + delay).enqueue(email_id=email.pk)
-    else:  # the immediate backend of the tests runs the retry at once
-        tasks.send_reporter_email.enqueue(email_id=email.pk)
+    enqueue_after(tasks.send_reporter_email, delay, email_id=email.pk)
     return EmailState.QUEUED
 
 

@@ -8,9 +8,11 @@ immediate backend of the tests) cannot join the transaction, so they are enqueue
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
 
@@ -21,3 +23,11 @@ def enqueue_with_commit(task: Task[Any, Any], **kwargs: Any) -> None:
         task.enqueue(**kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
+def enqueue_after(task: Task[Any, Any], delay: timedelta, **kwargs: Any) -> None:
+    """``task.enqueue(**kwargs)`` to start no earlier than ``delay`` from now, where the backend can defer
+    a task; the immediate backend of the tests cannot, and runs it at once."""
+    if task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + delay)
+    task.enqueue(**kwargs)

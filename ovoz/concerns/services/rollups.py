@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from ovoz.concerns.models import (
     ConcernStepRollup,
 )
 from ovoz.core.counting import counts_add
+from ovoz.core.enqueue import enqueue_after
 from ovoz.places.models import Area
 
 if TYPE_CHECKING:
@@ -95,10 +96,7 @@ def rollups_drain_soon() -> None:
         return
     from ovoz.concerns.tasks import drain_rollups
 
-    task = drain_rollups
-    if task.get_backend().supports_defer:
-        task = task.using(run_after=timezone.now() + timedelta(seconds=DRAIN_DELAY_SECONDS))
-    task.enqueue()
+    enqueue_after(drain_rollups, timedelta(seconds=DRAIN_DELAY_SECONDS))
 
 
 def rollups_drain(*, batch_size: int = 5000) -> int:
@@ -161,7 +159,7 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
                     public_all_time[(area, theme_key, counted_status)] += count
     daily_columns = ["day", "area_key", "theme_key", "visibility", "channel", "status"]
     for start in range(0, len(daily), batch_size):
-        _upsert(ConcernRollup, daily_columns, daily[start : start + batch_size])
+        counts_add(ConcernRollup, daily_columns, daily[start : start + batch_size])
     month_columns, area_columns = ["month", "area_key", "theme_key", "status"], ["area_key", "theme_key", "status"]
     for model, columns, counts in (
         (ConcernMonthRollup, month_columns, monthly),
@@ -172,7 +170,7 @@ def rollups_add(daily_counts: Counter[RollupKey], *, batch_size: int = 2000) -> 
         # In key order, so that concurrent writers lock shared rows (a region's, all areas') in the same order.
         changed = sorted((key, count) for key, count in counts.items() if count)
         for start in range(0, len(changed), batch_size):
-            _upsert(model, columns, changed[start : start + batch_size])
+            counts_add(model, columns, changed[start : start + batch_size])
 
 
 def areas_enclosing(area_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -184,10 +182,6 @@ def areas_enclosing(area_ids: Iterable[int]) -> dict[int, list[int]]:
     }
     enclosing[0] = [0]
     return enclosing
-
-
-def _upsert(model: type[models.Model], key_columns: list[str], rows: Sequence[tuple[tuple[Any, ...], int]]) -> None:
-    counts_add(model, key_columns, rows)
 
 
 StepKey = tuple[date, str, str, int]
@@ -228,7 +222,7 @@ def steps_add(steps: Counter[StepKey], *, batch_size: int = 2000) -> None:
     """Add step durations (month, status left, status reached, days) to the step rollup."""
     rows = [(key, count) for key, count in steps.items() if count]
     for start in range(0, len(rows), batch_size):
-        _upsert(ConcernStepRollup, ["month", "from_status", "to_status", "days"], rows[start : start + batch_size])
+        counts_add(ConcernStepRollup, ["month", "from_status", "to_status", "days"], rows[start : start + batch_size])
 
 
 def steps_from_events(events: models.QuerySet[ConcernEvent], created: dict[int, datetime]) -> Counter[StepKey]:
