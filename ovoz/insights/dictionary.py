@@ -10,8 +10,10 @@ from pathlib import Path
 
 import markdown
 import nh3
-from django.utils.html import escape
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+
+from ovoz.core.tables import table_scroll
 
 DICTIONARY = Path(__file__).resolve().parent / "data" / "dictionary.md"
 TAGS = {"h1", "h2", "h3", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "a", "table", "thead", "tbody"}
@@ -53,7 +55,8 @@ def _tables_scroll(html: str) -> str:
         named[heading] += 1
         name = heading if named[heading] == 1 else f"{heading} ({named[heading]})"  # landmarks' names differ
         parts.append(html[end : match.start()])
-        parts.append(f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table: {escape(name)}">')
+        with translation.override("en"):  # the dictionary's own language
+            parts.append(table_scroll(name))
         end = match.start()
     parts.append(html[end:])
     # A long command scrolls in its own box too, which a keyboard must be able to reach.

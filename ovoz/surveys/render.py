@@ -8,6 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from ovoz.core.tables import table_scroll
 from ovoz.surveys.charts import BarChart
 from ovoz.surveys.results import QuestionResult
 
@@ -42,11 +43,10 @@ def results_table(result: QuestionResult, headers: list[str]) -> SafeString:
     # Never gettext inside an f-string: Python 3.12+ tokenizes it, so the extractor would find strings there
     # that it misses on 3.11.
     answer, everyone = escape(_("Answer")), escape(_("All"))
-    # Named apart from its question's section, which is a region named by the question already.
-    region = escape(_("Figures: %(question)s") % {"question": result.label})
-    # A table wider than the phone scrolls by itself, not the page (a region a keyboard can reach).
+    # A table wider than the phone scrolls by itself, not the page; "Table: <question>" is named apart
+    # from its question's section, a region named by the question already.
+    box = table_scroll(result.label)
     return mark_safe(
-        f'<div class="table-scroll" tabindex="0" role="region" aria-label="{region}">'
-        f'<table>\n<thead><tr><th scope="col">{answer}</th><th scope="col">{everyone}</th>'
+        f'{box}<table>\n<thead><tr><th scope="col">{answer}</th><th scope="col">{everyone}</th>'
         f"{head}</tr></thead>\n<tbody>{rows}</tbody>\n</table></div>"
     )
