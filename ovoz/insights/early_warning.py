@@ -34,7 +34,7 @@ episodes and delay on synthetic series.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,15 +161,27 @@ def log_likelihood_ratio(
 ) -> NDArray[Any]:
     """log P(x | shift × e) − log P(x | e) under a negative binomial with Var = μ + φμ² (in the
     arrays' own precision)."""
-    poisson = dispersion < 1e-6
-    phi = np.maximum(dispersion, 1e-6)
-    ratio = np.log1p(phi * expected) - np.log1p(phi * (shift * expected))
-    # As φ → 0, ratio / φ → -(shift - 1) e: the Poisson limit, taken exactly below 1e-6.
-    constant = np.where(poisson, -(shift - 1) * expected, ratio / phi)
-    per_count = np.where(poisson, 0.0, ratio)
-    per_count += np.log(shift)
-    result: NDArray[Any] = counts * per_count + constant
-    return result
+    return _LikelihoodRatio(expected, dispersion).of(counts, shift)
+
+
+class _LikelihoodRatio:
+    """``log_likelihood_ratio`` for one set of expected counts and dispersions and many shifts: what
+    does not depend on the shift is worked out once (the scan asks for fourteen shifts)."""
+
+    def __init__(self, expected: NDArray[Any], dispersion: NDArray[Any]) -> None:
+        self.expected = expected
+        self.poisson = dispersion < 1e-6
+        self.phi = np.maximum(dispersion, 1e-6)
+        self.at_expected = np.log1p(self.phi * expected)
+
+    def of(self, counts: NDArray[Any], shift: float) -> NDArray[Any]:
+        ratio = self.at_expected - np.log1p(self.phi * (shift * self.expected))
+        # As φ → 0, ratio / φ → -(shift - 1) e: the Poisson limit, taken exactly below 1e-6.
+        constant = np.where(self.poisson, -(shift - 1) * self.expected, ratio / self.phi)
+        per_count = np.where(self.poisson, 0.0, ratio)
+        per_count += np.log(shift)
+        result: NDArray[Any] = counts * per_count + constant
+        return result
 
 
 def ramp_multiplier(day: int) -> float:
@@ -185,11 +197,12 @@ def ramp_scan(counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[
     ending on day t is day t's term for the L-th ramp day plus the window of length L − 1 ending the
     day before. Days before MIN_HISTORY_DAYS add nothing."""
     best = np.zeros(counts.shape, dtype=np.float32)
+    ratios = _LikelihoodRatio(expected, dispersion)
     previous: Float32Array | None = None
     term: Float32Array | None = None
     for length in range(1, SCAN_LONGEST + 1):
         if term is None or length <= RAMP_DAYS:  # past the rise every day is at the peak
-            term = log_likelihood_ratio(counts, expected, dispersion, ramp_multiplier(length)).astype(np.float32)
+            term = ratios.of(counts, ramp_multiplier(length)).astype(np.float32)
             term[:, :MIN_HISTORY_DAYS] = 0.0
         current = term.copy()
         if previous is not None:
@@ -292,18 +305,27 @@ def calibrate(false_episodes_per_year: float) -> FloatArray:
     """The threshold of every cell: the lowest on THRESHOLD_GRID at which the in-control series' days in
     that cell start at most the budgeted alert episodes per series-year, alerts held by ``hysteresis``.
     Deterministic (fixed seed); seconds."""
+    return calibrate_budgets((false_episodes_per_year,))[0]
+
+
+def calibrate_budgets(budgets: Sequence[float]) -> list[FloatArray]:
+    """``calibrate`` for several budgets at once: the in-control series and their scan (most of the
+    work) are made once for all of them."""
     rng = np.random.default_rng(20261202)
     blocks: list[tuple[Float32Array, NDArray[np.int16]]] = []
     for first in range(0, CALIBRATION_SERIES, CHUNK_SERIES):
         counts = _in_control(rng, min(CHUNK_SERIES, CALIBRATION_SERIES - first), CALIBRATION_DAYS)
         _, statistic, cell_values = _statistic(counts, None)
         blocks.append((statistic, cell_values.astype(np.int16)))
-    # Without hysteresis every crossing is an episode: one pass gives each cell's threshold then, and
-    # holding alerts only merges episodes, so the threshold with hysteresis is that one or lower.
-    crossing = thresholds_by_crossings(
-        ((statistic, cells.astype(np.intp)) for statistic, cells in blocks), false_episodes_per_year, TABLE_SHAPE
-    )
-    return thresholds_with_hysteresis(blocks, crossing, false_episodes_per_year)
+    tables = []
+    for budget in budgets:
+        # Without hysteresis every crossing is an episode: one pass gives each cell's threshold then, and
+        # holding alerts only merges episodes, so the threshold with hysteresis is that one or lower.
+        crossing = thresholds_by_crossings(
+            ((statistic, cells.astype(np.intp)) for statistic, cells in blocks), budget, TABLE_SHAPE
+        )
+        tables.append(thresholds_with_hysteresis(blocks, crossing, budget))
+    return tables
 
 
 HYSTERESIS_STEPS = 16  # how many grid steps below the threshold without hysteresis the search goes
