@@ -66,11 +66,12 @@ openapi: $(VENV)/.installed ## Write the API's OpenAPI document to docs/openapi.
 	$(OVOZ) openapi > docs/openapi.json
 
 # Test processes: one per core by default (each gets its own SQLite file or PostgreSQL database);
-# tests of one file stay in one process, so data a module builds once is built once.
+# tests of one file stay in one process, so data a module builds once is built once; the longest
+# files go first (ovoz/testing/schedule.py).
 PYTEST_WORKERS ?= auto
 
 pytest: $(VENV)/.installed-dev ## Only the tests, in parallel (PYTEST_WORKERS=N, PYTEST_ARGS="-m 'not slow'" for the fast suite)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
 pytest-fault: $(VENV)/.installed-dev ## The fault tests, one at a time: they restart PostgreSQL (OVOZ_TEST_DATABASE_URL) and kill workers
 	OVOZ_FAULT_TESTS=1 $(BIN)/pytest -p no:xdist -m fault $(PYTEST_ARGS)

@@ -19,6 +19,7 @@ from django.test import Client
 
 from ovoz.testing.browser import chromium, page, page_without_javascript  # noqa: F401 (fixtures)
 from ovoz.testing.fakes import CHAT, SMS_PHONE, TOKEN, FakeBotApi, FakeGateway
+from ovoz.testing.schedule import longest_first
 from ovoz.testing.web import client_for, sign_in
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
@@ -53,8 +54,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     Fault tests restart the shared PostgreSQL and kill processes, so `make pytest-fault` runs them alone,
     never beside other tests (`make pytest` runs in parallel). With ``--database-tests-only`` the tests
-    that touch no database are left out (their outcome is the same on either database).
+    that touch no database are left out (their outcome is the same on either database). The longest
+    files come first, so that parallel workers finish together (ovoz.testing.schedule).
     """
+    longest_first(items)
     if config.getoption("--database-tests-only"):
         kept = [item for item in items if uses_database(item)]
         if len(kept) != len(items):

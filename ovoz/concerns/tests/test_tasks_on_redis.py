@@ -1,6 +1,7 @@
 """Tasks on the scale-out backend: RQ on a real Redis, with a separate worker process."""
 
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -10,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a migrated database and an RQ worker in their own processes
+
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("OVOZ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 SCRIPT = """
 import django
 django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from ovoz.accounts.models import User
 from ovoz.concerns import services
 from ovoz.concerns.choices import Channel, Status
@@ -30,6 +31,20 @@ services.concern_change_status(actor=staff, concern=concern, status=Status.ACCEP
 """
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, made once for the module: each test works on its own copy."""
+    folder = tmp_path_factory.mktemp("migrated")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="ovoz.settings",
+        OVOZ_VAR_DIR=str(folder),
+        OVOZ_DATABASE_URL=f"sqlite:///{folder / 'ovoz.sqlite3'}",
+    )
+    subprocess.run([sys.executable, "-m", "ovoz", "migrate", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=120)
+    return folder / "ovoz.sqlite3"
+
+
 def _redis_available() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
@@ -38,7 +53,7 @@ def _redis_available() -> bool:
         return False
 
 
-def test_a_status_note_is_mailed_by_an_rq_worker(tmp_path):
+def test_a_status_note_is_mailed_by_an_rq_worker(tmp_path, migrated):
     if not _redis_available():
         if os.environ.get("CI") == "true":
             pytest.fail("Redis is not running on 127.0.0.1:6379")
@@ -53,6 +68,7 @@ def test_a_status_note_is_mailed_by_an_rq_worker(tmp_path):
         OVOZ_REDIS_URL=REDIS_URL,
         OVOZ_DATABASE_URL=f"sqlite:///{tmp_path / 'ovoz.sqlite3'}",
     )
+    shutil.copy(migrated, tmp_path / "ovoz.sqlite3")
     subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT, check=True, timeout=120)
     assert not (tmp_path / "mail").exists()  # queued in Redis, not sent in the request
 
@@ -107,7 +123,7 @@ class GreylistingRelay:
         self.server.close()
 
 
-def test_a_refused_address_stays_out_of_redis_and_the_rq_workers_output_and_the_retry_is_scheduled(tmp_path):
+def test_a_refused_address_stays_out_of_redis_and_the_rq_workers_output_and_the_retry_is_scheduled(tmp_path, migrated):
     if not _redis_available():
         if os.environ.get("CI") == "true":
             pytest.fail("Redis is not running on 127.0.0.1:6379")
@@ -127,6 +143,7 @@ def test_a_refused_address_stays_out_of_redis_and_the_rq_workers_output_and_the_
         OVOZ_DATABASE_URL=f"sqlite:///{tmp_path / 'ovoz.sqlite3'}",
         OVOZ_SMTP_URL=f"smtp://127.0.0.1:{relay.port}",
     )
+    shutil.copy(migrated, tmp_path / "ovoz.sqlite3")
     try:
         subprocess.run(
             [sys.executable, "-c", SCRIPT.replace("resident@example.org", address)],

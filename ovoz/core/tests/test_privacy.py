@@ -324,6 +324,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.slow  # starts `ovoz serve` in its own process
 def test_ovoz_serve_logs_requests_without_the_client_address_or_user_agent(tmp_path):
     """The run command, at DEBUG, on a database without tables: a 500, a 404, a static file, and a
     request body larger than Ovoz takes."""
