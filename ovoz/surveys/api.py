@@ -92,6 +92,11 @@ class SurveyResultsFilters(Schema):
     by: Literal["gender", "age_band", "area", "gender,age_band", "gender,area", "age_band,area"] | None = Field(
         None, description="Break the results down by one dimension, or by two at once."
     )
+    area: int | None = Field(
+        None,
+        ge=1,
+        description="With a breakdown by area (`by` naming area): only this area's groups, after everyone's.",
+    )
 
 
 def _language() -> str:
@@ -142,14 +147,15 @@ def list_surveys(request: HttpRequest) -> object:
 
 @router.get(
     "surveys/{slug}/results",
-    response={200: SurveyResultsOut, 404: ErrorOut},
+    response={200: SurveyResultsOut, 400: ErrorOut, 404: ErrorOut},
     summary="A round's published results",
 )
 def survey_results(request: HttpRequest, slug: str, filters: Query[SurveyResultsFilters]) -> object:
     """Each choice question's counts and shares (with 95% Wilson intervals) of those who answered it,
     overall and, with ``by``, per gender, age band or area, or per pair of them (``by=gender,area``:
-    gender within each area), where counts allow. Small counts are suppressed as on the public results
-    page; sensitive questions are only given overall."""
+    gender within each area), where counts allow; with ``area`` (and a breakdown by area) only that area's
+    groups. Small counts are suppressed as on the public results page; sensitive questions are only given
+    overall."""
     try:
         survey = publishing.published_survey_get(slug=slug)
         survey_round = publishing.published_round(survey, filters.round)
@@ -157,7 +163,11 @@ def survey_results(request: HttpRequest, slug: str, filters: Query[SurveyResults
         raise ApiError(404, _("No published survey results here."), "not_found") from None
     language = _language()
     breakdown = filters.by or ""
+    if filters.area is not None and "area" not in results.dimensions(breakdown):
+        raise ApiError(400, _("Choose one area only with a breakdown by area."), "area_needs_breakdown")
     total, question_results = results.round_results(survey_round, language=language, breakdown=breakdown)
+    if filters.area is not None:  # a crossed question is whole or withheld: a slice shows nothing more
+        question_results = results.one_area(question_results, breakdown=breakdown, area_key=str(filters.area))
     labels = results.group_labels(question_results, breakdown=breakdown, language=language, survey=survey)
     questions = []
     for result in question_results:

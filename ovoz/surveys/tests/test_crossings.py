@@ -127,6 +127,36 @@ def crossing_counts(slug: str, by: str) -> dict[tuple[str, str], Any]:
     }
 
 
+def test_the_api_gives_one_area_of_a_crossing_with_the_same_figures_as_the_whole(places):
+    survey, _round = big_round(places)
+    zomin, jizzakh = places["zomin"].pk, places["jizzakh"].pk
+    whole = api_question(survey.slug, "gender,area")
+    response = Client().get(f"/api/v1/surveys/{survey.slug}/results", {"by": "gender,area", "area": zomin})
+    assert response.status_code == 200, response.content
+    one = next(question for question in response.json()["questions"] if question["name"] == "unsafe_places")
+
+    keys = [group["key"] for group in one["groups"]]
+    assert keys[0] == "" and len(keys) > 1
+    assert all(key.endswith(f",{zomin}") for key in keys[1:])
+    assert not any(key.endswith(f",{jizzakh}") for key in keys)
+    assert one["withheld"] is whole["withheld"] is False
+    # Each column is the whole crossing's column for that group, figure for figure.
+    column = {group["key"]: index for index, group in enumerate(whole["groups"])}
+    for choice, whole_choice in zip(one["choices"], whole["choices"], strict=True):
+        for index, group in enumerate(one["groups"]):
+            assert choice["cells"][index] == whole_choice["cells"][column[group["key"]]]
+
+
+def test_the_api_refuses_an_area_without_a_breakdown_by_area_in_the_readers_language(places):
+    survey, _round = big_round(places)
+    url = f"/api/v1/surveys/{survey.slug}/results"
+    refused = Client().get(url, {"by": "gender", "area": places["zomin"].pk}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "area_needs_breakdown"
+    assert refused.json()["detail"] == "Выбрать одну территорию можно только при разбивке по территориям."
+    assert Client().get(url, {"by": "gender,area", "area": 0}).status_code == 422
+
+
 def test_a_crossing_is_shown_on_the_pages_in_the_api_and_in_the_downloads(places, signed_in_client):
     survey, _round = big_round(places)
 
