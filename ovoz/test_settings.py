@@ -43,3 +43,8 @@ DATABASES["default"]["ENGINE"] = {
 # The suite renders pages with DEBUG off and no collected files: plain names, served by the finders.
 # The compressed, hashed files of `ovoz serve` are tested on a real server (ovoz/core/tests/test_production_run.py).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+# WhiteNoise finds a static file when it is asked for, instead of listing every file of every app when
+# its middleware is made: the test client makes the middleware anew for every Client (thousands of
+# times), and listing them cost about a tenth of a second each time.
+WHITENOISE_AUTOREFRESH = True
