@@ -1,7 +1,6 @@
 """The RapidPro/TextIt external-channel SMS format: form posts in with a token, the send format out."""
 
 import re
-import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,6 +13,7 @@ from ovoz.concerns.models import Concern
 from ovoz.concerns.receipts import receipt_hash
 from ovoz.concerns.services import themes_seed
 from ovoz.core.models import AuditEntry
+from ovoz.testing.fakes import serve_in_background
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ class FakeSendUrl:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     def close(self) -> None:
         self.server.shutdown()

@@ -11,7 +11,6 @@ import hmac
 import io
 import json
 import re
-import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -37,6 +36,7 @@ from ovoz.operations.retention import retention_apply
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 from ovoz.testing.canary import canary
+from ovoz.testing.fakes import serve_in_background
 
 # The real embedded task backend: replies become task rows that wait for a worker that never comes.
 WORKER_STOPPED = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -65,7 +65,7 @@ class DeadGateway:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     def close(self) -> None:
         self.server.shutdown()

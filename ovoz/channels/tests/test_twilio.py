@@ -1,7 +1,6 @@
 """The Twilio-compatible SMS channel: signed form webhooks in, Messages API out, against a fake API on loopback."""
 
 import base64
-import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,6 +12,7 @@ from ovoz.channels.models import InboundMessage, OutboundMessage
 from ovoz.channels.services import channel_create, twilio_signature
 from ovoz.concerns.models import Concern
 from ovoz.concerns.services import themes_seed
+from ovoz.testing.fakes import serve_in_background
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ class FakeTwilio:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     def close(self) -> None:
         self.server.shutdown()

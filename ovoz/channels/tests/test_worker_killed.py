@@ -24,6 +24,7 @@ from ovoz.channels.services import channel_create
 from ovoz.core.crypto import encrypt
 from ovoz.core.models import AuditEntry
 from ovoz.core.tests.servers import OvozServer, ovoz_environment
+from ovoz.testing.fakes import serve_in_background
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ class HoldingGateway:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     def close(self) -> None:
         self.release.set()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import threading
 import uuid
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +27,7 @@ from ovoz.surveys.kobo import fetch_kobo_api, read_kobo_csv, read_kobo_xlsx
 from ovoz.surveys.models import ASKED_TYPES, Response, ResultCount, Survey, SurveyRound
 from ovoz.surveys.services import response_submit, survey_import, survey_round_close, survey_round_open
 from ovoz.surveys.tests.test_kobo import TOKEN, FakeKobo, page
+from ovoz.testing.fakes import serve_in_background
 from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -195,8 +195,7 @@ def test_a_kobo_xlsx_export_round_trips_to_the_same_results(collected):
 @pytest.fixture
 def kobo_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeKobo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_background(server)
     FakeKobo.requests = []
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/api/v2/assets/aBc123/data/?format=json"

@@ -3,7 +3,6 @@
 import datetime
 import io
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from ovoz.surveys.kobo import KoboImportError, KoboSubmission, fetch_kobo_api, read_kobo_csv, read_kobo_xlsx
+from ovoz.testing.fakes import serve_in_background
 
 # Kobo's default CSV export: ';', XML names, group paths in headers, a select_multiple with its
 # one-column-per-choice copies, and Kobo's own columns.
@@ -180,8 +180,7 @@ class FakeKobo(BaseHTTPRequestHandler):
 @pytest.fixture
 def kobo():
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeKobo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_background(server)
     FakeKobo.requests = []
     base = f"http://127.0.0.1:{server.server_address[1]}/api/v2/assets/aBc123/data/?format=json"
     try:
