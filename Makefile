@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OVOZ := $(BIN)/ovoz
 
-.PHONY: help run test lint typecheck check-migrations catalogs catalogs-update openapi pytest pytest-fault prod-check clean
+.PHONY: help run test lint typecheck check-migrations catalogs catalogs-check catalogs-compile catalogs-update openapi pytest pytest-fault prod-check clean
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,10 +39,10 @@ run: $(VENV)/.installed ## Set up and start Ovoz with demo data on SQLite under 
 	$(OVOZ) demo
 	$(OVOZ) serve --port $${OVOZ_PORT:-8000}
 
-test: $(VENV)/.installed-dev catalogs ## Install dev tools and run every check and the tests (PostgreSQL with OVOZ_TEST_DATABASE_URL)
-	@# The catalogs are compiled first (the tests read them); the other checks run beside the tests,
-	@# each one's output shown whole when it ends.
-	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck check-migrations pytest
+test: $(VENV)/.installed-dev catalogs-compile ## Install dev tools and run every check and the tests (PostgreSQL with OVOZ_TEST_DATABASE_URL)
+	@# The catalogs are compiled first (the tests read them); the other checks, the catalogs' own
+	@# included, run beside the tests, each one's output shown whole when it ends.
+	$(MAKE) --no-print-directory -j4 --output-sync=target catalogs-check lint typecheck check-migrations pytest
 
 lint: $(VENV)/.installed-dev ## ruff lint and format check, and the layers between apps (import-linter)
 	$(BIN)/ruff check .
@@ -55,8 +55,12 @@ typecheck: $(VENV)/.installed-dev ## mypy (strict for ovoz/)
 check-migrations: $(VENV)/.installed-dev ## Fail when models changed without a migration
 	$(OVOZ) makemigrations --check --dry-run
 
-catalogs: $(VENV)/.installed-dev ## Fail when a translation is missing or a catalog does not compile; then compile
+catalogs: catalogs-check catalogs-compile ## Fail when a translation is missing or a catalog does not compile; then compile
+
+catalogs-check: $(VENV)/.installed-dev
 	$(OVOZ) catalogs check
+
+catalogs-compile: $(VENV)/.installed-dev
 	$(OVOZ) catalogs compile > /dev/null
 
 catalogs-update: $(VENV)/.installed ## Add new source strings to every catalog under ovoz/locale/
