@@ -11,13 +11,15 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 
-SHARED = "ovoz/offline-cache.js"  # keepPage() and networkFirst(), which every worker uses
+# keepPage() and networkFirst(), and offlineStore() (an IndexedDB store; the collection page loads it too),
+# which the workers use.
+SHARED = ("ovoz/offline-cache.js", "ovoz/offline-store.js")
 
 
 @cache
 def _worker_source(static_path: str) -> bytes:
     parts = []
-    for path in (SHARED, static_path):
+    for path in (*SHARED, static_path):
         found = finders.find(path)
         if not isinstance(found, str):
             raise FileNotFoundError(path)

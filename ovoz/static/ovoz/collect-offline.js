@@ -57,25 +57,7 @@
 
   // --- the phone's store (IndexedDB), encrypted -------------------------------------------------
 
-  function database() {
-    return new Promise(function (resolve, reject) {
-      var opening = indexedDB.open(DATABASE, 1);
-      opening.onupgradeneeded = function () { opening.result.createObjectStore(STORE, { keyPath: "id" }); };
-      opening.onsuccess = function () { resolve(opening.result); };
-      opening.onerror = function () { reject(opening.error); };
-    });
-  }
-
-  function inStore(mode, work) {
-    return database().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var transaction = db.transaction(STORE, mode);
-        var request = work(transaction.objectStore(STORE));
-        transaction.oncomplete = function () { db.close(); resolve(request ? request.result : undefined); };
-        transaction.onerror = function () { db.close(); reject(transaction.error); };
-      });
-    });
-  }
+  var inStore = offlineStore(DATABASE, STORE);  // offline-store.js, loaded before this script
 
   function keep(interview, state) {
     var iv = crypto.getRandomValues(new Uint8Array(12));

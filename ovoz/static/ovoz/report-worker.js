@@ -47,25 +47,7 @@ function sendOrKeep(request) {
   });
 }
 
-function database() {
-  return new Promise(function (resolve, reject) {
-    var opening = indexedDB.open(DATABASE, 1);
-    opening.onupgradeneeded = function () { opening.result.createObjectStore(STORE, { keyPath: "id" }); };
-    opening.onsuccess = function () { resolve(opening.result); };
-    opening.onerror = function () { reject(opening.error); };
-  });
-}
-
-function inStore(mode, work) {
-  return database().then(function (db) {
-    return new Promise(function (resolve, reject) {
-      var transaction = db.transaction(STORE, mode);
-      var result = work(transaction.objectStore(STORE));
-      transaction.oncomplete = function () { db.close(); resolve(result && "result" in result ? result.result : result); };
-      transaction.onerror = function () { db.close(); reject(transaction.error); };
-    });
-  });
-}
+var inStore = offlineStore(DATABASE, STORE);  // offline-store.js, served in front of this file
 
 // The same form and text kept twice (a second tap on "Send") is one report: the server derives its
 // idempotency key from the form's token and the text, and so does this key.
