@@ -11,6 +11,10 @@
   var discard = notice.querySelector("button");
   var worker = null;
   var retry = null;
+  // Tried again after 2 s, then twice as long each time up to 15 s: a connection that has just come back
+  // (the radio, or the service worker still offline a moment longer than the page) often fails once.
+  var FIRST_DELAY = 2000, LONGEST_DELAY = 15000;
+  var delay = FIRST_DELAY;
 
   function ask(type) {
     return new Promise(function (resolve) {
@@ -24,8 +28,20 @@
     var isWaiting = result.state === "waiting";
     notice.hidden = !isWaiting;
     if (isWaiting) { text.textContent = notice.dataset.waiting; }
-    if (isWaiting && !retry) { retry = setInterval(send, 15000); }
-    if (!isWaiting && retry) { clearInterval(retry); retry = null; }
+    if (isWaiting && !retry) {
+      retry = setTimeout(function () {
+        retry = null;
+        delay = Math.min(delay * 2, LONGEST_DELAY);
+        send();
+      }, delay);
+    }
+    if (!isWaiting) { retryReset(); }
+  }
+
+  // Forget the retry planned, and start again from the first delay.
+  function retryReset() {
+    if (retry) { clearTimeout(retry); retry = null; }
+    delay = FIRST_DELAY;
   }
 
   function send() {
@@ -47,7 +63,10 @@
   discard.addEventListener("click", function () {
     ask("discard").then(show);
   });
-  window.addEventListener("online", send);
+  window.addEventListener("online", function () {
+    retryReset();
+    send();
+  });
 
   navigator.serviceWorker.register("/report-worker.js", { scope: scope }).then(function () {
     return navigator.serviceWorker.ready;
