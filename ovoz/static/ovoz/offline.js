@@ -1,7 +1,5 @@
-// Reporting without signal (issue 14): registers the report page's service worker for this language,
-// says when a report written offline is waiting, and has it sent when the connection is back. The
-// receipt then opens on /<language>/report/sent/, once. Without JavaScript none of this runs and the
-// form posts as it always did.
+// Reporting without signal (issue 14): the report page's service worker keeps a report written offline;
+// this says so and has it sent when the signal is back (the receipt opens on /<lang>/report/sent/).
 (function () {
   "use strict";
   var notice = document.getElementById("offline-outbox");
@@ -11,10 +9,7 @@
   var discard = notice.querySelector("button");
   var worker = null;
   var retry = null;
-  // Tried again after 2 s, then twice as long each time up to 15 s: a connection that has just come back
-  // (the radio, or the service worker still offline a moment longer than the page) often fails once.
-  var FIRST_DELAY = 2000, LONGEST_DELAY = 15000;
-  var delay = FIRST_DELAY;
+  var delay = 2000;  // doubled after each retry up to 15 s
 
   function ask(type) {
     return new Promise(function (resolve) {
@@ -28,21 +23,11 @@
     var isWaiting = result.state === "waiting";
     notice.hidden = !isWaiting;
     if (isWaiting) { text.textContent = notice.dataset.waiting; }
-    if (isWaiting && !retry) {
-      retry = setTimeout(function () {
-        retry = null;
-        delay = Math.min(delay * 2, LONGEST_DELAY);
-        send();
-      }, delay);
-    }
-    if (!isWaiting) { retryReset(); }
+    if (isWaiting && !retry) { retry = setTimeout(function () { retry = null; delay = Math.min(delay * 2, 15000); send(); }, delay); }
+    if (!isWaiting) { reset(); }
   }
 
-  // Forget the retry planned, and start again from the first delay.
-  function retryReset() {
-    if (retry) { clearTimeout(retry); retry = null; }
-    delay = FIRST_DELAY;
-  }
+  function reset() { clearTimeout(retry); retry = null; delay = 2000; }
 
   function send() {
     if (!worker) { return; }
@@ -63,10 +48,8 @@
   discard.addEventListener("click", function () {
     ask("discard").then(show);
   });
-  window.addEventListener("online", function () {
-    retryReset();
-    send();
-  });
+  // The first try when the signal returns often fails (the worker is offline a moment longer).
+  window.addEventListener("online", function () { reset(); send(); });
 
   navigator.serviceWorker.register("/report-worker.js", { scope: scope }).then(function () {
     return navigator.serviceWorker.ready;
