@@ -48,7 +48,6 @@ SHRINK_DAYS = 28  # the year's mean counts as this many days of the short window
 MIN_HISTORY_DAYS = 28  # no alert before a series has this much past
 WEEKDAY_PRIOR = 4.0  # concerns of prior weight that pull each weekday's factor towards 1
 FLOOR_PER_DAY = 0.01  # an area with no past concerns still expects a little
-SHIFT = 3.0  # the CUSUM's tripling (better than 1.5, 2 or 4 on the injected ramps: bench)
 MAX_DISPERSION = 3.0
 CHUNK_SERIES = 2500
 CEILING = 1.5  # the CUSUM is held below this multiple of its threshold
@@ -156,17 +155,10 @@ def baseline(counts: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     return expected_count, np.clip(dispersion, 0.0, MAX_DISPERSION), long_mean
 
 
-def log_likelihood_ratio(
-    counts: NDArray[Any], expected: NDArray[Any], dispersion: NDArray[Any], shift: float = SHIFT
-) -> NDArray[Any]:
-    """log P(x | shift × e) − log P(x | e) under a negative binomial with Var = μ + φμ² (in the
-    arrays' own precision)."""
-    return _LikelihoodRatio(expected, dispersion).of(counts, shift)
-
-
 class _LikelihoodRatio:
-    """``log_likelihood_ratio`` for one set of expected counts and dispersions and many shifts: what
-    does not depend on the shift is worked out once (the scan asks for fourteen shifts)."""
+    """log P(x | shift × e) − log P(x | e) under a negative binomial with Var = μ + φμ², in the arrays'
+    own precision, for one set of expected counts e and dispersions φ and many shifts: what does not
+    depend on the shift is worked out once (the scan asks for fourteen shifts)."""
 
     def __init__(self, expected: NDArray[Any], dispersion: NDArray[Any]) -> None:
         self.expected = expected

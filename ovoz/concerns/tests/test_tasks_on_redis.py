@@ -31,17 +31,24 @@ services.concern_change_status(actor=staff, concern=concern, status=Status.ACCEP
 """
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite database, made once for the module: each test works on its own copy."""
-    folder = tmp_path_factory.mktemp("migrated")
+def _environment(folder: Path, **settings: str) -> dict[str, str]:
+    """Ovoz's embedded settings with its data (SQLite) in ``folder``, none of this process's OVOZ_ settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="ovoz.settings",
         OVOZ_VAR_DIR=str(folder),
         OVOZ_DATABASE_URL=f"sqlite:///{folder / 'ovoz.sqlite3'}",
+        **settings,
     )
-    subprocess.run([sys.executable, "-m", "ovoz", "migrate", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=120)
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, made once for the module: each test works on its own copy."""
+    folder = tmp_path_factory.mktemp("migrated")
+    command = [sys.executable, "-m", "ovoz", "migrate", "-v", "0"]
+    subprocess.run(command, env=_environment(folder), cwd=ROOT, check=True, timeout=120)
     return folder / "ovoz.sqlite3"
 
 
@@ -61,13 +68,7 @@ def test_a_status_note_is_mailed_by_an_rq_worker(tmp_path, migrated):
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="ovoz.settings",
-        OVOZ_VAR_DIR=str(tmp_path),
-        OVOZ_REDIS_URL=REDIS_URL,
-        OVOZ_DATABASE_URL=f"sqlite:///{tmp_path / 'ovoz.sqlite3'}",
-    )
+    env = _environment(tmp_path, OVOZ_REDIS_URL=REDIS_URL)
     shutil.copy(migrated, tmp_path / "ovoz.sqlite3")
     subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT, check=True, timeout=120)
     assert not (tmp_path / "mail").exists()  # queued in Redis, not sent in the request
@@ -135,14 +136,7 @@ def test_a_refused_address_stays_out_of_redis_and_the_rq_workers_output_and_the_
     store.flushdb()
     relay = GreylistingRelay()
     address = f"resident-{os.getpid()}-{tmp_path.name[-12:]}@example.org"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OVOZ_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="ovoz.settings",
-        OVOZ_VAR_DIR=str(tmp_path),
-        OVOZ_REDIS_URL=redis_url,
-        OVOZ_DATABASE_URL=f"sqlite:///{tmp_path / 'ovoz.sqlite3'}",
-        OVOZ_SMTP_URL=f"smtp://127.0.0.1:{relay.port}",
-    )
+    env = _environment(tmp_path, OVOZ_REDIS_URL=redis_url, OVOZ_SMTP_URL=f"smtp://127.0.0.1:{relay.port}")
     shutil.copy(migrated, tmp_path / "ovoz.sqlite3")
     try:
         subprocess.run(
