@@ -7,8 +7,8 @@ alphabetical order the heaviest files (the accessibility walk, the detector's ca
 install) could start last and run alone while the other workers sit idle. Handing the longest out first
 (longest-processing-time scheduling) keeps every worker busy to the end.
 
-``SECONDS`` is what each heavy file took in one `make pytest` on the 2-core development machine (4 workers,
-SQLite, December 2026); a file not listed counts as short. It needs no care to stay exact: a stale number
+``SECONDS`` is what each file of 8 s or more took in one `make pytest` on the 2-core development machine
+(2 workers, SQLite, December 2026); a file not listed counts by its number of tests. It needs no care to stay exact: a stale number
 only makes the order a little less good, never a test fail or be left out.
 """
 
@@ -20,32 +20,20 @@ import pytest
 
 PER_TEST_SECONDS = 0.15  # about what a test of a file not in SECONDS takes
 SECONDS = {
-    "ovoz/core/tests/test_accessibility.py": 71,
-    "ovoz/insights/tests/test_share_signal.py": 61,
-    "ovoz/core/tests/test_authorization_matrix.py": 47,
-    "ovoz/core/tests/test_search_oracle.py": 42,
-    "ovoz/concerns/tests/test_tasks_on_redis.py": 42,
-    "ovoz/operations/tests/test_wheel.py": 39,
-    "ovoz/core/tests/test_core.py": 32,
-    "ovoz/insights/tests/test_early_warning.py": 32,
-    "ovoz/concerns/tests/test_browser_offline.py": 25,
-    "ovoz/core/tests/test_junk_parameters.py": 23,
-    "ovoz/surveys/tests/test_crossings.py": 23,
-    "ovoz/core/tests/test_replica_cluster.py": 22,
-    "ovoz/places/tests/test_boundaries.py": 21,
-    "ovoz/channels/tests/test_telegram.py": 20,
-    "ovoz/core/tests/test_privacy.py": 17,
-    "ovoz/core/tests/test_serve_slow_clients.py": 15,
-    "ovoz/concerns/tests/test_api.py": 15,
-    "ovoz/insights/tests/test_duplicates.py": 15,
-    "ovoz/groups/tests/test_browser.py": 14,
-    "ovoz/insights/tests/test_differencing.py": 14,
-    "ovoz/core/tests/test_browser.py": 13,
-    "ovoz/groups/tests/test_plurals.py": 13,
-    "ovoz/groups/tests/test_authorization.py": 13,
-    "ovoz/channels/tests/test_sms.py": 12,
-    "ovoz/core/tests/test_csrf.py": 12,
-    "ovoz/core/tests/test_serve_worker.py": 12,
+    "ovoz/core/tests/test_accessibility.py": 69,
+    "ovoz/insights/tests/test_early_warning.py": 25,
+    "ovoz/core/tests/test_search_oracle.py": 22,
+    "ovoz/core/tests/test_core.py": 15,
+    "ovoz/concerns/tests/test_tasks_on_redis.py": 15,
+    "ovoz/core/tests/test_authorization_matrix.py": 14,
+    "ovoz/core/tests/test_serve_slow_clients.py": 12,
+    "ovoz/insights/tests/test_share_signal.py": 12,
+    "ovoz/operations/tests/test_wheel.py": 11,
+    "ovoz/core/tests/test_replica_cluster.py": 11,
+    "ovoz/core/tests/test_browser.py": 10,
+    "ovoz/groups/tests/test_browser.py": 9,
+    "ovoz/core/tests/test_junk_parameters.py": 9,
+    "ovoz/concerns/tests/test_browser.py": 9,
 }
 
 
