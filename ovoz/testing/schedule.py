@@ -8,8 +8,8 @@ install) could start last and run alone while the other workers sit idle. Handin
 (longest-processing-time scheduling) keeps every worker busy to the end.
 
 ``SECONDS`` is what each file of 8 s or more took in one `make pytest` on the 2-core development machine
-(2 workers, SQLite, December 2026); a file not listed counts by its number of tests. It needs no care to stay exact: a stale number
-only makes the order a little less good, never a test fail or be left out.
+(2 workers, SQLite, December 2026); a file not listed counts by its number of tests. It needs no care to
+stay exact: a stale number only makes the order a little less good, never a test fail or be left out.
 """
 
 from __future__ import annotations
