@@ -213,7 +213,7 @@ def test_the_contact_is_shown_masked(world):
     staff, _user = staff_client("facilitator", world)
     html = staff.get(f"/staff/concerns/{submitted.concern.pk}/").content.decode()
     assert "+998 90 *** ** 67" in html
-    assert "123" not in html.split("Contact for replies")[1][:200]
+    assert "123 45" not in html and "1234567" not in html  # not the digits alone: an id may hold "123"
 
 
 def test_photos_are_served_to_staff_of_the_area_only(world, client):
