@@ -33,6 +33,7 @@ from ovoz.surveys.services import survey_import, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
 from ovoz.testing.media import jpeg_with_gps
 from ovoz.testing.scenario import build_scenario
+from ovoz.testing.snapshot import table_rows
 from ovoz.testing.web import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -274,10 +275,9 @@ def matrix(world):
     }
 
 
-def _snapshot() -> dict[str, int]:
-    """Row counts of every table but the audit log and sessions: a refusal must change none of them."""
-    skip = {AuditEntry, apps.get_model("sessions", "Session")}
-    return {model._meta.label: model.objects.count() for model in apps.get_models() if model not in skip}
+def _snapshot() -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table but the audit log and sessions: a refusal must change none of them."""
+    return table_rows(skip=(AuditEntry, apps.get_model("sessions", "Session")))
 
 
 @pytest.mark.parametrize("kind", KINDS)
