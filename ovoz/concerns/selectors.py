@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -139,6 +140,13 @@ def original_readable(user: User) -> Q:
             facilitated |= _within(grant.working_group.area)
         unsealed = not_confidential & facilitated
     return (sealed & sealed_to_user) | (~sealed & unsealed)
+
+
+def original_readable_ids(user: User, concerns: Iterable[Concern]) -> set[int]:
+    """Which of ``concerns`` (a page of a list) ``user`` may read the original of, in one query:
+    ``permissions.can_read_original`` for each, without a query or two per row."""
+    ids = [concern.pk for concern in concerns]
+    return set(Concern.objects.filter(original_readable(user), pk__in=ids).values_list("pk", flat=True))
 
 
 def text_matching(*, user: User | None, search: str) -> Q:

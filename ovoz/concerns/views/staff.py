@@ -57,24 +57,17 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             search=data["search"].strip(),
         )
     page = Paginator(selectors.staff_concern_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
-    rows = [
-        (
-            concern,
-            permissions.can_read_original(user, concern),
-            selectors.is_publicly_readable(concern),
-        )
-        for concern in page
-    ]
+    readable = selectors.original_readable_ids(user, page)
+    rows = [(concern, concern.pk in readable, selectors.is_publicly_readable(concern)) for concern in page]
     query = request.GET.copy()
     query.pop("page", None)
+    counts = selectors.staff_status_counts(user=user)
     context = {
         "form": form,
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
-        "counts": [
-            (status, label, selectors.staff_status_counts(user=user).get(status, 0)) for status, label in Status.choices
-        ],
+        "counts": [(status, label, counts.get(status, 0)) for status, label in Status.choices],
         "status_choices": Status.choices,
         "close_reasons": CloseReason.choices,
     }
