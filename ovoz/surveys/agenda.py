@@ -110,11 +110,15 @@ def meeting_result_remove(user: User, meeting: Meeting, key: str) -> bool:
     return MeetingResult.objects.filter(meeting=meeting, pk=int(key)).delete()[0] > 0
 
 
-def result_share(survey_round: SurveyRound, question: str, value: str) -> statistics.Share:
-    """The share of the question's respondents in the round who chose ``value``, from the counts."""
-    rows = ResultCount.objects.filter(round=survey_round, question=question, value__in=["", value])
+def result_share(survey_round: SurveyRound, question: dict[str, Any], value: str) -> tuple[statistics.Share, bool]:
+    """The share of the question's respondents in the round who chose ``value``, from the counts, and
+    whether it may be shown: not where the results table hides it (a small answer, or a large one
+    beside a small one, which would give the small one away)."""
+    rows = ResultCount.objects.filter(round=survey_round, question=question.get("name", ""))
     totals = {row["value"]: int(row["total"]) for row in rows.values("value").annotate(total=Sum("count"))}
-    return statistics.share_of(totals.get(value, 0), totals.get("", 0))
+    choice_counts = {choice["name"]: totals.get(choice["name"], 0) for choice in question.get("choices", [])}
+    share = statistics.share_of(totals.get(value, 0), totals.get("", 0))
+    return share, statistics.shown_share(choice_counts, share.total, value) is not None
 
 
 def result_lines(item: MeetingResult, language: str) -> tuple[str, list[str]]:
@@ -129,9 +133,14 @@ def result_lines(item: MeetingResult, language: str) -> tuple[str, list[str]]:
         "question": question_label,
         "answer": choice_label,
     }
-    share = result_share(item.round, item.question, item.value)
+    share, is_shown = result_share(item.round, question, item.value)
     if share.suppressed:
         figure = _("Too few answers to show (fewer than %(minimum)d).") % {"minimum": SUPPRESS_BELOW}
+    elif not is_shown:
+        figure = _(
+            "Not shown: another answer to this question was given by fewer than %(minimum)d people, "
+            "and this figure would give it away."
+        ) % {"minimum": SUPPRESS_BELOW}
     else:
         figure = _("%(percent).0f%% (95%% interval %(low).0f–%(high).0f%%), %(count)d of %(total)d who answered") % {
             "percent": 100 * share.share,

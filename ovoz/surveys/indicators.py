@@ -136,13 +136,16 @@ def survey_indicators(survey: Survey, *, language: str) -> list[Series]:
     step = (CHART_WIDTH - 60) / max(1, len(rounds) - 1) if len(rounds) > 1 else 0
     series = []
     for indicator in indicators:
+        question: dict[str, Any] = next((q for q in survey.questions if q["name"] == indicator.question), {})
         points = []
         for index, survey_round in enumerate(rounds):
-            count = totals.get((survey_round.pk, indicator.question, indicator.value), 0)
+            choice_counts = {
+                choice["name"]: totals.get((survey_round.pk, indicator.question, choice["name"]), 0)
+                for choice in question.get("choices", [])
+            }
             total = totals.get((survey_round.pk, indicator.question, ""), 0)
-            share = statistics.share_of(count, total) if total else None
-            if share is not None and share.suppressed:
-                share = None
+            # Shown only where the results table shows the answer: beside a small answer a share is hidden.
+            share = statistics.shown_share(choice_counts, total, indicator.value)
             x = 30 + index * step if len(rounds) > 1 else CHART_WIDTH / 2
 
             def y(fraction: float) -> float:

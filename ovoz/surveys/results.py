@@ -87,15 +87,15 @@ class QuestionResult:
 
 
 def _cells(counts: dict[str, int], total: int) -> dict[str, Cell]:
-    hidden = statistics.suppressed_cells(counts) if not statistics.is_suppressed(total) else frozenset(counts)
     cells = {}
     for key, count in counts.items():
-        if key in hidden:
+        share = statistics.shown_share(counts, total, key)
+        if share is None:
             # A cell hidden only so that a small one cannot be worked out from the total says so.
             shown = statistics.public_count(count) if statistics.is_suppressed(count) else _("hidden")
             cells[key] = Cell(count=shown, share=None)
         else:
-            cells[key] = Cell(count=count, share=statistics.share_of(count, total))
+            cells[key] = Cell(count=count, share=share)
     return cells
 
 

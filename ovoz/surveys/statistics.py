@@ -105,6 +105,18 @@ def suppressed_cells(counts: Mapping[str, int]) -> frozenset[str]:
     return frozenset(hidden)
 
 
+def shown_share(choice_counts: Mapping[str, int], respondents: int, value: str) -> Share | None:
+    """The share of a question's ``respondents`` who chose ``value``, as the overall column of the
+    question's table shows it, or None where that column hides the cell: a small one, one hidden so a
+    small one cannot be worked out from the total, or every cell of a small question. ``choice_counts``
+    holds every choice of the question (zero included). Anything that shows one answer's share apart
+    from the table (an indicator, a result on a meeting's agenda) goes through here: the share of the
+    large answer next to a small one gives the small one away as surely as its count."""
+    if is_suppressed(respondents) or value not in choice_counts or value in suppressed_cells(choice_counts):
+        return None
+    return share_of(choice_counts[value], respondents)
+
+
 def age_band(age: int) -> str:
     """The results' age band of an age in whole years: '15-17' ... '65+', or 'under-15'."""
     if age < 0:

@@ -60,6 +60,19 @@ def test_a_small_share_is_not_shown(places):
     assert "too few answers to show" in section and "%" not in section.split("<ul>")[1]
 
 
+def test_the_share_of_a_large_answer_beside_a_small_one_is_not_shown_either(places):
+    """3 said "yes" and 57 "no": the share of "no" would give the hidden 3 away (the table hides both)."""
+    survey, survey_round = published_round(places)
+    indicator_add(survey=survey, question="violence_home", value="no", label="", actor=None)
+
+    (series,) = survey_indicators(survey, language="en")
+
+    assert series.points[0].share is None and series.path == ""
+    page = Client().get(f"/en/surveys/{survey.slug}/results/").content.decode()
+    section = page[page.index('data-testid="indicators"') : page.index("</section>", page.index("indicators"))]
+    assert "too few answers to show" in section and "95%" not in section
+
+
 def test_a_coordinator_adds_an_indicator_and_it_is_audited(signed_in_client, places):
     survey, _round = published_round(places)
 
@@ -143,4 +156,5 @@ def test_a_result_on_a_meeting_agenda_stays_when_the_indicator_on_the_same_answe
     assert not Indicator.objects.exists()
     page = client.get(f"/staff/groups/zomin/meetings/{meeting.pk}/")
     assert page.status_code == 200
-    assert "who answered" in page.content.decode() and MeetingResult.objects.count() == 1
+    # Still on the agenda, its figure hidden as the results table hides it (3 said "yes", 57 "no").
+    assert "given by fewer than 5 people" in page.content.decode() and MeetingResult.objects.count() == 1
