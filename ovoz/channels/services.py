@@ -205,6 +205,10 @@ def _converse(
     recent = conversation.last_inbound_at is not None and now - conversation.last_inbound_at < timedelta(
         days=CONVERSATION_DAYS
     )
+    if conversation.last_inbound_at is None:
+        # A first message that makes no concern (STATUS, a lone SECRET, an empty NEW) still dates the
+        # conversation: retention deletes quiet conversations, and with them the number, by this date.
+        conversation.last_inbound_at = now
     language = (concern.language if concern else "") or channel.default_language or settings.LANGUAGE_CODE
     if keyword == Keyword.STATUS:
         conversation.save()

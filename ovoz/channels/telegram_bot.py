@@ -199,6 +199,7 @@ def _converse(
         return conversation, concern, ""
     if update.command == "/link":  # a staff member linking this chat for their reminders
         conversation.sender_ciphertext = encrypt(update.chat_id.encode(), purpose="channel-sender")
+        conversation.last_inbound_at = timezone.now()  # retention deletes the chat id by this date
         conversation.save()
         user = chat_link(channel=channel, chat_id=update.chat_id, code=update.text)
         # A linked staff member is answered in the language they chose; anyone else as the chat speaks.

@@ -157,6 +157,29 @@ def test_a_quiet_conversation_that_still_leads_to_an_open_concern_is_kept(sms_ch
     assert Concern.objects.get(pk=concern.pk).contact_phone_hash != ""
 
 
+@pytest.mark.parametrize("first", ["STATUS", "SECRET", "NEW"])
+def test_a_conversation_whose_first_message_made_no_concern_goes_after_the_period_with_its_number(sms_channel, first):
+    sms_receive(channel=sms_channel, external_id="gw-1", sender=PHONE, text=first, received_at=None)
+    conversation = Conversation.objects.get()
+    assert conversation.sender_ciphertext is not None and not Concern.objects.exists()
+
+    assert retention_apply(now=_days_later(179)).conversations == 0
+    assert retention_apply(now=_days_later(181)).conversations == 1
+    assert not Conversation.objects.exists()
+
+
+def test_the_migration_dates_conversations_stored_without_a_date_so_retention_reaches_them(sms_channel):
+    sms_receive(channel=sms_channel, external_id="gw-1", sender=PHONE, text="STATUS", received_at=None)
+    stopped = Conversation.objects.create(channel=sms_channel, sender_hash="h" * 64, is_stopped=True)
+    Conversation.objects.update(last_inbound_at=None)  # as they were stored before the fix
+    migration = importlib.import_module("ovoz.channels.migrations.0005_date_undated_conversations")
+    migration.date_undated(django_apps, None)
+
+    assert Conversation.objects.exclude(pk=stopped.pk).get().last_inbound_at is not None
+    assert Conversation.objects.get(pk=stopped.pk).last_inbound_at is None  # only a hash: a STOP remembered
+    assert retention_apply(now=_days_later(181)).conversations == 1
+
+
 def test_a_conversation_stays_while_it_is_the_way_back_for_another_concern_of_the_sender(actor, sms_channel):
     first = _sms_concern(sms_channel, "gw-1")
     second = sms_receive(

@@ -134,7 +134,7 @@ def test_a_member_links_telegram_with_a_one_time_code_and_gets_the_digest_there_
     from django.test import Client
 
     from ovoz.channels.choices import ChannelKind
-    from ovoz.channels.models import StaffChatLink
+    from ovoz.channels.models import Conversation, StaffChatLink
     from ovoz.channels.services import channel_create
     from ovoz.core.models import AuditEntry
     from ovoz.testing.fakes import TOKEN, FakeBotApi
@@ -168,6 +168,8 @@ def test_a_member_links_telegram_with_a_one_time_code_and_gets_the_digest_there_
         assert StaffChatLink.objects.get().user == member
         assert b"5551" not in bytes(StaffChatLink.objects.get().chat_ciphertext)
         assert AuditEntry.objects.filter(action="account.telegram_linked").count() == 1
+        # The bot's conversation with the chat is dated, so retention deletes its chat id in time.
+        assert Conversation.objects.get().last_inbound_at is not None
         deliver(3, f"/link {code}")  # a code works once
         assert "not valid" in bot_api.sent()[-1]["text"]
 
