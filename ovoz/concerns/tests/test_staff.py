@@ -1,10 +1,16 @@
+import re
+from datetime import datetime
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ovoz.accounts.choices import DeploymentRole, GrantRole
 from ovoz.accounts.tests.factories import UserFactory
+from ovoz.channels.choices import OutboundState
+from ovoz.channels.models import OutboundMessage
 from ovoz.concerns import services
-from ovoz.concerns.choices import Channel, Visibility
+from ovoz.concerns.choices import Channel, Status, Visibility
 from ovoz.concerns.models import Concern, ConcernEvent, ConcernRollup, Theme
 from ovoz.core.models import AuditEntry
 from ovoz.groups.grants import grant_set
@@ -254,6 +260,27 @@ def test_members_see_metadata_but_not_the_reporters_words_and_cannot_act(world):
     assert ConcernEvent.objects.count() == before
     assert Concern.objects.get(pk=concern.pk).status == "received"
     assert AuditEntry.objects.filter(action="access.denied", object_id=str(concern.pk)).count() == 3
+
+
+def test_members_see_the_day_a_concern_came_not_the_minute_nor_the_replies_sent_to_its_reporter(world, sms_channel):
+    """The minute an SMS came in (or a reply went out) can point at who sent it: days only, for those who
+    may not read the reporter's words."""
+    concern = world["in_zomin"]
+    Concern.objects.filter(pk=concern.pk).update(
+        created_at=datetime(2026, 11, 30, 23, 47, tzinfo=timezone.get_current_timezone())
+    )
+    facilitator, facilitator_user = staff_client("facilitator", world)
+    services.concern_change_status(actor=facilitator_user, concern=concern, status=Status.ACCEPTED)
+    OutboundMessage.objects.create(channel=sms_channel, concern=concern, state=OutboundState.SENT)
+    member, _user = staff_client("member", world)
+
+    member_html = member.get(f"/staff/concerns/{concern.pk}/").content.decode()
+    facilitator_html = facilitator.get(f"/staff/concerns/{concern.pk}/").content.decode()
+
+    assert "2026-11-30" in member_html and "23:47" not in member_html
+    assert not re.search(r"<time>\d{4}-\d\d-\d\d \d\d:\d\d</time>", member_html)
+    assert "Messages sent to the reporter" not in member_html
+    assert "2026-11-30 23:47" in facilitator_html and "Messages sent to the reporter" in facilitator_html
 
 
 def test_reaching_a_foreign_concern_is_audited(world):
