@@ -449,6 +449,7 @@ LOGGING = {
     "filters": {
         "without_addresses": {"()": "ovoz.core.logfilters.WithoutClientAddresses"},
         "without_exception_text": {"()": "ovoz.core.logfilters.WithoutExceptionText"},
+        "without_secret_paths": {"()": "ovoz.core.logfilters.WithoutSecretPaths"},
     },
     # An exception's message may hold what it was working on (a refused e-mail address, a URL with a
     # bot token): the console prints tracebacks with their code locations and exception classes only.
@@ -456,7 +457,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if OVOZ_LOG_FORMAT == "json" else "plain",
-            "filters": ["without_exception_text"],
+            "filters": ["without_exception_text", "without_secret_paths"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("OVOZ_LOG_LEVEL", "INFO")},

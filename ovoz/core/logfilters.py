@@ -1,4 +1,4 @@
-"""Logging filters: no client address and no exception text in any log line (DESIGN §5)."""
+"""Logging filters: no client address, no exception text and no secret path in any log line (DESIGN §5)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,33 @@ class WithoutClientAddresses(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = without_addresses(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+# Paths that are secrets themselves: a working-group invitation's link (whoever holds it can accept the
+# invitation first) and an Open311 request's token. Django logs the path of every 4xx and 5xx answer
+# ("Bad Request: /staff/invitation/<token>/"); deploy/nginx/ovoz.conf masks the same paths.
+_SECRET_PATHS = (
+    re.compile(r"(/staff/invitation/)[^/\s\"'?]+"),
+    re.compile(r"(/open311/v2/tokens/)[^/.\s\"'?]+"),
+)
+
+
+def without_secret_paths(text: str) -> str:
+    """``text`` with the secret part of each secret path replaced by ``[token]``."""
+    for pattern in _SECRET_PATHS:
+        text = pattern.sub(r"\1[token]", text)
+    return text
+
+
+class WithoutSecretPaths(logging.Filter):
+    """Rewrite a record's message without the secrets some paths carry (attached to the console)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = without_secret_paths(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

@@ -158,7 +158,8 @@ def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
         for channel in sorted(per_channel, key=lambda key: -sum(per_channel[key].values()))
     ]
     by_group, by_institution = promise_records(areas=areas)
-    steps = step_medians(since=months[0], exact=True)
+    # Steps are counted deployment-wide (no area key): exact only for deployment-wide roles, else as in public.
+    steps = step_medians(since=months[0], exact=areas is None)
     return Dashboard(months, by_theme, top_areas, steps, by_channel, True, by_group, by_institution)
 
 

@@ -16,8 +16,10 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import path
 
+from ovoz.accounts.choices import GrantRole
 from ovoz.concerns.services import themes_seed
 from ovoz.core.logformat import JsonFormatter
+from ovoz.groups.services import member_invite
 from ovoz.places.services import areas_seed
 from ovoz.testing.canary import canary, captured_logs
 
@@ -159,3 +161,24 @@ def test_production_logs_json_by_default_and_development_text(tmp_path):
     assert _settings_in({**production, "OVOZ_LOG_FORMAT": "text"}, tmp_path) == "plain"
     assert _settings_in({}, tmp_path) == "plain"
     assert _settings_in({"OVOZ_LOG_FORMAT": "json"}, tmp_path) == "json"
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("ovoz.core.tests.test_logs")
+def test_an_invitations_link_and_an_open311_token_are_never_logged(world, production_log):
+    """Whoever reads the link in a log could accept the invitation first: Django logs the path of every
+    refused request, so a refused acceptance form or a wrong link would write it out."""
+    _invitation, link = member_invite(
+        actor=world["users"]["facilitator"], group=world["group"], email="new@example.org", role=GrantRole.COMMUNITY
+    )
+    path = link.split("://", 1)[-1].split("/", 1)[-1]
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    client = Client()
+    refused = client.post(f"/{path}", {"username": "newmember", "password": "short", "password_again": "short"})
+    assert refused.status_code == 400
+    assert client.get(f"/staff/invitation/{token[:-2]}xy/").status_code == 404
+    assert client.get(f"/open311/v2/tokens/{token}.json").status_code == 404
+
+    output = production_log.getvalue()
+    assert "Bad Request: /staff/invitation/[token]/" in output
+    assert token not in output and token[:-2] not in output

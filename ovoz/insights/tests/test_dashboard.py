@@ -137,6 +137,27 @@ def test_the_staff_dashboard_is_exact_and_limited_to_the_users_areas(world):
     assert AuditEntry.objects.filter(action="data.exported", data__export="dashboard/channels").count() == 1
 
 
+def test_a_user_limited_to_some_areas_sees_the_deployments_step_medians_only_as_the_public_does(world):
+    """Steps are counted for the whole deployment: exact figures there would tell a member of Osh about a
+    single concern in Jizzakh (confidential ones included)."""
+    concern = Concern.objects.filter(status=Status.ACCEPTED).first()
+    Concern.objects.exclude(pk=concern.pk).filter(status=Status.RESOLVED).delete()
+    steps_recount()
+    group = WorkingGroup.objects.create(name="Osh group", slug="osh", area=world["osh"])
+    member = UserFactory(username="member", role=DeploymentRole.NONE)
+    grant_set(actor=None, user=member, working_group=group, role=GrantRole.COMMUNITY)
+    client = Client()
+    sign_in(client, member)
+    admin = Client()
+    sign_in(admin, UserFactory(username="admin", role=DeploymentRole.ADMINISTRATOR))
+
+    member_steps = dict(rows(client.get("/staff/dashboard/").content.decode(), "Median days per step"))
+    admin_steps = dict(rows(admin.get("/staff/dashboard/").content.decode(), "Median days per step"))
+
+    assert member_steps["Received → accepted"] == "–" and "concern" not in "".join(member_steps.values())
+    assert admin_steps["Received → accepted"] == "3 days (1 concern)"
+
+
 def test_the_staff_dashboard_needs_a_signed_in_staff_user(client, world):
     assert client.get("/staff/dashboard/").status_code == 302
     assert client.get("/staff/dashboard/themes.csv").status_code == 302

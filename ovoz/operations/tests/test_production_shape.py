@@ -231,3 +231,12 @@ def test_nginx_refuses_a_body_over_16_mb_and_closes_a_slow_header(through_nginx)
         started = time.monotonic()
         assert tls.recv(1024) == b""  # closed by nginx
         assert time.monotonic() - started < 15  # client_header_timeout 10s
+
+
+def test_nginx_logs_an_invitations_link_and_an_open311_token_masked(through_nginx):
+    secret = secrets.token_urlsafe(24).replace(".", "")
+    assert through_nginx.get(f"/staff/invitation/{secret}/").status_code == 404
+    assert through_nginx.get(f"/open311/v2/tokens/{secret}.json").status_code == 404
+    log = (Path(shape()["logs"]) / "nginx-access.log").read_text()
+    assert secret not in log
+    assert '"GET /staff/invitation/[token]/" 404' in log and '"GET /open311/v2/tokens/[token].json" 404' in log
