@@ -12,6 +12,9 @@ or ``ovoz apply-retention`` from cron) this module deletes what is due:
 - conversations nobody wrote in for the contact period that no longer lead to a concern keeping its
   contact: they hold the sender's number or chat id.
 
+Working-group invitations that expired unaccepted go 30 days after they expired, with the address they
+were sent to (an accepted one keeps no address: it moved to the new account).
+
 Half-answered surveys go a day after they were last touched: those answered on SMS or Telegram
 (``survey_answerings``) and the sealed drafts of the web and enumerators' forms (``survey_drafts``).
 
@@ -50,6 +53,7 @@ from ovoz.concerns.models import Concern
 from ovoz.core.events import AuditAction
 from ovoz.core.models import RetentionPolicy
 from ovoz.core.services import audit_record
+from ovoz.groups.services import members as group_services
 from ovoz.surveys import conversation as survey_conversation
 from ovoz.surveys import drafts as survey_drafts
 from ovoz.surveys.models import ChannelAnswering
@@ -129,6 +133,7 @@ class RetentionReport:
     sessions: int = 0
     survey_answerings: int = 0
     survey_drafts: int = 0
+    invitations: int = 0
     is_dry_run: bool = False
 
     def as_data(self) -> dict[str, object]:
@@ -141,6 +146,7 @@ class RetentionReport:
             "sessions": self.sessions,
             "survey_answerings": self.survey_answerings,
             "survey_drafts": self.survey_drafts,
+            "invitations": self.invitations,
         }
 
 
@@ -199,6 +205,7 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
         report.sessions = sessions_due(now=now).count()
         report.survey_answerings = survey_answerings_due(now=now).count()
         report.survey_drafts = survey_drafts.drafts_due(now=now).count()
+        report.invitations = group_services.invitations_past_keeping(now=now).count()
         return report
     for visibility, queryset in plan.concerns.items():
         for concern_id in _ids(queryset):
@@ -223,5 +230,6 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> Re
     channel_services.drafts_expire(now=now)
     report.survey_answerings = survey_conversation.answerings_expire(now=now)
     report.survey_drafts = survey_drafts.drafts_expire(now=now)
+    report.invitations = group_services.invitations_expire(now=now)
     audit_record(action=AuditAction.RETENTION_APPLIED, data=report.as_data())
     return report

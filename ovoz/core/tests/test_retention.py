@@ -24,6 +24,7 @@ from ovoz.concerns.models import Concern, ConcernEvent, ConcernKey, KeyPart
 from ovoz.concerns.tests.test_rollups import recount, rollups, steps, steps_recount
 from ovoz.core.images import image_clean
 from ovoz.core.models import AuditEntry, RetentionPolicy
+from ovoz.groups.models import Invitation
 from ovoz.operations.management.commands.serve import Command as ServeCommand
 from ovoz.operations.retention import retention_apply
 from ovoz.referrals.tests.test_confidential import _confidential
@@ -42,6 +43,7 @@ NOTHING: dict[str, Any] = {
     "sessions": 0,
     "survey_answerings": 0,
     "survey_drafts": 0,
+    "invitations": 0,
 }
 
 
@@ -112,6 +114,23 @@ def test_the_migration_dates_concerns_closed_before_it_from_their_last_closing_e
     migration.fill_closed_at(django_apps, None)
     assert Concern.objects.get(pk=concern.pk).closed_at == event.at
     assert Concern.objects.get(pk=unclosed.pk).closed_at is None
+
+
+def test_an_invitation_keeps_no_address_once_accepted_and_an_unaccepted_one_goes_30_days_after_it_expired(world):
+    from ovoz.groups.services import invitation_accept, member_invite
+
+    facilitator, group = world["users"]["facilitator"], world["group"]
+    accepted, link = member_invite(actor=facilitator, group=group, email="yes@example.org", role="community")
+    invitation_accept(token=link.rstrip("/").rsplit("/", 1)[-1], username="newmember", password="a-Long-pass-phrase-9")
+    unaccepted, _link = member_invite(actor=facilitator, group=group, email="never@example.org", role="community")
+    accepted.refresh_from_db()
+    assert accepted.email == "" and accepted.accepted_by.email == "yes@example.org"
+
+    expiry = unaccepted.expires_at - timezone.now()
+    assert retention_apply(now=timezone.now() + expiry + timedelta(days=29)).invitations == 0
+    assert retention_apply(now=timezone.now() + expiry + timedelta(days=31), dry_run=True).invitations == 1
+    assert retention_apply(now=timezone.now() + expiry + timedelta(days=31)).invitations == 1
+    assert list(Invitation.objects.all()) == [accepted]
 
 
 def test_the_default_policy_deletes_contacts_after_180_days_and_confidential_concerns_after_a_year():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -126,9 +127,28 @@ def invitation_accept(
     grant.save(update_fields=["institution", "is_named_publicly", "updated_at"])
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    invitation.email = ""  # now the account's, which its owner can change: no second copy kept here
+    invitation.save(update_fields=["accepted_at", "accepted_by", "email", "updated_at"])
     audit_record(action=AuditAction.INVITATION_ACCEPTED, actor=user, target=invitation)
     return user
+
+
+# Expired invitations stay listed (marked) on the group's members page for this long, so a facilitator
+# sees whom to invite again; then retention deletes them with the address they were sent to.
+INVITATION_KEEP_DAYS = 30
+
+
+def invitations_past_keeping(*, now: datetime) -> QuerySet[Invitation]:
+    """Invitations that expired unaccepted more than ``INVITATION_KEEP_DAYS`` ago."""
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, expires_at__lt=now - timedelta(days=INVITATION_KEEP_DAYS)
+    )
+
+
+def invitations_expire(*, now: datetime) -> int:
+    """Delete the invitations past keeping, with their addresses (retention); returns how many."""
+    deleted, _by_model = invitations_past_keeping(now=now).delete()
+    return deleted
 
 
 def _keep_a_facilitator(grant: Grant) -> None:
