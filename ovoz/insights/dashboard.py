@@ -90,6 +90,7 @@ class Dashboard:
     is_exact: bool
     by_group: list[PromiseRecord] = field(default_factory=list)
     by_institution: list[PromiseRecord] = field(default_factory=list)
+    has_channels: bool = False  # the view per channel: for those who may read the reporters' channel
 
 
 def last_months(count: int = MONTHS) -> list[date]:
@@ -120,9 +121,10 @@ def public_dashboard() -> Dashboard:
     return Dashboard(months, by_theme, top_areas, step_medians(since=months[0]), [], False, by_group, by_institution)
 
 
-def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
+def staff_dashboard(*, areas: list[Area] | None, with_channels: bool = True) -> Dashboard:
     """Exact numbers for staff: everything for deployment-wide roles (``areas`` None), else the areas of
-    their groups only, with a view per channel."""
+    their groups only, with a view per channel when ``with_channels`` (for those who may read the
+    channel a reporter used: an exact count per channel tells it of a month's only SMS)."""
     rollups_drain()  # the intakes' pending deltas first: the numbers are exact
     months = last_months()
     monthly = ConcernMonthRollup.objects.filter(status=ALL_STATUSES, month__gte=months[0])
@@ -156,11 +158,12 @@ def staff_dashboard(*, areas: list[Area] | None) -> Dashboard:
     by_channel = [
         Series(str(labels.get(channel, channel)), [per_channel[channel][month] for month in months])
         for channel in sorted(per_channel, key=lambda key: -sum(per_channel[key].values()))
+        if with_channels
     ]
     by_group, by_institution = promise_records(areas=areas)
     # Steps are counted deployment-wide (no area key): exact only for deployment-wide roles, else as in public.
     steps = step_medians(since=months[0], exact=areas is None)
-    return Dashboard(months, by_theme, top_areas, steps, by_channel, True, by_group, by_institution)
+    return Dashboard(months, by_theme, top_areas, steps, by_channel, True, by_group, by_institution, with_channels)
 
 
 def promise_records(*, areas: list[Area] | None = None) -> tuple[list[PromiseRecord], list[PromiseRecord]]:

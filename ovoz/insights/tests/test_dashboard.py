@@ -158,6 +158,25 @@ def test_a_user_limited_to_some_areas_sees_the_deployments_step_medians_only_as_
     assert admin_steps["Received → accepted"] == "3 days (1 concern)"
 
 
+def test_only_those_who_may_read_a_reporters_channel_see_the_view_per_channel(world):
+    """The inbox hides a concern's channel from members: an exact count per channel would tell it of a
+    month's only SMS."""
+    group = WorkingGroup.objects.create(name="Jizzakh group", slug="jizzakh", area=world["jizzakh"])
+    pages = {}
+    for role in (GrantRole.FACILITATOR, GrantRole.COMMUNITY, GrantRole.OBSERVER):
+        user = UserFactory(username=f"user-{role}", role=DeploymentRole.NONE)
+        grant_set(actor=None, user=user, working_group=group, role=role)
+        client = Client()
+        sign_in(client, user)
+        pages[role] = (client.get("/staff/dashboard/").content.decode(), client.get("/staff/dashboard/channels.csv"))
+    html, csv_response = pages[GrantRole.FACILITATOR]
+    assert "Concerns per channel" in html and csv_response.status_code == 200
+    for role in (GrantRole.COMMUNITY, GrantRole.OBSERVER):
+        html, csv_response = pages[role]
+        assert rows(html, "Concerns per area") == [["Jizzakh Region", "7"]], role  # still exact
+        assert "Concerns per channel" not in html and "SMS" not in html and csv_response.status_code == 404, role
+
+
 def test_the_staff_dashboard_needs_a_signed_in_staff_user(client, world):
     assert client.get("/staff/dashboard/").status_code == 302
     assert client.get("/staff/dashboard/themes.csv").status_code == 302
