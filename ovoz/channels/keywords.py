@@ -47,12 +47,25 @@ _WORDS = {
 }
 _LOOKUP = {word: keyword for keyword, words in _WORDS.items() for word in words}
 _APOSTROPHES = re.compile(r"[\u02bb\u02bc\u2018\u2019'`]")
+# The first word ends at any space (a line break, a tab, a phone's non-breaking space) or punctuation:
+# "SECRET\nmy husband…" and "СЕКРЕТ,муж…" are confidential reports as surely as "SECRET my husband…".
+_FIRST_WORD = re.compile(r"\s*([^\s.,!:;]+)[\s.,!:;]*(.*)", re.DOTALL)
 
 
 def keyword_split(text: str) -> tuple[Keyword | None, str]:
-    """The keyword a message starts with, if any, and the rest of the message."""
+    """The keyword a message starts with, if any, and the rest of the message.
+
+    STOP is a keyword only as the whole message ("STOP", "стоп."): a report that begins with the word
+    ("Stop sign stolen at the school", Kazakh "Бас дәрігер…", the head doctor) is a report, not a
+    request to be forgotten, as carriers treat STOP.
+    """
     stripped = text.strip()
-    first, _space, rest = stripped.partition(" ")
-    word = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", first).casefold()).strip(".,!:;")
+    match = _FIRST_WORD.match(stripped)
+    if match is None:
+        return None, stripped
+    first, rest = match.group(1), match.group(2).strip()
+    word = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", first).casefold())
     keyword = _LOOKUP.get(word)
-    return (keyword, rest.strip()) if keyword else (None, stripped)
+    if keyword is None or (keyword == Keyword.STOP and rest):
+        return None, stripped
+    return keyword, rest

@@ -109,13 +109,16 @@ def _options_checked(kind: ChannelKind, options: dict[str, str]) -> dict[str, st
 def signature_valid(*, channel: Channel, body: bytes, signature: str) -> bool:
     """``X-Ovoz-Signature: sha256=<hex HMAC-SHA256 of the raw body with the channel secret>``."""
     expected = "sha256=" + hmac.new(channel.credentials()["secret"].encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip())
+    return hmac.compare_digest(expected.encode(), signature.strip().encode())
 
 
 def token_valid(*, channel: Channel, authorization: str) -> bool:
     """RapidPro-style gateways authenticate with ``Authorization: Token <channel secret>``."""
     scheme, _space, token = authorization.strip().partition(" ")
-    return scheme.lower() == "token" and hmac.compare_digest(token.strip(), channel.credentials()["secret"])
+    # Bytes: compare_digest refuses a str with letters outside ASCII, which anyone can send.
+    return scheme.lower() == "token" and hmac.compare_digest(
+        token.strip().encode(), channel.credentials()["secret"].encode()
+    )
 
 
 def twilio_signature(*, auth_token: str, url: str, params: dict[str, str]) -> str:
@@ -126,7 +129,7 @@ def twilio_signature(*, auth_token: str, url: str, params: dict[str, str]) -> st
 
 def twilio_signature_valid(*, channel: Channel, url: str, params: dict[str, str], signature: str) -> bool:
     expected = twilio_signature(auth_token=channel.credentials()["auth_token"], url=url, params=params)
-    return hmac.compare_digest(expected, signature.strip())
+    return hmac.compare_digest(expected.encode(), signature.strip().encode())
 
 
 # --- Inbound SMS -------------------------------------------------------------------------------
@@ -287,6 +290,10 @@ def conversation_stop(conversation: Conversation) -> None:
     conversation.sender_ciphertext = None
     conversation.draft_ciphertext = None
     conversation.step = TelegramStep.FOLLOWING
+    # The number's keyed hash must not lead to the concern any more (a sealed one included), and writing
+    # again starts over: a new concern, not a note on the old one.
+    conversation.concern = None
+    conversation.language = ""
     conversation.save()
     if conversation.channel.kind != ChannelKind.TELEGRAM:
         Concern.objects.filter(contact_phone_hash=conversation.sender_hash).update(

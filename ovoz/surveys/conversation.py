@@ -362,8 +362,14 @@ def inbound_handle(inbound: Inbound) -> Outcome:
         return Outcome.PASSED
     if inbound.button and not inbound.button.startswith(BUTTON_PREFIX):
         return Outcome.PASSED
-    if not inbound.button and keyword_split(inbound.text)[0] == Keyword.STOP:
+    keyword = None if inbound.button else keyword_split(inbound.text)[0]
+    if keyword == Keyword.STOP:
         return Outcome.STOP  # channels runs its STOP, which ends the survey (``stop_handle``)
+    if keyword == Keyword.SECRET:
+        # A confidential report, even in the middle of a survey: it ends the survey (its answers so far
+        # with it) and goes to the channel, which seals it. Kept as an answer, its words would be plain.
+        state.delete()
+        return Outcome.PASSED
     if state.round.state != RoundState.OPEN:
         with translation.override(state.language):
             _send(state, _("This survey is closed now: your answers were not stored. Thank you all the same."))

@@ -300,6 +300,25 @@ def test_the_secret_keyword_is_understood_in_every_language(keyword):
     assert keyword_split(f"{keyword} words") == (Keyword.SECRET, "words")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SECRET\nmy husband beats me",
+        "Махфий:эрим мени уради",
+        "СЕКРЕТ,муж бьёт меня",
+        "SECRET\u00a0my husband beats me",  # a phone's non-breaking space
+        "secret\tmy husband beats me",
+        "  Secret!  my husband beats me",
+    ],
+)
+def test_secret_followed_by_any_space_or_punctuation_seals_the_report(sms, text):
+    keyword, rest = keyword_split(text)
+    assert keyword == Keyword.SECRET and rest and rest[0].isalpha()
+    sms(text)
+    concern = Concern.objects.get()
+    assert concern.is_sealed and concern.visibility == Visibility.CONFIDENTIAL
+
+
 def test_secret_alone_explains_how_and_stores_no_concern(sms):
     sms("SECRET")
     assert not Concern.objects.exists()

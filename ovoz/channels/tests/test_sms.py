@@ -124,6 +124,39 @@ def test_stop_ends_replies_and_forgets_the_number(deliver, gateway, django_captu
     assert gateway.received == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Stop sign at the school crossing was stolen", "Бас дәрігер пара алады", "Stop. Police took my brother"],
+)
+def test_a_report_that_begins_with_a_stop_word_is_a_report_and_forgets_nothing(deliver, gateway, text):
+    deliver("gw-1", "Bread prices doubled")
+    deliver("gw-2", text)
+
+    first = Concern.objects.get()
+    assert InboundMessage.objects.filter(concern=first).count() == 2  # it went to the concern, as words
+    assert first.contact_ciphertext is not None and first.contact_phone_hash != ""
+    assert not Conversation.objects.get().is_stopped and Conversation.objects.get().concern == first
+
+
+@pytest.mark.parametrize("text", ["STOP", " stop. ", "Стоп!", "ТОҚТАТ"])
+def test_stop_alone_in_any_case_and_punctuation_is_stop(deliver, gateway, text):
+    deliver("gw-1", "Bread prices doubled")
+    deliver("gw-2", text)
+    assert Conversation.objects.get().is_stopped
+
+
+def test_after_stop_the_conversation_leads_to_no_concern_and_writing_again_starts_over(deliver, gateway):
+    deliver("gw-1", "Bread prices doubled")
+    deliver("gw-2", "STOP")
+    conversation = Conversation.objects.get()
+    assert conversation.concern_id is None and conversation.sender_ciphertext is None
+
+    deliver("gw-3", "The bus has stopped running")
+
+    assert Concern.objects.count() == 2  # a new concern, not a note on the first one
+    assert Conversation.objects.get().concern == Concern.objects.get(text="The bus has stopped running")
+
+
 def test_a_facilitators_question_reaches_the_reporter_by_sms(deliver, gateway, django_capture_on_commit_callbacks):
     deliver("gw-1", "The clinic has no doctor")
     gateway.received.clear()

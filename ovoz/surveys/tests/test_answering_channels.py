@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from ovoz.channels.models import Conversation, OutboundMessage
+from ovoz.concerns.models import Concern
 from ovoz.core.crypto import decrypt
 from ovoz.operations.retention import retention_apply
 from ovoz.surveys.choices import RoundState
@@ -137,6 +138,19 @@ def test_stop_ends_the_survey_and_the_conversation(survey_round, deliver, gatewa
     deliver("t4", "25")  # not an answer any more: the channel takes it as it would any message
     assert Response.objects.count() == 0 and not ChannelAnswering.objects.exists()
     assert all("How old" not in text for text in sms_texts(gateway)[sent:])
+
+
+@pytest.mark.parametrize("answered", [["SAFETY", "1", "30", "2"], ["SAFETY", "1"]])  # at a text / a number
+def test_secret_in_the_middle_of_a_survey_is_a_sealed_report_not_an_answer(survey_round, deliver, gateway, answered):
+    for number, text in enumerate(answered):
+        deliver(f"s{number}", text)
+
+    deliver("s9", "SECRET my husband beats me, the police in Zomin do nothing")
+
+    concern = Concern.objects.get()
+    assert concern.is_sealed and "husband" not in concern.text
+    assert not Answer.objects.filter(value__icontains="husband").exists()
+    assert not ChannelAnswering.objects.exists() and Response.objects.count() == 0  # the survey ended
 
 
 def test_a_survey_answered_on_telegram_with_buttons(survey_round, telegram, bot_api):
