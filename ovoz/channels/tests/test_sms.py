@@ -66,6 +66,15 @@ def test_a_bad_signature_or_unknown_channel_is_refused_stored_nowhere_and_the_si
     assert reasons == ["bad_signature"]
 
 
+@pytest.mark.parametrize("header", ["HTTP_X_OVOZ_SIGNATURE", "HTTP_AUTHORIZATION"])
+def test_a_signature_or_token_outside_ascii_is_refused_like_any_wrong_one(client, channel, header):
+    client.raise_request_exception = False
+    value = "sha256=\u00e9" if header == "HTTP_X_OVOZ_SIGNATURE" else "Token \u00e9t\u00e9"
+    body = json.dumps({"id": "gw-1", "from": "+998901234567", "text": "hi"}).encode()
+    refused = client.post(f"/channels/sms/{channel.pk}/", body, content_type="application/json", **{header: value})
+    assert refused.status_code in (401, 403) and Concern.objects.count() == 0
+
+
 def test_messages_within_a_week_join_the_concern_and_new_starts_another(deliver, gateway):
     deliver("gw-1", "Road to the school is washed out")
     deliver("gw-2", "It is the road from Zomin to Duoba")
