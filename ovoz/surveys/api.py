@@ -112,7 +112,8 @@ def _rounds(surveys: list[Survey]) -> dict[int, list[SurveyRoundOut]]:
     )
     rounds: dict[int, list[SurveyRoundOut]] = {survey.pk: [] for survey in surveys}
     for survey in surveys:
-        shown = (survey_round for survey_round in survey.rounds.all() if survey_round.state != RoundState.DRAFT)
+        # Closed rounds only, as on the results pages (publishing.published_rounds).
+        shown = (survey_round for survey_round in survey.rounds.all() if survey_round.state == RoundState.CLOSED)
         for survey_round in sorted(shown, key=lambda survey_round: survey_round.number):
             rounds[survey.pk].append(
                 SurveyRoundOut(

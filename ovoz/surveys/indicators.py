@@ -117,14 +117,14 @@ def indicator_label(survey: Survey, indicator: Indicator, language: str) -> str:
     }
 
 
-def survey_indicators(survey: Survey, *, language: str) -> list[Series]:
-    """Every indicator of ``survey`` with its share per (open or closed) round."""
+def survey_indicators(survey: Survey, *, language: str, closed_only: bool = False) -> list[Series]:
+    """Every indicator of ``survey`` with its share per open or closed round (``closed_only`` in public:
+    an open round's share moves with each response and would tell a respondent's answer)."""
     indicators = list(survey.indicators.all())
     if not indicators:
         return []
-    rounds = list(
-        survey.rounds.exclude(state=RoundState.DRAFT).select_related("area", "survey__area").order_by("number")
-    )
+    shown = [RoundState.CLOSED] if closed_only else [RoundState.OPEN, RoundState.CLOSED]
+    rounds = list(survey.rounds.filter(state__in=shown).select_related("area", "survey__area").order_by("number"))
     questions = {indicator.question for indicator in indicators}
     totals: dict[tuple[int, str, str], int] = {
         (row["round"], row["question"], row["value"]): int(row["total"])

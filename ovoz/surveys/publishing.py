@@ -48,8 +48,11 @@ def public_survey_index() -> tuple[list[Survey], list[Survey]]:
         .order_by("slug")
     )
     open_ids = {survey.pk for survey in surveys if survey.is_published and survey.__dict__["is_open"]}
+    closed_ids = set(
+        SurveyRound.objects.filter(survey__in=surveys, state=RoundState.CLOSED).values_list("survey_id", flat=True)
+    )
     return [survey for survey in surveys if survey.pk in open_ids], [
-        survey for survey in surveys if survey.results_published
+        survey for survey in surveys if survey.results_published and survey.pk in closed_ids
     ]
 
 
@@ -61,9 +64,16 @@ def published_survey_get(*, slug: str) -> Survey:
     return survey
 
 
+def published_rounds(survey: Survey) -> QuerySet[SurveyRound]:
+    """The rounds whose results the public sees: closed ones only. An open round's figures change with
+    each response, so reading them before and after someone answers would tell that person's gender,
+    age band and answers, sensitive ones included; staff follow an open round on their own pages."""
+    return survey.rounds.filter(state=RoundState.CLOSED)
+
+
 def published_round(survey: Survey, number: int | None) -> SurveyRound:
-    """Round ``number`` of a survey (the latest when not given); a draft round or an unknown number is a 404."""
-    rounds = survey.rounds.exclude(state=RoundState.DRAFT).order_by("-number")
+    """Closed round ``number`` of a survey (the latest when not given); any other is a 404."""
+    rounds = published_rounds(survey).order_by("-number")
     survey_round = rounds.filter(number=number).first() if number is not None else rounds.first()
     if survey_round is None:
         raise Http404

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.cache import cache
 
 from ovoz.surveys.models import NO_AREA, ResultCount, Survey, SurveyRound
-from ovoz.surveys.services import survey_import, survey_round_open
+from ovoz.surveys.services import survey_import, survey_round_close, survey_round_open
 from ovoz.surveys.tests.workbooks import workbook_bytes
 
 SMALL = 3
@@ -45,7 +45,8 @@ def published_round(places: dict[str, Any], *, results_published: bool = True) -
             if count:
                 rows.append(ResultCount(round=survey_round, question=question, value=value, count=count, **key))
     ResultCount.objects.bulk_create(rows)
-    return survey, survey_round
+    # Closed: the public sees closed rounds only (publishing.published_rounds).
+    return survey, survey_round_close(survey_round=survey_round, actor=None)
 
 
 def store(survey_round, cells, area_ids: dict[str, int]) -> None:

@@ -40,9 +40,9 @@ def test_only_surveys_with_published_results_are_listed(places):
     assert answer[0]["rounds"] == [
         {
             "number": 1,
-            "state": "open",
+            "state": "closed",
             "opened_at": answer[0]["rounds"][0]["opened_at"],
-            "closed_at": None,
+            "closed_at": answer[0]["rounds"][0]["closed_at"],
             "responses": 60,
         }
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from ovoz.surveys.services import survey_round_close
+from ovoz.surveys.services import survey_round_open
 from ovoz.surveys.tests.results_data import published_round
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_an_open_published_survey_is_listed_with_its_title_in_the_readers_language(places):
     survey, _round = published_round(places, results_published=False)
+    survey_round_open(survey=survey, actor=None)  # round 2, open for answers
 
     page = Client().get("/ru/surveys/").content.decode()
 
@@ -24,8 +25,7 @@ def test_an_open_published_survey_is_listed_with_its_title_in_the_readers_langua
 
 
 def test_a_closed_round_leaves_only_the_published_results(places):
-    survey, survey_round = published_round(places)
-    survey_round_close(survey_round=survey_round, actor=None)
+    survey, _round = published_round(places)  # its one round closed
 
     page = Client().get("/en/surveys/").content.decode()
 

@@ -11,6 +11,7 @@ from django.test import Client
 
 from ovoz.core.models import AuditEntry
 from ovoz.surveys.models import Survey
+from ovoz.surveys.services import survey_round_open
 from ovoz.surveys.tests.results_data import published_round
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,21 @@ def test_unpublished_results_are_404_for_everyone_in_public(places):
     assert Client().get(f"/en/surveys/{survey.slug}/results/").status_code == 404
     assert Client().get(f"/en/surveys/{survey.slug}/results/1.csv").status_code == 404
     assert Client().get("/en/surveys/no-such-survey/results/").status_code == 404
+
+
+def test_an_open_rounds_figures_are_never_public_they_would_change_with_each_answer(places):
+    """Read before and after someone answers, an open round's figures would tell their answers."""
+    survey, _closed = published_round(places)
+    survey_round_open(survey=survey, actor=None)  # round 2
+    anonymous = Client()
+
+    assert anonymous.get(f"/en/surveys/{survey.slug}/results/?round=2").status_code == 404
+    assert anonymous.get(f"/en/surveys/{survey.slug}/results/2.csv").status_code == 404
+    assert anonymous.get(f"/api/v1/surveys/{survey.slug}/results", {"round": 2}).status_code == 404
+    latest = anonymous.get(f"/en/surveys/{survey.slug}/results/").content.decode()
+    assert "Round 2" not in latest and "?round=2" not in latest  # the closed round 1, alone
+    listed = anonymous.get("/api/v1/surveys").json()[0]["rounds"]
+    assert [round_["number"] for round_ in listed] == [1]
 
 
 def test_published_results_show_counts_shares_and_intervals_without_javascript(places):

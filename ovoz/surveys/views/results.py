@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET
 
 from ovoz.surveys import charts, exports, indicators, publishing, results
 from ovoz.surveys import render as results_html
-from ovoz.surveys.choices import RoundState
 from ovoz.surveys.models import SurveyRound
 
 
@@ -28,7 +27,7 @@ def survey_results_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
     context = results.results_context(
         survey_round, language=language, breakdown=request.GET.get("by", ""), area=request.GET.get("area", "")[:12]
     )
-    rounds = list(survey.rounds.exclude(state=RoundState.DRAFT).order_by("number").values_list("number", flat=True))
+    rounds = list(publishing.published_rounds(survey).order_by("number").values_list("number", flat=True))
     return render(
         request,
         "surveys/public_results.html",
@@ -36,7 +35,7 @@ def survey_results_view(request: HttpRequest, survey_slug: str) -> HttpResponse:
             "survey": survey,
             "round": survey_round,
             "rounds": rounds,
-            "indicators": indicators.survey_indicators(survey, language=language),
+            "indicators": indicators.survey_indicators(survey, language=language, closed_only=True),
             "items": [
                 {
                     "result": result,
