@@ -105,7 +105,7 @@ class MeetingOut(Schema):
 
     @staticmethod
     def resolve_topics(meeting: Meeting) -> list[str]:
-        return [selectors.public_topic(concern) for concern in selectors.agenda(meeting)]
+        return selectors.public_topics(selectors.agenda(meeting))
 
     @staticmethod
     def resolve_participants(meeting: Meeting) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.models import Grant, User
-from ovoz.concerns.choices import Status
+from ovoz.concerns.choices import Status, Visibility
 from ovoz.concerns.models import Concern, Theme
 from ovoz.concerns.permissions import can_read_original
 from ovoz.concerns.selectors import is_publicly_readable, text_matching
@@ -252,12 +253,18 @@ def theme_labels(concern: Concern) -> str:
     return ", ".join(theme.label for theme in concern.themes.all())
 
 
-def public_topic(concern: Concern) -> str:
-    """How a concern appears on public pages: its published public text if it is public and
-    published, otherwise only its themes (never the words of a restricted or confidential one)."""
-    if is_publicly_readable(concern) and concern.public_text:
-        return concern.public_text
-    return theme_labels(concern)
+def public_topics(concerns: Iterable[Concern]) -> list[str]:
+    """How concerns appear on public pages (a meeting's agenda, an action's topics): a public concern by
+    its published public text, or its themes until it is published; a restricted or confidential one not
+    at all, not even by its themes or as a count (docs/data.md: a protected concern is never seen below
+    a region, and a group's agenda is a district's)."""
+    topics = []
+    for concern in concerns:
+        if is_publicly_readable(concern) and concern.public_text:
+            topics.append(concern.public_text)
+        elif concern.visibility == Visibility.PUBLIC:
+            topics.append(theme_labels(concern))
+    return topics
 
 
 # --- Meetings ----------------------------------------------------------------------------------
@@ -328,7 +335,7 @@ class PublicMeeting:
 def public_meeting_summary(meeting: Meeting) -> PublicMeeting:
     """Date, agenda topics (public text of published public concerns, otherwise themes only),
     participants by gender and age band, and the members present who chose to be named."""
-    topics = [public_topic(concern) for concern in agenda(meeting)]
+    topics = public_topics(agenda(meeting))
     present = set(meeting.members_present.values_list("pk", flat=True))
     named: list[PublicMember] = []
     unnamed = 0
@@ -345,7 +352,7 @@ def public_meeting_summary(meeting: Meeting) -> PublicMeeting:
     note = ""
     if round_ is not None and round_.status == RoundStatus.DECIDED:
         chosen = set(round_.chosen.values_list("pk", flat=True))
-        priorities = [public_topic(concern) for concern in agenda(meeting) if concern.pk in chosen]
+        priorities = public_topics(concern for concern in agenda(meeting) if concern.pk in chosen)
         note = round_.decision_note
     return PublicMeeting(meeting, topics, attendance(meeting), named, unnamed, priorities, note)
 
@@ -470,7 +477,7 @@ def public_plan(*, group: WorkingGroup, today: date | None = None) -> list[Publi
     return [
         PublicAction(
             action,
-            [public_topic(concern) for concern in action.concerns.all()],
+            public_topics(action.concerns.all()),
             action.is_overdue(today),
             list(action.updates.all()),
             # The responsible member by name only if they chose to be named.

@@ -239,6 +239,24 @@ def test_the_public_plan_shows_progress_overdue_actions_and_promises_kept_by_ins
     assert "A canal is blocked" in html and "Canal near school" not in html
 
 
+def test_the_public_plan_names_no_protected_concern_an_action_answers(plan, client):
+    """An action for a restricted concern shows in public, but not the concern, not even by its theme."""
+    services.action_create(
+        actor=plan["users"]["facilitator"],
+        group=plan["group"],
+        title="Talk to the checkpoint's chief",
+        concerns=[plan["bribes"]],
+        owner=plan["police"],
+        due_on=timezone.localdate() + timedelta(days=10),
+    )
+
+    html = client.get("/en/groups/zomin/").content.decode()
+
+    article = html[html.index("Talk to the checkpoint") :]
+    article = article[: article.index("</article>")]
+    assert "Water" not in article and "Bribes" not in article
+
+
 def test_photos_are_served_only_for_updates_of_public_actions(plan, client):
     _create(plan)
     action = Action.objects.get()
