@@ -20,6 +20,7 @@ from ovoz.insights.selectors import (
     is_whole_months,
     public_area_totals,
     public_count,
+    public_rank,
     published_point_cells,
 )
 from ovoz.places.choices import AreaKind
@@ -75,7 +76,7 @@ def stats_areas(request: HttpRequest, filters: Query[AreaStatsFilters]) -> HttpR
     names = features.names_in(get_language() or settings.LANGUAGE_CODE)
     parts = features.parts
     # An area added since the parts were read is left out until the next request.
-    shown = sorted((pk for pk in totals if pk in parts), key=lambda pk: (-totals[pk], parts[pk][0], pk))
+    shown = sorted((pk for pk in totals if pk in parts), key=lambda pk: (-public_rank(totals[pk]), parts[pk][0], pk))
     # Written out as text: the same bytes as the API's JSON renderer would give for the dictionaries
     # (a test compares), without building and validating every district's feature on every request.
     body = ", ".join(f"{parts[pk][1]}{names[pk]}{parts[pk][2]}{_count_json(totals[pk])}}}}}" for pk in shown)

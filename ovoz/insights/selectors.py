@@ -52,6 +52,12 @@ def public_count(count: int) -> int | str:
     return count if count >= SUPPRESS_BELOW else f"<{SUPPRESS_BELOW}"
 
 
+def public_rank(count: int) -> int:
+    """What public lists sort by: the count, every "<5" alike. Sorted by the exact small counts, the
+    order of the "<5" rows would tell what they hide (3 before 1), and a new concern would move a row."""
+    return count if count >= SUPPRESS_BELOW else 0
+
+
 def area_counts(
     *,
     level: AreaKind = AreaKind.REGION,
@@ -85,7 +91,7 @@ def public_area_counts(
     areas = Area.objects.filter(pk__in=list(totals)).select_related("parent")
     return sorted(
         (AreaCount(area, totals[area.pk]) for area in areas),
-        key=lambda item: (-item.count, item.area.code or "", item.area.pk),
+        key=lambda item: (-public_rank(item.count), item.area.code or "", item.area.pk),
     )
 
 

@@ -244,3 +244,23 @@ def test_the_public_only_rollups_are_filled_from_the_daily_one_by_their_migratio
     # Zomin's six concerns, four of them public.
     assert (world["zomin"].pk, ALL_THEMES, ALL_STATUSES, 4) in after[1]
     assert (world["zomin"].pk, ALL_THEMES, ALL_STATUSES, 6) in ConcernAreaRollup.objects.values_list(*all_time_rows)
+
+
+def test_areas_under_5_are_listed_alike_whatever_they_hide(places, client):
+    """Sorted by the exact small counts, the "<5" rows' order would tell 3 from 1."""
+    arnasoy = Area.objects.create(kind="district", name="Arnasoy district", parent=places["jizzakh"])
+    busy = Area.objects.create(kind="district", name="Zarbdor district", parent=places["jizzakh"])
+    services.concern_submit(text="one", channel=Channel.WEB, area=places["zomin"])
+    for index in range(3):
+        services.concern_submit(text=f"three {index}", channel=Channel.WEB, area=arnasoy)
+    for index in range(6):
+        services.concern_submit(text=f"six {index}", channel=Channel.WEB, area=busy)
+
+    features = client.get("/api/v1/stats/areas?level=district").json()["features"]
+    before = [feature["id"] for feature in features]
+    services.concern_submit(text="one more", channel=Channel.WEB, area=places["zomin"])
+    services.concern_submit(text="and another", channel=Channel.WEB, area=places["zomin"])
+    after = [feature["id"] for feature in client.get("/api/v1/stats/areas?level=district").json()["features"]]
+
+    assert before[0] == busy.pk and after == before  # 3 against 1, then 3 against 3: the same order
+    assert [feature["properties"]["count"] for feature in features][1:] == ["<5", "<5"]
