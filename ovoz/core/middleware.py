@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import csrf
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 
@@ -34,7 +35,9 @@ def content_security_policy() -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Add the headers Django's SecurityMiddleware does not set: CSP and a permissions policy."""
+    """Add the headers Django's SecurityMiddleware does not set: CSP and a permissions policy; and keep
+    the pages of a signed-in user (the staff area, staff API answers) out of every cache, the browser's
+    disk included: on a shared computer they stay readable after signing out otherwise."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -45,6 +48,11 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.content_security_policy)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        user = getattr(request, "user", None)
+        if "Cache-Control" not in response.headers and (
+            request.path.startswith("/staff/") or (user is not None and user.is_authenticated)
+        ):
+            add_never_cache_headers(response)
         return response
 
 

@@ -51,6 +51,18 @@ def test_every_response_carries_the_security_headers(hostile_world):
     assert {200, 302, 400, 403, 404, 405} <= statuses
 
 
+@pytest.mark.django_db
+def test_a_signed_in_users_pages_are_kept_in_no_cache_and_public_pages_may_be(world, as_kind):
+    """A staff page left in the browser's disk cache stays readable on a shared computer after sign-out."""
+    staff = as_kind("facilitator")
+    for url in ("/staff/", "/staff/concerns/", "/staff/dashboard/", "/staff/dashboard/themes.csv", "/api/v1/alerts"):
+        response = staff.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
+    assert "no-store" in Client().get("/staff/login/")["Cache-Control"]
+    assert "no-store" not in Client().get("/en/concerns/").get("Cache-Control", "")
+
+
 # Under production settings, in a fresh interpreter: what `manage.py check --deploy` says (through
 # Django's own command line, exactly as manage.py runs it), then a few answers through the test client.
 PRODUCTION_PROBE = """
