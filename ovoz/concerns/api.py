@@ -187,7 +187,8 @@ def _follow_out(concern: Concern, receipt: str) -> dict[str, object]:
         "status": followed.status,
         "close_reason": followed.close_reason,
         "updates": [
-            {"at": followed.created_at, "kind": "created", "text": "", "to_status": ""},
+            # The reporter's own concern's time, also once merged: not when someone else reported.
+            {"at": concern.created_at, "kind": "created", "text": "", "to_status": ""},
             *(event for event in events if event.kind not in ("question", "reply", "reporter_message")),
         ],
         "questions": [event for event in events if event.kind in ("question", "reply")],
