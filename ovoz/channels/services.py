@@ -300,7 +300,11 @@ def conversation_stop(conversation: Conversation) -> None:
             contact_ciphertext=None, contact_phone_hash="", contact_email_hash=""
         )
     InboundMessage.objects.filter(conversation=conversation).update(conversation=None)
-    OutboundMessage.objects.filter(conversation=conversation, state=OutboundState.QUEUED).update(
+    # Queued replies, and one being handed over right now: if that attempt fails and would be retried,
+    # it finds itself failed (outbound_send) and no later attempt reaches the number.
+    OutboundMessage.objects.filter(
+        conversation=conversation, state__in=[OutboundState.QUEUED, OutboundState.SENDING]
+    ).update(
         state=OutboundState.FAILED,
         last_error="stopped by the recipient",
         recipient_ciphertext=None,

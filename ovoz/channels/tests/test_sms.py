@@ -12,7 +12,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ovoz.accounts.tests.factories import UserFactory
+from ovoz.channels import outbound
+from ovoz.channels.choices import OutboundState
 from ovoz.channels.models import Conversation, InboundMessage, OutboundMessage
+from ovoz.channels.services import conversation_stop
 from ovoz.concerns import services as concern_services
 from ovoz.concerns.choices import EventKind, Status
 from ovoz.concerns.models import Concern
@@ -238,3 +241,23 @@ def test_text_no_database_can_store_is_a_400_not_a_500(client, channel):
     )
     assert response.status_code == 400
     assert InboundMessage.objects.count() == 0 and Concern.objects.count() == 0
+
+
+def test_stop_while_a_reply_is_being_handed_over_leaves_it_failed_not_retried(deliver, gateway, monkeypatch):
+    """The reporter's STOP lands while the gateway is being called and answers 503: no retry reaches them."""
+    real = outbound._hand_over
+    calls: list[int] = []
+
+    def stopped_meanwhile(message, *, recipient, text):
+        calls.append(message.pk)
+        if len(calls) == 1:
+            conversation_stop(Conversation.objects.get())
+            return "gateway answered 503", True
+        return real(message, recipient=recipient, text=text)
+
+    monkeypatch.setattr(outbound, "_hand_over", stopped_meanwhile)
+    deliver("gw-1", "Bread prices doubled")
+
+    assert Conversation.objects.get().is_stopped and gateway.received == []
+    reply = OutboundMessage.objects.get()
+    assert reply.state == OutboundState.FAILED and reply.recipient_ciphertext is None and len(calls) == 1
