@@ -162,9 +162,7 @@ def test_a_merged_reporter_never_sees_the_original_reporters_conversation(client
         assert private not in html and private not in api
     # When the other person reported is not theirs to know: the first update is their own report.
     Concern.objects.filter(pk=original.concern.pk).update(created_at=timezone.now() - timedelta(days=3))
-    api = client.post(
-        "/api/v1/concerns/follow", {"receipt": duplicate.receipt}, content_type="application/json"
-    ).json()
+    api = client.post("/api/v1/concerns/follow", {"receipt": duplicate.receipt}, content_type="application/json").json()
     assert api["updates"][0]["kind"] == "created"
     assert api["updates"][0]["at"][:10] == timezone.now().date().isoformat()
     # Their own follow-up still reaches staff, on their own concern.
