@@ -35,6 +35,16 @@ def can_read_original(user: User, concern: Concern) -> bool:
     return user.is_administrator or user.is_coordinator or _facilitates_area_of(user, concern)
 
 
+def can_read_channels_in_own_areas(user: User) -> bool:
+    """Whether the user may read the channel reporters used for every non-confidential concern of the
+    areas they see (a per-channel count tells it of a month's only SMS): deployment-wide roles, and
+    users whose grants are all facilitator ones; not members, observers or authorities."""
+    if user.is_administrator or user.is_coordinator:
+        return True
+    roles = set(user.grants.values_list("role", flat=True))
+    return roles == {GrantRole.FACILITATOR}
+
+
 def can_act_on(user: User, concern: Concern) -> bool:
     """Triage, publish, change status, write to the reporter, merge."""
     return can_read_original(user, concern)

@@ -26,19 +26,29 @@ def without_addresses(text: str) -> str:
     return _IPV4.sub(_redacted, _IPV6.sub(_redacted, text))
 
 
-class WithoutClientAddresses(logging.Filter):
+class _RewritingFilter(logging.Filter):
+    """Rewrite a record's message with ``rewrite`` (the formatted message, so its arguments too)."""
+
+    @staticmethod
+    def rewrite(text: str) -> str:
+        raise NotImplementedError
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.rewrite(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class WithoutClientAddresses(_RewritingFilter):
     """Rewrite a record's message without addresses.
 
     Attached to the ``waitress`` logger: waitress keeps no access log, but when a connection fails
     in an unexpected way it logs the connection's representation, which holds the client's address.
     """
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = without_addresses(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    rewrite = staticmethod(without_addresses)
 
 
 # Paths that are secrets themselves: a working-group invitation's link (whoever holds it can accept the
@@ -57,15 +67,10 @@ def without_secret_paths(text: str) -> str:
     return text
 
 
-class WithoutSecretPaths(logging.Filter):
+class WithoutSecretPaths(_RewritingFilter):
     """Rewrite a record's message without the secrets some paths carry (attached to the console)."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = without_secret_paths(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    rewrite = staticmethod(without_secret_paths)
 
 
 WITHHELD = "[message withheld]"

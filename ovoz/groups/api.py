@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 from ovoz.concerns.selectors import is_publicly_readable
 from ovoz.core.api_schemas import ApiError, ErrorOut
 from ovoz.core.pagination import Pagination
-from ovoz.groups import selectors
+from ovoz.groups import plan_selectors, selectors
 from ovoz.groups.models import Action, Meeting, WorkingGroup
 from ovoz.places.api import AreaRef
 
@@ -177,7 +177,7 @@ def list_actions(request: HttpRequest, slug: str, filters: Query[ActionFilters])
     """The group's public actions by due date: `status` (`planned`, `in_progress`, `done` or
     `dropped`), `due` as an ISO date, `progress` in percent, whether it is `overdue`, the owner
     institution, and the ids of linked concerns that are published (public concerns only)."""
-    actions = selectors.public_action_list(group=_group(slug))
+    actions = plan_selectors.public_action_list(group=_group(slug))
     if filters.status:
         actions = actions.filter(status=filters.status)
     return actions

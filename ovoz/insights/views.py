@@ -19,12 +19,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ovoz.accounts.choices import GrantRole
 from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import can_export_restricted, staff_user
 from ovoz.concerns.choices import Visibility
 from ovoz.concerns.models import Theme
-from ovoz.concerns.permissions import can_act_on
+from ovoz.concerns.permissions import can_act_on, can_read_channels_in_own_areas
 from ovoz.concerns.selectors import staff_concern_get, staff_concern_list
 from ovoz.core.collation import sorted_by_name
 from ovoz.core.errors import DomainError
@@ -144,7 +143,9 @@ def dashboard_csv_view(request: HttpRequest, chart: str) -> HttpResponse:
 @staff_required
 def staff_dashboard_view(request: HttpRequest) -> HttpResponse:
     """The same for staff, exact, limited to the areas of their groups, with a view per channel."""
-    dashboard = staff_dashboard(areas=_staff_areas(request), with_channels=_sees_channels(request))
+    dashboard = staff_dashboard(
+        areas=_staff_areas(request), with_channels=can_read_channels_in_own_areas(staff_user(request))
+    )
     return _dashboard_page(request, dashboard, base_template="staff/base.html", csv_base="")
 
 
@@ -152,7 +153,15 @@ def staff_dashboard_view(request: HttpRequest) -> HttpResponse:
 def staff_dashboard_csv_view(request: HttpRequest, chart: str) -> HttpResponse:
     user = staff_user(request)
     audit_record(action=AuditAction.DATA_EXPORTED, actor=user, data={"export": f"dashboard/{chart}"})
-    return _dashboard_csv(staff_dashboard(areas=_staff_areas(request), with_channels=_sees_channels(request)), chart)
+    return _dashboard_csv(
+        staff_dashboard(areas=_staff_areas(request), with_channels=can_read_channels_in_own_areas(staff_user(request))),
+        chart,
+    )
+
+
+def _staff_dashboard(request: HttpRequest) -> Dashboard:
+    user = staff_user(request)
+    return staff_dashboard(areas=_staff_areas(request), with_channels=can_read_channels_in_own_areas(user))
 
 
 def _staff_areas(request: HttpRequest) -> list[Area] | None:
@@ -160,16 +169,6 @@ def _staff_areas(request: HttpRequest) -> list[Area] | None:
     if user.role:  # administrators and coordinators see the whole deployment
         return None
     return [grant.working_group.area for grant in user.grants.select_related("working_group__area")]
-
-
-def _sees_channels(request: HttpRequest) -> bool:
-    """Whether the user may read the channel reporters used in every area the dashboard counts: the
-    deployment-wide roles and facilitators (concerns.permissions), not members, observers or authorities."""
-    user = staff_user(request)
-    if user.role:
-        return True
-    roles = set(user.grants.values_list("role", flat=True))
-    return roles == {GrantRole.FACILITATOR}
 
 
 def _dashboard_page(request: HttpRequest, dashboard: Dashboard, *, base_template: str, csv_base: str) -> HttpResponse:

@@ -21,7 +21,8 @@ from ovoz.groups import grants
 from ovoz.groups import services as group_services
 from ovoz.groups.choices import ActionStatus, AgeBand, Gender, MeetingStatus
 from ovoz.groups.models import Action, ActionUpdate, Institution, WorkingGroup
-from ovoz.groups.selectors import concerns_ready_to_resolve, round_ranking
+from ovoz.groups.plan_selectors import concerns_ready_to_resolve
+from ovoz.groups.selectors import round_ranking
 from ovoz.places.models import Area
 from ovoz.referrals.services import consent_at_intake
 

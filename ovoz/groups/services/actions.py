@@ -31,11 +31,8 @@ from ovoz.groups.models import (
     Institution,
     WorkingGroup,
 )
-from ovoz.groups.selectors import (
-    concerns_ready_to_resolve,
-    group_concern_list,
-    institution_list,
-)
+from ovoz.groups.plan_selectors import concerns_ready_to_resolve
+from ovoz.groups.selectors import group_concern_list, institution_list
 
 MAX_PHOTOS_PER_UPDATE = 3
 

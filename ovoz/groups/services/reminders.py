@@ -16,10 +16,7 @@ from ovoz.core.mail import mail_send
 from ovoz.groups.models import (
     SentDigest,
 )
-from ovoz.groups.selectors import (
-    digest_for,
-    digest_recipients,
-)
+from ovoz.groups.plan_selectors import digest_for, digest_recipients
 from ovoz.groups.services.organisations import logger
 
 

@@ -18,7 +18,7 @@ from ovoz.accounts.permissions import staff_user
 from ovoz.concerns.models import Concern
 from ovoz.core.ids import parse_id
 from ovoz.core.scoping import scoped_get
-from ovoz.groups import permissions, selectors, services
+from ovoz.groups import permissions, plan_selectors, selectors, services
 from ovoz.groups.choices import ActionStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
@@ -36,7 +36,7 @@ def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's action plan; facilitators add actions and confirm concerns as resolved here."""
     user = staff_user(request)
     group = staff_group(request, slug)
-    form = ActionForm(group=group, concerns=selectors.actionable_concern_list(group=group))
+    form = ActionForm(group=group, concerns=plan_selectors.actionable_concern_list(group=group))
     status = 200
     if request.method == "POST":
         if not permissions.can_manage_group(user, group):
@@ -48,7 +48,7 @@ def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
                 services.concern_resolve(actor=user, group=group, concern=concern)
                 messages.success(request, _("The concern is resolved. Its reporter will be told."))
                 return redirect("staff:group_actions", slug=group.slug)
-            form = ActionForm(request.POST, group=group, concerns=selectors.actionable_concern_list(group=group))
+            form = ActionForm(request.POST, group=group, concerns=plan_selectors.actionable_concern_list(group=group))
             if form.is_valid():
                 action = services.action_create(actor=user, group=group, **form.action_details())
                 messages.success(request, _("Action added to the plan."))
@@ -63,8 +63,8 @@ def actions_view(request: HttpRequest, slug: str) -> HttpResponse:
     context = group_context(
         request,
         group,
-        actions=[(action, action.is_overdue(today)) for action in selectors.action_list(group=group)],
-        ready=selectors.concerns_ready_to_resolve(group=group),
+        actions=[(action, action.is_overdue(today)) for action in plan_selectors.action_list(group=group)],
+        ready=plan_selectors.concerns_ready_to_resolve(group=group),
         form=form,
     )
     return render(request, "groups/staff/actions.html", context, status=status)
@@ -106,7 +106,7 @@ def _action_concern_choices(group: WorkingGroup, action: Action) -> QuerySet[Con
     """The concerns an action can be for, and those it is already for (resolved ones included)."""
     return (
         selectors.group_concern_list(group=group)
-        .filter(Q(pk__in=selectors.actionable_concern_list(group=group).values("pk")) | Q(actions=action))
+        .filter(Q(pk__in=plan_selectors.actionable_concern_list(group=group).values("pk")) | Q(actions=action))
         .distinct()
     )
 
@@ -117,7 +117,7 @@ def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
     """One action: its status and progress updates, posted by the facilitator or the responsible member."""
     user = staff_user(request)
     group = staff_group(request, slug)
-    action = selectors.action_get(group=group, action_id=action_id)
+    action = plan_selectors.action_get(group=group, action_id=action_id)
     if request.method == "GET":
         return render(request, "groups/staff/action.html", _action_context(request, group, action))
     if not permissions.can_report_on(user, action):
@@ -171,8 +171,8 @@ def action_view(request: HttpRequest, slug: str, action_id: int) -> HttpResponse
 def action_photo_view(request: HttpRequest, slug: str, action_id: int, photo_id: int) -> FileResponse:
     """A photo of an action update, for the group's members."""
     group = staff_group(request, slug)
-    action = selectors.action_get(group=group, action_id=action_id)
-    photo = selectors.staff_photo_get(action=action, photo_id=photo_id)
+    action = plan_selectors.action_get(group=group, action_id=action_id)
+    photo = plan_selectors.staff_photo_get(action=action, photo_id=photo_id)
     response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -13,7 +13,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ovoz.groups import selectors
+from ovoz.groups import plan_selectors, selectors
 from ovoz.groups.models import ActionUpdate, WorkingGroup
 
 
@@ -29,8 +29,8 @@ def group_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
         "group": group,
         "members": selectors.public_members(group=group),
         "meetings": [selectors.public_meeting_summary(meeting) for meeting in meetings],
-        "plan": selectors.public_plan(group=group),
-        "institutions": selectors.institution_records(group=group),
+        "plan": plan_selectors.public_plan(group=group),
+        "institutions": plan_selectors.institution_records(group=group),
     }
     return render(request, "groups/detail.html", context)
 
@@ -46,7 +46,7 @@ def meeting_view(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
 def photo_view(request: HttpRequest, slug: str, photo_id: int) -> FileResponse:
     """A photo of a public action's update; any other photo is a 404."""
     group = selectors.public_group_get(slug=slug)
-    photo = selectors.public_photo_get(group=group, photo_id=photo_id)
+    photo = plan_selectors.public_photo_get(group=group, photo_id=photo_id)
     response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
     response["Cache-Control"] = "public, max-age=3600"
     return response
@@ -70,7 +70,7 @@ class UpdatesFeed(Feed):  # type: ignore[type-arg]
         return _("What the working group promised and what it did.")
 
     def items(self, group: WorkingGroup) -> list[ActionUpdate]:
-        return list(selectors.public_update_list(group=group)[:50])
+        return list(plan_selectors.public_update_list(group=group)[:50])
 
     def item_title(self, update: ActionUpdate) -> str:
         return _("%(action)s: %(progress)s %%") % {"action": update.action.title, "progress": update.progress}

@@ -25,7 +25,7 @@ from ovoz.accounts.decorators import staff_required
 from ovoz.accounts.permissions import staff_user
 from ovoz.core.ids import parse_id
 from ovoz.core.scoping import access_denied_record
-from ovoz.groups import agenda_parts, permissions, selectors, services
+from ovoz.groups import agenda_parts, permissions, plan_selectors, selectors, services
 from ovoz.groups.choices import MeetingStatus, RoundStatus
 from ovoz.groups.errors import GroupError
 from ovoz.groups.forms import (
@@ -110,7 +110,7 @@ def group_overview(group: WorkingGroup) -> dict[str, object]:
     upcoming = group.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=start_of_today).order_by(
         "starts_at"
     )
-    open_actions = [action for action in selectors.action_list(group=group) if action.is_open]
+    open_actions = [action for action in plan_selectors.action_list(group=group) if action.is_open]
     return {
         "upcoming": list(upcoming[:5]),
         "open_rounds": list(
