@@ -4,12 +4,15 @@ on PostgreSQL.
 All run in one gunicorn on the same database, one after the other, with the same texts and the same
 client. Prints concerns per second with ``--concurrency`` clients as fast as they go (closed loop),
 p50 and p95 latency, and each interface's throughput as a share of the bare insert's (target: at
-least 0.8, issue 13.5). Then each is offered ``--rate`` requests per second for ``--seconds`` seconds
+least 0.8, issue 13.5). The endpoints take turns over ``--rounds`` rounds and the share is the median
+of the rounds' shares, so that the speed of a shared machine changing during the run (it does, by up
+to half) falls on the bare insert and the interfaces alike. Then each is offered ``--rate`` requests per second for ``--seconds`` seconds
 (open loop: a request's latency counts from when it was due, so a server that falls behind shows
 it) and the p95 is printed. bench/intake_cost.py measures CPU per request instead, for a busy machine.
 
     .venv/bin/pip install -e '.[production]'   # editable: keeps the checkout's install
-    .venv/bin/python bench/intake.py [--requests 3000] [--concurrency 8] [--workers 4] [--rate 200]
+    .venv/bin/python bench/intake.py [--requests 3000] [--rounds 5] [--concurrency 8] [--workers 4] [--rate 200]
+                                     [--seconds 15 (0: no open loop)] [--only api,web,sms]
 
 Needs PostgreSQL at OVOZ_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ovoz_bench);
 the database is dropped and created anew on every run (never point it at real data).
@@ -256,21 +259,29 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5, help="the endpoints take turns, this many times")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8731)
     parser.add_argument("--rate", type=float, default=200, help="requests per second offered for the p95")
-    parser.add_argument("--seconds", type=float, default=15, help="how long each rate is offered")
+    parser.add_argument("--seconds", type=float, default=15, help="how long each rate is offered; 0: not at all")
+    parser.add_argument(
+        "--only", default="", help="comma-separated interfaces besides the bare insert: api,web,sms (default all)"
+    )
     options = parser.parse_args()
     prepare_database()
     sms_path, sms_request = sms_requests()
     server = start_server(options.port, options.workers)
     try:
+        interfaces: dict[str, tuple[str, str, Callable[[], Callable[[int], Request]]]] = {
+            "api": ("POST /api/v1/concerns", "/api/v1/concerns", lambda: concern_request),
+            "web": ("POST /<lang>/report/", "/en/report/", lambda: web_form_requests(options.port)),
+            "sms": ("POST /channels/sms/<id>/", sms_path, lambda: sms_request),
+        }
+        chosen = options.only.split(",") if options.only else list(interfaces)
         endpoints: list[tuple[str, str, Callable[[int], Request]]] = [
             ("bare insert", "/bench/bare-insert", concern_request),
-            ("POST /api/v1/concerns", "/api/v1/concerns", concern_request),
-            ("POST /<lang>/report/", "/en/report/", web_form_requests(options.port)),
-            ("POST /channels/sms/<id>/", sms_path, sms_request),
+            *((interfaces[key][0], interfaces[key][1], interfaces[key][2]()) for key in chosen),
         ]
         rows = []
         next_number = 0
@@ -280,22 +291,37 @@ def main() -> None:
             next_number += count
             return range(next_number - count, next_number)  # every request a new concern, a new number
 
-        for name, path, request_for in endpoints:
+        for _name, path, request_for in endpoints:
             load(options.port, path, numbers(min(300, options.requests)), options.concurrency, request_for)  # warm up
-            throughput, latencies = load(
-                options.port, path, numbers(options.requests), options.concurrency, request_for
-            )
+        # The endpoints take turns, round after round, so that a change in the machine's speed (a shared VM's
+        # neighbours) falls on all of them alike; each ratio is taken within its round.
+        per_round = max(1, options.requests // options.rounds)
+        results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name, _path, _request in endpoints}
+        for _round in range(options.rounds):
+            for name, path, request_for in endpoints:
+                results[name].append(load(options.port, path, numbers(per_round), options.concurrency, request_for))
+        for name, measured in results.items():
+            latencies = [latency for _throughput, round_latencies in measured for latency in round_latencies]
+            ratios = [
+                throughput / bare_throughput
+                for (throughput, _latencies), (bare_throughput, _bare) in zip(
+                    measured, results["bare insert"], strict=True
+                )
+            ]
             rows.append(
                 (
                     name,
-                    throughput,
+                    statistics.median(throughput for throughput, _latencies in measured),
                     percentile(latencies, 0.5),
                     percentile(latencies, 0.95),
                     statistics.mean(latencies) * 1000,
+                    statistics.median(ratios),
+                    min(ratios),
+                    max(ratios),
                 )
             )
         paced = []
-        for name, path, request_for in endpoints:
+        for name, path, request_for in endpoints if options.seconds > 0 else []:
             achieved, latencies = offered(
                 options.port, path, numbers(int(options.rate * options.seconds)), options.rate, request_for
             )
@@ -307,16 +333,23 @@ def main() -> None:
         f"\nIntake on PostgreSQL, gunicorn {options.workers} workers, {options.concurrency} clients, {options.requests} requests each"
     )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
-    print(f"| {'endpoint':<26} | {'req/s':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'mean ms':>7} | {'/ bare':>6} |")
-    print(f"|{'-' * 28}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
-    bare = rows[0][1]
-    for name, throughput, p50, p95, mean in rows:
+    print(
+        f"| {'endpoint':<26} | {'req/s':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'mean ms':>7} | {'/ bare':>6} "
+        f"| {'rounds':>11} |"
+    )
+    print(f"|{'-' * 28}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 13}|")
+    for name, throughput, p50, p95, mean, ratio, low, high in rows:
         print(
-            f"| {name:<26} | {throughput:>8.1f} | {p50:>7.1f} | {p95:>7.1f} | {mean:>7.1f} | {throughput / bare:>6.2f} |"
+            f"| {name:<26} | {throughput:>8.1f} | {p50:>7.1f} | {p95:>7.1f} | {mean:>7.1f} | {ratio:>6.2f} "
+            f"| {low:>4.2f} – {high:>4.2f} |"
         )
-    print("\nIntake throughput / bare insert throughput (target at least 0.80):")
-    for name, throughput, *_latencies in rows[1:]:
-        print(f"  {name:<26} {throughput / bare:.2f}")
+    print(
+        f"\nIntake throughput / bare insert throughput, the median over {options.rounds} rounds (target at least 0.80):"
+    )
+    for name, _throughput, _p50, _p95, _mean, ratio, low, high in rows[1:]:
+        print(f"  {name:<26} {ratio:.2f}  (rounds {low:.2f} to {high:.2f})")
+    if not paced:
+        return
     print(
         f"\n{options.rate:.0f} requests per second offered for {options.seconds:.0f} s (open loop, 32 connections):\n"
     )

@@ -1,4 +1,5 @@
-"""What follows a new concern in the task worker: theme suggestions and duplicate proposals, for every
+"""What follows a new concern in the task worker: its language where intake left it (web, API, Open311),
+theme suggestions and duplicate proposals, for every
 concern intake received since the last run, in one batch task (issue 13.5).
 
 Intake queues nothing per concern: it stores the concern with ``is_followup_pending`` set (in the same
@@ -18,11 +19,10 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError
-from django.utils import timezone
 
 from ovoz.concerns import selectors, services
+from ovoz.core.enqueue import enqueue_soon_once
 from ovoz.insights import proposals, suggestions
 
 logger = logging.getLogger(__name__)
@@ -35,18 +35,11 @@ _PENDING = "ovoz:insights-followup-pending"
 
 
 def followup_soon() -> None:
-    """Enqueue the follow-up task unless this process enqueued one that has not started yet.
-
-    A backend that cannot delay a task (the immediate one of the tests) runs it at once, every time.
-    """
+    """Enqueue the follow-up task to start ``FOLLOWUP_DELAY_SECONDS`` from now, unless one enqueued so
+    has not started yet (``enqueue_soon_once``)."""
     from ovoz.insights import tasks  # tasks import this module
 
-    task = tasks.follow_up_received
-    if task.get_backend().supports_defer:
-        if not cache.add(_PENDING, 1, timeout=FOLLOWUP_DELAY_SECONDS):
-            return
-        task = task.using(run_after=timezone.now() + timedelta(seconds=FOLLOWUP_DELAY_SECONDS))
-    task.enqueue()
+    enqueue_soon_once(tasks.follow_up_received, key=_PENDING, delay=timedelta(seconds=FOLLOWUP_DELAY_SECONDS))
 
 
 def received_concerns_follow_up(*, batch_size: int = BATCH_SIZE) -> int:
@@ -59,6 +52,8 @@ def received_concerns_follow_up(*, batch_size: int = BATCH_SIZE) -> int:
     done = 0
     while True:
         concern_ids = selectors.concerns_followup_pending(limit=batch_size)
+        # First the language intake left to this task (suggestions read it).
+        services.concern_languages_detect(concern_ids=concern_ids)
         for concern_id in concern_ids:
             _follow_up(concern_id)
         services.concern_followup_done(concern_ids=concern_ids)

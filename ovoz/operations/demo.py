@@ -27,6 +27,7 @@ from ovoz.concerns.choices import CLOSED_STATUSES, Channel, CloseReason, EventKi
 from ovoz.concerns.models import Concern, ConcernEvent, Theme
 from ovoz.concerns.services import (
     concern_change_status,
+    concern_languages_detect,
     concern_publish,
     concern_submit,
     steps_recount,
@@ -206,6 +207,9 @@ def demo_concerns_load(*, facilitator: User) -> int:
         _spread_over_time(concern, received_at, now, rng)
     if created:
         steps_recount()  # the steps were re-dated above: count their durations again
+        # Their language now, as the worker's follow-up would (the rest of it, suggestions and duplicate
+        # proposals, the worker does when the demo runs).
+        concern_languages_detect(concern_ids=list(Concern.objects.filter(language="").values_list("pk", flat=True)))
     return created
 
 

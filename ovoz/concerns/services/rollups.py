@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from ovoz.concerns.models import (
     ConcernStepRollup,
 )
 from ovoz.core.counting import counts_add
-from ovoz.core.enqueue import enqueue_after
+from ovoz.core.enqueue import enqueue_soon_once
 from ovoz.places.models import Area
 
 if TYPE_CHECKING:
@@ -57,22 +57,34 @@ def _rollup_apply(keys: Iterable[RollupKey], delta: int) -> None:
     """Add ``delta`` to each key's daily count, and to the monthly and all-time counts: appended as
     pending deltas in the caller's transaction, added to the rollups by ``rollups_drain`` (soon after
     commit, and by every reader before it reads)."""
-    rows = list(dict.fromkeys(keys))
-    if rows:
-        # One plain INSERT: every intake runs this, and the ORM's bulk_create costs several times more
-        # in Python for the two rows of a new concern (issue 13.5).
-        table = connection.ops.quote_name(ConcernRollupDelta._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(column) for column in _DELTA_COLUMNS)
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_DELTA_COLUMNS)) + ")"] * len(rows))
-        parameters: list[Any] = []
-        for day, area_key, theme_key, visibility, channel, status in rows:
-            parameters += [day, area_key, theme_key, str(visibility), str(channel), str(status), delta]
+    statement = rollup_delta_insert(keys, delta)
+    if statement is not None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {placeholders}",  # noqa: S608 (names from the model)
-                parameters,
-            )
+            cursor.execute(*statement)
     transaction.on_commit(rollups_drain_soon, robust=True)
+
+
+def rollup_delta_insert(keys: Iterable[RollupKey], delta: int) -> tuple[str, list[Any]] | None:
+    """The INSERT of pending deltas for these keys and its parameters (None without keys): one plain
+    statement, since every intake runs it and the ORM's bulk_create costs several times more in Python
+    for the two rows of a new concern (issue 13.5). Intake on PostgreSQL runs it inside its own
+    statement (``services.intake``); the caller must register ``rollups_drain_soon`` on commit."""
+    rows = list(dict.fromkeys(keys))
+    if not rows:
+        return None
+    parameters: list[Any] = []
+    for day, area_key, theme_key, visibility, channel, status in rows:
+        parameters += [day, area_key, theme_key, str(visibility), str(channel), str(status), delta]
+    return _delta_insert_sql(len(rows), connection.vendor), parameters
+
+
+@functools.cache
+def _delta_insert_sql(rows: int, vendor: str) -> str:
+    """The INSERT of ``rows`` deltas (made once per number of rows: every intake needs one)."""
+    table = connection.ops.quote_name(ConcernRollupDelta._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in _DELTA_COLUMNS)
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_DELTA_COLUMNS)) + ")"] * rows)
+    return f"INSERT INTO {table} ({columns}) VALUES {placeholders}"  # noqa: S608 (names from the model)
 
 
 _DELTA_COLUMNS = ("day", "area_key", "theme_key", "visibility", "channel", "status", "count")
@@ -87,16 +99,11 @@ _DRAIN_LOCK = 0x6F766F7A
 
 
 def rollups_drain_soon() -> None:
-    """Enqueue the drain task unless this process enqueued one that has not started yet.
-
-    The mark lives ``DRAIN_DELAY_SECONDS`` and the task starts no earlier than that after it was set,
-    so every delta committed before this call is drained by a task that starts after its commit.
-    """
-    if not cache.add(_DRAIN_PENDING, 1, timeout=DRAIN_DELAY_SECONDS):
-        return
+    """Enqueue the drain task to start ``DRAIN_DELAY_SECONDS`` from now, unless one enqueued so has not
+    started yet: every delta committed before this call is drained by a task that starts after it."""
     from ovoz.concerns.tasks import drain_rollups
 
-    enqueue_after(drain_rollups, timedelta(seconds=DRAIN_DELAY_SECONDS))
+    enqueue_soon_once(drain_rollups, key=_DRAIN_PENDING, delay=timedelta(seconds=DRAIN_DELAY_SECONDS))
 
 
 def rollups_drain(*, batch_size: int = 5000) -> int:

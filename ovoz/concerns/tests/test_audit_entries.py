@@ -27,9 +27,13 @@ def facilitator(seeded, client):
 
 
 def submitted(text: str = "Water from the tap is brown in Jizzakh") -> Concern:
-    return services.concern_submit(
+    """A web concern as staff find it: its language detected by the task worker after intake."""
+    concern = services.concern_submit(
         text=text, channel=Channel.WEB, area=Area.objects.get(code="UZ-JI"), visibility=Visibility.PUBLIC
     ).concern
+    services.concern_languages_detect(concern_ids=[concern.pk])
+    concern.refresh_from_db()
+    return concern
 
 
 def post_and_new_entries(client, concern: Concern, data: dict[str, object]) -> list[AuditEntry]:

@@ -1,0 +1,127 @@
+"""Intake on PostgreSQL stores a plain concern in one statement (issue 13.5): what it stores must equal
+what the ORM's transaction stores, it must be all or nothing without a transaction around it, and a
+retry must still find the first concern. The language of a web, API or Open311 concern is detected by
+the task that follows intake; SMS and Telegram replies and sealed concerns need it at once."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from ovoz.concerns import services
+from ovoz.concerns.choices import Channel, Visibility
+from ovoz.concerns.models import Concern, ConcernRollup, ConcernRollupDelta
+from ovoz.concerns.services import intake
+
+pytestmark = pytest.mark.django_db
+
+WATER_TEXT = "Воды нет уже третью неделю, дети болеют"
+# Whatever a row holds that two concerns can never share.
+UNIQUE_COLUMNS = {"id", "receipt_hash", "receipt_valid_until", "submission_hash", "sealed_receipt", "updated_at"}
+
+
+def on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement intake is PostgreSQL's (SQLite stores in a transaction)")
+
+
+def submit(places, themes, *, token: str, received_at=None) -> Concern:
+    return services.concern_submit(
+        text=WATER_TEXT,
+        channel=Channel.API,
+        area=places["zomin"],
+        latitude=40.123456,
+        longitude=67.654321,
+        themes=[themes["water"]],
+        visibility=Visibility.RESTRICTED,
+        submission_token=token,
+        received_at=received_at,
+    ).concern
+
+
+def stored(concern: Concern) -> tuple[dict[str, object], list[str], list[tuple[object, ...]]]:
+    row = Concern.objects.filter(pk=concern.pk).values().get()
+    deltas = list(
+        ConcernRollupDelta.objects.order_by("theme_key").values_list(
+            "day", "area_key", "theme_key", "visibility", "channel", "status", "count"
+        )
+    )
+    ConcernRollupDelta.objects.all().delete()
+    slugs = sorted(concern.themes.values_list("slug", flat=True))
+    return {key: value for key, value in row.items() if key not in UNIQUE_COLUMNS}, slugs, deltas
+
+
+def test_the_one_statement_stores_what_the_orm_stores(places, themes, monkeypatch, django_capture_on_commit_callbacks):
+    on_postgresql()
+    received_at = timezone.now() - timedelta(days=2)
+    one = submit(places, themes, token="a" * 22, received_at=received_at)
+    one_row, one_themes, one_deltas = stored(one)
+    monkeypatch.setattr(intake, "_is_one_row", lambda request, concern: False)
+    other = submit(places, themes, token="b" * 22, received_at=received_at)
+    other_row, other_themes, other_deltas = stored(other)
+
+    assert one_row.pop("created_at") == other_row.pop("created_at") == received_at  # the gateway's time, as given
+    assert one_row == other_row
+    assert one_row["latitude"] == 40.12 and one_row["language"] == "" and one_row["is_followup_pending"]
+    assert one_themes == other_themes == ["water"]
+    assert one_deltas == other_deltas and len(one_deltas) == 2  # the theme's and all themes' counts
+    assert one_deltas[0][0] == timezone.localdate(received_at)
+    assert one.pk != other.pk and not one._state.adding
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_one_statement_is_all_or_nothing_without_a_transaction(places, themes, monkeypatch):
+    on_postgresql()
+    assert not connection.in_atomic_block  # autocommit, as in a web request
+    # The deltas' part of the statement fails (a status too long for its column): nothing may stay.
+    real = intake.rollup_delta_insert
+    monkeypatch.setattr(
+        intake,
+        "rollup_delta_insert",
+        lambda keys, delta: real([(*key[:5], "x" * 200) for key in keys], delta),
+    )
+    with pytest.raises(DatabaseError):
+        submit(places, themes, token="c" * 22)
+    assert Concern.objects.count() == 0
+    assert Concern.themes.through.objects.count() == 0
+    assert ConcernRollupDelta.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_in_autocommit_returns_the_first_concern_and_writes_nothing(places, themes):
+    on_postgresql()
+    first = services.concern_submit(text=WATER_TEXT, channel=Channel.API, submission_token="d" * 22)
+    again = services.concern_submit(text=WATER_TEXT, channel=Channel.API, submission_token="d" * 22)
+    assert again.is_repeat and again.concern.pk == first.concern.pk and again.receipt == first.receipt
+    assert Concern.objects.count() == 1
+    services.rollups_drain()  # (the immediate task backend has drained already, in autocommit)
+    assert sum(ConcernRollup.objects.values_list("count", flat=True)) == 2  # the concern under "all themes" too
+
+
+def test_a_web_or_api_concern_gets_its_language_from_the_task_that_follows_intake(
+    places, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        concern = services.concern_submit(text=WATER_TEXT, channel=Channel.API).concern
+    assert Concern.objects.get(pk=concern.pk).language == ""  # not on the request's path
+
+    assert services.concern_languages_detect(concern_ids=[concern.pk]) == 1
+    assert Concern.objects.get(pk=concern.pk).language == "ru"
+    # A language staff set meanwhile is never overwritten.
+    Concern.objects.filter(pk=concern.pk).update(language="uz")
+    assert services.concern_languages_detect(concern_ids=[concern.pk]) == 0
+    assert Concern.objects.get(pk=concern.pk).language == "uz"
+
+
+@pytest.mark.parametrize("channel", [Channel.SMS, Channel.TELEGRAM])
+def test_a_concern_answered_at_once_gets_its_language_at_intake(places, channel):
+    concern = services.concern_submit(text=WATER_TEXT, channel=channel).concern
+    assert Concern.objects.get(pk=concern.pk).language == "ru"  # its reply goes out in it
+
+
+def test_a_sealed_concern_gets_its_language_at_intake_and_is_left_to_no_task(places, themes):
+    concern = services.concern_submit(text=WATER_TEXT, channel=Channel.WEB, themes=[themes["violence"]]).concern
+    stored_concern = Concern.objects.get(pk=concern.pk)
+    assert stored_concern.is_sealed and stored_concern.text == ""
+    assert stored_concern.language == "ru" and not stored_concern.is_followup_pending
