@@ -4,6 +4,7 @@ retry must still find the first concern. The language of a web, API or Open311 c
 the task that follows intake; SMS and Telegram replies and sealed concerns need it at once."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection
@@ -40,7 +41,7 @@ def submit(places, themes, *, token: str, received_at=None) -> Concern:
     ).concern
 
 
-def stored(concern: Concern) -> tuple[dict[str, object], list[str], list[tuple[object, ...]]]:
+def stored(concern: Concern) -> tuple[dict[str, object], list[str], list[tuple[Any, ...]]]:
     row = Concern.objects.filter(pk=concern.pk).values().get()
     deltas = list(
         ConcernRollupDelta.objects.order_by("theme_key").values_list(
