@@ -14,7 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
@@ -47,13 +49,20 @@ def enqueue_soon_once(task: Task[Any, Any], *, key: str, delay: timedelta) -> No
     intake path: issue 13.5), then of the cache that every process shares. A backend that cannot delay
     a task (the immediate one of the tests) runs it at once, every time.
     """
+    seconds = delay.total_seconds()
+    if time.monotonic() - _ENQUEUED_AT.get(key, -math.inf) < seconds:
+        return  # enqueued by this process, to start later than now (only a deferring backend leaves a mark)
     if not task.get_backend().supports_defer:
         task.enqueue()
         return
-    seconds = delay.total_seconds()
-    if time.monotonic() - _ENQUEUED_AT.get(key, -math.inf) < seconds:
-        return  # enqueued by this process, to start later than now
     if not cache.add(key, 1, timeout=seconds):
         return  # by another process, just as late
     _ENQUEUED_AT[key] = time.monotonic()  # before the start is computed, so the start is later still
     task.using(run_after=timezone.now() + delay).enqueue()
+
+
+@receiver(setting_changed)
+def _forget_enqueued(*, setting: str, **kwargs: Any) -> None:
+    """Another task backend or cache (the tests switch them) knows nothing of this process's marks."""
+    if setting in {"TASKS", "CACHES"}:
+        _ENQUEUED_AT.clear()
