@@ -58,7 +58,12 @@ def test_a_throttled_task_is_enqueued_once_per_delay_and_starts_after_every_call
     # The tests' immediate backend runs it at once, every time: the database backend's mark is forgotten.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     ran: list[int] = []
-    monkeypatch.setattr(rollups, "rollups_drain", lambda: ran.append(1) or 0)
+
+    def drain() -> int:
+        ran.append(1)
+        return 0
+
+    monkeypatch.setattr(rollups, "rollups_drain", drain)
     enqueue_soon_once(drain_rollups, key="test-throttled", delay=timedelta(seconds=30))
     enqueue_soon_once(drain_rollups, key="test-throttled", delay=timedelta(seconds=30))
     assert len(ran) == 2
