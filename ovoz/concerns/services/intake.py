@@ -206,11 +206,11 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
     if language and not is_language_chosen:
         raise ConcernError(_("This language is not offered here."), code="unknown_language", field="language")
 
-    visibility = request.visibility
+    chosen = request.visibility
     visibility = (
-        visibility
-        if visibility
-        and (request.visibility_confirmed or not visibility_needs_confirmation(themes=themes, visibility=visibility))
+        chosen
+        if chosen
+        and (request.visibility_confirmed or not visibility_needs_confirmation(themes=themes, visibility=chosen))
         else visibility_default(themes)
     )
     if not is_language_chosen and (visibility == Visibility.CONFIDENTIAL or request.channel in _REPLIES_AT_ONCE):
@@ -249,6 +249,8 @@ def concern_intake(request: IntakeRequest) -> SubmittedConcern:
     concern.is_followup_pending = not concern.is_sealed
     if connection.vendor == "postgresql" and _is_one_row(request, concern):
         try:
+            # Alone the statement is atomic; inside a caller's transaction a refused retry must not abort
+            # it, hence a savepoint there (and only when a retry can be refused).
             with transaction.atomic() if submission_hash and connection.in_atomic_block else nullcontext():
                 _store_in_one_statement(
                     concern, theme_ids=[theme.pk for theme in themes], received_at=request.received_at
