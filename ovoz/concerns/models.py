@@ -58,11 +58,11 @@ class Theme(TimeStampedModel):
 class Concern(TimeStampedModel):
     """One voiced problem (DESIGN §3). The reporter is known only by the receipt's keyed hash."""
 
-    receipt_hash = models.CharField(max_length=64, unique=True, editable=False)
+    receipt_hash = models.CharField(max_length=64, editable=False)  # unique: Meta.constraints
     receipt_valid_until = models.DateTimeField(editable=False)
     # Idempotency: the hash of the client's submission token, and the receipt sealed with that token,
     # so a repeated submission returns the same receipt without the server being able to read it.
-    submission_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001 (NULLs never collide)
+    submission_hash = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001 (NULLs never collide; unique: Meta.constraints)
     sealed_receipt = models.BinaryField(null=True, editable=False)
 
     text = models.TextField(_("text"), max_length=MAX_TEXT_LENGTH)
@@ -82,7 +82,7 @@ class Concern(TimeStampedModel):
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
     # When the concern was last resolved or closed (None while open): retention counts from here.
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, db_index=True, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     close_reason = models.CharField(_("reason for closing"), max_length=32, choices=CloseReason.choices, blank=True)
     duplicate_of = models.ForeignKey(
         "self",
@@ -91,15 +91,16 @@ class Concern(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="duplicates",
+        db_index=False,  # a partial index in Meta.indexes: a new concern is no one's duplicate
     )
     public_text = models.TextField(_("public text"), blank=True, max_length=MAX_TEXT_LENGTH)
-    is_published = models.BooleanField(_("published"), default=False, db_index=True)
+    is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     support_count = models.PositiveIntegerField(_("supports"), default=0)
     # Contact details for replies: encrypted with the deployment key, found by keyed hash.
     contact_ciphertext = models.BinaryField(null=True, editable=False)
-    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    contact_email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    contact_email_hash = models.CharField(max_length=64, blank=True, editable=False)
     # Confidential concerns (DESIGN §5): ``text`` stays empty; the story is sealed to the concern's content
     # key and the contact to its contact key (then contact_ciphertext is sealed too, and no lookup hashes
     # are kept). The private halves are sealed to each recipient (ConcernKey) and, for the story, wrapped
@@ -117,11 +118,29 @@ class Concern(TimeStampedModel):
         verbose_name = _("concern")
         verbose_name_plural = _("concerns")
         ordering = ["-created_at", "-id"]
+        # Every index is written by every intake (issue 13.5), so each one earns its place: the hashes are
+        # only ever compared whole (no LIKE indexes, hence constraints rather than unique=True); a column
+        # empty on a new concern (closed, duplicate of, contact hashes) is indexed only where it is set,
+        # so an intake does not touch those indexes at all; is_published leads the published-list index.
+        constraints = [
+            models.UniqueConstraint(fields=["receipt_hash"], name="concern_receipt_hash_unique"),
+            models.UniqueConstraint(fields=["submission_hash"], name="concern_submission_hash_unique"),
+        ]
         indexes = [
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["is_published", "-published_at"]),
             # Only the few concerns still waiting are in it.
             models.Index(fields=["id"], condition=models.Q(is_followup_pending=True), name="concern_followup_pending"),
+            models.Index(fields=["closed_at"], condition=models.Q(closed_at__isnull=False), name="concern_closed_at"),
+            models.Index(
+                fields=["duplicate_of"], condition=models.Q(duplicate_of__isnull=False), name="concern_duplicate_of"
+            ),
+            models.Index(
+                fields=["contact_phone_hash"], condition=~models.Q(contact_phone_hash=""), name="concern_contact_phone"
+            ),
+            models.Index(
+                fields=["contact_email_hash"], condition=~models.Q(contact_email_hash=""), name="concern_contact_email"
+            ),
         ]
 
     def __str__(self) -> str:
