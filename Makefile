@@ -15,18 +15,22 @@ OVOZ := $(BIN)/ovoz
 help: ## Show the targets and what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
 
+# UV=/path/to/uv installs the same packages with uv instead of pip, several times faster (CI does).
+UV ?=
+PIP_INSTALL = $(if $(UV),$(UV) pip install --quiet --python $(BIN)/python,$(BIN)/python -m pip install --quiet)
+
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Ovoz needs Python 3.11, 3.12 or 3.13 on the path; set PYTHON=/path/to/python3"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else "Ovoz needs Python 3.11, 3.12 or 3.13; set PYTHON=/path/to/python3")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(if $(UV),,$(BIN)/python -m pip install --quiet --upgrade pip)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
+	$(PIP_INSTALL) -e '.[dev,production]'
 	@touch $@ $(VENV)/.installed
 
 # The dev install includes the production extra (gunicorn, Redis, RQ) since the tests use them too.
@@ -88,4 +92,4 @@ prod-check: $(VENV)/.installed-production ## Start the production shape of deplo
 	$(BIN)/python deploy/prodcheck.py $(PRODCHECK_ARGS)
 
 clean: ## Remove the virtualenv and caches (keeps ./var, your local data)
-	rm -rf $(VENV) .venv-3.* .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .venv-3.* .ci/.uv .mypy_cache .ruff_cache build *.egg-info
