@@ -49,7 +49,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             Path(name).unlink(missing_ok=True)
         else:
             with session.config.stash[blocking_manager_key].unblock():
-                connection.creation._destroy_test_db(name, verbosity=0)
+                _destroy(connection, name)
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -108,5 +108,14 @@ def django_db_setup(
     yield
     with django_db_blocker.unblock():
         connection.close()
-        connection.creation._destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+        _destroy(connection, connection.settings_dict["NAME"])
         connection.settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = original_name
+
+
+def _destroy(connection: Any, name: str) -> None:
+    """A test database dropped even if a process a test started (and killed) left a session on it."""
+    if connection.vendor != "postgresql":
+        connection.creation._destroy_test_db(name, verbosity=0)
+        return
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
