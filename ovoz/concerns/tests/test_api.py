@@ -60,6 +60,24 @@ def test_retrying_with_the_same_idempotency_key_creates_one_concern(client, seed
     assert Concern.objects.count() == 1
 
 
+def test_the_receipt_answer_is_exactly_what_the_api_schema_documents(client, seeded):
+    """The view writes ReceiptOut's body itself (ninja does not validate it): it must stay the schema's."""
+    from ovoz.concerns.api import ReceiptOut
+
+    response = post(
+        client,
+        "/api/v1/concerns",
+        {"text": "Someone hits his wife every night, everyone hears it", "themes": ["domestic-violence"]},
+    )
+    assert response.status_code == 201 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == set(ReceiptOut.model_fields)
+    assert ReceiptOut.model_validate(body).model_dump() == body
+    assert body["status"] == "received" and body["visibility"] == "confidential"
+    documented = json.loads(client.get("/api/v1/openapi.json").content)["components"]["schemas"]["ReceiptOut"]
+    assert set(documented["properties"]) == set(body)
+
+
 def test_an_idempotency_key_cannot_claim_someone_elses_receipt(client, seeded):
     first = post(
         client,
