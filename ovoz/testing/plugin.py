@@ -50,7 +50,7 @@ def uses_database(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser, live-server and fault tests are `slow`; fault tests run only when asked for.
+    """Browser, live-server, fault and `walk` tests are `slow`; fault tests run only when asked for.
 
     Fault tests restart the shared PostgreSQL and kill processes, so `make pytest-fault` runs them alone,
     never beside other tests (`make pytest` runs in parallel). With ``--database-tests-only`` the tests
@@ -70,7 +70,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
             if not run_faults:
                 item.add_marker(skip)
-        elif item.get_closest_marker("browser") or "live_server" in getattr(item, "fixturenames", ()):
+        elif (
+            item.get_closest_marker("browser")
+            or item.get_closest_marker("walk")
+            or "live_server" in getattr(item, "fixturenames", ())
+        ):
             item.add_marker(pytest.mark.slow)
 
 

@@ -36,7 +36,7 @@ from ovoz.testing.scenario import build_scenario
 from ovoz.testing.snapshot import table_rows
 from ovoz.testing.web import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 KINDS = [
     "anonymous",

@@ -34,6 +34,7 @@ def test_audit_entries_cannot_be_changed_or_deleted():
 
 
 @pytest.mark.django_db
+@pytest.mark.walk  # the whole demo, twice
 def test_demo_data_loads_once_and_again_changes_nothing():
     from ovoz.concerns.models import Concern, ConcernEvent
 

@@ -11,7 +11,7 @@ from ovoz.core.tests.urlwalk import concrete_urls, routes
 from ovoz.testing.canary import database_dump_text
 from ovoz.testing.web import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 
 def _token(client: Client) -> str:

@@ -109,11 +109,13 @@ def production(tmp_path_factory):
     return {"check": lines[0], "stderr": check_stderr, "answers": json.loads(lines[-1])}
 
 
+@pytest.mark.slow  # production settings in a subprocess
 def test_manage_py_check_deploy_is_clean_under_production_settings(production):
     assert production["check"].startswith("System check identified no issues"), production["check"]
     assert "WARNING" not in production["stderr"] and "?:" not in production["stderr"], production["stderr"]
 
 
+@pytest.mark.slow  # production settings in a subprocess
 def test_production_answers_carry_hsts_and_send_plain_http_to_https(production):
     answers = production["answers"]
     assert answers["http"]["status"] == 301

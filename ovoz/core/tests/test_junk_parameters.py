@@ -14,7 +14,7 @@ import pytest
 from ovoz.core.tests.hostile import Markup, shows_content, url_values, xss
 from ovoz.core.tests.urlwalk import admin_parameters, api_parameters, concrete_urls, page_parameters
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 MARKER = "xss-query"
 # Each as it stands in a query string. Broken %-escapes ("%", an encoded surrogate) are decoded by

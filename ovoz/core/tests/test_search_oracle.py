@@ -40,7 +40,7 @@ from ovoz.referrals.models import CaseWorker, ProviderKind, ServiceProvider
 from ovoz.testing.canary import canary
 from ovoz.testing.web import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 ROLES = [
     "anonymous",

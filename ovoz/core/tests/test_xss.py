@@ -27,7 +27,7 @@ from ovoz.core.tests.hostile import (
 )
 from ovoz.core.tests.urlwalk import concrete_urls
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 
 def _body(response) -> bytes:

@@ -31,7 +31,7 @@ from ovoz.insights.selectors import PROTECTED_GROUP_AT_LEAST
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 THEMES = ["", "domestic-violence", "police-conduct"]
 STATUSES = ["", "received"]

@@ -145,6 +145,7 @@ def test_held_out_pair_f1_reaches_the_target_with_the_shipped_weights():
     assert f1 >= 0.8
 
 
+@pytest.mark.slow  # the whole calibration
 def test_calibration_on_the_training_split_gives_the_shipped_weights():
     path = Path(duplicates.__file__).parent / "data" / "duplicate_incidents.tsv"
     with path.open(encoding="utf-8") as handle:

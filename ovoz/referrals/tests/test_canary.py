@@ -22,7 +22,7 @@ from ovoz.places.models import Area
 from ovoz.testing.canary import canary, captured_logs, database_dump_text, files_containing
 from ovoz.testing.web import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.walk]
 
 
 def _photo_carrying(marker: str) -> bytes:
