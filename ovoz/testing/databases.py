@@ -7,6 +7,11 @@ it: ``CREATE DATABASE … TEMPLATE`` on PostgreSQL, a file copy on SQLite (Djang
 made for its own parallel runner). The controller, which made the lock's folder, removes the template
 when the run ends; a worker removes its copy. Without xdist (``-p no:xdist``, the fault tests) the
 database is set up as pytest-django always did.
+
+A run killed outright (SIGKILL, a CI timeout) removes nothing: its folder stays, with its template and
+copies. The controller holds a lock on ``alive`` in its folder for the whole run, so the next run on this
+machine tells a dead run's folder from a live one (the lock is free once its process is gone) and removes
+what the dead one left (``stale_runs_removed``); a live run's, and another machine's, are left alone.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import fcntl
 import shutil
 import tempfile
+import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,15 +30,70 @@ import pytest
 
 TEMPLATE_FOLDER = "ovoz_database_template"  # the key in each worker's workerinput
 MARKER = "template"  # the file in that folder naming the migrated template, once there is one
+ALIVE = "alive"  # the file the controller keeps locked while its run lasts
+FOLDER_PREFIX = "ovoz-test-template-"
+YOUNGEST_STALE_SECONDS = 60  # a folder younger than this may be one whose controller is still locking it
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """On the controller, for each worker: the folder the run's workers share (made once)."""
+    """On the controller, for each worker: the folder the run's workers share (made once, after what
+    killed runs left behind is removed)."""
     config = node.config
     if not hasattr(config, "_ovoz_template_folder"):
-        config._ovoz_template_folder = tempfile.mkdtemp(prefix="ovoz-test-template-")
+        from django.db import connection
+        from pytest_django.plugin import blocking_manager_key
+
+        with config.stash[blocking_manager_key].unblock():
+            stale_runs_removed(connection, Path(tempfile.gettempdir()))
+        folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)
+        alive = Path(folder, ALIVE).open("w")  # noqa: SIM115 (held, and so locked, until the run ends)
+        fcntl.flock(alive, fcntl.LOCK_EX)
+        config._ovoz_template_folder, config._ovoz_template_alive = folder, alive
     node.workerinput[TEMPLATE_FOLDER] = config._ovoz_template_folder
+
+
+def stale_runs_removed(connection: Any, root: Path) -> list[str]:
+    """The databases (or SQLite files) of runs on this machine whose controller is gone, dropped, and
+    their folders removed; returns the names dropped. A run that cannot be cleaned up is warned about,
+    never failed: it is not this run's."""
+    dropped: list[str] = []
+    for folder in sorted(root.glob(f"{FOLDER_PREFIX}*")):
+        alive = folder / ALIVE
+        try:
+            if time.time() - folder.stat().st_mtime < YOUNGEST_STALE_SECONDS or not alive.exists():
+                continue
+            with alive.open("a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its run goes on
+                marker = folder / MARKER
+                # The marker names the template once made; a run killed while migrating it left none.
+                template = marker.read_text() if marker.exists() else _template_name(connection, folder)
+                if ("/" in template) != (connection.vendor == "sqlite"):
+                    continue  # the other database's: left for a run on that one
+                for name in _template_and_copies(connection, template):
+                    _destroy(connection, name)
+                    dropped.append(name)
+            shutil.rmtree(folder, ignore_errors=True)
+        except Exception as error:  # another run's leftovers must not fail this one
+            warnings.warn(f"could not remove what a killed test run left in {folder}: {error!r}", stacklevel=1)
+    return dropped
+
+
+def _template_and_copies(connection: Any, template: str) -> list[str]:
+    """The template and the workers' copies of it that exist (``clone_test_db`` names a copy by the
+    template's name with ``_gwN`` added: before a SQLite file's extension, at the end on PostgreSQL)."""
+    if connection.vendor == "sqlite":
+        path = Path(template)
+        return [str(file) for file in [path, *path.parent.glob(f"{path.stem}_gw*{path.suffix}")] if file.exists()]
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(
+            r"SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s ESCAPE '\' ORDER BY datname",
+            [template, template.replace("_", r"\_") + r"\_gw%"],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -39,6 +101,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     folder = getattr(session.config, "_ovoz_template_folder", None)
     if folder is None:
         return
+    session.config._ovoz_template_alive.close()
     marker = Path(folder) / MARKER
     if marker.exists():
         from django.db import connection
