@@ -12,7 +12,9 @@ from ovoz.core.crypto import keyed_hash
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 16  # 16 × 5 bits = 80 bits
-_READ_AS = {"I": "1", "L": "1", "O": "0"}
+# Upper-cased input: separators dropped, the letters read as digits made digits.
+_CLEAN = str.maketrans({" ": None, "-": None, "\t": None, "\n": None, "I": "1", "L": "1", "O": "0"})
+_ALPHABET = frozenset(ALPHABET)
 
 
 def receipt_generate() -> str:
@@ -27,9 +29,8 @@ def receipt_generate() -> str:
 
 def receipt_normalise(text: str) -> str | None:
     """The canonical 16 characters of a typed receipt, or None if it cannot be one."""
-    cleaned = "".join(character for character in text.upper() if character not in " -\t\n")
-    cleaned = "".join(_READ_AS.get(character, character) for character in cleaned)
-    if len(cleaned) != LENGTH or any(character not in ALPHABET for character in cleaned):
+    cleaned = text.upper().translate(_CLEAN)
+    if len(cleaned) != LENGTH or not _ALPHABET.issuperset(cleaned):
         return None
     return cleaned
 
