@@ -1,11 +1,11 @@
 """Migrations applied while Ovoz serves: a step of `make prod-check` (deploy/prodcheck.py).
 
 With the two gunicorn instances up behind nginx, the database is first taken back to before the
-newest migrations of a few apps (``ROLLBACK``: tables the intake never touches, as the rules in
-docs/deployment.md require of a migration that runs under load), then steady intake starts through
-nginx over HTTPS: the JSON API and a signed SMS gateway webhook, each a few requests a second from
-its own thread, every request from a loopback source address of its own every few requests (nginx
-passes it on as the client's address, so the intake rate limit counts as for real clients). While
+newest migrations of a few apps (``ROLLBACK``: none of them takes away a table the intake uses), then
+steady intake starts through nginx over HTTPS: the JSON API and a signed SMS gateway webhook, each a
+few requests a second from its own thread, every request from a loopback source address of its own
+every few requests (nginx passes it on as the client's address, so the intake rate limit counts as for
+real clients). While
 it runs, ``ovoz migrate`` applies the migrations again, with a lock timeout (PGOPTIONS), as an
 operator would. Then: no request may have failed, and every accepted report must be in the
 database exactly once (none lost, none doubled), nothing more.
@@ -29,8 +29,9 @@ from pathlib import Path
 # back must not take a table the intake reads with it: surveys 0001 depends on groups 0006 and 0002 on
 # channels 0004, and SMS intake asks surveys whether a message answers one, so groups and channels stay;
 # surveys' agenda results, enumerators and web drafts (0005–0007) and insights' alerts are never on the intake
-# path.
-ROLLBACK = [("insights", "0001"), ("surveys", "0004")]
+# path. concerns 0016 is on it: it changes the indexes of the table every intake writes, building them
+# CONCURRENTLY on PostgreSQL while the reports below arrive.
+ROLLBACK = [("insights", "0001"), ("surveys", "0004"), ("concerns", "0015")]
 MARKER = "upgrade-under-load"
 INTERVAL_SECONDS = 0.15  # per kind of request: about 13 requests a second in all
 REQUESTS_PER_ADDRESS = 6  # below prod-check's OVOZ_INTAKE_LIMIT (8 in 10 minutes per client)
