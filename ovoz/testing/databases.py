@@ -31,6 +31,7 @@ import pytest
 TEMPLATE_FOLDER = "ovoz_database_template"  # the key in each worker's workerinput
 MARKER = "template"  # the file in that folder naming the migrated template, once there is one
 ALIVE = "alive"  # the file the controller keeps locked while its run lasts
+VENDOR = "vendor"  # the file naming the run's database (postgresql, sqlite)
 FOLDER_PREFIX = "ovoz-test-template-"
 YOUNGEST_STALE_SECONDS = 60  # a folder younger than this may be one whose controller is still locking it
 
@@ -49,6 +50,7 @@ def pytest_configure_node(node: Any) -> None:
         folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)
         alive = Path(folder, ALIVE).open("w")  # noqa: SIM115 (held, and so locked, until the run ends)
         fcntl.flock(alive, fcntl.LOCK_EX)
+        Path(folder, VENDOR).write_text(connection.vendor)
         config._ovoz_template_folder, config._ovoz_template_alive = folder, alive
     node.workerinput[TEMPLATE_FOLDER] = config._ovoz_template_folder
 
@@ -61,8 +63,11 @@ def stale_runs_removed(connection: Any, root: Path) -> list[str]:
     for folder in sorted(root.glob(f"{FOLDER_PREFIX}*")):
         alive = folder / ALIVE
         try:
-            if time.time() - folder.stat().st_mtime < YOUNGEST_STALE_SECONDS or not alive.exists():
+            vendor = folder / VENDOR
+            if time.time() - folder.stat().st_mtime < YOUNGEST_STALE_SECONDS or not vendor.exists():
                 continue
+            if vendor.read_text() != connection.vendor:
+                continue  # the other database's: left for a run on that one
             with alive.open("a") as handle:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -71,8 +76,6 @@ def stale_runs_removed(connection: Any, root: Path) -> list[str]:
                 marker = folder / MARKER
                 # The marker names the template once made; a run killed while migrating it left none.
                 template = marker.read_text() if marker.exists() else _template_name(connection, folder)
-                if ("/" in template) != (connection.vendor == "sqlite"):
-                    continue  # the other database's: left for a run on that one
                 for name in _template_and_copies(connection, template):
                     _destroy(connection, name)
                     dropped.append(name)
@@ -96,24 +99,23 @@ def _template_and_copies(connection: Any, template: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+@pytest.hookimpl(trylast=True)  # after xdist has shut the workers down (they drop their own copies first)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On the controller: the run's template database removed, with the folder."""
+    """On the controller: the run's template database removed (and any copy a worker left), with the folder."""
     folder = getattr(session.config, "_ovoz_template_folder", None)
     if folder is None:
         return
-    session.config._ovoz_template_alive.close()
     marker = Path(folder) / MARKER
     if marker.exists():
         from django.db import connection
         from pytest_django.plugin import blocking_manager_key
 
-        name = marker.read_text()
-        if connection.vendor == "sqlite":
-            Path(name).unlink(missing_ok=True)
-        else:
-            with session.config.stash[blocking_manager_key].unblock():
+        with session.config.stash[blocking_manager_key].unblock():
+            # The workers' copies too: a worker that crashed did not remove its own.
+            for name in _template_and_copies(connection, marker.read_text()):
                 _destroy(connection, name)
     shutil.rmtree(folder, ignore_errors=True)
+    session.config._ovoz_template_alive.close()  # last: until now, no other run may take this one for dead
 
 
 @contextmanager
@@ -129,7 +131,8 @@ def _template_name(connection: Any, folder: Path) -> str:
     test_name = str(connection.creation._get_test_db_name())
     if connection.vendor == "sqlite":
         return str(Path(test_name).with_name(f"test-template-{run}.sqlite3"))
-    return f"{test_name}_{run}"[:50]  # PostgreSQL keeps 63 bytes of a name; the clone adds "_gwN"
+    # PostgreSQL keeps 63 bytes of a name, and a copy adds "_gwN": the database's name is cut, never the run.
+    return f"{test_name[: 50 - len(run) - 1]}_{run}"
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,15 @@ def uses_database(item: pytest.Item) -> bool:
     return bool(item.get_closest_marker("django_db")) or bool(fixtures & DATABASE_FIXTURES)
 
 
+def is_slow_by_kind(item: pytest.Item) -> bool:
+    """Browser, live-server and `walk` tests are slow whether or not they say so."""
+    return bool(
+        item.get_closest_marker("browser")
+        or item.get_closest_marker("walk")
+        or "live_server" in getattr(item, "fixturenames", ())
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser, live-server, fault and `walk` tests are `slow`; fault tests run only when asked for.
 
@@ -70,11 +79,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
             if not run_faults:
                 item.add_marker(skip)
-        elif (
-            item.get_closest_marker("browser")
-            or item.get_closest_marker("walk")
-            or "live_server" in getattr(item, "fixturenames", ())
-        ):
+        elif is_slow_by_kind(item):
             item.add_marker(pytest.mark.slow)
 
 

@@ -7,7 +7,8 @@ writes: on PostgreSQL the indexes and the unique constraints' indexes are built 
 on writing while they build; the constraint then takes its index in a moment), so the migration is not
 atomic. Every step can run again: an index an interrupted build left invalid is dropped and built anew,
 and what exists already is kept, so a migration stopped by a lock timeout is simply run again. Each
-other step is a transaction of its own; on SQLite every step is.
+other step is a transaction of its own; on SQLite every step is, and an index or constraint that a run
+interrupted after it had made is not made again.
 """
 
 from typing import Any
@@ -31,37 +32,63 @@ def _index_is_valid(schema_editor: Any, name: str) -> bool:
     return row is not None and bool(row[0])
 
 
-class IndexBuiltConcurrently(migrations.AddIndex):
-    """AddIndex, built with CREATE INDEX CONCURRENTLY on PostgreSQL (writes go on while it builds)."""
+class _BuiltWhileIntakeWrites:
+    """What the two operations below share. Elsewhere than on PostgreSQL: Django's own operation, in a
+    transaction of its own, left out when what it makes exists already (a run interrupted after it)."""
+
+    def _made_name(self) -> str:
+        raise NotImplementedError
 
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            with transaction.atomic(using=schema_editor.connection.alias):
-                super().database_forwards(app_label, schema_editor, from_state, to_state)
+        connection = schema_editor.connection
+        if connection.vendor == "postgresql":
+            self._build_concurrently(to_state.apps.get_model(app_label, self.model_name), schema_editor)
             return
-        if not _index_is_valid(schema_editor, self.index.name):
-            model = to_state.apps.get_model(app_label, self.model_name)
-            schema_editor.add_index(model, self.index, concurrently=True)
+        table = to_state.apps.get_model(app_label, self.model_name)._meta.db_table
+        with connection.cursor() as cursor:
+            if self._made_name() in connection.introspection.get_constraints(cursor, table):
+                return
+        with transaction.atomic(using=connection.alias):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         with transaction.atomic(using=schema_editor.connection.alias):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
+    def _build_concurrently(self, model: Any, schema_editor: Any) -> None:
+        raise NotImplementedError
 
-class UniqueConstraintBuiltConcurrently(migrations.AddConstraint):
-    """AddConstraint of a UniqueConstraint; on PostgreSQL its unique index is built CONCURRENTLY first and
-    the constraint then made from it (ADD CONSTRAINT … USING INDEX: a moment's lock, no build under it)."""
 
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            with transaction.atomic(using=schema_editor.connection.alias):
-                super().database_forwards(app_label, schema_editor, from_state, to_state)
-            return
-        model = to_state.apps.get_model(app_label, self.model_name)
+class IndexBuiltConcurrently(_BuiltWhileIntakeWrites, migrations.AddIndex):
+    """AddIndex, built with CREATE INDEX CONCURRENTLY on PostgreSQL (writes go on while it builds)."""
+
+    def _made_name(self) -> str:
+        return str(self.index.name)
+
+    def _build_concurrently(self, model: Any, schema_editor: Any) -> None:
+        if not _index_is_valid(schema_editor, self.index.name):
+            schema_editor.add_index(model, self.index, concurrently=True)
+
+
+class UniqueConstraintBuiltConcurrently(_BuiltWhileIntakeWrites, migrations.AddConstraint):
+    """AddConstraint of a plain UniqueConstraint (fields only); on PostgreSQL its unique index is built
+    CONCURRENTLY first and the constraint then made from it (ADD CONSTRAINT … USING INDEX: a moment's lock,
+    no build under it)."""
+
+    def __init__(self, model_name: str, constraint: models.UniqueConstraint) -> None:
+        plain = models.UniqueConstraint(fields=constraint.fields, name=constraint.name)
+        if constraint != plain:
+            raise ValueError(f"{constraint.name}: only a unique constraint of plain fields is built this way")
+        super().__init__(model_name, constraint)
+
+    def _made_name(self) -> str:
+        return str(self.constraint.name)
+
+    def _build_concurrently(self, model: Any, schema_editor: Any) -> None:
         table, name, quote = model._meta.db_table, self.constraint.name, schema_editor.quote_name
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(
-                "SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = %s::regclass", [name, quote(table)]
+                "SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = to_regclass(%s)", [name, quote(table)]
             )
             if cursor.fetchone() is not None:
                 return
@@ -71,10 +98,6 @@ class UniqueConstraintBuiltConcurrently(migrations.AddConstraint):
         schema_editor.execute(
             f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE USING INDEX {quote(name)}"
         )
-
-    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        with transaction.atomic(using=schema_editor.connection.alias):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class FieldAltered(migrations.AlterField):

@@ -69,7 +69,8 @@ def test_the_receipt_answer_is_exactly_what_the_api_schema_documents(client, see
         "/api/v1/concerns",
         {"text": "Someone hits his wife every night, everyone hears it", "themes": ["domestic-violence"]},
     )
-    assert response.status_code == 201 and response["Content-Type"] == "application/json"
+    themes = client.get("/api/v1/themes")  # an answer ninja makes
+    assert response.status_code == 201 and response["Content-Type"] == themes["Content-Type"]
     body = response.json()
     assert set(body) == set(ReceiptOut.model_fields)
     assert ReceiptOut.model_validate(body).model_dump() == body

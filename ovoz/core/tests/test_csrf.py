@@ -11,7 +11,7 @@ from ovoz.core.tests.urlwalk import concrete_urls, routes
 from ovoz.testing.canary import database_dump_text
 from ovoz.testing.web import sign_in
 
-pytestmark = [pytest.mark.django_db, pytest.mark.walk]
+pytestmark = pytest.mark.django_db
 
 
 def _token(client: Client) -> str:
@@ -135,6 +135,7 @@ def _is_csrf_refusal(response) -> bool:
     return response.status_code == 403 and b"CSRF verification failed" in response.content
 
 
+@pytest.mark.walk
 def test_every_post_form_of_every_page_is_refused_without_its_csrf_token(hostile_world):
     """Anonymous and signed-in, public and staff, and the forms that only a POST shows (following a
     concern, the second login step): without the token, a CSRF refusal that changes nothing."""

@@ -11,16 +11,18 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from ovoz.testing.databases import ALIVE, FOLDER_PREFIX, MARKER, stale_runs_removed
+from ovoz.testing.databases import ALIVE, FOLDER_PREFIX, MARKER, VENDOR, stale_runs_removed
 
 pytestmark = pytest.mark.django_db
 
 
-def _run_folder(root: Path, run: str, template: str, *, age_seconds: float = 3600) -> Path:
+def _run_folder(root: Path, run: str, template: str | None, *, age_seconds: float = 3600, vendor: str = "") -> Path:
     folder = root / f"{FOLDER_PREFIX}{run}"
     folder.mkdir()
     (folder / ALIVE).touch()
-    (folder / MARKER).write_text(template)
+    (folder / VENDOR).write_text(vendor or connection.vendor)
+    if template is not None:
+        (folder / MARKER).write_text(template)
     then = time.time() - age_seconds
     os.utime(folder, (then, then))
     return folder
@@ -55,22 +57,25 @@ def test_a_killed_runs_databases_are_dropped_and_a_live_or_young_runs_are_kept(t
     dead, dead_copy = _names(f"dead{token}", tmp_path)
     live, live_copy = _names(f"live{token}", tmp_path)
     young, _ = _names(f"young{token}", tmp_path)
+    other, _ = _names(f"other{token}", tmp_path)  # a run on the other database: never this one's to drop
     bystander = dead.replace(f"dead{token}", f"dead{token}xgw0")  # like a copy's name, but for the underscore
-    for name in (dead, dead_copy, live, live_copy, young, bystander):
+    for name in (dead, dead_copy, live, live_copy, young, bystander, other):
         _create(name)
     dead_folder = _run_folder(tmp_path, f"dead{token}", dead)
     live_folder = _run_folder(tmp_path, f"live{token}", live)
     young_folder = _run_folder(tmp_path, f"young{token}", young, age_seconds=5)
+    other_vendor = "postgresql" if connection.vendor == "sqlite" else "sqlite"
+    other_folder = _run_folder(tmp_path, f"other{token}", other, vendor=other_vendor)
     try:
         with (live_folder / ALIVE).open("a") as held:
             fcntl.flock(held, fcntl.LOCK_EX)  # as a running controller holds it
             dropped = stale_runs_removed(connection, tmp_path)
         assert sorted(dropped) == sorted([dead, dead_copy])
         assert not _exists(dead) and not _exists(dead_copy) and not dead_folder.exists()
-        assert all(_exists(name) for name in (live, live_copy, young, bystander))
-        assert live_folder.exists() and young_folder.exists()
+        assert all(_exists(name) for name in (live, live_copy, young, bystander, other))
+        assert live_folder.exists() and young_folder.exists() and other_folder.exists()
     finally:
         if connection.vendor == "postgresql":
             with connection.creation._nodb_cursor() as cursor:
-                for name in (dead, dead_copy, live, live_copy, young, bystander):
+                for name in (dead, dead_copy, live, live_copy, young, bystander, other):
                     cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")

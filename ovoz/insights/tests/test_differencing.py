@@ -31,7 +31,7 @@ from ovoz.insights.selectors import PROTECTED_GROUP_AT_LEAST
 from ovoz.places.models import Area
 from ovoz.places.services import areas_seed
 
-pytestmark = [pytest.mark.django_db, pytest.mark.walk]
+pytestmark = pytest.mark.django_db
 
 THEMES = ["", "domestic-violence", "police-conduct"]
 STATUSES = ["", "received"]
@@ -193,6 +193,7 @@ def figures(client: Client, months: list[date]) -> dict[str, Any]:
     return answers
 
 
+@pytest.mark.walk
 def test_a_confidential_concern_alone_in_its_group_changes_no_public_figure(client, world, monkeypatch, months):
     # Jizzakh already holds three confidential reports of violence at home in the same month: with the
     # planted one, four, one short of a group that may be counted.
@@ -235,6 +236,7 @@ def counts_in(key: str, answer: Any) -> dict[object, int | str] | None:
     return None
 
 
+@pytest.mark.walk
 def test_a_confidential_concern_appears_only_with_a_whole_group(client, world, monkeypatch, months):
     for index in range(PROTECTED_GROUP_AT_LEAST - 1):
         submit(
