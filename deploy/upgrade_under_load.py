@@ -5,9 +5,8 @@ newest migrations of a few apps (``ROLLBACK``: none of them takes away a table t
 steady intake starts through nginx over HTTPS: the JSON API and a signed SMS gateway webhook, each a
 few requests a second from its own thread, every request from a loopback source address of its own
 every few requests (nginx passes it on as the client's address, so the intake rate limit counts as for
-real clients). While
-it runs, ``ovoz migrate`` applies the migrations again, with a lock timeout (PGOPTIONS), as an
-operator would. Then: no request may have failed, and every accepted report must be in the
+real clients). While it runs, ``ovoz migrate`` applies the migrations again, with a lock timeout
+(PGOPTIONS), as an operator would. Then: no request may have failed, and every accepted report must be in the
 database exactly once (none lost, none doubled), nothing more.
 """
 

@@ -11,6 +11,7 @@ other step is a transaction of its own; on SQLite every step is, and an index or
 interrupted after it had made is not made again.
 """
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import django.db.models.deletion
@@ -32,12 +33,17 @@ def _index_is_valid(schema_editor: Any, name: str) -> bool:
     return row is not None and bool(row[0])
 
 
-class _BuiltWhileIntakeWrites:
+class _BuiltWhileIntakeWrites(ABC):
     """What the two operations below share. Elsewhere than on PostgreSQL: Django's own operation, in a
     transaction of its own, left out when what it makes exists already (a run interrupted after it)."""
 
+    @abstractmethod
     def _made_name(self) -> str:
-        raise NotImplementedError
+        """The name of the index or constraint the operation makes."""
+
+    @abstractmethod
+    def _build_concurrently(self, model: Any, schema_editor: Any) -> None:
+        """Make it on PostgreSQL without a lock that stops writes, unless it exists."""
 
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         connection = schema_editor.connection
@@ -54,9 +60,6 @@ class _BuiltWhileIntakeWrites:
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         with transaction.atomic(using=schema_editor.connection.alias):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
-
-    def _build_concurrently(self, model: Any, schema_editor: Any) -> None:
-        raise NotImplementedError
 
 
 class IndexBuiltConcurrently(_BuiltWhileIntakeWrites, migrations.AddIndex):

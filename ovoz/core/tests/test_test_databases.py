@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from ovoz.testing.databases import ALIVE, FOLDER_PREFIX, MARKER, VENDOR, stale_runs_removed
+from ovoz.testing.databases import ALIVE, FOLDER_PREFIX, MARKER, VENDOR, _destroy, stale_runs_removed
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,6 @@ def _create(name: str) -> None:
         Path(name).write_bytes(b"")
         return
     with connection.creation._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
         cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
 
 
@@ -75,7 +74,6 @@ def test_a_killed_runs_databases_are_dropped_and_a_live_or_young_runs_are_kept(t
         assert all(_exists(name) for name in (live, live_copy, young, bystander, other))
         assert live_folder.exists() and young_folder.exists() and other_folder.exists()
     finally:
-        if connection.vendor == "postgresql":
-            with connection.creation._nodb_cursor() as cursor:
-                for name in (dead, dead_copy, live, live_copy, young, bystander, other):
-                    cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
+        if connection.vendor == "postgresql":  # SQLite's files go with tmp_path
+            for name in (dead, dead_copy, live, live_copy, young, bystander, other):
+                _destroy(connection, name)
